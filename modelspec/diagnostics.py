@@ -1,0 +1,130 @@
+"""Turn Pydantic's validation errors into located, readable `Problem`s.
+
+Pydantic reports a location as a tuple that also holds the tags of discriminated unions
+(`("layers", "graph", "d", "Dense", "units")`). We walk that tuple alongside the model types,
+drop the tags, and so get the path as the user wrote it (`layers.d.units`), the model that owns
+a misspelled key (for "did you mean"), and the position in the file.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, Tag, ValidationError
+
+from .errors import Problem, did_you_mean
+from .params import ref_name
+from .yamlio import Document
+
+
+def _unannotate(t: Any) -> tuple[Any, str | None]:
+    """Strip `Annotated[...]`, returning the bare type and its union `Tag`, if any."""
+    tag = None
+    while get_origin(t) is not None and hasattr(t, "__metadata__"):
+        tag = next((m.tag for m in t.__metadata__ if isinstance(m, Tag)), tag)
+        t = get_args(t)[0]
+    return t, tag
+
+
+def _is_union(t: Any) -> bool:
+    return get_origin(t) in (Union, types.UnionType)
+
+
+def _fields(model: type[BaseModel]) -> dict[str, str]:
+    """Field names as written in YAML (aliases where set) -> attribute names."""
+    return {(f.alias or name): name for name, f in model.model_fields.items()}
+
+
+def walk(root: Any, loc: tuple) -> tuple[tuple, type[BaseModel] | None]:
+    """The user-facing path of a Pydantic `loc`, and the model that owns its last key."""
+    path: list = []
+    t: Any = root
+    owner: type[BaseModel] | None = None
+    for seg in loc:
+        if t is None:  # below a leaf: Pydantic names union members ("int", "tuple[...]"); drop
+            break
+        t, _ = _unannotate(t)
+        if _is_union(t):
+            members = [_unannotate(m) for m in get_args(t) if m is not type(None)]
+            tagged = {tag: m for m, tag in members if tag is not None}
+            if tagged:
+                t = tagged.get(seg)
+                if t is not None:
+                    continue  # `seg` was a union tag, not part of the user's path
+                break
+            if len(members) == 1:
+                t = members[0][0]
+            else:
+                break
+            t, _ = _unannotate(t)
+        path.append(seg)
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            owner = t
+            name = _fields(t).get(seg)
+            t = t.model_fields[name].annotation if name else None
+        elif get_origin(t) is dict:
+            owner, t = None, get_args(t)[1]
+        elif get_origin(t) in (list, tuple):
+            args = get_args(t)
+            owner, t = None, (args[0] if args else None)
+        else:
+            owner, t = None, None
+    return tuple(path), owner
+
+
+def problems_from(
+    exc: ValidationError, root: Any, doc: Document, base: tuple = (), note_refs: bool = False
+) -> list[Problem]:
+    """One `Problem` per distinct path; `base` prefixes paths of a sub-document.
+
+    With `note_refs`, a value that came from a `${param}` says so (the error is about the value).
+    """
+    by_path: dict[tuple, list[str]] = {}
+    key_problems: set[tuple] = set()
+    for error in exc.errors(include_url=False):
+        path, owner = walk(root, tuple(error["loc"]))
+        message = _message(error, path, owner)
+        full = base + path
+        if error["type"] in ("extra_forbidden", "union_tag_invalid"):
+            key_problems.add(full)
+        if note_refs:
+            ref = ref_name(doc.get(full))
+            if ref:
+                message += f" (the value of ${{{ref}}} is {error.get('input')!r})"
+        messages = by_path.setdefault(full, [])
+        if message not in messages:
+            messages.append(message)
+    problems = []
+    for path, messages in by_path.items():
+        where = doc.locate_key(path) if path in key_problems else doc.locate(path)
+        problems.append(Problem(where, path, "; or ".join(messages)))
+    return problems
+
+
+def _message(error: dict, path: tuple, owner: type[BaseModel] | None) -> str:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "extra_forbidden" and path:
+        key = path[-1]
+        known = list(_fields(owner)) if owner else []
+        return f"unknown field {key!r}{did_you_mean(str(key), known)}"
+    if kind == "union_tag_invalid":
+        tags = [t.strip(" '") for t in ctx.get("expected_tags", "").split(",")]
+        tag = ctx.get("tag")
+        if "shares" in tags:  # a node: list layer kinds, not the internal tags
+            kinds = [t for t in tags if t not in ("shares", "block")]
+            return f"unknown layer type {tag!r}{did_you_mean(tag, kinds)}"
+        return f"unknown kind {tag!r}{did_you_mean(tag, tags)}; expected one of {', '.join(tags)}"
+    if kind == "union_tag_not_found":
+        if "node_tag" in str(ctx.get("discriminator")):
+            return "a node needs `type:` (a layer kind), `shares:` (a node) or `block:` (a block)"
+        return "needs a `type:`"
+    if kind == "literal_error" and isinstance(error.get("input"), str):
+        options = [o.strip(" '") for o in ctx.get("expected", "").replace(" or ", ", ").split(",")]
+        listed = f"; expected one of {', '.join(options)}" if len(options) <= 8 else ""
+        return f"unknown value {error['input']!r}{did_you_mean(error['input'], options)}{listed}"
+    if kind == "missing":
+        return f"missing required field {path[-1]!r}" if path else "missing required field"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return error["msg"]

@@ -1,0 +1,278 @@
+"""The spec document as typed Pydantic v2 models: what a user may write, and nothing else.
+
+Values are checked as written; `${param}` references pass here and are checked again, with
+their values, when the graph is resolved. Unions are all discriminated (on `type`, or on which
+key is present), so a mistake yields one precise error rather than one per union member.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PositiveInt,
+    Tag,
+    create_model,
+)
+
+from .layers import REGISTRY
+from .layers.base import DType
+from .params import SPACE_KINDS, P, SearchSpace
+
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _as_list(value: Any) -> Any:
+    """Accept `x` for `[x]`, so a single input or output needs no brackets."""
+    return [value] if isinstance(value, str) else value
+
+
+Names = Annotated[list[str], BeforeValidator(_as_list)]
+
+
+def _tagged(mapping: dict[str, Any], pick: Any) -> Any:
+    """A union discriminated by the callable `pick`, one `Tag` per member."""
+    members = tuple(Annotated[cls, Tag(tag)] for tag, cls in mapping.items())
+    return Annotated[Union[members], Discriminator(pick)]  # type: ignore[valid-type]
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+
+class InputSpec(Strict):
+    """A model input: its shape without the batch dimension (`null` = any length) and dtype."""
+
+    shape: list[P[PositiveInt] | None]
+    dtype: DType = "float32"
+
+
+# --- nodes ---------------------------------------------------------------------------------
+
+
+class NodeFields(Strict):
+    """Fields every node has besides its layer's own arguments."""
+
+    inputs: Names | None = Field(
+        None, description="Tensors this node consumes: model inputs or node names (graph form)."
+    )
+    name: str | None = Field(None, description="Node name (sequential form; graph keys name nodes).")
+
+
+class SharedNode(NodeFields):
+    """Applies the layer of another node (the same weights) to other inputs."""
+
+    shares: str
+
+
+class BlockNode(NodeFields):
+    """Instantiates a block; `repeat: N` chains N copies, each feeding the next."""
+
+    block: str
+    params: dict[str, Any] = {}
+    repeat: P[PositiveInt] = 1
+
+
+NODE_MODELS: dict[str, type[BaseModel]] = {
+    kind: create_model(f"{kind}Node", __base__=(cls, NodeFields), __doc__=cls.__doc__)
+    for kind, cls in REGISTRY.items()
+}
+NODE_FIELDS = frozenset(NodeFields.model_fields)
+
+
+def node_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if "shares" in value:
+            return "shares"
+        if "block" in value:
+            return "block"
+        kind = value.get("type")
+        return kind if isinstance(kind, str) else None
+    return getattr(value, "type", None) or ("shares" if isinstance(value, SharedNode) else "block")
+
+
+Node = _tagged({**NODE_MODELS, "shares": SharedNode, "block": BlockNode}, node_tag)
+Layers = _tagged(
+    {"graph": dict[str, Node], "sequence": Annotated[list[Node], Field(min_length=1)]},
+    lambda v: "sequence" if isinstance(v, list) else "graph",
+)
+
+
+class Block(Strict):
+    """A named, parameterised sub-graph. Its `layers` see its `inputs` and its `params`."""
+
+    params: dict[str, Any] = {}
+    inputs: Names = ["x"]
+    layers: Layers
+    outputs: Names | None = None
+
+
+# --- params ----------------------------------------------------------------------------------
+
+
+def _space_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return next((k for k in SPACE_KINDS if k in value), "choice")
+    kinds = {cls: kind for kind, cls in SPACE_KINDS.items()}
+    return kinds.get(type(value), "value")  # type: ignore[arg-type]
+
+
+ParamValue = _tagged(
+    {"value": Union[bool, int, float, str, list, None], **SPACE_KINDS}, _space_kind
+)
+
+
+# --- training --------------------------------------------------------------------------------
+
+LossName = Literal[
+    "mse", "mae", "mape", "huber", "binary_crossentropy", "categorical_crossentropy",
+    "sparse_categorical_crossentropy", "mean_squared_error", "mean_absolute_error",
+    "mean_absolute_percentage_error",
+]  # fmt: skip
+MetricName = Literal[
+    "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+    "mae", "mse", "mape",
+]  # fmt: skip
+Rate = Annotated[float, Field(gt=0)]
+
+
+def _optimizer_shorthand(value: Any) -> Any:
+    return {"type": value} if isinstance(value, str) else value
+
+
+class Adam(Strict):
+    type: Literal["adam"]
+    learning_rate: P[Rate] = 0.001
+    beta_1: P[Annotated[float, Field(ge=0, lt=1)]] = 0.9
+    beta_2: P[Annotated[float, Field(ge=0, lt=1)]] = 0.999
+    epsilon: P[Rate] = 1e-7
+    amsgrad: bool = False
+
+
+class AdamW(Adam):
+    type: Literal["adamw"]  # type: ignore[assignment]
+    weight_decay: P[Annotated[float, Field(ge=0)]] = 0.004
+
+
+class SGD(Strict):
+    type: Literal["sgd"]
+    learning_rate: P[Rate] = 0.01
+    momentum: P[Annotated[float, Field(ge=0)]] = 0.0
+    nesterov: bool = False
+
+
+class RMSprop(Strict):
+    type: Literal["rmsprop"]
+    learning_rate: P[Rate] = 0.001
+    rho: P[Annotated[float, Field(ge=0, lt=1)]] = 0.9
+    momentum: P[Annotated[float, Field(ge=0)]] = 0.0
+    epsilon: P[Rate] = 1e-7
+    centered: bool = False
+
+
+OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD, "rmsprop": RMSprop}
+Optimizer = Annotated[
+    _tagged(OPTIMIZERS, lambda v: v.get("type") if isinstance(v, dict) else getattr(v, "type", None)),
+    BeforeValidator(_optimizer_shorthand),
+]
+
+
+class LossConfig(Strict):
+    """A loss with arguments: `{type: binary_crossentropy, from_logits: true}`."""
+
+    type: LossName
+    from_logits: bool = False
+    delta: Rate = 1.0  # huber only
+
+
+Loss = _tagged(
+    {"name": LossName, "config": LossConfig},
+    lambda v: "config" if isinstance(v, (dict, LossConfig)) else "name",
+)
+
+
+def _keyed_by_output(value: Any) -> Any:
+    if isinstance(value, list) and value and not all(isinstance(v, str) for v in value):
+        raise ValueError(
+            "per-output settings are keyed by output name, not listed by position "
+            "(Keras orders outputs alphabetically, so a list silently reaches the wrong head)"
+        )
+    return value
+
+
+def _loss_kind(value: Any) -> str:
+    if isinstance(value, dict) and "type" not in value:
+        return "per_output"
+    return "all"
+
+
+def _metrics_kind(value: Any) -> str:
+    return "per_output" if isinstance(value, dict) else "all"
+
+
+def _positional(value: Any) -> Any:
+    if isinstance(value, list):
+        raise ValueError(
+            "loss is one loss for every output, or a mapping from output name to loss: "
+            "a list by position is refused (Keras orders outputs alphabetically)"
+        )
+    return value
+
+
+class Training(Strict):
+    """How `fit` runs: optimizer, losses and metrics per output (by name), epochs, batches."""
+
+    optimizer: Optimizer = Field(default_factory=lambda: Adam(type="adam"))
+    loss: Annotated[
+        _tagged({"all": Loss, "per_output": dict[str, Loss]}, _loss_kind),
+        BeforeValidator(_positional),
+    ]
+    loss_weights: dict[str, Annotated[float, Field(ge=0)]] | None = None
+    metrics: Annotated[
+        _tagged({"all": list[MetricName], "per_output": dict[str, Names]}, _metrics_kind),
+        BeforeValidator(_keyed_by_output),
+        BeforeValidator(_as_list),
+    ] = []
+    epochs: P[PositiveInt] = 1
+    batch_size: P[PositiveInt] = 32
+    validation_split: P[Annotated[float, Field(ge=0, lt=1)]] = 0.0
+    shuffle: bool = True
+    seed: int | None = None
+
+
+class Search(Strict):
+    """What a hyperparameter search optimises."""
+
+    objective: str = "val_loss"
+    direction: Literal["minimize", "maximize"] = "minimize"
+
+
+class SpecDocument(Strict):
+    """A whole spec file."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, title="modelspec", json_schema_extra={"$id": "modelspec-1"}
+    )
+
+    modelspec: Literal[1] = Field(1, description="Spec language version.")
+    name: Annotated[str, Field(pattern=NAME_PATTERN)] = "model"
+    description: str | None = None
+    params: dict[str, ParamValue] = {}
+    inputs: dict[str, InputSpec] = Field(min_length=1)
+    blocks: dict[str, Block] = {}
+    layers: Layers
+    outputs: Names | None = None
+    training: Training | None = None
+    search: Search | None = None
+
+
+__all__ = ["SpecDocument", "Block", "BlockNode", "SharedNode", "NODE_MODELS", "NODE_FIELDS",
+           "InputSpec", "Training", "SearchSpace", "node_tag"]  # fmt: skip

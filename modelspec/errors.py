@@ -1,0 +1,57 @@
+"""Located problems: every mistake in a spec as `FILE:LINE:COL: dotted.path: message`."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake (or, with severity "warning", one suspicious thing) found in a spec."""
+
+    location: Location
+    path: tuple
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    @property
+    def dotted_path(self) -> str:
+        return ".".join(str(p) for p in self.path) or "<document>"
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.location}: {self.dotted_path}: {prefix}{self.message}"
+
+
+class SpecError(ValueError):
+    """A spec is invalid. `problems` lists every error found, in file order."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.location, p.dotted_path))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """` (did you mean 'units'?)` when a close choice exists, else ``."""
+    choices = list(choices)
+    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        close = [lowered[str(word).lower()]] if str(word).lower() in lowered else []
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,146 @@
+"""What every layer kind is: a Pydantic config model that also states its shape and weight rules.
+
+One class per kind, registered by its `type` name, in the spirit of an ONNX op schema: the
+arguments (with Keras' names, defaults and ranges), the output-shape rule and the weights the
+layer creates all sit in one place and run without any framework. Backends look kinds up by
+name in their own tables of lowering rules.
+
+Shapes are Keras-style: batch dimension omitted, channels last, `None` for a length unknown
+until run time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Shape = tuple[int | None, ...]
+DType = Literal["float32", "float64", "float16", "int32", "int64", "bool"]
+
+ACTIVATIONS = (
+    "linear", "relu", "relu6", "sigmoid", "hard_sigmoid", "tanh", "softmax", "log_softmax",
+    "softplus", "softsign", "elu", "selu", "gelu", "silu", "swish", "exponential", "leaky_relu",
+    "mish",
+)  # fmt: skip
+Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
+
+
+class ShapeError(ValueError):
+    """The layer cannot take the input shapes it was given; the message says why, for a user."""
+
+
+@dataclass(frozen=True)
+class Weight:
+    """One weight a layer creates when built, named as Keras names it."""
+
+    shape: tuple[int, ...]
+    trainable: bool = True
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+
+class Layer(BaseModel):
+    """Base of every layer config. Subclasses declare `type: Literal["Kind"]` and their arguments.
+
+    `min_inputs`/`max_inputs` bound how many tensors the layer takes (None: no upper bound).
+    `output_shape` and `weights` receive one shape per input, batch omitted.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    min_inputs: ClassVar[int] = 1
+    max_inputs: ClassVar[int | None] = 1
+    keeps_dtype: ClassVar[bool] = False  # True: output dtype is the input's (Reshape, Dropout...)
+    has_weights: ClassVar[bool] = False
+
+    def output_shape(self, *inputs: Shape) -> Shape:
+        raise NotImplementedError
+
+    def weights(self, *inputs: Shape) -> dict[str, Weight]:
+        """The weights the layer builds for these input shapes (empty for weightless kinds)."""
+        return {}
+
+    def output_dtype(self, *dtypes: str) -> str:
+        return dtypes[0] if self.keeps_dtype else "float32"
+
+    def describe(self) -> str:
+        """A short argument summary for diagrams and tables, e.g. `units=64, relu`."""
+        parts = []
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if name == "type" or value == field.default:
+                continue
+            parts.append(value if name == "activation" else f"{name}={_compact(value)}")
+        return ", ".join(str(p) for p in parts)
+
+
+def _compact(value: Any) -> str:
+    if isinstance(value, BaseModel):
+        return value.type if hasattr(value, "type") else str(value)
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(str(v) for v in value) + ")"
+    return str(value)
+
+
+REGISTRY: dict[str, type[Layer]] = {}
+
+
+def register(cls: type[Layer]) -> type[Layer]:
+    """Class decorator: make a layer kind known by the name in its `type` literal."""
+    (name,) = cls.model_fields["type"].annotation.__args__  # type: ignore[union-attr]
+    if name in REGISTRY:
+        raise ValueError(f"layer kind {name} is registered twice")
+    REGISTRY[name] = cls
+    return cls
+
+
+# --- helpers the shape rules share ---------------------------------------------------------
+
+
+def expect_rank(layer: Layer, shape: Shape, rank: int | tuple[int, ...], what: str = "") -> None:
+    ranks = (rank,) if isinstance(rank, int) else rank
+    if len(shape) not in ranks:
+        want = " or ".join(str(r) for r in ranks)
+        layout = f" {what}" if what else ""
+        raise ShapeError(
+            f"{layer.type} expects inputs of rank {want}{layout} (batch excluded), "
+            f"got shape {format_shape(shape)}"
+        )
+
+
+def known_dim(layer: Layer, dim: int | None, what: str) -> int:
+    if dim is None:
+        raise ShapeError(f"{layer.type} needs a known {what}, got None (any length)")
+    return dim
+
+
+def as_tuple(value: int | tuple[int, ...] | list[int], n: int) -> tuple[int, ...]:
+    """Keras' `standardize_tuple`: an int stands for the same value on every spatial axis."""
+    if isinstance(value, int):
+        return (value,) * n
+    return tuple(value)
+
+
+def conv_output_length(
+    n: int | None, kernel: int, stride: int, padding: str, dilation: int = 1
+) -> int | None:
+    """Keras' output length for convolution and pooling along one axis."""
+    if n is None:
+        return None
+    span = (kernel - 1) * dilation + 1
+    if padding in ("same", "causal"):
+        return -(-n // stride)
+    length = (n - span) // stride + 1
+    return length
+
+
+def format_shape(shape: Shape, batch: bool = False) -> str:
+    """`(10, 1)`, or with `batch=True` `(None, 10, 1)` as Keras' summary shows it."""
+    dims = ["None" if d is None else str(d) for d in ((None, *shape) if batch else shape)]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"

@@ -1,0 +1,499 @@
+"""Resolve a validated document into the graph IR, inferring every tensor's type on the way.
+
+Sequential lists, graph mappings, shared layers, blocks and their repeats, and `${param}`
+references all end here as one flat, topologically ordered list of nodes. Every problem found is
+recorded with its place in the file and the pass goes on, so one run reports them all; a node
+downstream of a broken one gets no type and no further complaint.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from .diagnostics import problems_from
+from .document import NAME_PATTERN, NODE_FIELDS, Block, BlockNode, SharedNode, SpecDocument, Training
+from .errors import Problem, did_you_mean
+from .graph import Graph, Node, Scope, TensorType
+from .layers import REGISTRY, Layer, ShapeError, format_shape
+from .params import UnresolvedParam, substitute
+from .yamlio import Document
+
+_NAME = re.compile(NAME_PATTERN)
+
+
+def param_values(spec: SpecDocument, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Each param's value: a plain value, else the override, else its search space's default."""
+    values = {}
+    for name, param in spec.params.items():
+        if overrides and name in overrides:
+            values[name] = overrides[name]
+        elif hasattr(param, "default_value"):
+            values[name] = param.default_value()
+        else:
+            values[name] = param
+    return values
+
+
+def resolve(spec: SpecDocument, doc: Document, overrides: dict[str, Any] | None = None,
+            broken: dict[tuple, set] | None = None) -> Graph:  # fmt: skip
+    """The typed graph of a validated document. `broken`: nodes set aside as invalid, by section."""
+    return _Resolver(spec, doc, param_values(spec, overrides), broken or {}).run()
+
+
+class _Resolver:
+    def __init__(self, spec: SpecDocument, doc: Document, env: dict[str, Any], broken: dict[tuple, set]):
+        self.spec, self.doc, self.env, self.broken = spec, doc, env, broken
+        self.problems: list[Problem] = []
+        self.nodes: list[Node] = []
+        self.types: dict[str, TensorType | None] = {}  # tensor name -> type (None: unknown)
+        self.taken: set[str] = set()
+        self.shares: list[tuple[Node, Node]] = []  # (sharing node, owning node)
+        self.block_stack: list[str] = []
+        self.context = ""  # "in res1 (copy 2 of 3): " while expanding a block
+
+    # --- reporting -------------------------------------------------------------------------
+    def report(self, path: tuple, message: str, node: Node | None = None, *, key: bool = False,
+               severity: str = "error") -> None:  # fmt: skip
+        if path and isinstance(path[-1], int) and isinstance(self.doc.get(path[:-1]), str):
+            path = path[:-1]  # `inputs: x` was written without brackets
+        where = self.doc.locate_key(path) if key else self.doc.locate(path)
+        problem = Problem(where, path, self.context + message, severity)  # type: ignore[arg-type]
+        if problem not in self.problems:
+            self.problems.append(problem)
+        if node is not None:
+            node.problems.append(problem)
+
+    # --- the whole graph ---------------------------------------------------------------------
+    def run(self) -> Graph:
+        self.check_params()
+        inputs = self.inputs()
+        self.types.update(inputs)
+        self.taken.update(inputs)
+        bound = {name: name for name in inputs}
+        local, sinks = self.expand(self.spec.layers, ("layers",), (), "", self.env, bound)
+        outputs = self.outputs(local, sinks)
+        self.check_shares()
+        graph_nodes = self.prune(outputs, inputs)
+        training = self.check_training(outputs)
+        return Graph(self.spec.name, inputs, graph_nodes, outputs, self.problems, training)
+
+    def check_params(self) -> None:
+        for name, param in self.spec.params.items():
+            for check in ("check_default", "bounds_problem"):
+                message = getattr(param, check, lambda: None)()
+                if message:
+                    self.report(("params", name), message)
+
+    def inputs(self) -> dict[str, TensorType]:
+        out = {}
+        for name, spec in self.spec.inputs.items():
+            path = ("inputs", name)
+            if not _NAME.match(name):
+                self.report(path, f"input name {name!r} must be an identifier", key=True)
+            shape = self.substitute(spec.shape, self.env, path + ("shape",))
+            if shape is None:
+                continue
+            bad = [d for d in shape if d is not None and (not isinstance(d, int) or d < 1)]
+            if bad:
+                self.report(path + ("shape",), f"dimensions must be positive ints or null, got {bad[0]!r}")
+                continue
+            out[name] = TensorType(tuple(shape), spec.dtype)
+        return out
+
+    def outputs(self, local: dict[str, Any], sinks: list[str]) -> list[str]:
+        if self.spec.outputs is None:
+            return sinks
+        outputs = []
+        for i, ref in enumerate(self.spec.outputs):
+            tensor = self.lookup(ref, local, ("outputs", i))
+            if tensor is not None:
+                outputs.append(tensor)
+        return outputs
+
+    def check_training(self, outputs: list[str]) -> Training | None:
+        """Check per-output keys against the outputs; return the concrete section."""
+        training = self.spec.training
+        if training is None:
+            return None
+        concrete = self.concrete_training()
+        for field in ("loss", "loss_weights", "metrics"):
+            value = getattr(training, field)
+            if not isinstance(value, dict) or "type" in value:
+                continue
+            declared = [str(o) for o in self.spec.outputs or outputs]
+            for key in value:
+                if key not in declared:
+                    self.report(("training", field, key),
+                                f"{key!r} is not an output{did_you_mean(key, declared)}; "
+                                f"outputs: {', '.join(declared)}", key=True)  # fmt: skip
+            if field == "loss":
+                for missing in (o for o in declared if o not in value):
+                    self.report(("training", "loss"), f"no loss for output {missing!r}")
+        return concrete
+
+    def concrete_training(self) -> Training | None:
+        """The training section with params substituted, validated again with the values."""
+        raw = self.substitute(self.spec.training.model_dump(by_alias=True, exclude_unset=True),
+                              self.env, ("training",))  # fmt: skip
+        if raw is None:
+            return None
+        try:
+            return Training.model_validate(raw)
+        except ValidationError as exc:
+            for problem in problems_from(exc, Training, self.doc, base=("training",), note_refs=True):
+                self.report(problem.path, problem.message)
+            return None
+
+    # --- one section (the model's layers or a block's) --------------------------------------
+    def expand(self, section: Any, path: tuple, scope: tuple, prefix: str,
+               env: dict[str, Any], bound: dict[str, str]) -> tuple[dict[str, Any], list[str]]:  # fmt: skip
+        """Place a section's nodes; return local name -> tensor(s), and the section's sinks."""
+        if isinstance(section, list):
+            return self.expand_sequence(section, path, scope, prefix, env, bound)
+        local: dict[str, Any] = dict(bound)
+        local.update((name, None) for name in self.broken.get(path, ()))  # invalid: stay quiet
+        for name in [n for n in section if n in bound]:
+            self.report(path + (name,), f"node {name!r} has the name of an input", key=True)
+        section = {n: m for n, m in section.items() if n not in bound}
+        order = self.order(section, path, bound)
+        for name in order:
+            node_path = path + (name,)
+            model = section[name]
+            refs = model.inputs
+            if refs is None:
+                self.report(node_path, "needs `inputs:` (the tensors it takes: inputs or nodes)")
+                continue
+            tensors = [self.lookup(r, local, node_path + ("inputs", i)) for i, r in enumerate(refs)]
+            if any(t is None for t in tensors):
+                local[name] = None
+                continue
+            local[name] = self.place(name, model, node_path, tensors, section, scope, prefix, env)
+        used = {self.base(r) for m in section.values() for r in (m.inputs or [])}
+        sinks = [self.single(local[n]) for n in order if n not in used and local.get(n)]
+        return local, [s for s in sinks if s]
+
+    def expand_sequence(self, section: list, path: tuple, scope: tuple, prefix: str,
+                        env: dict[str, Any], bound: dict[str, str]) -> tuple[dict[str, Any], list[str]]:  # fmt: skip
+        if len(bound) != 1:
+            self.report(path, f"a sequential list takes exactly one input, got {len(bound)} "
+                              f"({', '.join(bound)}); use the graph form (a mapping) instead")  # fmt: skip
+            return {}, []
+        local: dict[str, Any] = dict(bound)
+        current: str | None = next(iter(bound.values()))
+        names = _auto_names(section)
+        named = dict(zip(names, section))
+        for i, (name, model) in enumerate(zip(names, section)):
+            node_path = path + (i,)
+            if model.inputs is not None:
+                self.report(node_path + ("inputs",), "in a sequential list each layer takes the "
+                            "previous one's output; `inputs:` belongs to the graph form", key=True)  # fmt: skip
+            if current is None:
+                break
+            result = self.place(name, model, node_path, [current], named, scope, prefix, env)
+            local[name] = result
+            current = self.single(result, node_path)
+        return local, [current] if current else []
+
+    def order(self, section: dict, path: tuple, bound: dict[str, str]) -> list[str]:
+        """Declaration order, moved only as far as dependencies require; cycles are reported."""
+        names = list(section)
+        index = {name: i for i, name in enumerate(names)}
+        deps = {n: {self.base(r) for r in (section[n].inputs or []) if self.base(r) in index} for n in names}
+        waiting = {n: len(d) for n, d in deps.items()}
+        readers: dict[str, list[str]] = {}
+        for name, needs in deps.items():
+            for need in needs:
+                readers.setdefault(need, []).append(name)
+        ready = [index[n] for n in names if not waiting[n]]
+        heapq.heapify(ready)
+        done: list[str] = []
+        while ready:
+            name = names[heapq.heappop(ready)]
+            done.append(name)
+            for reader in readers.get(name, ()):
+                waiting[reader] -= 1
+                if not waiting[reader]:
+                    heapq.heappush(ready, index[reader])
+        stuck = {n: {d for d in deps[n] if waiting[d]} for n in names if waiting[n]}
+        for name in stuck:
+            cycle = _cycle(name, stuck)
+            if cycle[0] == name:  # report each cycle at its members, not downstream nodes
+                self.report(path + (name, "inputs"), f"cycle: {' -> '.join(cycle)}")
+        return done
+
+    # --- one node ------------------------------------------------------------------------------
+    def place(self, name: str, model: Any, path: tuple, tensors: list[str], section: Any,
+              scope: tuple, prefix: str, env: dict[str, Any]) -> Any:  # fmt: skip
+        if isinstance(model, BlockNode):
+            return self.instantiate(name, model, path, tensors, scope, prefix, env)
+        full = prefix + name
+        if not _NAME.match(name):
+            self.report(path, f"node name {name!r} must be an identifier (letters, digits, _)", key=True)
+        if full in self.taken:
+            self.report(path, f"duplicate name {full!r}", key=True)
+            return None
+        self.taken.add(full)
+        if isinstance(model, SharedNode):
+            owner_model = section.get(model.shares) if isinstance(section, dict) else None
+            if model.shares in self.broken.get(path[:-1], ()):
+                return None  # the owner is invalid and already reported
+            if owner_model is None or isinstance(owner_model, (SharedNode, BlockNode)):
+                candidates = [k for k, m in section.items() if not isinstance(m, (SharedNode, BlockNode))]
+                what = "names no layer node" if owner_model is None else "must name a layer node"
+                self.report(path + ("shares",), f"shares {model.shares!r}: {what}"
+                            f"{did_you_mean(model.shares, candidates)}")  # fmt: skip
+                return None
+            layer = self.concretize(owner_model, path, env, quiet=True)
+            node = Node(full, layer, tensors, path, layer_name=prefix + model.shares, scope=scope)
+        else:
+            layer = self.concretize(model, path, env)
+            node = Node(full, layer, tensors, path, scope=scope)
+        self.infer(node)
+        self.nodes.append(node)
+        if node.shared:
+            owner = next((n for n in self.nodes if n.name == node.layer_name), None)
+            self.shares.append((node, owner))  # owner may come later; matched in check_shares
+        return full
+
+    def concretize(self, model: Any, path: tuple, env: dict[str, Any], quiet: bool = False) -> Layer | None:
+        """The node's layer config with params substituted, validated again with the values."""
+        raw = model.model_dump(exclude=NODE_FIELDS, by_alias=True)
+        sink: list[Problem] = []
+        try:
+            raw = substitute(raw, env)
+        except UnresolvedParam as exc:
+            if not quiet:
+                self.report(path + exc.path, f"unresolved ${{{exc.name}}}: no param of that name"
+                            f"{did_you_mean(exc.name, env)}")  # fmt: skip
+            return None
+        try:
+            return REGISTRY[raw["type"]].model_validate(raw)
+        except ValidationError as exc:
+            sink = problems_from(exc, REGISTRY[raw["type"]], self.doc, base=path, note_refs=True)
+        if not quiet:
+            for problem in sink:
+                self.report(problem.path, problem.message)
+        return None
+
+    def infer(self, node: Node) -> None:
+        types = [self.types.get(t) for t in node.inputs]
+        self.types[node.name] = None
+        layer = node.layer
+        if layer is None or any(t is None for t in types):
+            return
+        n, low, high = len(types), layer.min_inputs, layer.max_inputs
+        if n < low or (high is not None and n > high):
+            want = f"{low}" if low == high else f"{low} to {high}" if high else f"at least {low}"
+            self.report(node.path + ("inputs",), f"{layer.type} takes {want} input(s), got {n}", node)
+            return
+        shapes = [t.shape for t in types]  # type: ignore[union-attr]
+        try:
+            shape = tuple(layer.output_shape(*shapes))
+            if any(d is not None and d < 1 for d in shape):
+                raise ShapeError(f"{layer.type} would output {format_shape(shape)} from "
+                                 f"{', '.join(format_shape(s) for s in shapes)}: input too small")  # fmt: skip
+            weights = layer.weights(*shapes) if not node.shared else {}
+        except ShapeError as exc:
+            self.report(node.path, str(exc), node)
+            return
+        node.weights = weights
+        node.output = TensorType(shape, layer.output_dtype(*(t.dtype for t in types)))  # type: ignore[union-attr]
+        self.types[node.name] = node.output
+
+    # --- blocks --------------------------------------------------------------------------------
+    def instantiate(self, name: str, model: BlockNode, path: tuple, tensors: list[str],
+                    scope: tuple, prefix: str, env: dict[str, Any]) -> Any:  # fmt: skip
+        block: Block | None = self.spec.blocks.get(model.block)
+        if block is None:
+            self.report(path + ("block",), f"unknown block {model.block!r}"
+                        f"{did_you_mean(model.block, self.spec.blocks)}")  # fmt: skip
+            return None
+        if model.block in self.block_stack:
+            self.report(path + ("block",), f"block {model.block!r} instantiates itself "
+                        f"({' -> '.join([*self.block_stack, model.block])})")  # fmt: skip
+            return None
+        repeat = self.substitute(model.repeat, env, path + ("repeat",))
+        args = self.substitute(model.params, env, path + ("params",))
+        defaults = self.substitute(block.params, env, ("blocks", model.block, "params"))
+        if repeat is None or args is None or defaults is None:
+            return None
+        ok = True
+        if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
+            self.report(path + ("repeat",), f"repeat must be a positive int, got {repeat!r}")
+            ok = False
+        for key in args:
+            if key not in block.params:
+                self.report(path + ("params", key), f"block {model.block!r} has no param {key!r}"
+                            f"{did_you_mean(key, block.params)}", key=True)  # fmt: skip
+                ok = False
+        if len(tensors) != len(block.inputs):
+            self.report(path + ("inputs",), f"block {model.block!r} takes {len(block.inputs)} "
+                        f"input(s) ({', '.join(block.inputs)}), got {len(tensors)}")  # fmt: skip
+            ok = False
+        n_out = len(block.outputs) if block.outputs else None
+        if ok and repeat > 1 and n_out not in (None, len(block.inputs)):
+            self.report(path + ("repeat",), f"repeat {repeat} chains each copy into the next, so "
+                        f"block {model.block!r} needs as many outputs as inputs "
+                        f"({n_out} outputs, {len(block.inputs)} inputs)")  # fmt: skip
+            ok = False
+        if not ok:
+            return None
+        inner_env = {**env, **defaults, **args}
+        body = ("blocks", model.block, "layers")
+        current: list[str] = tensors
+        outputs: dict[str, str] = {}
+        outer_context = self.context
+        self.block_stack.append(model.block)
+        try:
+            for copy in range(1, repeat + 1):
+                tag = f"{prefix}{name}_" + (f"{copy}_" if repeat > 1 else "")
+                level = Scope(prefix + name, model.block, copy, repeat)
+                where = f"{prefix + name}" + (f" (copy {copy} of {repeat})" if repeat > 1 else "")
+                self.context = f"{outer_context}in {where}: "
+                bound = dict(zip(block.inputs, current))
+                local, sinks = self.expand(block.layers, body, scope + (level,), tag, inner_env, bound)
+                if block.outputs is None:
+                    names = sinks
+                    outputs = dict(zip([s[len(tag):] for s in sinks], sinks))
+                else:
+                    found = [self.lookup(o, local, ("blocks", model.block, "outputs", i))
+                             for i, o in enumerate(block.outputs)]  # fmt: skip
+                    if any(t is None for t in found):
+                        return None
+                    names = found  # type: ignore[assignment]
+                    outputs = dict(zip(block.outputs, found))  # type: ignore[arg-type]
+                if repeat > 1 and len(names) != len(block.inputs):
+                    self.report(path + ("repeat",), "repeat needs the block's outputs to match its inputs")
+                    return None
+                current = names
+        finally:
+            self.block_stack.pop()
+            self.context = outer_context
+        return outputs
+
+    # --- references ------------------------------------------------------------------------------
+    @staticmethod
+    def base(ref: str) -> str:
+        return ref.split(".", 1)[0]
+
+    def single(self, value: Any, path: tuple | None = None) -> str | None:
+        """The one tensor a local name stands for (a block instance must have one output)."""
+        if isinstance(value, dict):
+            if len(value) == 1:
+                return next(iter(value.values()))
+            if value and path is not None:  # empty: the block broke inside, already reported
+                self.report(path, f"this block has {len(value)} outputs ({', '.join(value)}); "
+                                  f"name one, as in `{{node}}.{next(iter(value))}`")  # fmt: skip
+            return None
+        return value
+
+    def lookup(self, ref: str, local: dict[str, Any], path: tuple) -> str | None:
+        base, _, member = ref.partition(".")
+        if base not in local:
+            self.report(path, f"unknown input {ref!r}{did_you_mean(base, [k for k in local])}")
+            return None
+        value = local[base]
+        if value is None:
+            return None  # already reported where it broke
+        if isinstance(value, dict):
+            if member:
+                if member not in value:
+                    self.report(path, f"{base!r} has no output {member!r}{did_you_mean(member, value)}")
+                    return None
+                return value[member]
+            return self.single(value, path)
+        if member:
+            self.report(path, f"{base!r} is a layer with one output; write {base!r}")
+            return None
+        return value
+
+    def substitute(self, value: Any, env: dict[str, Any], path: tuple) -> Any:
+        try:
+            return substitute(value, env)
+        except UnresolvedParam as exc:
+            self.report(path + exc.path, f"unresolved ${{{exc.name}}}: no param of that name"
+                        f"{did_you_mean(exc.name, env)}")  # fmt: skip
+            return None
+
+    # --- after all nodes are placed -------------------------------------------------------------
+    def check_shares(self) -> None:
+        by_name = {n.name: n for n in self.nodes}
+        for node, owner in self.shares:
+            owner = owner or by_name.get(node.layer_name)
+            if owner is None or owner.layer is None or not owner.weights and owner.output is None:
+                continue
+            if node.output is None:
+                continue
+            types = [self.types[t] for t in node.inputs]
+            mine = node.layer.weights(*(t.shape for t in types))  # type: ignore[union-attr]
+            if mine != owner.weights:
+                got = ", ".join(format_shape(t.shape) for t in types)  # type: ignore[union-attr]
+                built = ", ".join(format_shape(self.types[t].shape) for t in owner.inputs)  # type: ignore[union-attr]
+                self.report(node.path + ("shares",), f"shares the layer of {owner.name!r}, built for "
+                            f"input {built}, but gets {got}: its weights would not fit", node)  # fmt: skip
+
+    def prune(self, outputs: list[str], inputs: dict[str, TensorType]) -> list[Node]:
+        """Keep the nodes outputs depend on (as Keras' Model does); warn about the rest.
+
+        No warnings once there are errors: a broken node leaves its neighbours looking unused.
+        """
+        quiet = any(p.severity == "error" for p in self.problems) or any(self.broken.values())
+        by_name = {n.name: n for n in self.nodes}
+        needed: set[str] = set()
+        stack = list(outputs)
+        while stack:
+            name = stack.pop()
+            if name in needed:
+                continue
+            needed.add(name)
+            node = by_name.get(name)
+            if node:
+                stack.extend(node.inputs)
+                if node.shared:
+                    stack.append(node.layer_name)
+        for node in self.nodes:
+            if node.name not in needed and not quiet:
+                self.report(node.path, f"node {node.name!r} does not reach any output; it is left "
+                            "out of the model", severity="warning")  # fmt: skip
+        for name in inputs:
+            if name not in needed and not quiet:
+                self.report(("inputs", name), f"input {name!r} is not used", key=True, severity="warning")
+        return [n for n in self.nodes if n.name in needed]
+
+
+def _auto_names(section: list) -> list[str]:
+    """Names for sequential items: `name:` if given, else Keras-style `dense`, `dense_1`, ..."""
+    counts: dict[str, int] = {}
+    names = []
+    for model in section:
+        if model.name:
+            names.append(model.name)
+            continue
+        if isinstance(model, SharedNode):
+            stem = f"{model.shares}_shared"
+        elif isinstance(model, BlockNode):
+            stem = model.block
+        else:
+            stem = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", model.type).lower()
+        n = counts.get(stem, 0)
+        counts[stem] = n + 1
+        names.append(stem if n == 0 else f"{stem}_{n}")
+    return names
+
+
+def _cycle(start: str, deps: dict[str, set[str]]) -> list[str]:
+    path, seen = [start], {start}
+    current = start
+    while True:
+        nxt = next(iter(sorted(deps[current])), None)
+        if nxt is None:
+            return path
+        path.append(nxt)
+        if nxt in seen:
+            return path[path.index(nxt):]
+        seen.add(nxt)
+        current = nxt

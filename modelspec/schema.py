@@ -1,0 +1,17 @@
+"""The JSON Schema of spec files, generated from the Pydantic models (for editors and CI)."""
+
+from __future__ import annotations
+
+import json
+
+from .document import SpecDocument
+
+
+def schema() -> dict:
+    out = SpecDocument.model_json_schema(by_alias=True)
+    out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return out
+
+
+def schema_text() -> str:
+    return json.dumps(schema(), indent=2, sort_keys=False) + "\n"

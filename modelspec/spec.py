@@ -1,0 +1,171 @@
+"""`Spec`: a validated spec with its resolved, typed graph, and the public entry points to it."""
+
+from __future__ import annotations
+
+import copy
+import os
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from .diagnostics import problems_from
+from .document import SpecDocument
+from .errors import Problem, SpecError
+from .graph import Graph
+from .resolve import param_values, resolve
+from .yamlio import Document, dump, parse, read
+
+
+@dataclass
+class Analysis:
+    """Everything known about a spec, valid or not: what the renderer draws and `load` checks."""
+
+    document: SpecDocument | None
+    graph: Graph | None
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def analyse(doc: Document, overrides: dict[str, Any] | None = None) -> Analysis:
+    """Validate and resolve as far as possible, collecting every problem on the way.
+
+    When some nodes are invalid, the rest of the graph is still resolved: the invalid nodes are
+    set aside (and references to them stay silent), so one run reports every mistake.
+    """
+    try:
+        document = SpecDocument.model_validate(doc.data)
+        problems: list[Problem] = []
+        broken: dict[tuple, set] = {}
+    except ValidationError as exc:
+        problems = problems_from(exc, SpecDocument, doc)
+        document, broken = _salvage(doc, problems)
+        if document is None:
+            return Analysis(None, None, problems)
+    graph = resolve(document, doc, overrides, broken)
+    seen = set(problems)
+    problems += [p for p in graph.problems if p not in seen]
+    graph.problems = problems
+    return Analysis(document, graph, problems)
+
+
+def _salvage(doc: Document, problems: list[Problem]) -> tuple[SpecDocument | None, dict]:
+    """The document without the nodes (and training section) that failed validation.
+
+    Returns it with the names set aside per section, which the resolver treats as known but
+    untyped, so references to them raise no second complaint.
+    """
+    data = copy.deepcopy(doc.data)
+    broken: dict[tuple, set] = {}
+    for problem in problems:
+        path = problem.path
+        if path[:1] == ("training",):
+            data.pop("training", None)
+            continue
+        section = ("layers",) if path[:1] == ("layers",) else path[:3]
+        if section[-1:] != ("layers",) or len(path) <= len(section) or section[:1] not in (("layers",), ("blocks",)):
+            return None, {}
+        broken.setdefault(section, set()).add(path[len(section)])
+    for section, keys in broken.items():
+        target = data
+        for part in section:
+            target = target[part]
+        if isinstance(target, dict):
+            for key in keys:
+                target.pop(key, None)
+        else:
+            del target[min(keys):]
+    try:
+        return SpecDocument.model_validate(data), broken
+    except ValidationError:
+        return None, {}
+
+
+class Spec:
+    """A valid spec: the document as written, its param values, and its typed graph."""
+
+    def __init__(self, document: SpecDocument, doc: Document, graph: Graph, values: dict[str, Any],
+                 warnings: list[Problem]):  # fmt: skip
+        self.document = document
+        self.source = doc.source
+        self.graph = graph
+        self.values = values
+        self.warnings = warnings
+        self._doc = doc
+
+    @classmethod
+    def from_document(cls, doc: Document, overrides: dict[str, Any] | None = None) -> "Spec":
+        analysis = analyse(doc, overrides)
+        if analysis.errors or analysis.document is None or analysis.graph is None:
+            raise SpecError(analysis.problems)
+        values = param_values(analysis.document, overrides)
+        return cls(analysis.document, doc, analysis.graph, values, analysis.warnings)
+
+    # --- what the spec says -------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.document.name
+
+    @property
+    def training(self):
+        return self.document.training
+
+    @property
+    def search_space(self) -> dict[str, Any]:
+        """The params that are search spaces (name -> space)."""
+        return {k: v for k, v in self.document.params.items() if hasattr(v, "draw")}
+
+    @property
+    def is_concrete(self) -> bool:
+        return not self.search_space
+
+    # --- derived specs -------------------------------------------------------------------------
+    def with_params(self, values: dict[str, Any]) -> "Spec":
+        """A concrete spec: the given values (the rest at their defaults) written into `params`."""
+        unknown = set(values) - set(self.document.params)
+        if unknown:
+            raise KeyError(f"no such param(s): {', '.join(sorted(unknown))}")
+        data = copy.deepcopy(self._doc.data)
+        data["params"] = {**param_values(self.document), **values}
+        return Spec.from_document(Document(data, self._doc.locations, self.source))
+
+    def sample(self, seed: int | None = None) -> "Spec":
+        """Draw every search space once (reproducibly for a given seed)."""
+        rng = random.Random(seed)
+        return self.with_params({name: space.draw(rng) for name, space in self.search_space.items()})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as plain data, as written (params unresolved), without defaults filled in."""
+        return self.document.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+    def to_yaml(self) -> str:
+        return dump(self.to_dict())
+
+    def summary(self):
+        from .summary import Summary
+
+        return Summary.of(self.graph)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Spec) and self.document == other.document
+
+    def __repr__(self) -> str:
+        return f"<Spec {self.name!r} from {self.source}: {len(self.graph.nodes)} nodes, {self.graph.params:,} params>"
+
+
+def loads(text: str, source: str = "<string>") -> Spec:
+    """Validate spec text; raise `SpecError` listing every problem."""
+    return Spec.from_document(parse(text, source))
+
+
+def load(path: str | os.PathLike) -> Spec:
+    """Read and validate a spec file; raise `SpecError` listing every problem."""
+    return Spec.from_document(read(path))

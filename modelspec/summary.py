@@ -1,0 +1,81 @@
+"""`spec.summary()`: Keras' `model.summary()` figures, computed from the graph with no framework."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .graph import Graph
+from .layers.base import format_shape
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    kind: str
+    output_shape: str  # Keras style, batch shown as None
+    dtype: str
+    params: int  # counted once, at the node that owns the weights
+    connected_to: list[str]
+    shares: str | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    name: str
+    rows: list[Row]
+    outputs: list[str]
+    trainable_params: int
+    non_trainable_params: int
+
+    @property
+    def total_params(self) -> int:
+        return self.trainable_params + self.non_trainable_params
+
+    @classmethod
+    def of(cls, graph: Graph) -> "Summary":
+        rows = [
+            Row(name, "InputLayer", format_shape(t.shape, batch=True), t.dtype, 0, [])
+            for name, t in graph.inputs.items()
+        ]
+        for node in graph.nodes:
+            shape = format_shape(node.output.shape, batch=True) if node.output else "?"
+            dtype = node.output.dtype if node.output else "?"
+            shares = node.layer_name if node.shared else None
+            rows.append(Row(node.name, node.kind, shape, dtype, node.params, list(node.inputs), shares))
+        return cls(graph.name, rows, list(graph.outputs), graph.trainable_params,
+                   graph.non_trainable_params)  # fmt: skip
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["total_params"] = self.total_params
+        return out
+
+    def __str__(self) -> str:
+        header = ("Layer (type)", "Output Shape", "Param #", "Connected to")
+        body = [
+            (
+                f"{r.name} ({r.kind})",
+                r.output_shape,
+                f"{r.params:,}" if not r.shares else f"0 (shares {r.shares})",
+                ", ".join(r.connected_to) or "-",
+            )
+            for r in self.rows
+        ]
+        widths = [max(len(line[i]) for line in [header, *body]) for i in range(4)]
+        rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+
+        def line(cells: tuple) -> str:
+            return "| " + " | ".join(
+                c.rjust(w) if i == 2 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
+            ) + " |"
+
+        lines = [f'Model: "{self.name}"', rule, line(header), rule.replace("-", "=")]
+        lines += [line(cells) for cells in body]
+        lines += [
+            rule,
+            f" Total params: {self.total_params:,}",
+            f" Trainable params: {self.trainable_params:,}",
+            f" Non-trainable params: {self.non_trainable_params:,}",
+            f" Outputs: {', '.join(self.outputs)}",
+        ]
+        return "\n".join(lines)

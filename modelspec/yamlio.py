@@ -1,0 +1,154 @@
+"""Safe YAML in, with a line and column for every key and value; atomic YAML out.
+
+PyYAML composes the document into nodes (which carry marks); we build plain dicts, lists and
+scalars from those nodes ourselves, so that:
+- only the standard YAML tags are accepted (no `!!python/...`, no custom tags);
+- alias expansion is bounded (a "billion laughs" document fails fast instead of eating memory);
+- a key written twice in one mapping is an error, not a silent overwrite;
+- each value's position is recorded under its path, e.g. ("layers", "lstm", "units").
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Location, Problem, SpecError
+
+MAX_NODES = 200_000  # values built, counting each alias expansion again
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+
+
+class Document:
+    """A loaded YAML document: its data and where each part of it was written."""
+
+    def __init__(self, data: Any, locations: dict[tuple, Location], source: str):
+        self.data = data
+        self.locations = locations
+        self.source = source
+
+    def locate(self, path: tuple) -> Location:
+        """The position of `path`, or of its nearest ancestor that was written in the file."""
+        path = tuple(path)
+        while path and path not in self.locations:
+            path = path[:-1]
+        return self.locations.get(path, Location(self.source, 1, 1))
+
+    def locate_key(self, path: tuple) -> Location:
+        """The position of the key that introduces `path` (for unknown and misspelled keys)."""
+        return self.locations.get(("<key>", *path)) or self.locate(path)
+
+    def get(self, path: tuple, default: Any = None) -> Any:
+        node = self.data
+        for part in path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return default
+        return node
+
+
+class _Builder:
+    def __init__(self, source: str):
+        self.source = source
+        self.locations: dict[tuple, Location] = {}
+        self.count = 0
+        self.scalars = yaml.SafeLoader("")  # only its scalar constructors are used
+
+    def loc(self, node: yaml.Node) -> Location:
+        return Location(self.source, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def fail(self, node: yaml.Node, path: tuple, message: str) -> SpecError:
+        return SpecError([Problem(self.loc(node), path, message)])
+
+    def build(self, node: yaml.Node, path: tuple, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES or depth > 100:
+            raise self.fail(node, path, "document too large or too deeply nested (alias bomb?)")
+        self.locations.setdefault(path, self.loc(node))
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != "tag:yaml.org,2002:map":
+                raise self.fail(node, path, f"tag {node.tag} is not allowed")
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise self.fail(key_node, path, "merge keys (<<) are not supported")
+                key = self.build(key_node, path + ("<key>",), depth + 1)
+                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                    raise self.fail(key_node, path, f"mapping keys must be strings, got {key!r}")
+                key = str(key)
+                if key in out:
+                    raise self.fail(key_node, path + (key,), f"duplicate key {key!r}")
+                self.locations[("<key>", *path, key)] = self.loc(key_node)
+                out[key] = self.build(value_node, path + (key,), depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise self.fail(node, path, f"tag {node.tag} is not allowed")
+            return [self.build(v, path + (i,), depth + 1) for i, v in enumerate(node.value)]
+        if node.tag not in _SCALAR_TAGS:
+            raise self.fail(node, path, f"tag {node.tag} is not allowed (only plain YAML values)")
+        return self.scalars.construct_object(node)
+
+
+def parse(text: str, source: str = "<string>") -> Document:
+    """Parse YAML text; raise `SpecError` for syntax errors, tags, duplicate keys and bombs."""
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Location(source, mark.line + 1, mark.column + 1) if mark else Location(source, 1, 1)
+        raise SpecError([Problem(where, (), f"invalid YAML: {exc.problem or exc}")]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError([Problem(Location(source, 1, 1), (), f"invalid YAML: {exc}")]) from None
+    if root is None:
+        raise SpecError([Problem(Location(source, 1, 1), (), "the document is empty")])
+    builder = _Builder(source)
+    data = builder.build(root, ())
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        raise SpecError([Problem(builder.loc(root), (), f"a spec must be a mapping, got {kind}")])
+    return Document(data, builder.locations, source)
+
+
+def read(path: str | os.PathLike) -> Document:
+    """Read and parse a spec file; a missing or unreadable file is a `SpecError` too."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SpecError([Problem(Location(str(path), 0, 0), (), f"cannot read file: {reason}")]) from None
+    return parse(text, str(path))
+
+
+def dump(data: Any) -> str:
+    """YAML text for plain data, keys in the order given."""
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, allow_unicode=True)
+
+
+def write_atomic(path: str | os.PathLike, content: str | bytes) -> None:
+    """Write a file so that readers see either the old content or all of the new, never a part."""
+    path = Path(path)
+    mode = "wb" if isinstance(content, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode) as handle:
+            handle.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

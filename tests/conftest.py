@@ -1,0 +1,32 @@
+"""Shared fixtures and Hypothesis profiles (`ci` under CI=true, `thorough` by hand)."""
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import modelspec
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = sorted((ROOT / "specs").glob("*.yaml"))
+
+settings.register_profile("ci", max_examples=25, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+settings.register_profile("dev", max_examples=50, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+settings.register_profile("thorough", max_examples=1000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def problems(text: str) -> list[str]:
+    """Every problem `loads` reports for a spec text (dedented), as printed, with file spec.yaml."""
+    with pytest.raises(modelspec.SpecError) as info:
+        modelspec.loads(textwrap.dedent(text), "spec.yaml")
+    return [str(p) for p in info.value.problems]
+
+
+def spec(text: str) -> modelspec.Spec:
+    return modelspec.loads(textwrap.dedent(text), "spec.yaml")

@@ -1,0 +1,360 @@
+"""Every class of mistake is reported, located, and all of them at once."""
+
+from .conftest import problems, spec
+
+
+def test_unknown_layer_type_suggests_the_closest_kind():
+    found = problems(
+        """\
+        inputs: {x: {shape: [4]}}
+        layers:
+          d: {type: Dnese, units: 2, inputs: x}
+        """
+    )
+    assert found == ["spec.yaml:3:3: layers.d: unknown layer type 'Dnese' (did you mean 'Dense'?)"]
+
+
+def test_unknown_field_points_at_the_key_and_suggests():
+    found = problems(
+        """\
+        inputs: {x: {shape: [4]}}
+        layers:
+          d: {type: Dense, units: 2, activaton: relu, inputs: x}
+        """
+    )
+    assert found == ["spec.yaml:3:30: layers.d.activaton: unknown field 'activaton' (did you mean 'activation'?)"]
+
+
+def test_unknown_top_level_field():
+    found = problems(
+        """\
+        inputs: {x: {shape: [4]}}
+        layer:
+          - {type: Dense, units: 2}
+        """
+    )
+    assert "spec.yaml:2:1: layer: unknown field 'layer' (did you mean 'layers'?)" in found
+
+
+def test_wrong_value_type_and_range():
+    found = problems(
+        """\
+        inputs: {x: {shape: [4]}}
+        layers:
+          - {type: Dense, units: -3}
+          - {type: Dropout, rate: 1.5}
+          - {type: Dense, units: many}
+        """
+    )
+    assert found == [
+        "spec.yaml:3:26: layers.0.units: Input should be greater than 0",
+        "spec.yaml:4:27: layers.1.rate: Input should be less than 1",
+        "spec.yaml:5:26: layers.2.units: Input should be a valid integer, unable to parse string as an integer",
+    ]
+
+
+def test_misspelled_enum_value_suggests():
+    found = problems(
+        """\
+        inputs: {x: {shape: [4]}}
+        layers:
+          - {type: Dense, units: 3, activation: rellu}
+        """
+    )
+    assert found == ["spec.yaml:3:41: layers.0.activation: unknown value 'rellu' (did you mean 'relu'?)"]
+
+
+def test_dangling_reference_suggests_a_node_name():
+    found = problems(
+        """\
+        inputs: {prices: {shape: [4]}}
+        layers:
+          hidden: {type: Dense, units: 2, inputs: prices}
+          out: {type: Dense, units: 1, inputs: hiden}
+        """
+    )
+    assert found == ["spec.yaml:4:40: layers.out.inputs: unknown input 'hiden' (did you mean 'hidden'?)"]
+
+
+def test_cycle_is_reported_at_each_member():
+    found = problems(
+        """\
+        inputs: {x: {shape: [4]}}
+        layers:
+          a: {type: Dense, units: 4, inputs: c}
+          b: {type: Dense, units: 4, inputs: a}
+          c: {type: Dense, units: 4, inputs: b}
+          out: {type: Dense, units: 1, inputs: x}
+        """
+    )
+    assert found == [
+        "spec.yaml:3:38: layers.a.inputs: cycle: a -> c -> b -> a",
+        "spec.yaml:4:38: layers.b.inputs: cycle: b -> a -> c -> b",
+        "spec.yaml:5:38: layers.c.inputs: cycle: c -> b -> a -> c",
+    ]
+
+
+def test_duplicate_names_in_a_sequential_list():
+    found = problems(
+        """\
+        inputs: {x: {shape: [4]}}
+        layers:
+          - {type: Dense, units: 4, name: h}
+          - {type: Dense, units: 4, name: h}
+        """
+    )
+    assert found == ["spec.yaml:4:5: layers.1: duplicate name 'h'"]
+
+
+def test_node_named_like_an_input():
+    found = problems(
+        """\
+        inputs: {x: {shape: [4]}}
+        layers:
+          x: {type: Dense, units: 4, inputs: x}
+        """
+    )
+    assert found[0] == "spec.yaml:3:3: layers.x: node 'x' has the name of an input"
+
+
+def test_unused_input_is_a_warning_not_an_error():
+    s = spec(
+        """\
+        inputs: {x: {shape: [4]}, spare: {shape: [2]}}
+        layers:
+          out: {type: Dense, units: 1, inputs: x}
+        """
+    )
+    assert [str(w) for w in s.warnings] == ["spec.yaml:1:27: inputs.spare: warning: input 'spare' is not used"]
+
+
+def test_node_not_reaching_an_output_is_a_warning_and_is_left_out():
+    s = spec(
+        """\
+        inputs: {x: {shape: [4]}}
+        layers:
+          out: {type: Dense, units: 1, inputs: x}
+          side: {type: Dense, units: 7, inputs: x}
+        outputs: [out]
+        """
+    )
+    assert [n.name for n in s.graph] == ["out"]
+    assert "node 'side' does not reach any output" in str(s.warnings[0])
+
+
+def test_elementwise_merge_shape_mismatch():
+    found = problems(
+        """\
+        inputs: {a: {shape: [32]}, b: {shape: [64]}}
+        layers:
+          sum: {type: Add, inputs: [a, b]}
+        """
+    )
+    assert len(found) == 1 and found[0].startswith("spec.yaml:3:3: layers.sum: Add")
+    assert "(32,)" in found[0] and "(64,)" in found[0]
+
+
+def test_conv2d_on_rank_1_input():
+    (found,) = problems(
+        """\
+        inputs: {x: {shape: [32]}}
+        layers:
+          - {type: Conv2D, filters: 8, kernel_size: 3}
+        """
+    )
+    assert found.startswith("spec.yaml:3:5: layers.0: Conv2D expects inputs of rank 3")
+    assert "(32,)" in found
+
+
+def test_reshape_sizes_disagree():
+    (found,) = problems(
+        """\
+        inputs: {x: {shape: [4, 6]}}
+        layers:
+          - {type: Reshape, target_shape: [5, 5]}
+        """
+    )
+    assert found.startswith("spec.yaml:3:5: layers.0: Reshape") and "24" in found and "25" in found
+
+
+def test_input_too_small_for_the_kernel():
+    (found,) = problems(
+        """\
+        inputs: {x: {shape: [2, 2, 3]}}
+        layers:
+          - {type: Conv2D, filters: 8, kernel_size: 3}
+        """
+    )
+    assert found.startswith("spec.yaml:3:5: layers.0: Conv2D") and "too small" in found
+
+
+def test_shared_layer_on_an_incompatible_shape():
+    found = problems(
+        """\
+        inputs: {a: {shape: [16]}, b: {shape: [8]}}
+        layers:
+          dense: {type: Dense, units: 4, inputs: a}
+          again: {shares: dense, inputs: b}
+        """
+    )
+    assert found == [
+        "spec.yaml:4:19: layers.again.shares: shares the layer of 'dense', built for input (16,), "
+        "but gets (8,): its weights would not fit"
+    ]
+
+
+def test_shares_must_name_a_layer_node():
+    found = problems(
+        """\
+        inputs: {a: {shape: [16]}}
+        layers:
+          dense: {type: Dense, units: 4, inputs: a}
+          again: {shares: dnse, inputs: dense}
+        """
+    )
+    assert found == ["spec.yaml:4:19: layers.again.shares: shares 'dnse': names no layer node (did you mean 'dense'?)"]
+
+
+def test_unresolved_param_suggests_a_declared_one():
+    found = problems(
+        """\
+        params: {units: 8}
+        inputs: {x: {shape: [4]}}
+        layers:
+          - {type: Dense, units: "${unit}"}
+        """
+    )
+    assert found == ["spec.yaml:4:26: layers.0.units: unresolved ${unit}: no param of that name (did you mean 'units'?)"]
+
+
+def test_a_param_value_is_checked_where_it_is_used():
+    found = problems(
+        """\
+        params: {units: -8}
+        inputs: {x: {shape: [4]}}
+        layers:
+          - {type: Dense, units: "${units}"}
+        """
+    )
+    assert found == ["spec.yaml:4:26: layers.0.units: Input should be greater than 0 (the value of ${units} is -8)"]
+
+
+BLOCK = """\
+blocks:
+  pair:
+    params: {width: 8}
+    inputs: [x]
+    layers:
+      first: {type: Dense, units: "${width}", inputs: x}
+      second: {type: Dense, units: 4, inputs: first}
+    outputs: [second]
+inputs: {x: {shape: [4]}}
+"""
+
+
+def test_bad_repeat_values():
+    found = problems(BLOCK + "layers:\n  - {block: pair, repeat: 0}\n")
+    assert found == ["spec.yaml:11:27: layers.0.repeat: Input should be greater than 0"]
+
+
+def test_repeat_needs_outputs_to_match_inputs():
+    text = BLOCK.replace("outputs: [second]", "outputs: [first, second]")
+    found = problems(text + "layers:\n  r: {block: pair, repeat: 2, inputs: x}\n")
+    assert found == [
+        "spec.yaml:11:28: layers.r.repeat: repeat 2 chains each copy into the next, so block 'pair' "
+        "needs as many outputs as inputs (2 outputs, 1 inputs)"
+    ]
+
+
+def test_unknown_block_and_block_param():
+    found = problems(BLOCK + "layers:\n  - {block: par}\n  - {block: pair, params: {widht: 3}}\n")
+    assert found == [
+        "spec.yaml:11:13: layers.0.block: unknown block 'par' (did you mean 'pair'?)",
+    ]
+    found = problems(BLOCK + "layers:\n  - {block: pair, params: {widht: 3}}\n")
+    assert found == ["spec.yaml:11:28: layers.0.params.widht: block 'pair' has no param 'widht' (did you mean 'width'?)"]
+
+
+def test_error_inside_a_block_names_the_instance():
+    text = BLOCK + "layers:\n  r: {block: pair, repeat: 2, inputs: x, params: {width: 0}}\n"
+    found = problems(text)
+    assert found == [
+        "spec.yaml:6:35: blocks.pair.layers.first.units: in r (copy 1 of 2): Input should be greater "
+        "than 0 (the value of ${width} is 0)",
+        "spec.yaml:6:35: blocks.pair.layers.first.units: in r (copy 2 of 2): Input should be greater "
+        "than 0 (the value of ${width} is 0)",
+    ]
+
+
+def test_a_block_cannot_contain_itself():
+    found = problems(
+        """\
+        blocks:
+          loop:
+            layers:
+              inner: {block: loop, inputs: x}
+        inputs: {x: {shape: [4]}}
+        layers:
+          - {block: loop}
+        """
+    )
+    assert found == [
+        "spec.yaml:4:22: blocks.loop.layers.inner.block: in loop: block 'loop' instantiates itself (loop -> loop)"
+    ]
+
+
+def test_per_output_training_keys_must_be_outputs():
+    found = problems(
+        """\
+        inputs: {x: {shape: [4]}}
+        layers:
+          price: {type: Dense, units: 1, inputs: x}
+          direction: {type: Dense, units: 1, activation: sigmoid, inputs: x}
+        outputs: [price, direction]
+        training:
+          loss: {price: mse, directon: binary_crossentropy}
+        """
+    )
+    assert found == [
+        "spec.yaml:7:9: training.loss: no loss for output 'direction'",
+        "spec.yaml:7:22: training.loss.directon: 'directon' is not an output (did you mean 'direction'?); outputs: price, direction",
+    ]
+
+
+def test_positional_losses_are_refused():
+    (found,) = problems(
+        """\
+        inputs: {x: {shape: [4]}}
+        layers: [{type: Dense, units: 1}]
+        training: {loss: [mse, mae]}
+        """
+    )
+    assert found.startswith("spec.yaml:3:18: training.loss: loss is one loss for every output, or a mapping")
+
+
+def test_every_problem_is_reported_in_one_run():
+    found = problems(
+        """\
+        params: {units: 8}
+        inputs: {x: {shape: [4]}}
+        layers:
+          a: {type: Dense, unit: 3, inputs: x}
+          b: {type: Dense, units: "${unts}", inputs: x}
+          c: {type: Dense, units: 2, inputs: bb}
+          d: {type: Flaten, inputs: x}
+          e: {type: Dense, units: 2, inputs: a}
+        """
+    )
+    assert [f.split(": ")[1] for f in found] == [
+        "layers.a.units", "layers.a.unit", "layers.b.units", "layers.c.inputs", "layers.d",
+    ]  # fmt: skip  (e reads the broken a: no second complaint)
+
+
+def test_problems_never_raise_anything_but_spec_error():
+    import modelspec
+
+    for text in ["{", "inputs: 3", "layers: {a: 3}", "inputs: {x: {shape: [a]}}\nlayers: [1]", "\t"]:
+        try:
+            modelspec.loads(text)
+        except modelspec.SpecError:
+            pass
