@@ -11,9 +11,15 @@ import json
 import sys
 from typing import Callable, Sequence
 
+from .backends import BackendError
 from .errors import SpecError
+from .render import RenderError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A bad argument that argparse cannot see (exit status 2)."""
 
 
 def _load(path: str):
@@ -45,6 +51,31 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print(json.dumps(summary.to_dict(), indent=2))
     else:
         print(summary)
+    return EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .render import render_file, write
+
+    digraph = render_file(args.spec, rankdir=args.rankdir, collapse_blocks=args.collapse)
+    write(digraph, args.output)
+    print(f"wrote {args.output}")
+    return EXIT_OK
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    spec = _load(args.spec)
+    if args.backend == "keras":
+        from .backends.keras import save_keras
+
+        if not args.output.endswith(".keras"):
+            raise UsageError(f"a Keras model file ends in .keras, got {args.output!r}")
+        save_keras(spec.to_keras(), args.output)
+    else:
+        from .backends.torch import save_torch
+
+        save_torch(spec.to_torch(), spec.to_yaml(), args.output)
+    print(f"wrote {args.output} ({spec.graph.params:,} params)")
     return EXIT_OK
 
 
@@ -86,6 +117,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
+    p = add("render", cmd_render, "draw a spec with graphviz (svg, png, pdf or dot, by suffix); "
+            "an invalid spec is drawn as far as it resolves, its problems marked",
+            "modelspec render specs/toy_resnet.yaml -o resnet.svg --rankdir LR")  # fmt: skip
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.svg|.png|.pdf|.dot")
+    p.add_argument("--rankdir", choices=["TB", "LR"], default="TB", help="top-down or left-right")
+    p.add_argument("--collapse", action="store_true", help="draw each block instance as one box")
+
+    p = add("compile", cmd_compile, "build the Keras model or the torch module and save it",
+            "modelspec compile specs/stock_lstm.yaml --backend torch -o stock.pt")  # fmt: skip
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--backend", choices=["keras", "torch"], required=True)
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.keras or FILE.pt")
+
     p = add("schema", cmd_schema, "print the JSON Schema of spec files (for editors)",
             "modelspec schema -o schema/modelspec.schema.json")  # fmt: skip
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
@@ -99,6 +144,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except SpecError as exc:
         print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    except UsageError as exc:
+        parser.print_usage(sys.stderr)
+        print(f"modelspec: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (BackendError, RenderError) as exc:
+        if args.debug:
+            raise
+        print(f"modelspec: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

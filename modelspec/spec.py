@@ -154,6 +154,29 @@ class Spec:
 
         return Summary.of(self.graph)
 
+    def render(self, **options):
+        """A `graphviz.Digraph` of the graph (options: rankdir, collapse_blocks, ...)."""
+        from .render import render_graph
+
+        return render_graph(self.graph, self.warnings, **options)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from .render import mimebundle
+
+        return mimebundle(self.render(), repr(self))
+
+    def to_keras(self, compile: bool = True):
+        """A Keras 3 functional model of this spec (compiled per `training:` when there is one)."""
+        from .backends.keras import to_keras
+
+        return to_keras(self.graph, compile=compile)
+
+    def to_torch(self):
+        """A native `torch.nn.Module` computing what the Keras model computes."""
+        from .backends.torch import to_torch
+
+        return to_torch(self.graph)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Spec) and self.document == other.document
 

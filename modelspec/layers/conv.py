@@ -1,0 +1,133 @@
+"""Convolutions and upsampling: Conv1D, Conv2D, Conv2DTranspose, UpSampling2D.
+
+Inputs are channels last: (length, channels) for 1-D, (height, width, channels) for 2-D.
+Output lengths follow Keras exactly: `valid` ((n - span) // stride + 1), `same` and `causal`
+(ceil(n / stride)), and Keras' transposed-convolution rule.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import PositiveInt, model_validator
+
+from ..params import P
+from .base import Activation, Layer, Shape, ShapeError, Weight, as_tuple, conv_output_length
+from .base import expect_rank, known_dim, register
+
+IntOrPair = PositiveInt | tuple[PositiveInt, PositiveInt]
+
+
+class _Conv(Layer):
+    rank: ClassVar[int] = 2
+    layout: ClassVar[str] = "(height, width, channels)"
+    has_weights = True
+
+    filters: P[PositiveInt]
+    kernel_size: P[IntOrPair]
+    strides: P[IntOrPair] = 1
+    padding: P[Literal["valid", "same"]] = "valid"
+    dilation_rate: P[IntOrPair] = 1
+    activation: P[Activation] = "linear"
+    use_bias: P[bool] = True
+
+    @model_validator(mode="after")
+    def _check_tuples(self):
+        for name in ("kernel_size", "strides", "dilation_rate"):
+            value = getattr(self, name)
+            if isinstance(value, tuple) and len(value) != self.rank:
+                raise ValueError(f"{name} needs {self.rank} values, got {value}")
+        strides, dilation = self.axes("strides"), self.axes("dilation_rate")
+        if isinstance(self.strides, (int, tuple)) and isinstance(self.dilation_rate, (int, tuple)):
+            if max(strides) > 1 and max(dilation) > 1:
+                raise ValueError(f"strides > 1 with dilation_rate > 1 is not supported (Keras refuses "
+                                 f"it): strides={self.strides}, dilation_rate={self.dilation_rate}")  # fmt: skip
+        return self
+
+    def axes(self, name: str) -> tuple[int, ...]:
+        value = getattr(self, name)
+        return as_tuple(value, self.rank) if isinstance(value, (int, tuple)) else (1,) * self.rank
+
+    def output_shape(self, x: Shape) -> Shape:
+        expect_rank(self, x, self.rank + 1, self.layout)
+        known_dim(self, x[-1], "channel dimension (last axis)")
+        kernel, strides, dilation = (self.axes(n) for n in ("kernel_size", "strides", "dilation_rate"))
+        spatial = tuple(self.length(n, k, s, d) for n, k, s, d in zip(x[:-1], kernel, strides, dilation))
+        return (*spatial, self.filters)
+
+    def length(self, n: int | None, k: int, s: int, d: int) -> int | None:
+        return conv_output_length(n, k, s, self.padding, d)
+
+    def weights(self, x: Shape) -> dict[str, Weight]:
+        out = {"kernel": Weight((*self.axes("kernel_size"), x[-1], self.filters))}  # type: ignore[arg-type]
+        if self.use_bias:
+            out["bias"] = Weight((self.filters,))
+        return out
+
+
+@register
+class Conv1D(_Conv):
+    """1-D convolution over (length, channels) -> (new_length, filters). `causal` padding pads
+    (kernel_size - 1) * dilation_rate on the left only."""
+
+    type: Literal["Conv1D"] = "Conv1D"
+    padding: P[Literal["valid", "same", "causal"]] = "valid"  # type: ignore[assignment]
+    rank = 1
+    layout = "(length, channels)"
+
+
+@register
+class Conv2D(_Conv):
+    """2-D convolution over (height, width, channels) -> (new_height, new_width, filters)."""
+
+    type: Literal["Conv2D"] = "Conv2D"
+
+
+@register
+class Conv2DTranspose(_Conv):
+    """Transposed 2-D convolution (the gradient of Conv2D): upsamples by `strides`.
+    Kernel (kh, kw, filters, channels), as Keras stores it."""
+
+    type: Literal["Conv2DTranspose"] = "Conv2DTranspose"
+    output_padding: P[IntOrPair] | None = None
+
+    def length(self, n: int | None, k: int, s: int, d: int) -> int | None:
+        if n is None:
+            return None
+        span = k + (k - 1) * (d - 1)
+        if self.output_padding is None:
+            return n * s + max(span - s, 0) if self.padding == "valid" else n * s
+        out_pad = as_tuple(self.output_padding, 2)[0]  # type: ignore[arg-type]
+        pad = span // 2 if self.padding == "same" else 0
+        return (n - 1) * s + span - 2 * pad + out_pad
+
+    def output_shape(self, x: Shape) -> Shape:
+        if self.output_padding is not None:
+            pads = as_tuple(self.output_padding, 2)  # type: ignore[arg-type]
+            if any(p >= s for p, s in zip(pads, self.axes("strides"))):
+                raise ShapeError(f"Conv2DTranspose output_padding {self.output_padding} must be "
+                                 f"smaller than strides {self.strides}")  # fmt: skip
+            if pads[0] != pads[1]:
+                raise ShapeError("Conv2DTranspose: give output_padding as one int for both axes")
+        return super().output_shape(x)
+
+    def weights(self, x: Shape) -> dict[str, Weight]:
+        out = {"kernel": Weight((*self.axes("kernel_size"), self.filters, x[-1]))}  # type: ignore[arg-type]
+        if self.use_bias:
+            out["bias"] = Weight((self.filters,))
+        return out
+
+
+@register
+class UpSampling2D(Layer):
+    """Repeats rows and columns: (h, w, c) -> (h * size[0], w * size[1], c)."""
+
+    type: Literal["UpSampling2D"] = "UpSampling2D"
+    size: P[IntOrPair] = 2
+    interpolation: P[Literal["nearest", "bilinear"]] = "nearest"
+    keeps_dtype = True
+
+    def output_shape(self, x: Shape) -> Shape:
+        expect_rank(self, x, 3, "(height, width, channels)")
+        sh, sw = as_tuple(self.size, 2)  # type: ignore[arg-type]
+        return (None if x[0] is None else x[0] * sh, None if x[1] is None else x[1] * sw, x[2])

@@ -1,0 +1,139 @@
+"""Core layers: Dense, Dropout, Activation, Flatten, Reshape, Permute, Embedding."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import Field, PositiveInt, model_validator
+
+from ..params import P
+from .base import Activation as ActivationName
+from .base import Layer, Shape, ShapeError, Weight, expect_rank, format_shape, known_dim, register
+
+
+@register
+class Dense(Layer):
+    """`activation(inputs @ kernel + bias)` on the last axis: (..., d) -> (..., units)."""
+
+    type: Literal["Dense"] = "Dense"
+    units: P[PositiveInt]
+    activation: P[ActivationName] = "linear"
+    use_bias: P[bool] = True
+    has_weights = True
+
+    def output_shape(self, x: Shape) -> Shape:
+        known_dim(self, x[-1], "last dimension (input features)")
+        return (*x[:-1], self.units)
+
+    def weights(self, x: Shape) -> dict[str, Weight]:
+        d = known_dim(self, x[-1], "last dimension (input features)")
+        out = {"kernel": Weight((d, self.units))}
+        if self.use_bias:
+            out["bias"] = Weight((self.units,))
+        return out
+
+
+@register
+class Dropout(Layer):
+    """Zeroes a `rate` fraction of inputs during training, scaling the rest by 1 / (1 - rate)."""
+
+    type: Literal["Dropout"] = "Dropout"
+    rate: P[Annotated[float, Field(ge=0, lt=1)]]
+    seed: P[int] | None = None
+    keeps_dtype = True
+
+    def output_shape(self, x: Shape) -> Shape:
+        return x
+
+
+@register
+class Activation(Layer):
+    """Applies an activation function element-wise (softmax: over the last axis)."""
+
+    type: Literal["Activation"] = "Activation"
+    activation: P[ActivationName]
+
+    def output_shape(self, x: Shape) -> Shape:
+        return x
+
+
+@register
+class Flatten(Layer):
+    """Flattens all but the batch axis, in channels-last order: (d1, ..., dn) -> (d1*...*dn,)."""
+
+    type: Literal["Flatten"] = "Flatten"
+    keeps_dtype = True
+
+    def output_shape(self, x: Shape) -> Shape:
+        return (None,) if None in x else (math.prod(x),)  # type: ignore[arg-type]
+
+
+@register
+class Reshape(Layer):
+    """Reshapes to `target_shape` (batch excluded); one entry may be -1, inferred from the rest."""
+
+    type: Literal["Reshape"] = "Reshape"
+    target_shape: list[P[Annotated[int, Field(ge=-1)]]] = Field(min_length=1)
+    keeps_dtype = True
+
+    @model_validator(mode="after")
+    def _one_unknown(self) -> "Reshape":
+        dims = [d for d in self.target_shape if isinstance(d, int)]
+        if dims.count(-1) > 1:
+            raise ValueError("target_shape may contain -1 only once")
+        if 0 in dims:
+            raise ValueError("target_shape entries must be positive or -1")
+        return self
+
+    def output_shape(self, x: Shape) -> Shape:
+        target = list(self.target_shape)
+        known = math.prod(d for d in target if d != -1)
+        if None in x:
+            return tuple(None if d == -1 else d for d in target)
+        size = math.prod(x)  # type: ignore[arg-type]
+        if -1 in target:
+            if size % known:
+                raise ShapeError(f"Reshape cannot fit {size} values of {format_shape(x)} into "
+                                 f"target_shape {tuple(target)}: {size} is not a multiple of {known}")  # fmt: skip
+            return tuple(size // known if d == -1 else d for d in target)
+        if known != size:
+            raise ShapeError(f"Reshape target_shape {tuple(target)} holds {known} values but the "
+                             f"input {format_shape(x)} has {size}")  # fmt: skip
+        return tuple(target)
+
+
+@register
+class Permute(Layer):
+    """Permutes the non-batch axes; `dims` counts from 1 as in Keras: (2, 1) swaps the two axes."""
+
+    type: Literal["Permute"] = "Permute"
+    dims: list[PositiveInt] = Field(min_length=1)
+    keeps_dtype = True
+
+    @model_validator(mode="after")
+    def _is_permutation(self) -> "Permute":
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError(f"dims must be a permutation of 1..{len(self.dims)}, got {self.dims}")
+        return self
+
+    def output_shape(self, x: Shape) -> Shape:
+        expect_rank(self, x, len(self.dims))
+        return tuple(x[d - 1] for d in self.dims)
+
+
+@register
+class Embedding(Layer):
+    """Looks up integer indices in a (input_dim, output_dim) table: (...) -> (..., output_dim)."""
+
+    type: Literal["Embedding"] = "Embedding"
+    input_dim: P[PositiveInt]
+    output_dim: P[PositiveInt]
+    mask_zero: bool = False
+    has_weights = True
+
+    def output_shape(self, x: Shape) -> Shape:
+        return (*x, self.output_dim)
+
+    def weights(self, x: Shape) -> dict[str, Weight]:
+        return {"embeddings": Weight((self.input_dim, self.output_dim))}

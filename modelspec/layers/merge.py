@@ -1,0 +1,93 @@
+"""Merges: Concatenate along an axis; Add, Subtract, Multiply, Average element-wise.
+
+Element-wise merges need inputs of one rank whose dimensions agree, where a 1 broadcasts and
+None (unknown) matches anything, as in Keras.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ..params import P
+from .base import Layer, Shape, ShapeError, format_shape, register
+
+
+@register
+class Concatenate(Layer):
+    """Joins inputs along `axis` (default the last); every other dimension must agree."""
+
+    type: Literal["Concatenate"] = "Concatenate"
+    axis: P[int] = -1
+    min_inputs = 2
+    max_inputs = None
+
+    def output_shape(self, *inputs: Shape) -> Shape:
+        rank = len(inputs[0])
+        shapes = ", ".join(format_shape(s) for s in inputs)
+        if any(len(s) != rank for s in inputs):
+            raise ShapeError(f"Concatenate needs inputs of one rank, got {shapes}")
+        if not (-rank <= self.axis <= rank) or self.axis == 0:
+            raise ShapeError(f"Concatenate axis {self.axis} is out of range for inputs {shapes}")
+        axis = self.axis - 1 if self.axis > 0 else rank + self.axis
+        out: list[int | None] = []
+        for i in range(rank):
+            dims = [s[i] for s in inputs]
+            if i == axis:
+                out.append(None if None in dims else sum(dims))  # type: ignore[arg-type]
+                continue
+            known = {d for d in dims if d is not None}
+            if len(known) > 1:
+                raise ShapeError(f"Concatenate along axis {self.axis} needs the other dimensions "
+                                 f"to agree, got {shapes}")  # fmt: skip
+            out.append(known.pop() if known else None)
+        return tuple(out)
+
+
+class _Elementwise(Layer):
+    min_inputs = 2
+    max_inputs = None
+
+    def output_shape(self, *inputs: Shape) -> Shape:
+        shapes = " and ".join(format_shape(s) for s in inputs)
+        if len({len(s) for s in inputs}) > 1:
+            raise ShapeError(f"{self.type} needs inputs of the same rank, got {shapes}")
+        out: list[int | None] = []
+        for dims in zip(*inputs):
+            known = {d for d in dims if d is not None and d != 1}
+            if len(known) > 1:
+                raise ShapeError(f"{self.type} needs inputs of the same shape, got {shapes}")
+            if known:
+                out.append(known.pop())
+            else:
+                out.append(None if None in dims else 1)
+        return tuple(out)
+
+
+@register
+class Add(_Elementwise):
+    """The element-wise sum of its inputs."""
+
+    type: Literal["Add"] = "Add"
+
+
+@register
+class Subtract(_Elementwise):
+    """The first input minus the second."""
+
+    type: Literal["Subtract"] = "Subtract"
+    min_inputs = 2
+    max_inputs = 2
+
+
+@register
+class Multiply(_Elementwise):
+    """The element-wise product of its inputs."""
+
+    type: Literal["Multiply"] = "Multiply"
+
+
+@register
+class Average(_Elementwise):
+    """The element-wise mean of its inputs."""
+
+    type: Literal["Average"] = "Average"

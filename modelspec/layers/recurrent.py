@@ -1,0 +1,108 @@
+"""Recurrent layers: LSTM, GRU, SimpleRNN, and Bidirectional around any of them.
+
+All take (timesteps, features), timesteps possibly None, and return (units,) or, with
+`return_sequences`, (timesteps, units). Weights are Keras': one `kernel` (features, gates*units),
+one `recurrent_kernel` (units, gates*units) and one `bias`; GRU with `reset_after` (Keras'
+default) keeps separate input and recurrent biases, so its bias is (2, 3*units).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal, Union
+
+from pydantic import Field, PositiveInt
+
+from ..params import P
+from .base import Activation, Layer, Shape, Weight, expect_rank, known_dim, register
+
+Rate = Annotated[float, Field(ge=0, lt=1)]
+
+
+class _Recurrent(Layer):
+    gates: ClassVar[int] = 1
+    has_weights = True
+
+    units: P[PositiveInt]
+    activation: P[Activation] = "tanh"
+    use_bias: P[bool] = True
+    return_sequences: P[bool] = False
+    go_backwards: P[bool] = False
+    dropout: P[Rate] = 0.0
+    recurrent_dropout: P[Rate] = 0.0
+
+    def output_shape(self, x: Shape) -> Shape:
+        expect_rank(self, x, 2, "(timesteps, features)")
+        known_dim(self, x[-1], "feature dimension")
+        return (x[0], self.units) if self.return_sequences else (self.units,)
+
+    def weights(self, x: Shape) -> dict[str, Weight]:
+        features, width = x[-1], self.gates * self.units
+        out = {
+            "kernel": Weight((features, width)),  # type: ignore[arg-type]
+            "recurrent_kernel": Weight((self.units, width)),
+        }
+        if self.use_bias:
+            out["bias"] = Weight(self.bias_shape())
+        return out
+
+    def bias_shape(self) -> tuple[int, ...]:
+        return (self.gates * self.units,)
+
+
+@register
+class SimpleRNN(_Recurrent):
+    """`h = activation(x @ kernel + h @ recurrent_kernel + bias)` at each step."""
+
+    type: Literal["SimpleRNN"] = "SimpleRNN"
+
+
+@register
+class LSTM(_Recurrent):
+    """Long short-term memory; gates in Keras' order i, f, c, o (the same as torch's)."""
+
+    type: Literal["LSTM"] = "LSTM"
+    gates = 4
+    recurrent_activation: P[Activation] = "sigmoid"
+    unit_forget_bias: P[bool] = True
+
+
+@register
+class GRU(_Recurrent):
+    """Gated recurrent unit; Keras' gate order z, r, h. `reset_after` applies the reset gate after
+    the recurrent matmul (Keras' and cuDNN's default, and torch's only form)."""
+
+    type: Literal["GRU"] = "GRU"
+    gates = 3
+    recurrent_activation: P[Activation] = "sigmoid"
+    reset_after: P[bool] = True
+
+    def bias_shape(self) -> tuple[int, ...]:
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+
+
+RecurrentLayer = Annotated[Union[LSTM, GRU, SimpleRNN], Field(discriminator="type")]
+
+
+@register
+class Bidirectional(Layer):
+    """Runs `layer` forwards and a copy backwards over time and merges the two outputs:
+    `concat` gives 2*units features, `sum`, `mul` and `ave` give units."""
+
+    type: Literal["Bidirectional"] = "Bidirectional"
+    layer: RecurrentLayer
+    merge_mode: P[Literal["concat", "sum", "mul", "ave"]] = "concat"
+    has_weights = True
+
+    def output_shape(self, x: Shape) -> Shape:
+        shape = self.layer.output_shape(x)
+        if self.merge_mode == "concat":
+            return (*shape[:-1], 2 * shape[-1])  # type: ignore[operator]
+        return shape
+
+    def weights(self, x: Shape) -> dict[str, Weight]:
+        inner = self.layer.weights(x)
+        return {f"{d}_{name}": w for d in ("forward", "backward") for name, w in inner.items()}
+
+    def describe(self) -> str:
+        inner = f"{self.layer.type}({self.layer.describe()})"
+        return inner if self.merge_mode == "concat" else f"{inner}, {self.merge_mode}"

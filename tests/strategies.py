@@ -1,0 +1,282 @@
+"""Hypothesis strategies that generate valid specs: random DAGs over every layer kind.
+
+A spec is grown node by node. Each step draws a layer kind and legal arguments for it, picks
+input tensors of a fitting rank, and keeps the node only if the core's own shape rule accepts
+it, so what comes out is valid by construction and covers branching, every merge, shared
+layers, blocks with repeat, and `null` lengths.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from hypothesis import strategies as st
+
+from modelspec.layers import REGISTRY, ShapeError
+
+ACTS = ["linear", "relu", "tanh", "sigmoid", "elu", "gelu", "softmax", "selu", "swish", "softplus"]
+RNN_ACTS = ["tanh", "relu", "sigmoid", "linear", "elu"]
+
+
+def _rnn(kind: str) -> Callable:
+    def args(draw, shape) -> dict | None:
+        if len(shape) != 2 or shape[-1] is None:
+            return None
+        out: dict[str, Any] = {"units": draw(st.integers(1, 6)),
+                               "return_sequences": draw(st.booleans())}  # fmt: skip
+        out["activation"] = draw(st.sampled_from(RNN_ACTS))
+        if kind != "SimpleRNN":
+            out["recurrent_activation"] = draw(st.sampled_from(["sigmoid", "hard_sigmoid", "tanh"]))
+        if kind == "GRU":
+            out["reset_after"] = draw(st.booleans())
+        out["use_bias"] = draw(st.booleans())
+        out["go_backwards"] = draw(st.booleans())
+        return out
+
+    return args
+
+
+def _conv(rank: int, transpose: bool = False) -> Callable:
+    def args(draw, shape) -> dict | None:
+        if len(shape) != rank + 1 or shape[-1] is None:
+            return None
+        strides = draw(st.integers(1, 2))
+        paddings = ["valid", "same"] + (["causal"] if rank == 1 and not transpose else [])
+        out = {
+            "filters": draw(st.integers(1, 6)),
+            "kernel_size": draw(st.integers(1, 3)),
+            "strides": strides,
+            "padding": draw(st.sampled_from(paddings)),
+            "activation": draw(st.sampled_from(ACTS[:5])),
+            "use_bias": draw(st.booleans()),
+        }
+        if strides == 1 and not transpose and draw(st.booleans()):
+            out["dilation_rate"] = 2
+        return out
+
+    return args
+
+
+def _pool(rank: int) -> Callable:
+    def args(draw, shape) -> dict | None:
+        if len(shape) != rank + 1:
+            return None
+        size = draw(st.integers(1, 3))
+        return {"pool_size": size, "strides": draw(st.sampled_from([None, 1, 2])),
+                "padding": draw(st.sampled_from(["valid", "same"]))}  # fmt: skip
+
+    return args
+
+
+def _global(rank: int) -> Callable:
+    def args(draw, shape) -> dict | None:
+        return {"keepdims": draw(st.booleans())} if len(shape) == rank + 1 else None
+
+    return args
+
+
+def _dense(draw, shape):
+    if shape[-1] is None:
+        return None
+    return {"units": draw(st.integers(1, 8)), "activation": draw(st.sampled_from(ACTS)),
+            "use_bias": draw(st.booleans())}  # fmt: skip
+
+
+def _flatten(draw, shape):
+    return {} if len(shape) >= 2 and None not in shape else None
+
+
+def _reshape(draw, shape):
+    if None in shape or len(shape) > 3:
+        return None
+    size = 1
+    for d in shape:
+        size *= d
+    return {"target_shape": draw(st.sampled_from([[size], [-1], [size, 1], [1, -1]]))}
+
+
+def _permute(draw, shape):
+    if len(shape) < 2:
+        return None
+    dims = draw(st.permutations(list(range(1, len(shape) + 1))))
+    return {"dims": list(dims)}
+
+
+def _norm(kind: str) -> Callable:
+    def args(draw, shape) -> dict | None:
+        if shape[-1] is None:
+            return None
+        out: dict[str, Any] = {"epsilon": draw(st.sampled_from([1e-3, 1e-5])),
+                               "center": draw(st.booleans()), "scale": draw(st.booleans())}  # fmt: skip
+        if kind == "BatchNormalization":
+            out["momentum"] = draw(st.sampled_from([0.99, 0.9]))
+        return out
+
+    return args
+
+
+def _mha(draw, shape):
+    if len(shape) != 2 or shape[-1] is None:
+        return None
+    return {"num_heads": draw(st.integers(1, 3)), "key_dim": draw(st.integers(1, 4)),
+            "use_bias": draw(st.booleans())}  # fmt: skip
+
+
+def _upsampling(draw, shape):
+    if len(shape) != 3:
+        return None
+    return {"size": draw(st.integers(1, 2)), "interpolation": draw(st.sampled_from(["nearest", "bilinear"]))}
+
+
+def _bidirectional(draw, shape):
+    inner_kind = draw(st.sampled_from(["LSTM", "GRU", "SimpleRNN"]))
+    inner = _rnn(inner_kind)(draw, shape)
+    if inner is None:
+        return None
+    inner.pop("go_backwards", None)
+    return {"layer": {"type": inner_kind, **inner}, "merge_mode": draw(st.sampled_from(["concat", "sum", "mul", "ave"]))}
+
+
+UNARY: dict[str, Callable] = {
+    "Dense": _dense,
+    "Dropout": lambda draw, shape: {"rate": draw(st.sampled_from([0.0, 0.1, 0.5]))},
+    "Activation": lambda draw, shape: {"activation": draw(st.sampled_from(ACTS))},
+    "Flatten": _flatten,
+    "Reshape": _reshape,
+    "Permute": _permute,
+    "LSTM": _rnn("LSTM"),
+    "GRU": _rnn("GRU"),
+    "SimpleRNN": _rnn("SimpleRNN"),
+    "Bidirectional": _bidirectional,
+    "Conv1D": _conv(1),
+    "Conv2D": _conv(2),
+    "Conv2DTranspose": _conv(2, transpose=True),
+    "MaxPooling1D": _pool(1),
+    "MaxPooling2D": _pool(2),
+    "AveragePooling1D": _pool(1),
+    "AveragePooling2D": _pool(2),
+    "GlobalAveragePooling1D": _global(1),
+    "GlobalAveragePooling2D": _global(2),
+    "GlobalMaxPooling1D": _global(1),
+    "GlobalMaxPooling2D": _global(2),
+    "UpSampling2D": _upsampling,
+    "BatchNormalization": _norm("BatchNormalization"),
+    "LayerNormalization": _norm("LayerNormalization"),
+    "MultiHeadAttention": _mha,
+}
+MERGES = ["Concatenate", "Add", "Subtract", "Multiply", "Average"]
+SPECIAL = {"Embedding"}  # only on integer inputs: drawn when the spec has one
+COVERED = set(UNARY) | set(MERGES) | SPECIAL
+
+INPUT_FAMILIES = {
+    "sequence": lambda draw: [draw(st.sampled_from([None, 3, 4, 5])), draw(st.integers(1, 4))],
+    "image": lambda draw: [draw(st.integers(3, 7)), draw(st.integers(3, 7)), draw(st.integers(1, 3))],
+    "vector": lambda draw: [draw(st.integers(1, 6))],
+    "tokens": lambda draw: [draw(st.sampled_from([None, 4, 6]))],
+}
+
+
+@st.composite
+def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
+    """A valid spec as plain data (what `yaml.safe_dump` would write)."""
+    kinds = kinds or sorted(UNARY)
+    inputs: dict[str, dict] = {}
+    shapes: dict[str, tuple] = {}  # tensor -> shape
+    for i in range(draw(st.integers(1, 3))):
+        family = draw(st.sampled_from(sorted(INPUT_FAMILIES)))
+        name = f"in_{i}"
+        shape = INPUT_FAMILIES[family](draw)
+        inputs[name] = {"shape": shape, **({"dtype": "int32"} if family == "tokens" else {})}
+        shapes[name] = tuple(shape)
+    layers: dict[str, dict] = {}
+    owners: dict[str, tuple] = {}  # node with weights -> its input shapes (for sharing)
+    used: set[str] = set()
+
+    def add(name: str, node: dict, inputs_: list[str]) -> bool:
+        config = {k: v for k, v in node.items() if k != "inputs"}
+        layer = REGISTRY[config["type"]].model_validate(config)
+        try:
+            out = tuple(layer.output_shape(*(shapes[t] for t in inputs_)))
+        except ShapeError:
+            return False
+        if any(d is not None and d < 1 for d in out) or len(out) > 4:
+            return False
+        layers[name] = {**node, "inputs": inputs_}
+        shapes[name] = out
+        used.update(inputs_)
+        if layer.has_weights:
+            owners[name] = tuple(shapes[t] for t in inputs_)
+        return True
+
+    for name, spec in list(inputs.items()):  # integer inputs go through an Embedding first
+        if spec.get("dtype") == "int32":
+            add(f"embed_{name}", {"type": "Embedding", "input_dim": 20,
+                                  "output_dim": draw(st.integers(1, 5))}, [name])  # fmt: skip
+
+    float_tensors = lambda: [t for t in shapes if inputs.get(t, {}).get("dtype") != "int32"]  # noqa: E731
+    for i in range(draw(st.integers(1, max_nodes))):
+        name = f"n{i}"
+        choice = draw(st.sampled_from(["unary"] * 6 + ["merge", "share"]))
+        pool = float_tensors()
+        if choice == "merge":
+            kind = draw(st.sampled_from(MERGES))
+            first = draw(st.sampled_from(pool))
+            if kind == "Concatenate":
+                mates = [t for t in pool if len(shapes[t]) == len(shapes[first])
+                         and shapes[t][:-1] == shapes[first][:-1]]  # fmt: skip
+            else:
+                mates = [t for t in pool if shapes[t] == shapes[first]]
+            count = 2 if kind == "Subtract" else draw(st.integers(2, 3))
+            picked = [draw(st.sampled_from(mates)) for _ in range(count)]
+            add(name, {"type": kind}, picked)
+        elif choice == "share" and owners:
+            owner = draw(st.sampled_from(sorted(owners)))
+            fits = [t for t in pool if (shapes[t],) == owners[owner]]
+            if fits:
+                target = draw(st.sampled_from(fits))
+                layers[name] = {"shares": owner, "inputs": [target]}
+                shapes[name] = shapes[owner]
+                used.add(target)
+        else:
+            kind = draw(st.sampled_from(kinds))
+            source = draw(st.sampled_from(pool))
+            args = UNARY[kind](draw, shapes[source])
+            if args is not None:
+                add(name, {"type": kind, **args}, [source])
+    if draw(st.booleans()):
+        _add_block(draw, layers, shapes, used, float_tensors())
+    sinks = [n for n in layers if n not in used]
+    for name in inputs:  # every input must be read
+        if name not in used:
+            layers[f"use_{name}"] = {"type": "Activation", "activation": "linear", "inputs": [name]} \
+                if inputs[name].get("dtype") != "int32" else \
+                {"type": "Embedding", "input_dim": 20, "output_dim": 2, "inputs": [name]}  # fmt: skip
+            sinks.append(f"use_{name}")
+    spec: dict[str, Any] = {"modelspec": 1, "name": "generated", "inputs": inputs, "layers": layers}
+    if BLOCK_NAME in {n.get("block") for n in layers.values()}:
+        spec["blocks"] = {BLOCK_NAME: BLOCK}
+    spec["outputs"] = sinks
+    return spec
+
+
+BLOCK_NAME = "residual"
+BLOCK = {
+    "params": {"act": "relu"},
+    "inputs": ["x"],
+    "layers": {
+        "norm": {"type": "LayerNormalization", "inputs": "x"},
+        "act": {"type": "Activation", "activation": "${act}", "inputs": "norm"},
+        "add": {"type": "Add", "inputs": ["act", "x"]},
+    },
+    "outputs": ["add"],
+}
+
+
+def _add_block(draw, layers, shapes, used, pool) -> None:
+    source = draw(st.sampled_from(pool))
+    if shapes[source][-1] is None:
+        return
+    name = f"blk{len(layers)}"
+    layers[name] = {"block": BLOCK_NAME, "repeat": draw(st.integers(1, 3)),
+                    "params": {"act": draw(st.sampled_from(["relu", "tanh"]))}, "inputs": [source]}  # fmt: skip
+    used.add(source)

@@ -1,0 +1,74 @@
+"""The command line: exit codes, located errors on stderr, JSON output, the schema file."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from modelspec.cli import main
+from modelspec.schema import schema_text
+
+from .conftest import ROOT, SPECS
+
+BAD = "inputs: {x: {shape: [4]}}\nlayers:\n  - {type: Dense, unitz: 3}\n"
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "modelspec", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_validate_many_files(capsys):
+    assert main(["validate", *map(str, SPECS)]) == 0
+    out = capsys.readouterr().out
+    assert out.count(": ok (") == len(SPECS)
+
+
+def test_validate_reports_every_file_and_exits_1(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD)
+    assert main(["validate", str(bad), str(SPECS[0]), str(tmp_path / "missing.yaml")]) == 1
+    captured = capsys.readouterr()
+    assert f"{bad}:3:5: layers.0.units: missing required field 'units'" in captured.err
+    assert f"{bad}:3:19: layers.0.unitz: unknown field 'unitz' (did you mean 'units'?)" in captured.err
+    assert "missing.yaml: <document>: cannot read file: No such file or directory" in captured.err
+    assert ": ok (" in captured.out
+
+
+def test_usage_errors_exit_2_without_traceback():
+    for args in (["frobnicate"], ["summary"], ["validate", "--nope", "x.yaml"]):
+        result = run(*args)
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr and "usage:" in result.stderr
+
+
+def test_summary_json():
+    result = run("summary", "specs/stock_lstm.yaml", "--json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["total_params"] == 363_002
+
+
+def test_summary_of_a_bad_spec_exits_1(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD)
+    result = run("summary", str(bad))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "unknown field 'unitz'" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "summary", "schema"])
+def test_help_shows_an_example(command):
+    result = run(command, "--help")
+    assert result.returncode == 0 and "example:" in result.stdout
+
+
+def test_schema_file_is_up_to_date():
+    committed = (ROOT / "schema" / "modelspec.schema.json").read_text()
+    assert committed == schema_text(), "run: modelspec schema -o schema/modelspec.schema.json"
+
+
+def test_schema_describes_layers_and_refs():
+    schema = json.loads(schema_text())
+    assert schema["title"] == "modelspec"
+    dense = schema["$defs"]["DenseNode"]["properties"]["units"]
+    assert {"type": "string", "pattern": r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$"} in dense["anyOf"]
