@@ -1,0 +1,145 @@
+"""Every layer rule against the figures real Keras 3.15 gave for the same layer and inputs.
+
+The table was produced by building each `keras.layers.*` on `keras.Input`s of these shapes and
+reading its output shape, trainable and non-trainable weight counts (the Keras backend tests
+re-check the same agreement on whole models). No framework is imported here.
+"""
+
+import pytest
+from pydantic import ValidationError
+
+from modelspec.layers import REGISTRY, ShapeError
+
+# kind, arguments, input shapes (batch omitted), Keras' output shape, trainable, non-trainable
+KERAS_FIGURES = [
+    ('Dense', {'units': 7}, [(5,)], (7,), 42, 0),
+    ('Dense', {'units': 3, 'use_bias': False}, [(None, 4)], (None, 3), 12, 0),
+    ('Dense', {'units': 2}, [(3, 4, 5)], (3, 4, 2), 12, 0),
+    ('Dropout', {'rate': 0.5}, [(4, 3)], (4, 3), 0, 0),
+    ('Activation', {'activation': 'softmax'}, [(6,)], (6,), 0, 0),
+    ('Flatten', {}, [(4, 5, 3)], (60,), 0, 0),
+    ('Flatten', {}, [(None, 3)], (None,), 0, 0),
+    ('Reshape', {'target_shape': [6, -1]}, [(4, 3, 2)], (6, 4), 0, 0),
+    ('Reshape', {'target_shape': [2, 6]}, [(12,)], (2, 6), 0, 0),
+    ('Permute', {'dims': [2, 1]}, [(4, 7)], (7, 4), 0, 0),
+    ('Permute', {'dims': [3, 1, 2]}, [(4, 5, 6)], (6, 4, 5), 0, 0),
+    ('Embedding', {'input_dim': 100, 'output_dim': 8}, [(None,)], (None, 8), 800, 0),
+    ('Embedding', {'input_dim': 10, 'output_dim': 3}, [(4, 5)], (4, 5, 3), 30, 0),
+    ('LSTM', {'units': 6}, [(None, 3)], (6,), 240, 0),
+    ('LSTM', {'units': 4, 'return_sequences': True, 'use_bias': False}, [(7, 2)], (7, 4), 96, 0),
+    ('GRU', {'units': 5}, [(None, 3)], (5,), 150, 0),
+    ('GRU', {'units': 5, 'reset_after': False, 'return_sequences': True}, [(4, 3)], (4, 5), 135, 0),
+    ('SimpleRNN', {'units': 4, 'activation': 'relu'}, [(6, 2)], (4,), 28, 0),
+    ('Bidirectional', {'layer': {'type': 'LSTM', 'units': 3}}, [(5, 2)], (6,), 144, 0),
+    ('Bidirectional', {'layer': {'type': 'GRU', 'units': 3, 'return_sequences': True}, 'merge_mode': 'sum'}, [(None, 2)], (None, 3), 126, 0),
+    ('Conv1D', {'filters': 4, 'kernel_size': 3}, [(10, 2)], (8, 4), 28, 0),
+    ('Conv1D', {'filters': 4, 'kernel_size': 3, 'padding': 'causal', 'dilation_rate': 2}, [(10, 2)], (10, 4), 28, 0),
+    ('Conv1D', {'filters': 2, 'kernel_size': 2, 'strides': 2, 'padding': 'same'}, [(None, 3)], (None, 2), 14, 0),
+    ('Conv2D', {'filters': 8, 'kernel_size': 3}, [(9, 10, 3)], (7, 8, 8), 224, 0),
+    ('Conv2D', {'filters': 8, 'kernel_size': [3, 2], 'strides': 2, 'padding': 'same'}, [(9, 10, 3)], (5, 5, 8), 152, 0),
+    ('Conv2D', {'filters': 4, 'kernel_size': 3, 'dilation_rate': 2}, [(9, 9, 1)], (5, 5, 4), 40, 0),
+    ('Conv2DTranspose', {'filters': 4, 'kernel_size': 3, 'strides': 2}, [(5, 6, 3)], (11, 13, 4), 112, 0),
+    ('Conv2DTranspose', {'filters': 4, 'kernel_size': 3, 'strides': 2, 'padding': 'same'}, [(5, 6, 3)], (10, 12, 4), 112, 0),
+    ('Conv2DTranspose', {'filters': 2, 'kernel_size': 3, 'strides': 2, 'output_padding': 1}, [(5, 6, 3)], (12, 14, 2), 56, 0),
+    ('Conv2DTranspose', {'filters': 2, 'kernel_size': 4, 'strides': 2, 'padding': 'same', 'output_padding': 1}, [(5, 6, 3)], (9, 11, 2), 98, 0),
+    ('MaxPooling1D', {}, [(9, 3)], (4, 3), 0, 0),
+    ('MaxPooling1D', {'pool_size': 3, 'strides': 2, 'padding': 'same'}, [(9, 3)], (5, 3), 0, 0),
+    ('AveragePooling1D', {'pool_size': 2, 'strides': 1}, [(5, 2)], (4, 2), 0, 0),
+    ('MaxPooling2D', {'pool_size': 3}, [(28, 28, 4)], (9, 9, 4), 0, 0),
+    ('MaxPooling2D', {'pool_size': 2, 'padding': 'same'}, [(9, 10, 4)], (5, 5, 4), 0, 0),
+    ('AveragePooling2D', {'pool_size': [3, 2], 'strides': [1, 2]}, [(9, 10, 4)], (7, 5, 4), 0, 0),
+    ('GlobalAveragePooling1D', {}, [(None, 5)], (5,), 0, 0),
+    ('GlobalMaxPooling1D', {'keepdims': True}, [(7, 5)], (1, 5), 0, 0),
+    ('GlobalAveragePooling2D', {}, [(4, 4, 6)], (6,), 0, 0),
+    ('GlobalMaxPooling2D', {'keepdims': True}, [(4, 4, 6)], (1, 1, 6), 0, 0),
+    ('UpSampling2D', {}, [(3, 4, 2)], (6, 8, 2), 0, 0),
+    ('UpSampling2D', {'size': [2, 3], 'interpolation': 'bilinear'}, [(3, 4, 2)], (6, 12, 2), 0, 0),
+    ('BatchNormalization', {}, [(8,)], (8,), 16, 16),
+    ('BatchNormalization', {'center': False}, [(5, 5, 3)], (5, 5, 3), 3, 6),
+    ('BatchNormalization', {'axis': 1}, [(4, 6)], (4, 6), 8, 8),
+    ('LayerNormalization', {}, [(7, 6)], (7, 6), 12, 0),
+    ('LayerNormalization', {'scale': False}, [(6,)], (6,), 6, 0),
+    ('Concatenate', {}, [(3,), (4,), (5,)], (12,), 0, 0),
+    ('Concatenate', {'axis': 1}, [(2, 3), (4, 3)], (6, 3), 0, 0),
+    ('Add', {}, [(4, 3), (4, 3)], (4, 3), 0, 0),
+    ('Add', {}, [(4, 3), (1, 3)], (4, 3), 0, 0),
+    ('Subtract', {}, [(5,), (5,)], (5,), 0, 0),
+    ('Multiply', {}, [(2, 2), (2, 2), (2, 2)], (2, 2), 0, 0),
+    ('Average', {}, [(None, 4), (None, 4)], (None, 4), 0, 0),
+    ('MultiHeadAttention', {'num_heads': 2, 'key_dim': 4}, [(5, 8), (6, 8)], (5, 8), 288, 0),
+    ('MultiHeadAttention', {'num_heads': 3, 'key_dim': 2, 'value_dim': 5, 'use_bias': False}, [(5, 8), (6, 7), (6, 3)], (5, 8), 291, 0),
+    ('MultiHeadAttention', {'num_heads': 2, 'key_dim': 3, 'output_shape': 10}, [(None, 6), (None, 6)], (None, 10), 196, 0),
+]
+
+
+def build(kind, args):
+    return REGISTRY[kind].model_validate({"type": kind, **args})
+
+
+@pytest.mark.parametrize("kind, args, inputs, shape, trainable, frozen", KERAS_FIGURES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(KERAS_FIGURES)])  # fmt: skip
+def test_shape_and_parameter_rules_match_keras(kind, args, inputs, shape, trainable, frozen):
+    layer = build(kind, args)
+    assert layer.output_shape(*inputs) == shape
+    weights = layer.weights(*inputs)
+    assert sum(w.size for w in weights.values() if w.trainable) == trainable
+    assert sum(w.size for w in weights.values() if not w.trainable) == frozen
+
+
+def test_every_kind_has_a_keras_figure():
+    assert {case[0] for case in KERAS_FIGURES} == set(REGISTRY)
+
+
+def test_weight_names_are_keras_names():
+    assert list(build("LSTM", {"units": 2}).weights((3, 4))) == ["kernel", "recurrent_kernel", "bias"]
+    assert build("GRU", {"units": 2}).weights((3, 4))["bias"].shape == (2, 6)
+    assert list(build("BatchNormalization", {}).weights((3,))) == ["gamma", "beta", "moving_mean", "moving_variance"]
+    assert build("Conv2DTranspose", {"filters": 5, "kernel_size": 3}).weights((4, 4, 2))["kernel"].shape == (3, 3, 5, 2)
+    assert list(build("Bidirectional", {"layer": {"type": "SimpleRNN", "units": 2}}).weights((3, 4)))[:2] == [
+        "forward_kernel", "forward_recurrent_kernel"]
+
+
+@pytest.mark.parametrize(
+    "kind, args, inputs, message",
+    [
+        ("Dense", {"units": 3}, [(None,)], "Dense needs a known last dimension (input features), got None (any length)"),
+        ("Conv2D", {"filters": 2, "kernel_size": 3}, [(32,)], "Conv2D expects inputs of rank 3 (height, width, channels) (batch excluded), got shape (32,)"),
+        ("Conv1D", {"filters": 2, "kernel_size": 3}, [(4, None)], "Conv1D needs a known channel dimension (last axis), got None (any length)"),
+        ("LSTM", {"units": 2}, [(5,)], "LSTM expects inputs of rank 2 (timesteps, features) (batch excluded), got shape (5,)"),
+        ("Reshape", {"target_shape": [5, 5]}, [(4, 6)], "Reshape target_shape (5, 5) holds 25 values but the input (4, 6) has 24"),
+        ("Reshape", {"target_shape": [5, -1]}, [(4, 6)], "Reshape cannot fit 24 values of (4, 6) into target_shape (5, -1): 24 is not a multiple of 5"),
+        ("Permute", {"dims": [2, 1]}, [(2, 3, 4)], "Permute expects inputs of rank 2 (batch excluded), got shape (2, 3, 4)"),
+        ("Add", {}, [(32,), (64,)], "Add needs inputs of the same shape, got (32,) and (64,)"),
+        ("Multiply", {}, [(3,), (3, 1)], "Multiply needs inputs of the same rank, got (3,) and (3, 1)"),
+        ("Concatenate", {}, [(2, 3), (4, 3)], "Concatenate along axis -1 needs the other dimensions to agree, got (2, 3), (4, 3)"),
+        ("BatchNormalization", {"axis": 3}, [(4, 6)], "BatchNormalization axis 3 is out of range for input (4, 6) (axes 1..2 or -1..-2; 0 is the batch)"),
+        ("MultiHeadAttention", {"num_heads": 2, "key_dim": 2}, [(5, 4), (6, 4), (7, 4)], "MultiHeadAttention needs value and key with the same steps, got value (6, 4) and key (7, 4)"),
+        ("GlobalAveragePooling2D", {}, [(4, 3)], "GlobalAveragePooling2D expects inputs of rank 3 (height, width, channels) (batch excluded), got shape (4, 3)"),
+        ("Conv2DTranspose", {"filters": 2, "kernel_size": 3, "strides": 2, "output_padding": 2}, [(4, 4, 1)], "Conv2DTranspose output_padding 2 must be smaller than strides 2"),
+    ],
+)
+def test_shape_errors_say_why(kind, args, inputs, message):
+    with pytest.raises(ShapeError) as info:
+        layer = build(kind, args)
+        layer.output_shape(*inputs)
+        layer.weights(*inputs)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    "kind, args, message",
+    [
+        ("Dense", {"units": -1}, "greater than 0"),
+        ("Dropout", {"rate": 1.0}, "less than 1"),
+        ("Conv2D", {"filters": 2, "kernel_size": 3, "padding": "causal"}, "'valid' or 'same'"),
+        ("Conv2D", {"filters": 2, "kernel_size": 3, "strides": 2, "dilation_rate": 2}, "strides > 1 with dilation_rate > 1"),
+        ("Conv2D", {"filters": 2, "kernel_size": [3, 3, 3]}, "kernel_size"),
+        ("Reshape", {"target_shape": [-1, -1]}, "-1 only once"),
+        ("Permute", {"dims": [1, 3]}, "permutation of 1..2"),
+        ("Bidirectional", {"layer": {"type": "Dense", "units": 2}}, "does not match any of the expected tags"),
+        ("BatchNormalization", {"momentum": 1.5}, "less than or equal to 1"),
+    ],
+)
+def test_bad_arguments_are_validation_errors(kind, args, message):
+    with pytest.raises(ValidationError, match=message):
+        build(kind, args)
