@@ -9,7 +9,7 @@ setup:
 	@bash scripts/setup.sh
 
 demo: setup
-	$(PY) -m modelspec.demo
+	$(PY) scripts/demo.py
 
 test: setup
 	$(PY) -m pytest -q

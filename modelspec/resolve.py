@@ -165,7 +165,7 @@ class _Resolver:
             model = section[name]
             refs = model.inputs
             if refs is None:
-                self.report(node_path, "needs `inputs:` (the tensors it takes: inputs or nodes)")
+                self.report(node_path, "needs `inputs:` (the tensors it takes: inputs or nodes)", key=True)
                 continue
             tensors = [self.lookup(r, local, node_path + ("inputs", i)) for i, r in enumerate(refs)]
             if any(t is None for t in tensors):
@@ -298,7 +298,7 @@ class _Resolver:
                                  f"{', '.join(format_shape(s) for s in shapes)}: input too small")  # fmt: skip
             weights = layer.weights(*shapes) if not node.shared else {}
         except ShapeError as exc:
-            self.report(node.path, str(exc), node)
+            self.report(node.path, str(exc), node, key=True)
             return
         node.weights = weights
         node.output = TensorType(shape, layer.output_dtype(*(t.dtype for t in types)))  # type: ignore[union-attr]

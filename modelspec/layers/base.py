@@ -76,7 +76,8 @@ class Layer(BaseModel):
             value = getattr(self, name)
             if name == "type" or value == field.default:
                 continue
-            parts.append(value if name == "activation" else f"{name}={_compact(value)}")
+            label = field.alias or name
+            parts.append(value if name == "activation" else f"{label}={_compact(value)}")
         return ", ".join(str(p) for p in parts)
 
 
