@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     PositiveInt,
     Tag,
+    WithJsonSchema,
     create_model,
 )
 
@@ -36,7 +37,11 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-Names = Annotated[list[str], BeforeValidator(_as_list)]
+Names = Annotated[
+    list[str],
+    BeforeValidator(_as_list),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
+]
 
 
 def _tagged(mapping: dict[str, Any], pick: Any) -> Any:
@@ -259,7 +264,7 @@ class SpecDocument(Strict):
     """A whole spec file."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, title="modelspec", json_schema_extra={"$id": "modelspec-1"}
+        extra="forbid", frozen=True, title="modelspec"
     )
 
     modelspec: Literal[1] = Field(1, description="Spec language version.")

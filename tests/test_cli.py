@@ -72,3 +72,14 @@ def test_schema_describes_layers_and_refs():
     assert schema["title"] == "modelspec"
     dense = schema["$defs"]["DenseNode"]["properties"]["units"]
     assert {"type": "string", "pattern": r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$"} in dense["anyOf"]
+
+
+def test_example_specs_pass_the_json_schema_and_typos_do_not():
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    validator = jsonschema.Draft202012Validator(json.loads(schema_text()))
+    for path in SPECS:
+        assert list(validator.iter_errors(yaml.safe_load(path.read_text()))) == [], path
+    typo = yaml.safe_load("inputs: {x: {shape: [3]}}\nlayers: [{type: Dense, unitz: 3}]\n")
+    assert list(validator.iter_errors(typo))
