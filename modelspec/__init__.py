@@ -8,12 +8,25 @@ draw it, and compile it to Keras 3 or PyTorch.
 This package never imports TensorFlow, Keras or PyTorch; `modelspec.backends` does, lazily.
 """
 
+from .backends import BackendError, MissingFramework
+from .backends.transfer import transfer_weights
 from .errors import Location, Problem, SpecError
 from .graph import Graph, Node, TensorType
 from .spec import Analysis, Spec, analyse, load, loads
 
 __version__ = "0.1.0"
+
+
+def load_torch(path):
+    """The torch module saved by `modelspec compile --backend torch`: rebuilt from the spec
+    inside the file, with its weights."""
+    from .backends.torch import load_torch as load
+
+    return load(path)
+
+
 __all__ = [
-    "Analysis", "Graph", "Location", "Node", "Problem", "Spec", "SpecError", "TensorType",
-    "analyse", "load", "loads",
+    "Analysis", "BackendError", "Graph", "Location", "MissingFramework", "Node", "Problem", "Spec",
+    "SpecError", "TensorType",
+    "analyse", "load", "load_torch", "loads", "transfer_weights",
 ]  # fmt: skip

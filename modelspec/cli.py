@@ -79,6 +79,15 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from .backends.check import check
+
+    spec = _load(args.spec)
+    report = check(spec, seed=args.seed)
+    print(report)
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .schema import schema_text
 
@@ -130,6 +139,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--backend", choices=["keras", "torch"], required=True)
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.keras or FILE.pt")
+
+    p = add("check", cmd_check, "build both back ends, copy Keras' weights into torch, and compare "
+            "shapes, parameter counts and outputs on random inputs (exit 1 on any disagreement)",
+            "modelspec check specs/stock_lstm.yaml")  # fmt: skip
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
 
     p = add("schema", cmd_schema, "print the JSON Schema of spec files (for editors)",
             "modelspec schema -o schema/modelspec.schema.json")  # fmt: skip

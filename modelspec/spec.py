@@ -168,14 +168,16 @@ class Spec:
     def to_keras(self, compile: bool = True):
         """A Keras 3 functional model of this spec (compiled per `training:` when there is one)."""
         from .backends.keras import to_keras
+        from .backends.transfer import remember
 
-        return to_keras(self.graph, compile=compile)
+        return remember(to_keras(self.graph, compile=compile), self.graph)
 
     def to_torch(self):
         """A native `torch.nn.Module` computing what the Keras model computes."""
         from .backends.torch import to_torch
+        from .backends.transfer import remember
 
-        return to_torch(self.graph)
+        return remember(to_torch(self.graph), self.graph)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Spec) and self.document == other.document

@@ -7,7 +7,11 @@ Frameworks are imported here lazily, only when a back end is used.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import sys
+import tempfile
 from typing import Any, Callable, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -25,14 +29,43 @@ class MissingFramework(BackendError):
 
 def import_framework(module: str) -> Any:
     """Import `module`, or raise `MissingFramework` saying which extra to install."""
+    quiet = module.split(".")[0] in ("keras", "tensorflow") and module not in sys.modules
+    if quiet:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     try:
-        return importlib.import_module(module)
+        if not quiet:
+            return importlib.import_module(module)
+        with _muted_stderr():  # TensorFlow's C++ start-up lines ignore TF_CPP_MIN_LOG_LEVEL
+            return importlib.import_module(module)
     except ImportError as exc:
         extra = EXTRAS.get(module.split(".")[0], module)
         raise MissingFramework(
             f"this needs {module.split('.')[0]}, which is not installed ({exc}); "
             f"install it with: pip install 'modelspec[{extra}]'"
         ) from None
+
+
+@contextlib.contextmanager
+def _muted_stderr():
+    """Send file descriptor 2 to a temporary file; replay what it caught if the body fails."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to mute
+        yield
+        return
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            caught.seek(0)
+            sys.stderr.write(caught.read().decode("utf-8", "replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 class RuleTable(dict):

@@ -1,0 +1,117 @@
+"""`modelspec check`: build both back ends from one spec and show that they are one model.
+
+Both are built, Keras' weights are copied into the torch module, and the same random inputs go
+through both in inference mode. Per output: the shapes, and the largest absolute difference;
+for the model: the parameter counts, trainable and not, as Keras counts them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..graph import Graph
+
+ATOL = RTOL = 1e-4
+
+
+@dataclass
+class OutputReport:
+    name: str
+    core_shape: tuple
+    keras_shape: tuple
+    torch_shape: tuple
+    max_abs_diff: float
+    close: bool
+
+    @property
+    def ok(self) -> bool:
+        fits = len(self.core_shape) == len(self.keras_shape) and all(
+            c is None or c == k for c, k in zip(self.core_shape, self.keras_shape)
+        )  # the core's None (any length) matches the length the check ran with
+        return self.close and fits and self.keras_shape == self.torch_shape
+
+
+@dataclass
+class CheckReport:
+    name: str
+    params: dict[str, tuple[int, int]]  # side -> (trainable, non-trainable)
+    outputs: list[OutputReport] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return len(set(self.params.values())) == 1 and all(o.ok for o in self.outputs)
+
+    def __str__(self) -> str:
+        lines = [f"{self.name}: " + ("both back ends agree" if self.ok else "DISAGREEMENT")]
+        for side, (trainable, frozen) in self.params.items():
+            lines.append(f"  params {side:<6} {trainable + frozen:>12,} ({trainable:,} trainable, {frozen:,} non-trainable)")
+        for o in self.outputs:
+            mark = "ok" if o.ok else "MISMATCH"
+            lines.append(f"  output {o.name}: shape {o.core_shape} core, {o.keras_shape} keras, "
+                         f"{o.torch_shape} torch; max |keras - torch| = {o.max_abs_diff:.3g} [{mark}]")  # fmt: skip
+        return "\n".join(lines)
+
+
+def random_inputs(graph: Graph, batch: int = 4, seed: int = 0, steps: int = 7) -> dict[str, np.ndarray]:
+    """Inputs of the declared shapes (unknown lengths become `steps`); integers stay below the
+    vocabulary of every Embedding that reads them."""
+    rng = np.random.default_rng(seed)
+    vocab: dict[str, int] = {}
+    for node in graph.nodes:
+        if node.kind == "Embedding":
+            for name in node.inputs:
+                vocab[name] = min(vocab.get(name, node.layer.input_dim), node.layer.input_dim)  # type: ignore[union-attr]
+    out = {}
+    for name, t in graph.inputs.items():
+        shape = (batch, *(steps if d is None else d for d in t.shape))
+        if t.dtype.startswith("int"):
+            out[name] = rng.integers(0, vocab.get(name, 10), size=shape).astype(t.dtype)
+        else:
+            out[name] = rng.normal(size=shape).astype(t.dtype)
+    return out
+
+
+def run_keras(model: Any, graph: Graph, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
+    args = [inputs[name] for name in graph.inputs]
+    result = model(args[0] if len(args) == 1 else args, training=False)
+    result = result if isinstance(result, (list, tuple)) else [result]
+    return [np.asarray(r) for r in result]
+
+
+def run_torch(module: Any, graph: Graph, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
+    import torch
+
+    with torch.no_grad():
+        result = module.eval()(*(torch.from_numpy(inputs[name]) for name in graph.inputs))
+    result = result if isinstance(result, (list, tuple)) else [result]
+    return [r.detach().numpy() for r in result]
+
+
+def check(spec: Any, seed: int = 0) -> CheckReport:
+    from .torch import count_params
+    from .transfer import transfer_weights
+
+    graph = spec.graph
+    model, module = spec.to_keras(compile=False), spec.to_torch()
+    transfer_weights(model, module, graph)
+    keras_trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    keras_frozen = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
+    report = CheckReport(graph.name, {
+        "core": (graph.trainable_params, graph.non_trainable_params),
+        "keras": (keras_trainable, keras_frozen),
+        "torch": count_params(module),
+    })  # fmt: skip
+    inputs = random_inputs(graph, seed=seed)
+    for name, k, t in zip(graph.outputs, run_keras(model, graph, inputs), run_torch(module, graph, inputs)):
+        core = graph.tensor_type(name).shape  # type: ignore[union-attr]
+        diff = float(np.max(np.abs(k - t))) if k.shape == t.shape and k.size else 0.0
+        close = k.shape == t.shape and bool(np.allclose(k, t, atol=ATOL, rtol=RTOL))
+        report.outputs.append(OutputReport(name, core, _shape(k), _shape(t), diff, close))
+    return report
+
+
+def _shape(array: np.ndarray) -> tuple:
+    return tuple(array.shape[1:])
