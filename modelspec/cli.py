@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Callable, Sequence
 
@@ -22,6 +23,23 @@ class UsageError(Exception):
     """A bad argument that argparse cannot see (exit status 2)."""
 
 
+def _colour() -> bool:
+    return sys.stderr.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def report(problems) -> None:
+    """Print problems to stderr as FILE:LINE:COL: path: message, coloured only on a terminal."""
+    paint = _colour()
+    for p in problems:
+        if not paint:
+            print(p, file=sys.stderr)
+            continue
+        tone = "\033[33m" if p.severity == "warning" else "\033[31m"
+        prefix = "warning: " if p.severity == "warning" else ""
+        print(f"\033[1m{p.location}\033[0m: \033[36m{p.dotted_path}\033[0m: {tone}{prefix}{p.message}\033[0m",
+              file=sys.stderr)  # fmt: skip
+
+
 def _load(path: str):
     from .spec import load
 
@@ -34,11 +52,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             spec = _load(path)
         except SpecError as exc:
-            print(exc, file=sys.stderr)
+            report(exc.problems)
             status = EXIT_INVALID
             continue
-        for warning in spec.warnings:
-            print(warning, file=sys.stderr)
+        report(spec.warnings)
         if not args.quiet:
             print(f"{path}: ok ({len(spec.graph.nodes)} nodes, {spec.graph.params:,} params)")
     return status
@@ -158,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except SpecError as exc:
-        print(exc, file=sys.stderr)
+        report(exc.problems)
         return EXIT_INVALID
     except UsageError as exc:
         parser.print_usage(sys.stderr)
@@ -176,6 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"modelspec: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except Exception as exc:  # a bug in modelspec: say so, briefly, unless asked for the traceback
+        if args.debug:
+            raise
+        print(f"modelspec: internal error: {type(exc).__name__}: {exc} "
+              "(run with --debug for the traceback, and please report it)", file=sys.stderr)  # fmt: skip
         return EXIT_INVALID
 
 

@@ -83,3 +83,64 @@ def test_example_specs_pass_the_json_schema_and_typos_do_not():
         assert list(validator.iter_errors(yaml.safe_load(path.read_text()))) == [], path
     typo = yaml.safe_load("inputs: {x: {shape: [3]}}\nlayers: [{type: Dense, unitz: 3}]\n")
     assert list(validator.iter_errors(typo))
+
+
+def test_a_missing_framework_names_the_extra(tmp_path):
+    code = (
+        "import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None\n"
+        "import modelspec\n"
+        "spec = modelspec.load('specs/stock_lstm.yaml')\n"
+        "module = spec.to_torch()\n"
+        "print(type(module).__name__)\n"
+        "try:\n"
+        "    spec.to_keras()\n"
+        "except modelspec.MissingFramework as exc:\n"
+        "    print(exc)\n"
+    )
+    pytest.importorskip("torch")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "pip install 'modelspec[keras]'" in out.stdout
+
+
+def test_compile_without_the_framework_says_which_extra(tmp_path):
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from modelspec.cli import main\n"
+        f"sys.exit(main(['compile', 'specs/stock_lstm.yaml', '--backend', 'torch', '-o', r'{tmp_path / 'm.pt'}']))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "pip install 'modelspec[torch]'" in out.stderr
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_errors_are_coloured_only_on_a_terminal(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD)
+    result = run("validate", str(bad))
+    assert "\x1b[" not in result.stderr
+
+
+@pytest.mark.keras
+@pytest.mark.torch
+def test_compile_writes_models_that_reload(tmp_path, capsys):
+    pytest.importorskip("keras")
+    torch = pytest.importorskip("torch")
+    import keras
+    import numpy as np
+
+    import modelspec
+
+    assert main(["compile", "specs/stock_lstm.yaml", "--backend", "keras", "-o", str(tmp_path / "m.keras")]) == 0
+    assert main(["compile", "specs/stock_lstm.yaml", "--backend", "torch", "-o", str(tmp_path / "m.pt")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras", "m.pt"]  # no temporary files left
+    x = np.random.default_rng(0).normal(size=(2, 10, 1)).astype("float32")
+    reloaded = keras.models.load_model(tmp_path / "m.keras")
+    assert [o.shape for o in reloaded(x)] == [(2, 1), (2, 1)]
+    module = modelspec.load_torch(tmp_path / "m.pt")
+    again = modelspec.load_torch(tmp_path / "m.pt")
+    with torch.no_grad():
+        a, b = module(torch.from_numpy(x)), again(torch.from_numpy(x))
+    assert all(torch.equal(p, q) for p, q in zip(a, b))
+    assert main(["compile", "specs/stock_lstm.yaml", "--backend", "keras", "-o", str(tmp_path / "m.h5")]) == 2
