@@ -30,8 +30,7 @@ MUTATIONS = ["dangle", "merge", "type", "negative", "misspell"]
 
 def mutate(data: dict, how: str, draw) -> dict:
     layers = data["layers"]
-    names = [n for n, node in layers.items() if "type" in node]
-    name = draw(st.sampled_from(names))
+    name = draw(st.sampled_from(sorted(layers)))
     node = layers[name]
     if how == "dangle":
         node["inputs"] = ["nowhere"]
@@ -41,7 +40,10 @@ def mutate(data: dict, how: str, draw) -> dict:
         layers["bad_merge"]["inputs"] = ["odd", name]
         data["outputs"].append("bad_merge")
     elif how == "type":
-        node["type"] = node["type"] + "x"
+        if "type" in node:
+            node["type"] = node["type"] + "x"
+        else:  # a block instance or a shared node: point it nowhere
+            node["block" if "block" in node else "shares"] = "nowhere"
     elif how == "negative":
         numeric = [k for k, v in node.items() if isinstance(v, int) and not isinstance(v, bool)]
         if numeric:
