@@ -221,11 +221,15 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
         if choice == "merge":
             kind = draw(st.sampled_from(MERGES))
             first = draw(st.sampled_from(pool))
+            # an unknown length (None) agrees statically with any other, yet two of them may
+            # differ at run time (a pooled sequence): merge those only with themselves
             if kind == "Concatenate":
                 mates = [t for t in pool if len(shapes[t]) == len(shapes[first])
                          and shapes[t][:-1] == shapes[first][:-1]]  # fmt: skip
             else:
                 mates = [t for t in pool if shapes[t] == shapes[first]]
+            if None in shapes[first]:
+                mates = [first]
             count = 2 if kind == "Subtract" else draw(st.integers(2, 3))
             picked = [draw(st.sampled_from(mates)) for _ in range(count)]
             add(name, {"type": kind}, picked)
