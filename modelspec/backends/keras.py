@@ -1,0 +1,241 @@
+"""The Keras back end: the graph IR as a Keras 3 functional model (TensorFlow back end).
+
+`to_keras` walks the IR's nodes once, in their topological order. Each layer instance (a node's
+`layer_name`: shared layers are one instance called at several nodes) is made once by the rule
+for its kind (`keras_rules.RULES`) and named after the node that owns it, so every name in the
+model is the spec's, never Keras' `dense_7` counters. Every tensor Keras builds is checked
+against the shape and dtype the core inferred: a disagreement is a `BackendError`, not a model
+that differs from its spec. The `training:` section becomes `model.compile`, every per-output
+setting keyed by output name.
+
+Importing this module imports TensorFlow and Keras (`modelspec[keras]`); the core never does.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import tempfile
+from typing import Any
+
+from ..graph import Graph, Node
+from . import BackendError
+from .keras_rules import RULES, call, keras
+
+__all__ = ["RULES", "to_keras", "compile_model", "save_keras", "mismatches"]
+
+FLOATS = ("float16", "bfloat16", "float32", "float64")
+
+
+def to_keras(graph: Graph, compile: bool = True) -> Any:
+    """A `keras.Model` of the graph: inputs and outputs in the spec's order, named as in the spec."""
+    broken = [n.name for n in graph.nodes if n.layer is None or n.output is None]
+    if not graph.ok or broken:
+        raise BackendError(f"model {graph.name!r} has errors (check it with `modelspec validate`); "
+                           "the keras back end builds only a valid graph")  # fmt: skip
+    inputs = {name: keras.Input(shape=t.shape, dtype=t.dtype, name=name) for name, t in graph.inputs.items()}
+    tensors: dict[str, Any] = dict(inputs)
+    layers: dict[str, Any] = {}
+    for node in graph.nodes:
+        if node.layer_name not in layers:
+            layers[node.layer_name] = _lower(graph, node)
+        tensors[node.name] = _apply(node, layers[node.layer_name], [tensors[t] for t in node.inputs])
+    outputs = [_output(graph, name, tensors[name]) for name in graph.outputs]
+    model = keras.Model(inputs=_one_or_list(list(inputs.values())), outputs=_one_or_list(outputs),
+                        name=graph.name)  # fmt: skip
+    if compile and graph.training is not None:
+        compile_model(model, graph)
+    return model
+
+
+def _one_or_list(tensors: list[Any]) -> Any:
+    """One tensor as itself (`model(x)` takes and returns a tensor, as Keras users expect)."""
+    return tensors[0] if len(tensors) == 1 else tensors
+
+
+def _lower(graph: Graph, node: Node) -> Any:
+    """The Keras layer of the instance `node.layer_name`, made from its owner's config."""
+    owner = _find(graph, node.layer_name) or node
+    dtype = owner.output.dtype if owner.output and owner.output.dtype in FLOATS else None
+    return RULES.rule(owner.kind, owner.name)(owner.layer, owner.name, dtype)
+
+
+def _find(graph: Graph, name: str) -> Node | None:
+    try:
+        return graph.node(name)
+    except KeyError:
+        return None
+
+
+def _apply(node: Node, layer: Any, tensors: list[Any]) -> Any:
+    try:
+        out = call(node.layer, layer, tensors)
+    except (ValueError, TypeError) as exc:
+        raise BackendError(f"node {node.name!r}: layer kind {node.kind}: Keras refused the call "
+                           f"({' '.join(str(exc).split())}) in the keras back end") from None  # fmt: skip
+    want = node.output
+    got_shape, got_dtype = tuple(out.shape), keras.backend.standardize_dtype(out.dtype)
+    if got_shape != (None, *want.shape) or got_dtype != want.dtype:
+        raise BackendError(
+            f"node {node.name!r}: layer kind {node.kind}: the keras back end built "
+            f"{got_shape[1:]} {got_dtype} where modelspec inferred {want.shape} {want.dtype} "
+            "(a bug in modelspec: please report it with the spec)"
+        )
+    return out
+
+
+def _output(graph: Graph, name: str, tensor: Any) -> Any:
+    """The output tensor, from a layer named `name`: Keras names outputs after their layers.
+
+    A node that applies a shared layer has no layer of its own, so its output passes through an
+    `Identity` layer named after it (no weights, no computation).
+    """
+    node = _find(graph, name)
+    if node is not None and node.shared:
+        return keras.layers.Identity(name=name)(tensor)
+    return tensor
+
+
+# --- training: model.compile ---------------------------------------------------------------
+
+OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop"}
+LOSSES = {
+    "mse": "MeanSquaredError", "mean_squared_error": "MeanSquaredError",
+    "mae": "MeanAbsoluteError", "mean_absolute_error": "MeanAbsoluteError",
+    "mape": "MeanAbsolutePercentageError",
+    "mean_absolute_percentage_error": "MeanAbsolutePercentageError",
+    "huber": "Huber",
+    "binary_crossentropy": "BinaryCrossentropy",
+    "categorical_crossentropy": "CategoricalCrossentropy",
+    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
+}  # fmt: skip
+
+
+def compile_model(model: Any, graph: Graph) -> None:
+    """`model.compile` per the graph's training section; losses, weights, metrics by output name."""
+    training = graph.training
+    names = list(model.output_names)
+    if names != list(graph.outputs):  # cannot happen: `_output` names every output
+        raise BackendError(f"keras back end: output names {names} differ from the spec's {graph.outputs}")
+    loss = training.loss
+    per_output = isinstance(loss, dict)
+    losses = {o: _loss(loss[o] if per_output else loss, o) for o in names if not per_output or o in loss}
+    metrics = training.metrics
+    if isinstance(metrics, dict):
+        metrics = {o: list(metrics[o]) for o in names if o in metrics}
+    else:
+        metrics = {o: list(metrics) for o in names} if metrics else None
+    weights = training.loss_weights
+    if weights is not None:
+        weights = {o: float(weights.get(o, 1.0)) for o in names}
+    model.compile(optimizer=_optimizer(training.optimizer), loss=losses, loss_weights=weights,
+                  metrics=metrics)  # fmt: skip
+
+
+# keras.losses.Huber's base class, which serialises its function's arguments (not exported).
+_LossFunctionWrapper = keras.losses.Huber.__mro__[1]
+assert _LossFunctionWrapper.__name__ == "LossFunctionWrapper"
+
+
+def _optimizer(config: Any) -> Any:
+    cls = getattr(keras.optimizers, OPTIMIZERS.get(config.type, ""), None)
+    if cls is None:
+        raise BackendError(f"training.optimizer: optimizer {config.type!r} is not supported by the keras back end")
+    accepted = inspect.signature(cls.__init__).parameters
+    kwargs = {}
+    for field in type(config).model_fields:
+        if field == "type":
+            continue
+        if field not in accepted:
+            raise BackendError(f"training.optimizer: argument {field} of {config.type} is not "
+                               f"supported by the keras back end")  # fmt: skip
+        kwargs[field] = getattr(config, field)
+    return cls(**kwargs)
+
+
+def _loss(config: Any, output: str) -> Any:
+    """A Keras loss object, so that `from_logits` and huber's `delta` are honoured."""
+    kind = config if isinstance(config, str) else config.type
+    cls = getattr(keras.losses, LOSSES.get(kind, ""), None)
+    if cls is None:
+        raise BackendError(f"training.loss.{output}: loss {kind!r} is not supported by the keras back end")
+    accepted = inspect.signature(cls.__init__).parameters
+    kwargs = {}
+    for field in () if isinstance(config, str) else type(config).model_fields:
+        if field == "type":
+            continue
+        value, default = getattr(config, field), type(config).model_fields[field].default
+        if field in accepted:
+            kwargs[field] = value
+        elif value != default:
+            raise BackendError(f"training.loss.{output}: loss {kind} takes no argument {field} "
+                               f"(got {value!r}) in the keras back end")  # fmt: skip
+    if kind == "huber":  # keras.losses.Huber.get_config drops delta: a saved model would forget it
+        return _LossFunctionWrapper(keras.losses.huber, name="huber_loss", **kwargs)
+    return cls(**kwargs)
+
+
+# --- clients of the result -------------------------------------------------------------------
+
+
+def save_keras(model: Any, path: str | os.PathLike) -> None:
+    """`model.save(path)`, atomically: a `.keras` temp file beside `path`, then `os.replace`."""
+    path = os.fspath(path)
+    if not path.endswith(".keras"):
+        raise ValueError(f"a Keras model file must end in .keras, got {path!r}")
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(suffix=".keras", prefix=".tmp-", dir=directory)
+    os.close(fd)
+    try:
+        model.save(tmp, overwrite=True)
+        mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def mismatches(model: Any, graph: Graph) -> list[str]:
+    """Where the Keras model's figures differ from the core's inference (empty: none)."""
+    out = []
+    seen = {t.name: t for t in model.inputs}
+    for name, t in graph.inputs.items():
+        k = seen.get(name)
+        if k is None:
+            out.append(f"input {name}: missing")
+        elif tuple(k.shape) != (None, *t.shape) or keras.backend.standardize_dtype(k.dtype) != t.dtype:
+            out.append(f"input {name}: keras {tuple(k.shape)} {k.dtype}, spec {t.shape} {t.dtype}")
+    if [t.name for t in model.inputs] != list(graph.inputs):
+        out.append(f"inputs: keras {[t.name for t in model.inputs]}, spec {list(graph.inputs)}")
+    if list(model.output_names) != list(graph.outputs):
+        out.append(f"outputs: keras {model.output_names}, spec {graph.outputs}")
+    for name, k in zip(graph.outputs, model.outputs):
+        want = graph.tensor_type(name)
+        if want is None or tuple(k.shape) != (None, *want.shape):
+            out.append(f"output {name}: keras {tuple(k.shape)}, spec {want}")
+    for node in graph.nodes:
+        if node.shared:
+            continue
+        layer = model.get_layer(node.layer_name)
+        got = sorted((tuple(w.shape), w.trainable) for w in layer.weights)
+        want = sorted((tuple(w.shape), w.trainable) for w in node.weights.values())
+        if got != want:
+            out.append(f"node {node.name} ({node.kind}): keras weights {got}, spec {want}")
+    counts = (_count(model.trainable_weights), _count(model.non_trainable_weights))
+    if counts != (graph.trainable_params, graph.non_trainable_params):
+        out.append(f"params (trainable, non-trainable): keras {counts}, "
+                   f"spec {(graph.trainable_params, graph.non_trainable_params)}")  # fmt: skip
+    return out
+
+
+def _count(weights: list[Any]) -> int:
+    return sum(math.prod(w.shape) for w in weights)

@@ -1,0 +1,450 @@
+"""The Keras back end: every kind lowers, the figures equal the core's, and Keras' own clients work.
+
+For every example spec, every case below (each layer kind with a few argument combinations) and
+generated specs, the Keras model's inputs, outputs, weights and parameter counts must be what
+the core inferred. Models are built once per module and reused.
+"""
+
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import yaml
+
+keras = pytest.importorskip("keras")
+
+from hypothesis import given, settings  # noqa: E402
+
+import modelspec  # noqa: E402
+from modelspec.backends import BackendError  # noqa: E402
+from modelspec.backends.keras import RULES, mismatches, save_keras, to_keras  # noqa: E402
+from modelspec.graph import Graph, Node, TensorType  # noqa: E402
+from modelspec.layers import REGISTRY  # noqa: E402
+from modelspec.layers.base import format_shape  # noqa: E402
+
+from .conftest import ROOT, SPECS  # noqa: E402
+from .strategies import specs as generated_specs  # noqa: E402
+
+pytestmark = [
+    pytest.mark.keras,
+    # load_model of a compiled model that never trained: its optimizer has no variables yet
+    pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer"),
+    pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy"),  # TF's
+]
+
+
+# --- one small spec per layer kind and argument combination -----------------------------------
+
+
+def case(kind: str, shapes, args=None, dtype: str = "float32") -> dict:
+    """A spec whose one node `node` (of `kind`, with `args`) reads inputs of these shapes."""
+    shapes = [shapes] if not shapes or not isinstance(shapes[0], list) else shapes
+    inputs = {f"in_{i}": {"shape": s, "dtype": dtype} for i, s in enumerate(shapes)}
+    node = {"type": kind, **(args or {}), "inputs": list(inputs)}
+    return {"modelspec": 1, "name": f"case_{kind.lower()}", "inputs": inputs,
+            "layers": {"node": node}, "outputs": ["node"]}  # fmt: skip
+
+
+SEQ, IMG = [6, 3], [6, 6, 2]
+CASES: dict[str, list[dict]] = {
+    "Dense": [case("Dense", [5], {"units": 3}),
+              case("Dense", [4, 5], {"units": 2, "activation": "relu", "use_bias": False})],
+    "Dropout": [case("Dropout", [5], {"rate": 0.5}), case("Dropout", SEQ, {"rate": 0.1, "seed": 3})],
+    "Activation": [case("Activation", [5], {"activation": a}) for a in ("softmax", "gelu", "leaky_relu")],
+    "Flatten": [case("Flatten", [3, 4, 2])],
+    "Reshape": [case("Reshape", [6], {"target_shape": [2, 3]}),
+                case("Reshape", [2, 3], {"target_shape": [-1]})],
+    "Permute": [case("Permute", [2, 3, 4], {"dims": [3, 1, 2]})],
+    "LSTM": [case("LSTM", SEQ, {"units": 4}),
+             case("LSTM", [None, 3], {"units": 2, "return_sequences": True, "activation": "relu",
+                                      "recurrent_activation": "hard_sigmoid", "go_backwards": True}),
+             case("LSTM", SEQ, {"units": 3, "use_bias": False})],
+    "GRU": [case("GRU", SEQ, {"units": 4}),
+            case("GRU", [None, 3], {"units": 3, "reset_after": False, "return_sequences": True})],
+    "SimpleRNN": [case("SimpleRNN", SEQ, {"units": 4}),
+                  case("SimpleRNN", SEQ, {"units": 2, "activation": "relu", "use_bias": False,
+                                          "return_sequences": True})],
+    "Bidirectional": [
+        case("Bidirectional", SEQ, {"layer": {"type": "LSTM", "units": 3}}),
+        case("Bidirectional", [None, 3], {"layer": {"type": "GRU", "units": 2, "return_sequences": True},
+                                          "merge_mode": "sum"}),
+        case("Bidirectional", SEQ, {"layer": {"type": "SimpleRNN", "units": 2}, "merge_mode": "ave"}),
+    ],
+    "Conv1D": [case("Conv1D", [8, 3], {"filters": 4, "kernel_size": 3}),
+               case("Conv1D", [8, 3], {"filters": 2, "kernel_size": 2, "padding": "causal",
+                                       "dilation_rate": 2}),
+               case("Conv1D", [9, 3], {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same",
+                                       "use_bias": False})],
+    "Conv2D": [case("Conv2D", [8, 8, 3], {"filters": 4, "kernel_size": 3}),
+               case("Conv2D", [9, 8, 3], {"filters": 2, "kernel_size": [3, 2], "strides": 2,
+                                          "padding": "same", "activation": "relu"})],
+    "Conv2DTranspose": [case("Conv2DTranspose", [4, 4, 3], {"filters": 2, "kernel_size": 3,
+                                                            "strides": 2, "padding": "same"}),
+                        case("Conv2DTranspose", [4, 5, 3], {"filters": 3, "kernel_size": 2,
+                                                            "use_bias": False})],
+    "UpSampling2D": [case("UpSampling2D", [3, 3, 2], {"size": 2}),
+                     case("UpSampling2D", [3, 4, 2], {"size": 2, "interpolation": "bilinear"})],
+    "BatchNormalization": [case("BatchNormalization", [4, 3]),
+                           case("BatchNormalization", IMG, {"momentum": 0.9, "epsilon": 1e-5,
+                                                            "center": False})],
+    "LayerNormalization": [case("LayerNormalization", [4, 3]),
+                           case("LayerNormalization", [5], {"epsilon": 1e-5, "scale": False})],
+    "MultiHeadAttention": [case("MultiHeadAttention", [5, 8], {"num_heads": 2, "key_dim": 4}),
+                           case("MultiHeadAttention", [None, 6], {"num_heads": 3, "key_dim": 2,
+                                                                  "use_bias": False})],
+    "Concatenate": [case("Concatenate", [[3], [4]]),
+                    case("Concatenate", [[2, 3], [2, 5], [2, 1]])],
+    "Embedding": [case("Embedding", [None], {"input_dim": 20, "output_dim": 3}, dtype="int32"),
+                  case("Embedding", [5], {"input_dim": 10, "output_dim": 2}, dtype="int32")],
+}  # fmt: skip
+for _kind in ("MaxPooling1D", "AveragePooling1D"):
+    CASES[_kind] = [case(_kind, [8, 3], {"pool_size": 2}),
+                    case(_kind, [9, 3], {"pool_size": 3, "strides": 2, "padding": "same"})]  # fmt: skip
+for _kind in ("MaxPooling2D", "AveragePooling2D"):
+    CASES[_kind] = [case(_kind, IMG, {"pool_size": 2}),
+                    case(_kind, [7, 6, 2], {"pool_size": 3, "strides": 1, "padding": "same"})]  # fmt: skip
+for _kind, _shape in [("GlobalAveragePooling1D", SEQ), ("GlobalMaxPooling1D", SEQ),
+                      ("GlobalAveragePooling2D", IMG), ("GlobalMaxPooling2D", IMG)]:  # fmt: skip
+    CASES[_kind] = [case(_kind, _shape), case(_kind, _shape, {"keepdims": True})]
+for _kind in ("Add", "Subtract", "Multiply", "Average"):
+    CASES[_kind] = [case(_kind, [[4], [4]])] + ([case(_kind, [[2, 3]] * 3)] if _kind != "Subtract" else [])
+
+# Kinds the catalogue does not hold are skipped; a kind it holds with no case fails below.
+KIND_CASES = [(f"{kind}-{i}", data) for kind in sorted(CASES) if kind in REGISTRY
+              for i, data in enumerate(CASES[kind])]  # fmt: skip
+
+
+def test_every_kind_has_a_rule_and_cases():
+    assert sorted(set(REGISTRY) - set(RULES)) == [], "kinds with no keras lowering rule"
+    assert sorted(set(REGISTRY) - set(CASES)) == [], "kinds with no case in this file"
+
+
+# --- building, once per module ---------------------------------------------------------------
+
+_BUILT: dict[str, tuple] = {}
+
+
+def built(key: str, load) -> tuple:
+    """(spec, model) for `key`, built on first use and kept for the module."""
+    if key not in _BUILT:
+        spec = load()
+        _BUILT[key] = spec, spec.to_keras()
+    return _BUILT[key]
+
+
+def example(path) -> tuple:
+    return built(path.stem, lambda: modelspec.load(path))
+
+
+def kind_case(key: str, data: dict) -> tuple:
+    return built(key, lambda: modelspec.loads(yaml.safe_dump(data, sort_keys=False)))
+
+
+def sample_inputs(spec, seed: int = 0) -> list[np.ndarray]:
+    """One batch of 2 for every input; `None` lengths as 4; integers within every vocabulary."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for t in spec.graph.inputs.values():
+        shape = (2, *(4 if d is None else d for d in t.shape))
+        if t.dtype.startswith("int"):
+            out.append(rng.integers(0, 10, shape).astype(t.dtype))
+        else:
+            out.append(rng.normal(size=shape).astype(t.dtype))
+    return out
+
+
+def run(model, x: list[np.ndarray]) -> list[np.ndarray]:
+    """The model's outputs on `x`, as a list (one input and one output go bare, as in Keras)."""
+    out = model(x[0] if len(x) == 1 else x)
+    return [keras.ops.convert_to_numpy(t) for t in (out if isinstance(out, (list, tuple)) else [out])]
+
+
+def assert_figures_match(spec, model) -> None:
+    graph = spec.graph
+    assert mismatches(model, graph) == []
+    assert [t.name for t in model.inputs] == list(graph.inputs)
+    for t, want in zip(model.inputs, graph.inputs.values()):
+        assert tuple(t.shape) == (None, *want.shape) and t.dtype == want.dtype
+    assert list(model.output_names) == list(graph.outputs)
+    for t, name in zip(model.outputs, graph.outputs):
+        assert tuple(t.shape) == (None, *graph.tensor_type(name).shape)
+    assert model.count_params() == graph.params
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert (trainable, model.count_params() - trainable) == (graph.trainable_params,
+                                                             graph.non_trainable_params)  # fmt: skip
+    names = {layer.name for layer in model.layers}
+    assert names >= set(graph.inputs) | {n.layer_name for n in graph.nodes}
+
+
+def assert_round_trip(spec, model, tmp_path) -> None:
+    path = tmp_path / f"{spec.name}.keras"
+    save_keras(model, path)
+    loaded = keras.models.load_model(path)
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+    x = sample_inputs(spec)
+    before, after = run(model, x), run(loaded, x)
+    assert len(before) == len(after) == len(spec.graph.outputs)
+    for a, b in zip(before, after):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+# --- every example spec ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+def test_example_figures_equal_the_core(path):
+    assert_figures_match(*example(path))
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+def test_example_saves_and_loads_with_equal_outputs(path, tmp_path):
+    assert_round_trip(*example(path), tmp_path)
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+def test_example_summary_prints_the_core_figures(path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "240")  # rich would clip the table at 80 columns
+    spec, model = example(path)
+    text: list[str] = []
+    model.summary(line_length=220, print_fn=lambda line, *a, **k: text.append(line))
+    lines = "\n".join(text).splitlines()
+    for node in spec.graph.nodes:
+        if node.shared:
+            continue
+        row = next(line for line in lines if f" {node.name} ({type(model.get_layer(node.name)).__name__})" in line)
+        assert f" {node.params:,} " in row, (node.name, row)
+        assert format_shape(node.output.shape, batch=True) in row, (node.name, row)
+    mine = spec.summary()
+    for label, count in [("Total", mine.total_params), ("Trainable", mine.trainable_params),
+                         ("Non-trainable", mine.non_trainable_params)]:  # fmt: skip
+        assert f" {label} params: {count:,} " in "\n".join(lines)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz `dot` is not installed")
+@pytest.mark.parametrize("stem", ["ticket_classifier", "toy_resnet"])
+def test_plot_model_runs(stem, tmp_path):
+    pytest.importorskip("pydot")
+    _, model = example(ROOT / "specs" / f"{stem}.yaml")
+    out = tmp_path / "model.png"
+    keras.utils.plot_model(model, to_file=str(out), show_shapes=True, show_layer_names=True)
+    assert out.stat().st_size > 1000
+
+
+# --- every layer kind ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key, data", KIND_CASES, ids=[k for k, _ in KIND_CASES])
+def test_kind_figures_equal_the_core(key, data):
+    spec, model = kind_case(key, data)
+    assert_figures_match(spec, model)
+    assert type(model.get_layer("node")).__name__ == data["layers"]["node"]["type"]
+    (out,) = run(model, sample_inputs(spec))
+    assert out.shape == (2, *(4 if d is None else d for d in spec.graph.node("node").output.shape))
+
+
+@pytest.mark.parametrize("key, data", [c for c in KIND_CASES if c[0].endswith("-0")],
+                         ids=[k for k, _ in KIND_CASES if k.endswith("-0")])  # fmt: skip
+def test_kind_saves_and_loads_with_equal_outputs(key, data, tmp_path):
+    assert_round_trip(*kind_case(key, data), tmp_path)
+
+
+@settings(max_examples=10, deadline=None)
+@given(generated_specs(max_nodes=6))
+def test_generated_specs_build_with_the_core_figures(data):
+    spec = modelspec.loads(yaml.safe_dump(data, sort_keys=False))
+    assert_figures_match(spec, to_keras(spec.graph, compile=False))
+
+
+# --- names: shared layers, blocks, repeats ----------------------------------------------------
+
+
+def test_a_shared_layer_is_one_instance_with_one_weight_set():
+    spec, model = example(ROOT / "specs/shared_embedding.yaml")
+    embed = model.get_layer("embed")
+    assert len(embed._inbound_nodes) == 2 and model.count_params() == 128_000
+    assert list(model.output_names) == ["embed", "embed_b"]
+    x = sample_inputs(spec)
+    a, b = run(model, [x[0], x[0]])
+    np.testing.assert_array_equal(a, b)
+
+
+def test_blocks_and_repeats_expand_with_the_spec_names():
+    spec, model = example(ROOT / "specs/toy_resnet.yaml")
+    layer_names = [layer.name for layer in model.layers]
+    assert sorted(layer_names) == sorted(["img", *(n.name for n in spec.graph.nodes)])
+    assert {"res_1_conv_a", "res_1_add", "res_2_conv_b", "res_2_add"} <= set(layer_names)
+    again = to_keras(spec.graph, compile=False)  # a second build: no `_1` counters
+    assert [layer.name for layer in again.layers] == layer_names
+
+
+def test_input_dtypes_come_from_the_spec():
+    _, model = example(ROOT / "specs/ticket_classifier.yaml")
+    assert [(t.name, t.dtype) for t in model.inputs] == [("title", "int32"), ("body", "int32"),
+                                                         ("tags", "float32")]  # fmt: skip
+
+
+# --- training: compile -----------------------------------------------------------------------
+
+ORDERING = """
+    name: ordering
+    inputs:
+      x: {shape: [3]}
+    layers:
+      zeta:  {type: Dense, units: 1, inputs: x}
+      alpha: {type: Dense, units: 2, activation: sigmoid, inputs: x}
+    outputs: [zeta, alpha]
+    training:
+      optimizer: {type: rmsprop, learning_rate: 0.005, rho: 0.8}
+      loss: {zeta: mse, alpha: {type: binary_crossentropy, from_logits: false}}
+      loss_weights: {zeta: 1.0, alpha: 0.25}
+      metrics: {zeta: [mae]}
+"""
+
+
+def test_compile_keys_every_setting_by_output_name():
+    spec = modelspec.loads(textwrap.dedent(ORDERING))
+    model = spec.to_keras()
+    assert list(model.output_names) == ["zeta", "alpha"] != sorted(model.output_names)
+    assert type(model.optimizer).__name__ == "RMSprop"
+    assert np.isclose(float(model.optimizer.learning_rate), 0.005) and model.optimizer.rho == 0.8
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y_zeta = rng.normal(size=(8, 1)).astype("float32")
+    y_alpha = rng.integers(0, 2, (8, 2)).astype("float32")
+    result = model.evaluate(x, [y_zeta, y_alpha], batch_size=8, verbose=0, return_dict=True)
+    zeta, alpha = (keras.ops.convert_to_numpy(t) for t in model(x))
+    mse = np.mean((zeta - y_zeta) ** 2)
+    p = np.clip(alpha, 1e-7, 1 - 1e-7)
+    bce = -np.mean(y_alpha * np.log(p) + (1 - y_alpha) * np.log(1 - p))
+    assert np.isclose(result["loss"], 1.0 * mse + 0.25 * bce, rtol=1e-4)
+    assert np.isclose(result["zeta_mae"], np.mean(np.abs(zeta - y_zeta)), rtol=1e-4)
+    assert not any(k.startswith("alpha_") and "mae" in k for k in result)
+
+
+def test_loss_arguments_are_honoured():
+    _, model = example(ROOT / "specs/ticket_classifier.yaml")
+    assert type(model.optimizer).__name__ == "RMSprop"
+    assert set(model.loss) == {"priority", "department"}
+    assert model.loss["priority"].get_config()["from_logits"] is True
+    assert type(model.loss["department"]).__name__ == "CategoricalCrossentropy"
+    huber = modelspec.loads(textwrap.dedent(HUBER)).to_keras()
+    assert huber.loss["y"].get_config()["delta"] == 2.5
+    assert huber.optimizer.nesterov is True and huber.optimizer.momentum == 0.5
+
+
+HUBER = """
+    inputs: {x: {shape: [3]}}
+    layers: [{type: Dense, units: 1, name: y}]
+    training: {optimizer: {type: sgd, momentum: 0.5, nesterov: true},
+               loss: {type: huber, delta: 2.5}, metrics: [mae]}
+"""
+
+
+@pytest.mark.parametrize("text", [ORDERING, HUBER], ids=["ordering", "huber"])
+def test_the_compiled_losses_survive_save_and_load(text, tmp_path):
+    spec = modelspec.loads(textwrap.dedent(text))
+    model = spec.to_keras()
+    save_keras(model, tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y = [5 * rng.normal(size=(8, 1)), rng.integers(0, 2, (8, 2))][: len(spec.graph.outputs)]
+    y = [a.astype("float32") for a in y]
+    y = y[0] if len(y) == 1 else y
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(loaded.evaluate(x, y, verbose=0), rel=1e-5)
+
+
+def test_fit_runs_with_targets_keyed_by_output_name():
+    spec = modelspec.loads(textwrap.dedent(ORDERING))
+    model = spec.to_keras()
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(16, 3)).astype("float32")
+    y = {"alpha": rng.integers(0, 2, (16, 2)).astype("float32"), "zeta": rng.normal(size=(16, 1)).astype("float32")}
+    history = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert {"loss", "zeta_mae"} <= set(history.history) and np.isfinite(history.history["loss"]).all()
+
+
+def test_layer_dtypes_follow_the_ir():
+    spec = modelspec.loads(textwrap.dedent("""
+        inputs: {x: {shape: [3], dtype: float64}}
+        layers:
+          drop:  {type: Dropout, rate: 0.5, inputs: x}
+          dense: {type: Dense, units: 2, inputs: drop}
+        outputs: [drop, dense]
+    """))  # fmt: skip
+    model = spec.to_keras()
+    assert [t.dtype for t in model.outputs] == [spec.graph.node("drop").output.dtype,
+                                                spec.graph.node("dense").output.dtype] == ["float64", "float32"]  # fmt: skip
+
+
+def test_compile_false_leaves_the_model_uncompiled():
+    spec = modelspec.loads(textwrap.dedent(ORDERING))
+    assert not spec.to_keras(compile=False).compiled
+
+
+# --- refusals ----------------------------------------------------------------------------------
+
+Dense = REGISTRY["Dense"]
+
+
+class Unknown(Dense):  # a kind that has no keras rule
+    type: str = "Unknown"
+
+
+class DenseWithExtra(Dense):  # a Dense argument Keras has no equivalent for
+    blend: float = 0.5
+
+
+def one_node_graph(layer) -> Graph:
+    node = Node("head", layer, ["x"], path=("layers", "head"), output=TensorType((2,)))
+    return Graph("refused", {"x": TensorType((4,))}, [node], ["head"])
+
+
+def test_a_kind_without_a_rule_names_node_kind_and_backend():
+    with pytest.raises(BackendError, match=r"node 'head': layer kind Unknown .*keras back end"):
+        to_keras(one_node_graph(Unknown(units=2)))
+
+
+def test_an_argument_keras_lacks_is_refused_not_dropped():
+    with pytest.raises(BackendError, match=r"node 'head': layer kind Dense: argument blend=0.5 .*keras back end"):
+        to_keras(one_node_graph(DenseWithExtra(units=2)))
+
+
+def test_a_shape_disagreement_with_the_core_is_an_error():
+    graph = one_node_graph(Dense(units=3))  # the IR claims 2 outputs
+    with pytest.raises(BackendError, match=r"node 'head'.*\(3,\).*inferred \(2,\)"):
+        to_keras(graph)
+
+
+def test_a_loss_argument_keras_lacks_is_refused():
+    spec = modelspec.loads(textwrap.dedent("""
+        inputs: {x: {shape: [3]}}
+        layers: [{type: Dense, units: 1, name: y}]
+        training: {loss: {type: mse, from_logits: true}}
+    """))  # fmt: skip
+    with pytest.raises(BackendError, match=r"training.loss.y: loss mse takes no argument from_logits"):
+        spec.to_keras()
+
+
+def test_missing_keras_says_which_extra_to_install():
+    code = ("import sys; sys.modules['tensorflow'] = sys.modules['keras'] = None\n"
+            "import modelspec\n"
+            "from modelspec.backends import MissingFramework\n"
+            "try:\n    modelspec.load('specs/sequential_classifier.yaml').to_keras()\n"
+            "except MissingFramework as exc:\n    print(exc)\n")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "pip install 'modelspec[keras]'" in out.stdout
+
+
+def test_save_keras_replaces_atomically_and_wants_the_suffix(tmp_path):
+    _, model = example(ROOT / "specs/sequential_classifier.yaml")
+    target = tmp_path / "m.keras"
+    target.write_text("old")
+    save_keras(model, target)
+    assert keras.models.load_model(target).count_params() == model.count_params()
+    assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]
+    with pytest.raises(ValueError, match=r"\.keras"):
+        save_keras(model, tmp_path / "m.h5")
