@@ -1,0 +1,76 @@
+"""The PyTorch back end: the graph IR as a native `torch.nn.Module` with Keras' semantics.
+
+    module = modelspec.load("specs/stock_lstm.yaml").to_torch()
+    price, direction = module(prices)          # or module(prices=prices)
+    print(module.code)                         # the generated forward pass
+
+The module is a `torch.fx.GraphModule` whose submodules are named after the spec's nodes. It
+takes and returns tensors in Keras' shapes (channels last) and computes what the Keras model
+computes (`../../shared/semantics.md` lists where the two frameworks differ and how). Layout:
+`builder.py`; one lowering rule per kind: `rules.py`, `rules_spatial.py`; Keras-semantics
+modules: `modules.py`, `recurrent.py`; Keras <-> torch weight names and layouts: `weights.py`;
+Keras' initializers: `init.py`.
+
+torch is imported when one of these functions runs, never when this package is imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from typing import Any
+
+from .. import import_framework
+
+__all__ = ["to_torch", "save_torch", "load_torch", "count_params", "RULES", "keras_to_torch", "torch_to_keras",
+           "set_keras_weights", "get_keras_weights", "submodule"]  # fmt: skip
+_LAZY = {"RULES": "rules", "keras_to_torch": "weights", "torch_to_keras": "weights",
+         "set_keras_weights": "weights", "get_keras_weights": "weights", "submodule": "weights"}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """The names that need torch (the rule table, the weight mappings) are imported on first use."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def to_torch(graph: Any) -> Any:
+    """A `torch.fx.GraphModule` of the graph, in eval mode, initialised as Keras initialises."""
+    from .builder import to_torch as build
+
+    return build(graph)
+
+
+def count_params(module: Any) -> tuple[int, int]:
+    """(trainable, non-trainable) as Keras counts them: buffers (BatchNorm's moving statistics)
+    and frozen parameters are non-trainable."""
+    trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    frozen = sum(p.numel() for p in module.parameters() if not p.requires_grad)
+    return trainable, frozen + sum(b.numel() for b in module.buffers())
+
+
+def save_torch(module: Any, spec_yaml_text: str, path: str | os.PathLike) -> None:
+    """Write `{"modelspec": spec text, "state_dict": ...}` with `torch.save`, atomically."""
+    torch = import_framework("torch")
+    path = os.fspath(path)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".modelspec-", suffix=".pt")
+    os.close(fd)
+    try:
+        torch.save({"modelspec": spec_yaml_text, "state_dict": module.state_dict()}, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def load_torch(path: str | os.PathLike) -> Any:
+    """The module `save_torch` wrote: rebuilt from the embedded spec, its weights loaded, in eval mode."""
+    torch = import_framework("torch")
+    from ... import loads
+
+    data = torch.load(os.fspath(path), weights_only=True)
+    module = loads(data["modelspec"], source=os.fspath(path)).to_torch()
+    module.load_state_dict(data["state_dict"])
+    return module.eval()

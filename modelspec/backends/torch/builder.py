@@ -1,0 +1,228 @@
+"""The torch back end's builder: the graph IR as a `torch.fx.GraphModule`, its forward pass generated.
+
+`to_torch` walks the IR's nodes once, in order, and writes one fx graph: a placeholder per spec
+input (in declared order, named after it), a `call_module` per layer call (submodules named after
+the node that owns the layer, so a shared layer is one submodule called at each of its nodes),
+activations, merges, reshapes and pooling inline as `call_function`/`call_method`, and an output
+in the declared order. `module.code` is the forward pass as plain Python.
+
+Layout: tensors cross the module's boundary channels-last, as Keras has them. A rule says which
+layout it needs (`CHANNELS_FIRST` for convolution, pooling and batch norm over channels; `ANY`
+for element-wise work). Each tensor is kept in the layout its producer wrote it in and converted
+the first time a consumer needs the other one (the conversion is reused by later consumers), so
+the permutes that would cancel are never written: a chain of convolutions permutes once in and
+once out.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any
+
+from ...graph import Graph, Node
+from ...layers import REGISTRY
+from .. import BackendError, import_framework
+from .functions import ACTIVATIONS, AXIS_ACTIVATIONS
+from .init import keras_initial_weights
+from .rules import ANY, CHANNELS_FIRST, CHANNELS_LAST, RULES, Lowering, Site
+from .weights import keras_to_torch
+
+torch = import_framework("torch")
+fx = torch.fx
+nn = torch.nn
+
+# Names the generated code needs for itself: an input named so gets a trailing underscore.
+RESERVED_ARGS = {"self", "torch", "inf", "nan", "NoneType", "device", "fx_pytree", "pytree", "builtins"}
+LAYOUT_SUFFIX = {CHANNELS_FIRST: {3: "ncw", 4: "nchw"}, CHANNELS_LAST: {3: "nwc", 4: "nhwc"}}
+
+
+def argument_name(name: str) -> str:
+    """The forward argument for spec input `name`: the name itself unless Python or fx reserves it."""
+    return f"{name}_" if keyword.iskeyword(name) or name in RESERVED_ARGS else name
+
+
+def attribute_name(name: str, reserved: set[str]) -> str:
+    """The submodule name for layer `name`: the name itself unless `nn.Module` already has it."""
+    return f"{name}_" if name in reserved else name
+
+
+def to_torch(graph: Graph) -> Any:
+    """A `torch.fx.GraphModule` computing what the Keras model of `graph` computes, in eval mode."""
+    broken = [n.name for n in graph.nodes if n.layer is None or n.output is None]
+    if not graph.ok or broken:
+        raise BackendError(f"model {graph.name!r} has errors (check it with `modelspec validate`); "
+                           "the torch back end builds only a valid graph")  # fmt: skip
+    return _Builder(graph).build()
+
+
+class _Builder:
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.fx = fx.Graph()
+        self.root = nn.Module()
+        self.values: dict[str, dict[str, Any]] = {}  # tensor -> layout -> fx node
+        self.home: dict[str, str] = {}  # tensor -> the layout it was produced in
+        self.attributes: dict[str, str] = {}  # layer instance -> submodule name
+        self.reserved = set(dir(fx.GraphModule(nn.Module(), fx.Graph())))
+
+    def build(self) -> Any:
+        args: dict[str, str] = {}
+        for name in self.graph.inputs:
+            args[name] = argument_name(name)
+            while args[name] in list(args.values())[:-1]:
+                args[name] += "_"
+            self._set(name, self.fx.placeholder(args[name], type_expr=torch.Tensor), CHANNELS_LAST)
+        for node in self.graph.nodes:
+            self._lower(node)
+        outputs = [self.value(name, CHANNELS_LAST) for name in self.graph.outputs]
+        self.fx.output(outputs[0] if len(outputs) == 1 else tuple(outputs))
+        module = fx.GraphModule(self.root, self.fx, class_name=_class_name(self.graph.name))
+        module.meta["modelspec"] = {  # spec input -> forward argument, layer instance -> submodule
+            "name": self.graph.name, "inputs": args, "outputs": list(self.graph.outputs),
+            "modules": dict(self.attributes),
+        }  # fmt: skip
+        return module.eval()
+
+    # --- tensors and their layouts -------------------------------------------------------------
+    def _set(self, tensor: str, value: Any, layout: str) -> None:
+        rank = self._rank(tensor)
+        layout = layout if rank > 2 else CHANNELS_LAST  # (batch, features) is both
+        self.values[tensor] = {layout: value}
+        self.home[tensor] = layout
+
+    def _rank(self, tensor: str) -> int:
+        t = self.graph.tensor_type(tensor)
+        return len(t.shape) + 1
+
+    def value(self, tensor: str, layout: str) -> Any:
+        """The fx value of `tensor` in `layout`, permuting (once) from the layout it was made in."""
+        have = self.values[tensor]
+        rank = self._rank(tensor)
+        if rank <= 2 or layout in have:
+            return have[self.home[tensor]] if rank <= 2 else have[layout]
+        perm = (0, rank - 1, *range(1, rank - 1)) if layout == CHANNELS_FIRST else (0, *range(2, rank), 1)
+        suffix = LAYOUT_SUFFIX[layout].get(rank, "cf" if layout == CHANNELS_FIRST else "cl")
+        source = have[self.home[tensor]]
+        have[layout] = self.fx.create_node("call_method", "permute", (source, *perm), {},
+                                           name=f"{source.name}_{suffix}")  # fmt: skip
+        return have[layout]
+
+    def _layout(self, lowering: Lowering, node: Node) -> str:
+        if lowering.layout != ANY:
+            return lowering.layout
+        homes = {self.home[t] for t in node.inputs}
+        ranks = {self._rank(t) for t in node.inputs}
+        return homes.pop() if len(homes) == 1 and len(ranks) == 1 else CHANNELS_LAST
+
+    # --- one node ------------------------------------------------------------------------------
+    def _site(self, node: Node) -> Site:
+        return Site(node.name, [self.graph.tensor_type(t) for t in node.inputs], node.output)
+
+    def _lower(self, node: Node) -> None:
+        site = self._site(node)
+        lowering = RULES.rule(node.kind, node.name)(node.layer, site)
+        attribute = self._instance(node, lowering)
+        layout = self._layout(lowering, node)
+        inputs = [self._cast(self.value(t, layout), t, node, lowering) for t in node.inputs]
+        emitter = Emitter(self, node, site, attribute, layout)
+        out = lowering.emit(emitter, *inputs)
+        if out not in inputs and out.op != "placeholder":
+            out._rename(node.name)  # the spec's name for the node's result in the generated code
+        self._set(node.name, out, layout)
+
+    def _instance(self, node: Node, lowering: Lowering) -> str | None:
+        """The submodule of the node's layer instance, made from the owner's config when first met."""
+        if node.layer_name in self.attributes:
+            return self.attributes[node.layer_name]
+        owner = self.graph.node(node.layer_name) if node.shared else node
+        if owner is not node:
+            lowering = RULES.rule(owner.kind, owner.name)(owner.layer, self._site(owner))
+        if lowering.module is None:
+            return None
+        module = lowering.module()
+        self._initialize(owner, module)
+        attribute = attribute_name(owner.layer_name, self.reserved | set(self.attributes.values()))
+        self.root.add_module(attribute, module)
+        self.attributes[node.layer_name] = attribute
+        return attribute
+
+    def _initialize(self, owner: Node, module: Any) -> None:
+        """Keras' initial values, drawn in Keras' shapes and mapped: also checks the names and sizes."""
+        shapes = [self.graph.tensor_type(t).shape for t in owner.inputs]
+        state = keras_to_torch(owner.layer, keras_initial_weights(owner.layer, shapes))
+        own = module.state_dict()
+        if set(state) != set(own) or any(tuple(state[k].shape) != tuple(own[k].shape) for k in own):
+            got = {k: tuple(v.shape) for k, v in own.items()}
+            want = {k: tuple(v.shape) for k, v in state.items()}
+            raise BackendError(f"node {owner.name!r}: layer kind {owner.kind}: the torch back end built "
+                               f"weights {got} where modelspec's weights map to {want} "
+                               "(a bug in modelspec: please report it with the spec)")  # fmt: skip
+        module.load_state_dict(state)
+
+    def _cast(self, value: Any, tensor: str, node: Node, lowering: Lowering) -> Any:
+        """Keras casts a layer's inputs to its dtype; so does the generated code, where they differ."""
+        have, want = self.graph.tensor_type(tensor).dtype, node.output.dtype
+        if not lowering.casts or have == want or REGISTRY[node.kind].keeps_dtype:
+            return value
+        return self.fx.create_node("call_method", "to", (value, getattr(torch, want)), {},
+                                   name=f"{value.name}_{want}")  # fmt: skip
+
+
+class Emitter:
+    """What a rule's `emit` writes the node's computation with; every call adds one fx node."""
+
+    def __init__(self, builder: _Builder, node: Node, site: Site, attribute: str | None, layout: str):
+        self._b, self._node, self.site, self._attribute = builder, node, site, attribute
+        self.layout = layout
+
+    @property
+    def rank(self) -> int:
+        """Rank of the (first) input, batch included."""
+        return len(self.site.inputs[0].shape) + 1
+
+    def dim(self, axis: int, rank: int | None = None) -> int:
+        """The torch dimension holding Keras axis `axis` (batch = 0, negatives from the end)."""
+        rank = rank or self.rank
+        if self.layout != CHANNELS_FIRST or rank <= 2:
+            return axis
+        return (0, rank - 1, *range(1, rank - 1)).index(axis % rank)
+
+    def spatial(self, rank: int | None = None) -> tuple[int, ...]:
+        """The torch dimensions between batch and channels."""
+        rank = rank or self.rank
+        return tuple(range(2, rank)) if self.layout == CHANNELS_FIRST else tuple(range(1, rank - 1))
+
+    def module(self, *args: Any, **kwargs: Any) -> Any:
+        kind = type(self._b.root.get_submodule(self._attribute)).__name__
+        return self._add("call_module", self._attribute, args, kwargs, _snake(kind))
+
+    def fn(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._add("call_function", function, args, kwargs, getattr(function, "__name__", "fn"))
+
+    def method(self, x: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        """`x.name(*args, **kwargs)`."""
+        return self._add("call_method", name, (x, *args), kwargs, name)
+
+    def activation(self, x: Any, name: str) -> Any:
+        """The Keras activation `name` applied to `x` (softmax over the channels, wherever they are)."""
+        entry = ACTIVATIONS[name]
+        if entry is None:
+            return x
+        function, kwargs = entry
+        if name in AXIS_ACTIVATIONS:
+            kwargs = {"dim": self.dim(-1, len(self.site.output.shape) + 1)}
+        return self.fn(function, x, **kwargs)
+
+    def _add(self, op: str, target: Any, args: tuple, kwargs: dict, what: str) -> Any:
+        name = f"{self._node.name}_{what.strip('_')}"
+        return self._b.fx.create_node(op, target, args, kwargs, name=name)
+
+
+def _snake(kind: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", kind).lower()
+
+
+def _class_name(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_")) or "Model"
+

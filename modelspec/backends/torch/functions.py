@@ -1,0 +1,90 @@
+"""Plain functions the generated forward pass calls: activations by Keras name, and Keras' padding.
+
+Keras' `padding="same"` puts `total // 2` cells before and the rest after, where
+`total = max((ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)`: it depends on the input length `n`
+when the stride is above 1. When the length is known when the module is built, the padding is a
+constant in the code (`torch.nn.functional.pad(x, (0, 1, 0, 1))`); when it is not, `pad_same`
+computes it from the tensor. Average pooling divides by the number of real cells, as Keras does.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Callable, Sequence
+
+from .. import import_framework
+
+torch = import_framework("torch")
+F = torch.nn.functional
+
+# Keras activation name -> (torch function, keyword arguments); softmax-like ones take `dim`.
+ACTIVATIONS: dict[str, tuple[Callable[..., Any], dict[str, Any]] | None] = {
+    "linear": None,
+    "relu": (torch.relu, {}),
+    "relu6": (F.relu6, {}),
+    "sigmoid": (torch.sigmoid, {}),
+    "hard_sigmoid": (F.hardsigmoid, {}),  # Keras 3: relu6(x + 3) / 6, torch's too
+    "tanh": (torch.tanh, {}),
+    "softmax": (torch.softmax, {"dim": -1}),
+    "log_softmax": (torch.log_softmax, {"dim": -1}),
+    "softplus": (F.softplus, {}),
+    "softsign": (F.softsign, {}),
+    "elu": (F.elu, {}),
+    "selu": (torch.selu, {}),
+    "gelu": (F.gelu, {}),  # exact erf form: Keras' approximate=False, torch's approximate="none"
+    "silu": (F.silu, {}),
+    "swish": (F.silu, {}),
+    "exponential": (torch.exp, {}),
+    "leaky_relu": (F.leaky_relu, {"negative_slope": 0.2}),  # Keras' activation slope, not 0.01
+    "mish": (F.mish, {}),
+}
+AXIS_ACTIVATIONS = {"softmax", "log_softmax"}
+
+
+def activation_function(name: str) -> Callable[[Any], Any]:
+    """The activation as a one-argument callable (for the recurrent cells)."""
+    entry = ACTIVATIONS[name]
+    if entry is None:
+        return _identity
+    fn, kwargs = entry
+    return partial(fn, **kwargs) if kwargs else fn
+
+
+def _identity(x: Any) -> Any:
+    return x
+
+
+def same_padding(n: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """(before, after) cells Keras' `padding="same"` adds along an axis of length `n` (an int, or
+    a symbolic length under `torch.export`: no branch on `n`)."""
+    span = (kernel - 1) * dilation + 1
+    total = ((n + stride - 1) // stride - 1) * stride + span - n  # >= span - stride
+    if span < stride:
+        total = torch.sym_max(total, 0)
+    return total // 2, total - total // 2
+
+
+def pad_sizes(lengths: Sequence[int | None], kernel: Sequence[int], stride: Sequence[int],
+              dilation: Sequence[int]) -> list[int] | None:  # fmt: skip
+    """`F.pad`'s argument (last axis first) for 'same' padding, or None if a needed length is unknown."""
+    pads: list[int] = []
+    for n, k, s, d in reversed(list(zip(lengths, kernel, stride, dilation))):
+        if n is None and s > 1:
+            return None
+        before, after = same_padding(n or 1, k, s, d)  # stride 1: independent of n
+        pads += [before, after]
+    return pads
+
+
+def pad_same(x: Any, kernel: tuple, stride: tuple, dilation: tuple, value: float = 0.0) -> Any:
+    """Pad the spatial axes of channels-first `x` as Keras' 'same' does, lengths read from `x`."""
+    return F.pad(x, pad_sizes(tuple(x.shape[2:]), kernel, stride, dilation), value=value)
+
+
+def avg_pool_same(x: Any, kernel: tuple, stride: tuple, padding: list[int] | None = None) -> Any:
+    """Average pooling over channels-first `x` with 'same' padding, dividing by the real cells only."""
+    pool = F.avg_pool1d if len(kernel) == 1 else F.avg_pool2d if len(kernel) == 2 else F.avg_pool3d
+    if padding is None:
+        padding = pad_sizes(tuple(x.shape[2:]), kernel, stride, (1,) * len(kernel))
+    ones = torch.ones_like(x[:1, :1])
+    return pool(F.pad(x, padding), kernel, stride) / pool(F.pad(ones, padding), kernel, stride)

@@ -1,0 +1,106 @@
+"""Torch modules with Keras semantics, for the kinds torch has no exact native module for.
+
+Dense, Conv*, Embedding and Dropout lower to torch's own modules (see `rules.py`); recurrent
+layers live in `recurrent.py`. Each module here holds exactly the weights its Keras layer holds.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import import_framework
+
+torch = import_framework("torch")
+nn = torch.nn
+F = torch.nn.functional
+
+
+class BatchNorm(nn.Module):
+    """Keras' BatchNormalization over channel axis 1 of its input (channels-first, or (batch, C)).
+
+    Inference: `(x - moving_mean) / sqrt(moving_variance + epsilon) * gamma + beta`. Training
+    normalises with the batch's biased variance and moves the running statistics as Keras does:
+    `moving = moving * momentum + batch * (1 - momentum)`, with the *biased* variance (torch's
+    BatchNorm uses the unbiased one and the opposite meaning of momentum).
+    """
+
+    def __init__(self, features: int, momentum: float = 0.99, epsilon: float = 1e-3,
+                 center: bool = True, scale: bool = True) -> None:  # fmt: skip
+        super().__init__()
+        self.features, self.momentum, self.epsilon = features, momentum, epsilon
+        self.weight = nn.Parameter(torch.ones(features)) if scale else None
+        self.bias = nn.Parameter(torch.zeros(features)) if center else None
+        self.register_buffer("running_mean", torch.zeros(features))
+        self.register_buffer("running_var", torch.ones(features))
+
+    def extra_repr(self) -> str:
+        return f"{self.features}, momentum={self.momentum}, epsilon={self.epsilon}"
+
+    def forward(self, x):
+        if not self.training:
+            return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                                False, 0.0, self.epsilon)  # fmt: skip
+        dims = [0, *range(2, x.dim())]
+        with torch.no_grad():
+            var, mean = torch.var_mean(x, dims, correction=0)
+            self.running_mean.lerp_(mean, 1 - self.momentum)
+            self.running_var.lerp_(var, 1 - self.momentum)
+        return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.epsilon)
+
+
+class LayerNorm(nn.Module):
+    """Keras' LayerNormalization over the last `len(shape)` axes, gamma and beta each optional."""
+
+    def __init__(self, shape: tuple[int, ...], epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True) -> None:  # fmt: skip
+        super().__init__()
+        self.shape, self.epsilon = tuple(shape), epsilon
+        self.weight = nn.Parameter(torch.ones(self.shape)) if scale else None
+        self.bias = nn.Parameter(torch.zeros(self.shape)) if center else None
+
+    def extra_repr(self) -> str:
+        return f"{self.shape}, epsilon={self.epsilon}"
+
+    def forward(self, x):
+        return F.layer_norm(x, self.shape, self.weight, self.bias, self.epsilon)
+
+
+class MultiHeadAttention(nn.Module):
+    """Keras' MultiHeadAttention: project query, key and value to `num_heads` heads, attend with
+    scale 1/sqrt(key_dim) over every axis between batch and features (flattened into one), and
+    project the heads back. Projections are `nn.Linear`s named as the core names their weights
+    (`query`, `key`, `value`, `output`); `weights.py` reshapes Keras' einsum kernels.
+    """
+
+    def __init__(self, query_dim: int, value_dim_in: int, key_dim_in: int, *, num_heads: int,
+                 key_dim: int, value_dim: int | None = None, output_dim: int | None = None,
+                 use_bias: bool = True, dropout: float = 0.0, causal: bool = False) -> None:  # fmt: skip
+        super().__init__()
+        value_dim = value_dim or key_dim
+        self.num_heads, self.key_dim, self.value_dim = num_heads, key_dim, value_dim
+        self.dropout, self.causal = dropout, causal
+        self.query = nn.Linear(query_dim, num_heads * key_dim, bias=use_bias)
+        self.key = nn.Linear(key_dim_in, num_heads * key_dim, bias=use_bias)
+        self.value = nn.Linear(value_dim_in, num_heads * value_dim, bias=use_bias)
+        self.output = nn.Linear(num_heads * value_dim, output_dim or query_dim, bias=use_bias)
+
+    def extra_repr(self) -> str:
+        return f"num_heads={self.num_heads}, key_dim={self.key_dim}, value_dim={self.value_dim}"
+
+    def forward(self, query, value=None, key=None):
+        value = query if value is None else value
+        key = value if key is None else key
+        shape = query.shape[:-1]
+        q = self._heads(self.query(query), self.key_dim)
+        k = self._heads(self.key(key), self.key_dim)
+        v = self._heads(self.value(value), self.value_dim)
+        p = self.dropout if self.training else 0.0
+        out = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=self.causal,
+                                             scale=1 / math.sqrt(self.key_dim))  # fmt: skip
+        out = out.transpose(1, 2).flatten(2)  # (batch, positions, heads * value_dim)
+        return self.output(out.reshape(*shape, out.shape[-1]))
+
+    def _heads(self, x, size: int):
+        """(batch, *positions, heads * size) -> (batch, heads, positions, size)."""
+        x = x.flatten(1, -2) if x.dim() > 3 else x
+        return x.unflatten(-1, (self.num_heads, size)).transpose(1, 2)

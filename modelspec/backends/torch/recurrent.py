@@ -1,0 +1,246 @@
+"""Keras' recurrent layers as torch modules: LSTM, GRU and SimpleRNN with Keras' parameter shapes.
+
+Each module holds exactly the weights Keras holds, named in torch's style (`weight_ih`,
+`weight_hh`, `bias`), so parameter counts match `count_params()`. Gate blocks are in torch's
+order (LSTM i, f, g, o as in Keras; GRU r, z, n where Keras has z, r, h: `weights.py` reorders).
+
+When the layer's activations are the ones torch's fused kernels implement (LSTM and GRU with
+tanh/sigmoid, SimpleRNN with tanh or relu; GRU only with `reset_after=True`), `forward` calls that
+kernel, giving it a zero second bias. Otherwise a step loop computes Keras' cell with any
+activation: the input projection for every step is one matmul, the loop does the recurrent one.
+Dropout on inputs and states (Keras' `dropout`, `recurrent_dropout`) runs in training only and
+draws its masks as Keras 3 does: once per sequence, not per step; one input mask for all gates,
+or, when `recurrent_dropout` is set (Keras' implementation 1), one mask per gate for the inputs
+and one per gate for the state.
+
+Input (batch, time, features); output (batch, units), or (batch, time, units) with
+`return_sequences`. With `go_backwards` the sequence is read from its end and, as in Keras, the
+returned sequence is in reading order.
+"""
+
+from __future__ import annotations
+
+from .. import import_framework
+from .functions import activation_function
+
+torch = import_framework("torch")
+nn = torch.nn
+F = torch.nn.functional
+
+NATIVE = {  # kind -> (activation, recurrent_activation) pairs the fused kernels compute
+    "LSTM": {("tanh", "sigmoid")},
+    "GRU": {("tanh", "sigmoid")},
+    "SimpleRNN": {("tanh", None), ("relu", None)},
+}
+
+
+class Recurrent(nn.Module):
+    """What LSTM, GRU and SimpleRNN share: sizes, options, the dropout masks and the outer loop."""
+
+    kind = ""
+    gates = 1
+
+    def __init__(self, input_size: int, units: int, *, activation: str = "tanh",
+                 recurrent_activation: str | None = "sigmoid", use_bias: bool = True,
+                 return_sequences: bool = False, go_backwards: bool = False, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0) -> None:  # fmt: skip
+        super().__init__()
+        self.input_size, self.units = input_size, units
+        self.activation, self.recurrent_activation = activation, recurrent_activation
+        self.use_bias, self.return_sequences, self.go_backwards = use_bias, return_sequences, go_backwards
+        self.dropout, self.recurrent_dropout = dropout, recurrent_dropout
+        self.act = activation_function(activation)
+        self.rec_act = activation_function(recurrent_activation) if recurrent_activation else None
+        self.weight_ih = nn.Parameter(torch.empty(self.gates * units, input_size))
+        self.weight_hh = nn.Parameter(torch.empty(self.gates * units, units))
+        self.native = (activation, recurrent_activation) in NATIVE[self.kind]
+
+    def extra_repr(self) -> str:
+        keys = ("activation", "recurrent_activation", "use_bias", "return_sequences", "go_backwards",
+                "dropout", "recurrent_dropout")  # fmt: skip
+        defaults = Recurrent.__init__.__kwdefaults__
+        changed = [f"{k}={getattr(self, k)!r}" for k in keys if getattr(self, k) != defaults.get(k)]
+        return ", ".join([f"{self.input_size}, {self.units}", *changed])
+
+    def forward(self, x):
+        if self.go_backwards:
+            x = x.flip(1)
+        dropping = self.training and (self.dropout > 0 or self.recurrent_dropout > 0)
+        if self.native and not dropping:
+            seq, last = self._fused(x)
+        else:
+            seq, last = self._loop(x)
+        return seq if self.return_sequences else last
+
+    def _masks(self, x):
+        """Keras' dropout masks, (masks, batch, [1,] features): one per gate, or one for all gates."""
+        if not self.training:
+            return None, None
+        n, masks = x.shape[0], self.gates if self.recurrent_dropout > 0 else 1
+        inp = rec = None
+        if self.dropout > 0:
+            inp = F.dropout(x.new_ones(masks, n, 1, self.input_size), self.dropout)
+        if self.recurrent_dropout > 0:
+            rec = F.dropout(x.new_ones(masks, n, self.units), self.recurrent_dropout)
+        return inp, rec
+
+    @staticmethod
+    def _linear(x, mask, weight, bias=None):
+        """`F.linear(x, weight, bias)` where each gate's block of `weight` reads `x` times its own mask."""
+        if mask is None:
+            return F.linear(x, weight, bias)
+        if mask.shape[0] == 1:
+            return F.linear(x * mask[0], weight, bias)
+        out = torch.cat([F.linear(x * m, w) for m, w in zip(mask, weight.chunk(mask.shape[0]))], -1)
+        return out if bias is None else out + bias
+
+    def _loop(self, x):
+        in_mask, rec_mask = self._masks(x)
+        projected = self._linear(x, in_mask, self.weight_ih, self._input_bias())  # every step at once
+        state = self._initial_state(x)
+        outputs = []
+        for step in projected.unbind(1):
+            state = self._step(step, state, rec_mask)
+            outputs.append(state[0])
+        return (torch.stack(outputs, 1) if self.return_sequences else None), state[0]
+
+    def _initial_state(self, x):
+        return (x.new_zeros(x.shape[0], self.units),)
+
+    def _input_bias(self):
+        return self.bias if self.use_bias else None
+
+    def _zero_bias(self):
+        return torch.zeros_like(self.weight_hh[:, 0])
+
+
+class LSTM(Recurrent):
+    """Keras' LSTM: i, f, o = rec_act(.), c = f * c + i * act(.), h = o * act(c)."""
+
+    kind, gates = "LSTM", 4
+
+    def __init__(self, input_size: int, units: int, **options) -> None:
+        super().__init__(input_size, units, **options)
+        self.bias = nn.Parameter(torch.empty(4 * units)) if self.use_bias else None
+
+    def _initial_state(self, x):
+        zeros = x.new_zeros(x.shape[0], self.units)
+        return zeros, zeros
+
+    def _step(self, projected, state, rec_mask):
+        h, c = state
+        i, f, g, o = (projected + self._linear(h, rec_mask, self.weight_hh)).chunk(4, 1)
+        c = self.rec_act(f) * c + self.rec_act(i) * self.act(g)
+        return self.rec_act(o) * self.act(c), c
+
+    def _fused(self, x):
+        h0 = x.new_zeros(1, x.shape[0], self.units)
+        params = [self.weight_ih, self.weight_hh]
+        if self.use_bias:
+            params += [self.bias, self._zero_bias()]
+        seq, h, _ = torch.lstm(x, (h0, h0), params, self.use_bias, 1, 0.0, self.training, False, True)
+        return seq, h[0]
+
+
+class GRU(Recurrent):
+    """Keras' GRU: z, r = rec_act(.), n = act(x W + r * (h U)) with `reset_after` (torch's form),
+    act(x W + (r * h) U) without; h = z * h + (1 - z) * n. Gate blocks in torch's order r, z, n."""
+
+    kind, gates = "GRU", 3
+
+    def __init__(self, input_size: int, units: int, *, reset_after: bool = True, **options) -> None:
+        super().__init__(input_size, units, **options)
+        self.reset_after = reset_after
+        self.native = self.native and reset_after
+        if not self.use_bias:
+            self.bias = self.bias_ih = self.bias_hh = None
+        elif reset_after:
+            self.bias_ih = nn.Parameter(torch.empty(3 * units))
+            self.bias_hh = nn.Parameter(torch.empty(3 * units))
+        else:
+            self.bias = nn.Parameter(torch.empty(3 * units))
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + ("" if self.reset_after else ", reset_after=False")
+
+    def _input_bias(self):
+        if not self.use_bias:
+            return None
+        return self.bias_ih if self.reset_after else self.bias
+
+    def _step(self, projected, state, rec_mask):
+        (h,) = state
+        xr, xz, xn = projected.chunk(3, 1)
+        u = self.units
+        if self.reset_after:
+            hr, hz, hn = self._linear(h, rec_mask, self.weight_hh, self.bias_hh).chunk(3, 1)
+            r, z = self.rec_act(xr + hr), self.rec_act(xz + hz)
+            n = self.act(xn + r * hn)
+        else:
+            rz_mask = None if rec_mask is None else rec_mask[:2]
+            hr, hz = self._linear(h, rz_mask, self.weight_hh[: 2 * u]).chunk(2, 1)
+            r, z = self.rec_act(xr + hr), self.rec_act(xz + hz)
+            hn = h if rec_mask is None else h * rec_mask[-1]
+            n = self.act(xn + F.linear(r * hn, self.weight_hh[2 * u :]))
+        return (z * h + (1 - z) * n,)  # the state unmasked, as in Keras
+
+    def _fused(self, x):
+        h0 = x.new_zeros(1, x.shape[0], self.units)
+        params = [self.weight_ih, self.weight_hh]
+        if self.use_bias:
+            params += [self.bias_ih, self.bias_hh]
+        seq, h = torch.gru(x, h0, params, self.use_bias, 1, 0.0, self.training, False, True)
+        return seq, h[0]
+
+
+class SimpleRNN(Recurrent):
+    """Keras' SimpleRNN: h = act(x W + b + h U)."""
+
+    kind, gates = "SimpleRNN", 1
+
+    def __init__(self, input_size: int, units: int, **options) -> None:
+        super().__init__(input_size, units, recurrent_activation=None, **options)
+        self.bias = nn.Parameter(torch.empty(units)) if self.use_bias else None
+
+    def _step(self, projected, state, rec_mask):
+        (h,) = state
+        return (self.act(projected + self._linear(h, rec_mask, self.weight_hh)),)
+
+    def _fused(self, x):
+        h0 = x.new_zeros(1, x.shape[0], self.units)
+        params = [self.weight_ih, self.weight_hh]
+        if self.use_bias:
+            params += [self.bias, self._zero_bias()]
+        kernel = torch.rnn_tanh if self.activation == "tanh" else torch.rnn_relu
+        seq, h = kernel(x, h0, params, self.use_bias, 1, 0.0, self.training, False, True)
+        return seq, h[0]
+
+
+class Bidirectional(nn.Module):
+    """Keras' Bidirectional: the layer, and a copy reading backwards; outputs merged by `merge_mode`.
+
+    With `return_sequences` the backward layer's sequence is flipped back into time order first.
+    """
+
+    def __init__(self, forward_layer: Recurrent, backward_layer: Recurrent,
+                 merge_mode: str = "concat") -> None:  # fmt: skip
+        super().__init__()
+        self.forward_layer, self.backward_layer, self.merge_mode = forward_layer, backward_layer, merge_mode
+
+    def extra_repr(self) -> str:
+        return f"merge_mode={self.merge_mode!r}"
+
+    def forward(self, x):
+        y, y_rev = self.forward_layer(x), self.backward_layer(x)
+        if self.backward_layer.return_sequences:
+            y_rev = y_rev.flip(1)
+        if self.merge_mode == "concat":
+            return torch.cat([y, y_rev], -1)
+        if self.merge_mode == "sum":
+            return y + y_rev
+        if self.merge_mode == "mul":
+            return y * y_rev
+        return (y + y_rev) / 2  # "ave"
+
+
+KINDS = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": SimpleRNN}

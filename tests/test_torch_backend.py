@@ -1,0 +1,590 @@
+"""The torch back end: a native, generated `nn.Module` with the Keras model's interface and figures.
+
+For every example spec and every case below (each layer kind, with the arguments where Keras and
+torch differ), the module's output shapes and parameter counts must be the core's, and, with
+Keras' weights copied in, its outputs must be the Keras model's (atol = rtol = 1e-5). Modules and
+models are built once per test module and reused.
+"""
+
+import io
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+import yaml
+
+torch = pytest.importorskip("torch")
+
+from hypothesis import given, settings  # noqa: E402
+
+import modelspec  # noqa: E402
+from modelspec.backends import BackendError  # noqa: E402
+from modelspec.backends.torch import (  # noqa: E402
+    RULES, count_params, get_keras_weights, load_torch, save_torch, set_keras_weights, to_torch)
+from modelspec.graph import Graph, Node, TensorType  # noqa: E402
+from modelspec.layers import REGISTRY  # noqa: E402
+
+from .conftest import ROOT, SPECS  # noqa: E402
+from .strategies import specs as generated_specs  # noqa: E402
+
+pytestmark = pytest.mark.torch
+
+
+# --- one small spec per layer kind, with the arguments whose semantics differ ------------------
+
+
+def case(kind: str, shapes, args=None, dtype: str = "float32") -> dict:
+    """A spec whose one node `node` (of `kind`, with `args`) reads inputs of these shapes."""
+    shapes = [shapes] if not shapes or not isinstance(shapes[0], list) else shapes
+    inputs = {f"in_{i}": {"shape": s, "dtype": dtype} for i, s in enumerate(shapes)}
+    node = {"type": kind, **(args or {}), "inputs": list(inputs)}
+    return {"modelspec": 1, "name": f"case_{kind.lower()}", "inputs": inputs,
+            "layers": {"node": node}, "outputs": ["node"]}  # fmt: skip
+
+
+SEQ, IMG = [6, 3], [6, 6, 2]
+CASES: dict[str, list[dict]] = {
+    "Dense": [case("Dense", [5], {"units": 3}),
+              case("Dense", [4, 5], {"units": 2, "activation": "relu", "use_bias": False})],
+    "Dropout": [case("Dropout", [5], {"rate": 0.5}), case("Dropout", SEQ, {"rate": 0.1, "seed": 3})],
+    "Activation": [case("Activation", [5], {"activation": a})
+                   for a in ("softmax", "gelu", "leaky_relu", "hard_sigmoid", "selu", "log_softmax")]
+                  + [case("Activation", IMG, {"activation": "softmax"})],
+    "Flatten": [case("Flatten", [3, 4, 2])],
+    "Reshape": [case("Reshape", [6], {"target_shape": [2, 3]}),
+                case("Reshape", [2, 3], {"target_shape": [-1]}),
+                case("Reshape", [None, 4], {"target_shape": [-1, 2, 2]})],
+    "Permute": [case("Permute", [2, 3, 4], {"dims": [3, 1, 2]})],
+    "LSTM": [case("LSTM", SEQ, {"units": 4}),
+             case("LSTM", SEQ, {"units": 3, "activation": "relu", "return_sequences": True}),
+             case("LSTM", [None, 3], {"units": 2, "return_sequences": True, "activation": "relu",
+                                      "recurrent_activation": "hard_sigmoid", "go_backwards": True}),
+             case("LSTM", SEQ, {"units": 3, "use_bias": False, "activation": "elu"})],
+    "GRU": [case("GRU", SEQ, {"units": 4}),
+            case("GRU", [None, 3], {"units": 3, "reset_after": False, "return_sequences": True}),
+            case("GRU", SEQ, {"units": 3, "activation": "relu", "recurrent_activation": "hard_sigmoid"}),
+            case("GRU", SEQ, {"units": 3, "use_bias": False, "go_backwards": True, "return_sequences": True})],
+    "SimpleRNN": [case("SimpleRNN", SEQ, {"units": 4}),
+                  case("SimpleRNN", SEQ, {"units": 2, "activation": "relu", "use_bias": False,
+                                          "return_sequences": True}),
+                  case("SimpleRNN", SEQ, {"units": 2, "activation": "sigmoid", "go_backwards": True})],
+    "Bidirectional": [
+        case("Bidirectional", SEQ, {"layer": {"type": "LSTM", "units": 3}}),
+        case("Bidirectional", [None, 3], {"layer": {"type": "GRU", "units": 2, "return_sequences": True},
+                                          "merge_mode": "sum"}),
+        case("Bidirectional", SEQ, {"layer": {"type": "SimpleRNN", "units": 2, "return_sequences": True,
+                                              "activation": "relu"}, "merge_mode": "ave"}),
+    ],
+    "Conv1D": [case("Conv1D", [8, 3], {"filters": 4, "kernel_size": 3}),
+               case("Conv1D", [8, 3], {"filters": 2, "kernel_size": 2, "padding": "causal",
+                                       "dilation_rate": 2}),
+               case("Conv1D", [9, 3], {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same",
+                                       "use_bias": False}),
+               case("Conv1D", [None, 3], {"filters": 2, "kernel_size": 4, "strides": 3, "padding": "same"})],
+    "Conv2D": [case("Conv2D", [8, 8, 3], {"filters": 4, "kernel_size": 3}),
+               case("Conv2D", [9, 8, 3], {"filters": 2, "kernel_size": [3, 2], "strides": 2,
+                                          "padding": "same", "activation": "relu"}),
+               case("Conv2D", [10, 9, 3], {"filters": 2, "kernel_size": 4, "padding": "same"}),
+               case("Conv2D", [10, 9, 3], {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"})],
+    "Conv2DTranspose": [case("Conv2DTranspose", [4, 4, 3], {"filters": 2, "kernel_size": 3,
+                                                            "strides": 2, "padding": "same"}),
+                        case("Conv2DTranspose", [4, 5, 3], {"filters": 3, "kernel_size": 2,
+                                                            "use_bias": False}),
+                        case("Conv2DTranspose", [4, 5, 3], {"filters": 2, "kernel_size": [4, 1],
+                                                            "strides": [2, 3], "padding": "same"}),
+                        case("Conv2DTranspose", [4, 5, 3], {"filters": 2, "kernel_size": [2, 5], "strides": 3}),
+                        case("Conv2DTranspose", [4, 5, 3], {"filters": 2, "kernel_size": 3, "strides": 2,
+                                                            "output_padding": 1}),
+                        case("Conv2DTranspose", [4, 5, 3], {"filters": 2, "kernel_size": 3, "strides": 2,
+                                                            "padding": "same", "output_padding": 1}),
+                        case("Conv2DTranspose", [4, 5, 3], {"filters": 2, "kernel_size": 2, "dilation_rate": 2,
+                                                            "padding": "same"})],
+    "UpSampling2D": [case("UpSampling2D", [3, 3, 2], {"size": 2}),
+                     case("UpSampling2D", [3, 4, 2], {"size": [3, 2], "interpolation": "bilinear"})],
+    "BatchNormalization": [case("BatchNormalization", [4, 3]),
+                           case("BatchNormalization", IMG, {"momentum": 0.9, "epsilon": 1e-5,
+                                                            "center": False}),
+                           case("BatchNormalization", IMG, {"axis": 1}),
+                           case("BatchNormalization", IMG, {"axis": -2, "scale": False})],
+    "LayerNormalization": [case("LayerNormalization", [4, 3]),
+                           case("LayerNormalization", [5], {"epsilon": 1e-5, "scale": False}),
+                           case("LayerNormalization", IMG, {"axis": 1, "center": False})],
+    "MultiHeadAttention": [case("MultiHeadAttention", [5, 8], {"num_heads": 2, "key_dim": 4}),
+                           case("MultiHeadAttention", [None, 6], {"num_heads": 3, "key_dim": 2,
+                                                                  "use_bias": False}),
+                           case("MultiHeadAttention", [[5, 8], [4, 6], [4, 3]],
+                                {"num_heads": 2, "key_dim": 3, "value_dim": 5, "output_shape": 7}),
+                           case("MultiHeadAttention", [3, 4, 8], {"num_heads": 2, "key_dim": 4})],
+    "Concatenate": [case("Concatenate", [[3], [4]]),
+                    case("Concatenate", [[2, 3], [2, 5], [2, 1]])],
+    "Embedding": [case("Embedding", [None], {"input_dim": 20, "output_dim": 3}, dtype="int32"),
+                  case("Embedding", [5], {"input_dim": 10, "output_dim": 2}, dtype="int32")],
+}  # fmt: skip
+for _kind in ("MaxPooling1D", "AveragePooling1D"):
+    CASES[_kind] = [case(_kind, [8, 3], {"pool_size": 2}),
+                    case(_kind, [9, 3], {"pool_size": 3, "strides": 2, "padding": "same"}),
+                    case(_kind, [None, 3], {"pool_size": 2, "strides": 2, "padding": "same"})]  # fmt: skip
+for _kind in ("MaxPooling2D", "AveragePooling2D"):
+    CASES[_kind] = [case(_kind, IMG, {"pool_size": 2}),
+                    case(_kind, [7, 6, 2], {"pool_size": 3, "strides": 1, "padding": "same"}),
+                    case(_kind, [8, 9, 2], {"pool_size": [3, 4], "strides": [2, 3], "padding": "same"})]  # fmt: skip
+for _kind, _shape in [("GlobalAveragePooling1D", SEQ), ("GlobalMaxPooling1D", SEQ),
+                      ("GlobalAveragePooling2D", IMG), ("GlobalMaxPooling2D", IMG)]:  # fmt: skip
+    CASES[_kind] = [case(_kind, _shape), case(_kind, _shape, {"keepdims": True})]
+for _kind in ("Add", "Subtract", "Multiply", "Average"):
+    CASES[_kind] = [case(_kind, [[4], [4]])] + ([case(_kind, [IMG] * 3)] if _kind != "Subtract" else [])
+
+CHAIN = """
+    name: chain
+    inputs: {img: {shape: [8, 8, 3]}}
+    layers:
+      - {type: Conv2D, filters: 4, kernel_size: 3, padding: same, activation: relu}
+      - {type: BatchNormalization}
+      - {type: Conv2D, filters: 4, kernel_size: 3, strides: 2, padding: same}
+      - {type: Activation, activation: gelu}
+      - {type: Conv2D, filters: 2, kernel_size: 3, padding: valid, name: out}
+"""
+
+# Layout: channels-first stretches through convolution, batch norm, activations and merges.
+LAYOUT = """
+    name: layout
+    inputs: {img: {shape: [9, 8, 3]}}
+    layers:
+      conv_a: {type: Conv2D, filters: 4, kernel_size: 3, padding: same, inputs: img}
+      norm:   {type: BatchNormalization, inputs: conv_a}
+      act:    {type: Activation, activation: softmax, inputs: norm}
+      conv_b: {type: Conv2D, filters: 4, kernel_size: 3, strides: 2, padding: same, activation: relu, inputs: act}
+      conv_c: {type: Conv2D, filters: 2, kernel_size: 1, inputs: conv_b}
+      both:   {type: Concatenate, inputs: [conv_b, conv_c]}
+      pool:   {type: MaxPooling2D, pool_size: 2, padding: same, inputs: both}
+      flat:   {type: Flatten, inputs: pool}
+      out:    {type: Dense, units: 3, inputs: flat}
+    outputs: [out, conv_c]
+"""
+
+# Kinds the catalogue does not hold are skipped; a kind it holds with no case fails below.
+KIND_CASES = [(f"{kind}-{i}", data) for kind in sorted(CASES) if kind in REGISTRY
+              for i, data in enumerate(CASES[kind])]  # fmt: skip
+
+
+def test_every_kind_has_a_rule_and_cases():
+    assert sorted(set(REGISTRY) - set(RULES)) == [], "kinds with no torch lowering rule"
+    assert sorted(set(REGISTRY) - set(CASES)) == [], "kinds with no case in this file"
+
+
+# --- building, once per module ---------------------------------------------------------------
+
+_BUILT: dict[str, tuple] = {}
+_KERAS: dict[str, object] = {}
+
+
+def built(key: str, load) -> tuple:
+    """(spec, module) for `key`, built on first use and kept for the module."""
+    if key not in _BUILT:
+        spec = load()
+        _BUILT[key] = spec, spec.to_torch()
+    return _BUILT[key]
+
+
+def example(path) -> tuple:
+    return built(path.stem, lambda: modelspec.load(path))
+
+
+def kind_case(key: str, data: dict) -> tuple:
+    return built(key, lambda: modelspec.loads(yaml.safe_dump(data, sort_keys=False)))
+
+
+def from_text(text: str) -> modelspec.Spec:
+    return modelspec.loads(textwrap.dedent(text))
+
+
+def sample_inputs(spec, seed: int = 0) -> list[np.ndarray]:
+    """One batch of 2 for every input; `None` lengths as 4; integers within every vocabulary."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for t in spec.graph.inputs.values():
+        shape = (2, *(4 if d is None else d for d in t.shape))
+        if t.dtype.startswith("int"):
+            out.append(rng.integers(0, 10, shape).astype(t.dtype))
+        else:
+            out.append(rng.normal(size=shape).astype(t.dtype))
+    return out
+
+
+def run(module, x: list[np.ndarray]) -> list[np.ndarray]:
+    with torch.no_grad():
+        out = module(*(torch.as_tensor(a) for a in x))
+    return [t.numpy() for t in (out if isinstance(out, tuple) else (out,))]
+
+
+def assert_figures_match(spec, module) -> None:
+    graph = spec.graph
+    assert count_params(module) == (graph.trainable_params, graph.non_trainable_params)
+    outs = run(module, sample_inputs(spec))
+    assert len(outs) == len(graph.outputs)
+    for out, name in zip(outs, graph.outputs):
+        t = graph.tensor_type(name)
+        assert len(out.shape) == len(t.shape) + 1 and out.shape[0] == 2, name
+        assert all(d is None or d == n for d, n in zip(t.shape, out.shape[1:])), name
+        assert str(out.dtype) == t.dtype, name
+
+
+# --- Keras, for numbers ----------------------------------------------------------------------
+
+
+def keras_model(key: str, spec):
+    """The spec's Keras model, seeded; constant weights (zero biases, unit gammas, moving statistics)
+    moved off their constants so that each one counts. Built once per key."""
+    keras = pytest.importorskip("keras")
+    if key not in _KERAS:
+        keras.utils.set_random_seed(0)
+        model = spec.to_keras(compile=False)
+        rng = np.random.default_rng(1)
+        for w in model.weights:
+            if np.ptp(w.numpy()) == 0:
+                w.assign(w.numpy() + rng.uniform(-0.3, 0.3, tuple(w.shape)).astype(w.dtype))
+        _KERAS[key] = keras, model
+    return _KERAS[key]
+
+
+def keras_layer_weights(layer, names: list[str]) -> dict[str, np.ndarray]:
+    """A Keras layer's weights by the core's names (the core lists them in Keras' order)."""
+    assert len(names) == len(layer.weights), (names, [w.path for w in layer.weights])
+    return {n: w.numpy() for n, w in zip(names, layer.weights)}
+
+
+def copy_keras_weights(spec, model, module) -> None:
+    graph = spec.graph
+    for node in graph:
+        if node.weights:
+            weights = keras_layer_weights(model.get_layer(node.name), list(node.weights))
+            set_keras_weights(module, node.layer_name, node.layer, weights)
+
+
+def assert_matches_keras(key: str, spec, module, seed: int = 0, tol: float = 1e-5) -> None:
+    keras, model = keras_model(key, spec)
+    copy_keras_weights(spec, model, module)
+    x = sample_inputs(spec, seed)
+    want = model(x[0] if len(x) == 1 else x)
+    want = [keras.ops.convert_to_numpy(t) for t in (want if isinstance(want, (list, tuple)) else [want])]
+    got = run(module, x)
+    for name, a, b in zip(spec.graph.outputs, want, got):
+        np.testing.assert_allclose(b, a, atol=tol, rtol=tol, err_msg=f"{key}: output {name}")
+
+
+# --- every example spec ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+def test_example_figures_equal_the_core(path):
+    assert_figures_match(*example(path))
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+def test_example_matches_keras(path):
+    spec, _ = example(path)
+    assert_matches_keras(path.stem, spec, spec.to_torch())
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+def test_example_exports_with_any_batch_size(path):
+    spec, module = example(path)
+    x = tuple(torch.as_tensor(a) for a in sample_inputs(spec))
+    batch = torch.export.Dim("batch", min=1, max=4096)
+    program = torch.export.export(module, x, dynamic_shapes=tuple({0: batch} for _ in x))
+    bigger = [np.concatenate([a, a, a]) for a in sample_inputs(spec, seed=1)]
+    for a, b in zip(run(program.module(), bigger), run(module, bigger)):
+        np.testing.assert_allclose(a, b, atol=1e-6, rtol=1e-6)
+
+
+# --- every layer kind ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key, data", KIND_CASES, ids=[k for k, _ in KIND_CASES])
+def test_kind_figures_equal_the_core(key, data):
+    assert_figures_match(*kind_case(key, data))
+
+
+@pytest.mark.parametrize("key, data", KIND_CASES, ids=[k for k, _ in KIND_CASES])
+def test_kind_matches_keras(key, data):
+    spec, module = kind_case(key, data)
+    assert_matches_keras(key, spec, module)
+
+
+@settings(max_examples=8, deadline=None)
+@given(generated_specs(max_nodes=5))
+def test_generated_specs_match_the_core_and_keras(data):
+    spec = modelspec.loads(yaml.safe_dump(data, sort_keys=False))
+    module = spec.to_torch()
+    try:
+        run(module, sample_inputs(spec))
+    except RuntimeError:  # lengths unknown to the core that disagree at run time: Keras fails too
+        keras, model = keras_model("generated", spec)
+        _KERAS.pop("generated")
+        x = sample_inputs(spec)
+        with pytest.raises(Exception):
+            model(x[0] if len(x) == 1 else x)
+        return
+    assert_figures_match(spec, module)
+    # Layers in a chain compound float32 rounding: LayerNormalization of a low-variance input
+    # amplifies TensorFlow's x * inv - mean * inv (Keras' TF formula) against F.layer_norm.
+    assert_matches_keras("generated", spec, module, tol=1e-4)
+    _KERAS.pop("generated")
+
+
+# --- the module's shape: names, generated code, layout ----------------------------------------
+
+
+def test_submodules_and_state_dict_are_named_after_the_nodes():
+    _, module = example(ROOT / "specs/stock_lstm.yaml")
+    assert [name for name, _ in module.named_children()] == ["lstm", "price", "direction"]
+    assert list(module.state_dict()) == ["lstm.weight_ih", "lstm.weight_hh", "lstm.bias", "price.weight",
+                                         "price.bias", "direction.weight", "direction.bias"]  # fmt: skip
+
+
+def test_the_forward_pass_is_readable_generated_code():
+    _, module = example(ROOT / "specs/stock_lstm.yaml")
+    code = module.code
+    assert "def forward(self, prices : torch.Tensor):" in code
+    assert "lstm = self.lstm(prices)" in code
+    assert "price = self.price(lstm)" in code
+    assert "direction = torch.sigmoid(direction_linear)" in code
+    assert "return (price, direction)" in code
+    assert isinstance(module, torch.fx.GraphModule) and "for " not in code
+
+
+def test_a_shared_layer_is_one_submodule_called_at_each_node():
+    spec, module = example(ROOT / "specs/shared_embedding.yaml")
+    assert [name for name, _ in module.named_children()] == ["embed"]
+    assert module.code.count("self.embed(") == 2
+    x = torch.as_tensor(sample_inputs(spec)[0])
+    a, b = module(x, x)
+    assert torch.equal(a, b)
+
+
+def test_a_chain_of_convolutions_permutes_once_in_and_once_out():
+    spec = from_text(CHAIN)
+    module = spec.to_torch()
+    assert module.code.count(".permute(") == 2, module.code
+    assert "out_nhwc = out.permute(0, 2, 3, 1)" in module.code and "return out_nhwc" in module.code
+    assert_matches_keras("chain", spec, module)
+
+
+def test_layouts_meet_at_merges_and_reductions():
+    spec = from_text(LAYOUT)
+    module = spec.to_torch()
+    code = module.code
+    assert code.count(".permute(") == 3, code  # img in; conv_c out; pool's output before Flatten
+    assert "img_nchw = img.permute(0, 3, 1, 2)" in code
+    assert "torch.softmax(norm, dim = 1)" in code and "torch.cat([conv_b, conv_c], dim = 1)" in code
+    resnet = example(ROOT / "specs/toy_resnet.yaml")[1].code
+    assert resnet.count(".permute(") == 1, resnet  # global pooling leaves (batch, channels)
+    assert_matches_keras("layout", spec, module)
+
+
+def test_same_padding_is_keras_asymmetric_padding():
+    spec, module = kind_case("Conv2D-3", CASES["Conv2D"][3])  # 10x9 input, k 3, stride 2
+    assert "torch.nn.functional.pad(in_0_nchw, (1, 1, 0, 1))" in module.code
+    assert module.node.padding == (0, 0)
+
+
+def test_inputs_are_taken_by_name_even_when_python_reserves_the_name():
+    spec = from_text("""
+        inputs: {class: {shape: [2]}, torch: {shape: [3]}, self: {shape: [1]}}
+        layers:
+          training: {type: Concatenate, inputs: [class, torch, self]}
+          eval:     {type: Dense, units: 2, inputs: training}
+        outputs: [eval]
+    """)
+    module = spec.to_torch()
+    assert module.meta["modelspec"]["inputs"] == {"class": "class_", "torch": "torch_", "self": "self_"}
+    assert [name for name, _ in module.named_children()] == ["eval_"]
+    x = [torch.randn(4, n) for n in (2, 3, 1)]
+    by_name = module(class_=x[0], torch_=x[1], self_=x[2])
+    assert torch.equal(by_name, module(*x)) and by_name.shape == (4, 2)
+
+
+def test_inputs_are_cast_as_keras_casts_them():
+    spec = from_text("""
+        inputs: {x: {shape: [3], dtype: float64}, n: {shape: [3], dtype: int32}}
+        layers:
+          drop:  {type: Dropout, rate: 0.5, inputs: x}
+          dense: {type: Dense, units: 2, inputs: drop}
+          ints:  {type: Dense, units: 2, inputs: n}
+        outputs: [drop, dense, ints]
+    """)
+    drop, dense, ints = spec.to_torch()(torch.randn(2, 3, dtype=torch.float64), torch.ones(2, 3, dtype=torch.int32))
+    assert (drop.dtype, dense.dtype, ints.dtype) == (torch.float64, torch.float32, torch.float32)
+
+
+# --- Keras semantics beyond one forward pass --------------------------------------------------
+
+
+def test_fresh_weights_follow_keras_initializers():
+    torch.manual_seed(0)
+    module = from_text("""
+        inputs: {x: {shape: [5, 40]}, ids: {shape: [5], dtype: int32}}
+        layers:
+          lstm:  {type: LSTM, units: 30, inputs: x}
+          dense: {type: Dense, units: 50, inputs: lstm}
+          embed: {type: Embedding, input_dim: 100, output_dim: 8, inputs: ids}
+        outputs: [dense, embed]
+    """).to_torch()
+    lstm, dense = module.lstm, module.dense
+    limit = (6 / (30 + 50)) ** 0.5  # glorot_uniform
+    assert dense.weight.abs().max() <= limit and dense.weight.abs().max() > 0.9 * limit
+    assert torch.count_nonzero(dense.bias) == 0
+    bias = lstm.bias.detach().view(4, 30)  # i, f, c, o: unit_forget_bias
+    assert torch.equal(bias[1], torch.ones(30)) and torch.count_nonzero(bias[[0, 2, 3]]) == 0
+    w = lstm.weight_hh.detach()  # Keras' recurrent kernel (30, 120) has orthonormal rows
+    assert torch.allclose(w.T @ w, torch.eye(30), atol=1e-5)
+    assert module.embed.weight.abs().max() <= 0.05
+
+
+def test_batch_norm_trains_as_keras_does():
+    keras = pytest.importorskip("keras")
+    spec = from_text("""
+        inputs: {x: {shape: [4, 3]}}
+        layers: [{type: BatchNormalization, momentum: 0.8, name: bn}]
+    """)
+    module, layer = spec.to_torch().train(), spec.to_keras(compile=False).get_layer("bn")
+    x = np.random.default_rng(0).normal(2.0, 3.0, size=(5, 4, 3)).astype("float32")
+    want = keras.ops.convert_to_numpy(layer(x, training=True))
+    got = module(torch.as_tensor(x)).detach().numpy()
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
+    np.testing.assert_allclose(module.bn.running_var.numpy(), layer.moving_variance.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(module.bn.running_mean.numpy(), layer.moving_mean.numpy(), rtol=1e-5)
+
+
+def test_dropout_runs_only_in_training():
+    spec = from_text("""
+        inputs: {x: {shape: [6, 3]}}
+        layers:
+          - {type: GRU, units: 4, dropout: 0.5, recurrent_dropout: 0.5, return_sequences: true}
+          - {type: Dropout, rate: 0.5, name: out}
+    """)
+    module = spec.to_torch()
+    x = torch.randn(3, 6, 3)
+    assert not module.training and torch.equal(module(x), module(x))
+    module.train()
+    assert not torch.equal(module(x), module(x))
+
+
+@pytest.mark.parametrize("kind, options", [("LSTM", {}), ("GRU", {}), ("SimpleRNN", {"activation": "relu"})])
+def test_the_step_loop_computes_what_torchs_fused_kernel_computes(kind, options):
+    from modelspec.backends.torch.recurrent import KINDS
+
+    torch.manual_seed(0)
+    layer = KINDS[kind](3, 4, return_sequences=True, **options)
+    for p in layer.parameters():
+        torch.nn.init.uniform_(p, -0.5, 0.5)
+    x = torch.randn(2, 5, 3)
+    assert layer.native
+    fused = layer.eval()(x)
+    layer.native = False
+    torch.testing.assert_close(layer(x), fused, atol=1e-6, rtol=1e-6)
+
+
+def test_weights_round_trip_through_the_keras_names():
+    spec, module = example(ROOT / "specs/ticket_classifier.yaml")
+    for node in spec.graph:
+        if node.weights:
+            weights = get_keras_weights(module, node.layer_name, node.layer)
+            assert {k: v.shape for k, v in weights.items()} == {k: w.shape for k, w in node.weights.items()}
+            set_keras_weights(module, node.layer_name, node.layer, weights)
+
+
+# --- real torch clients ------------------------------------------------------------------------
+
+
+def test_torch_compile_runs_a_small_model():
+    spec = from_text("""
+        inputs: {x: {shape: [4]}}
+        layers:
+          - {type: Dense, units: 3, activation: gelu}
+          - {type: Dense, units: 2, activation: softmax, name: y}
+    """)
+    module = spec.to_torch()
+    x = torch.randn(2, 4)
+    compiled = torch.compile(module, fullgraph=True)
+    assert torch.allclose(compiled(x), module(x), atol=1e-6)
+
+
+@pytest.mark.parametrize("stem", ["stock_lstm", "ticket_classifier", "toy_resnet"])
+def test_onnx_export_runs_in_onnxruntime_with_equal_outputs(stem):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    spec, module = example(ROOT / "specs" / f"{stem}.yaml")
+    x = sample_inputs(spec)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, tuple(torch.as_tensor(a) for a in x), buffer, dynamo=False,
+                          input_names=list(spec.graph.inputs), output_names=list(spec.graph.outputs))  # fmt: skip
+    session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
+    got = session.run(None, dict(zip(spec.graph.inputs, x)))
+    for a, b in zip(got, run(module, x)):
+        np.testing.assert_allclose(a, b, atol=1e-5, rtol=1e-5)
+
+
+def test_save_and_load_rebuild_the_module_from_the_spec(tmp_path):
+    spec = modelspec.load(ROOT / "specs/stock_lstm.yaml")
+    module = spec.to_torch()
+    target = tmp_path / "model.pt"
+    target.write_text("old")
+    save_torch(module, (ROOT / "specs/stock_lstm.yaml").read_text(), target)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+    loaded = load_torch(target)
+    x = sample_inputs(spec)
+    for a, b in zip(run(module, x), run(loaded, x)):
+        np.testing.assert_array_equal(a, b)
+    assert not loaded.training and torch.load(target, weights_only=True)["modelspec"].startswith("#")
+
+
+# --- refusals -----------------------------------------------------------------------------------
+
+Dense = REGISTRY["Dense"]
+
+
+class Unknown(Dense):  # a kind that has no torch rule
+    type: str = "Unknown"
+
+
+class DenseWithExtra(Dense):  # a Dense argument this back end does not know
+    blend: float = 0.5
+
+
+def one_node_graph(layer) -> Graph:
+    node = Node("head", layer, ["x"], path=("layers", "head"), output=TensorType((2,)))
+    return Graph("refused", {"x": TensorType((4,))}, [node], ["head"])
+
+
+def test_a_kind_without_a_rule_names_node_kind_and_backend():
+    with pytest.raises(BackendError, match=r"node 'head': layer kind Unknown is not supported by the torch back end"):
+        to_torch(one_node_graph(Unknown(units=2)))
+
+
+def test_an_argument_the_backend_cannot_honour_is_refused():
+    with pytest.raises(BackendError, match=r"node 'head': layer kind Dense: argument blend=0.5 .*torch back end"):
+        to_torch(one_node_graph(DenseWithExtra(units=2)))
+
+
+def test_masking_is_refused_not_ignored():
+    spec = from_text("""
+        inputs: {ids: {shape: [null], dtype: int32}}
+        layers: [{type: Embedding, input_dim: 9, output_dim: 2, mask_zero: true, name: embed}]
+    """)
+    with pytest.raises(BackendError, match=r"node 'embed': layer kind Embedding: argument mask_zero=True .*torch"):
+        spec.to_torch()
+
+
+def test_torch_is_imported_only_when_a_module_is_built():
+    code = ("import sys, modelspec, modelspec.backends.torch\n"
+            "spec = modelspec.load('specs/sequential_classifier.yaml')\n"
+            "assert 'torch' not in sys.modules\n"
+            "spec.to_torch()\n"
+            "assert 'torch' in sys.modules\n")  # fmt: skip
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
