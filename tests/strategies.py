@@ -204,7 +204,7 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
         layers[name] = {**node, "inputs": inputs_}
         shapes[name] = out
         used.update(inputs_)
-        if layer.has_weights:
+        if layer.has_weights and layer.type != "Embedding":  # embeddings read integers only
             owners[name] = tuple(shapes[t] for t in inputs_)
         return True
 
