@@ -97,6 +97,11 @@ def problems_from(
             messages.append(message)
     problems = []
     for path, messages in by_path.items():
+        if path and messages[0].startswith("missing required field") and any(
+            other[:-1] == path[:-1] and f"(did you mean {path[-1]!r}?)" in by_path[other][0]
+            for other in key_problems
+        ):
+            continue  # the misspelled key reported next to it says the same, and better
         where = doc.locate_key(path) if path in key_problems else doc.locate(path)
         problems.append(Problem(where, path, "; or ".join(messages)))
     return problems

@@ -346,7 +346,7 @@ def test_every_problem_is_reported_in_one_run():
         """
     )
     assert [f.split(": ")[1] for f in found] == [
-        "layers.a.units", "layers.a.unit", "layers.b.units", "layers.c.inputs", "layers.d",
+        "layers.a.unit", "layers.b.units", "layers.c.inputs", "layers.d",
     ]  # fmt: skip  (e reads the broken a: no second complaint)
 
 
