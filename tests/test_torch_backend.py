@@ -33,109 +33,8 @@ from .strategies import specs as generated_specs  # noqa: E402
 pytestmark = pytest.mark.torch
 
 
-# --- one small spec per layer kind, with the arguments whose semantics differ ------------------
+from .kind_cases import CASES, KIND_CASES, case  # noqa: E402
 
-
-def case(kind: str, shapes, args=None, dtype: str = "float32") -> dict:
-    """A spec whose one node `node` (of `kind`, with `args`) reads inputs of these shapes."""
-    shapes = [shapes] if not shapes or not isinstance(shapes[0], list) else shapes
-    inputs = {f"in_{i}": {"shape": s, "dtype": dtype} for i, s in enumerate(shapes)}
-    node = {"type": kind, **(args or {}), "inputs": list(inputs)}
-    return {"modelspec": 1, "name": f"case_{kind.lower()}", "inputs": inputs,
-            "layers": {"node": node}, "outputs": ["node"]}  # fmt: skip
-
-
-SEQ, IMG = [6, 3], [6, 6, 2]
-CASES: dict[str, list[dict]] = {
-    "Dense": [case("Dense", [5], {"units": 3}),
-              case("Dense", [4, 5], {"units": 2, "activation": "relu", "use_bias": False})],
-    "Dropout": [case("Dropout", [5], {"rate": 0.5}), case("Dropout", SEQ, {"rate": 0.1, "seed": 3})],
-    "Activation": [case("Activation", [5], {"activation": a})
-                   for a in ("softmax", "gelu", "leaky_relu", "hard_sigmoid", "selu", "log_softmax")]
-                  + [case("Activation", IMG, {"activation": "softmax"})],
-    "Flatten": [case("Flatten", [3, 4, 2])],
-    "Reshape": [case("Reshape", [6], {"target_shape": [2, 3]}),
-                case("Reshape", [2, 3], {"target_shape": [-1]}),
-                case("Reshape", [None, 4], {"target_shape": [-1, 2, 2]})],
-    "Permute": [case("Permute", [2, 3, 4], {"dims": [3, 1, 2]})],
-    "LSTM": [case("LSTM", SEQ, {"units": 4}),
-             case("LSTM", SEQ, {"units": 3, "activation": "relu", "return_sequences": True}),
-             case("LSTM", [None, 3], {"units": 2, "return_sequences": True, "activation": "relu",
-                                      "recurrent_activation": "hard_sigmoid", "go_backwards": True}),
-             case("LSTM", SEQ, {"units": 3, "use_bias": False, "activation": "elu"})],
-    "GRU": [case("GRU", SEQ, {"units": 4}),
-            case("GRU", [None, 3], {"units": 3, "reset_after": False, "return_sequences": True}),
-            case("GRU", SEQ, {"units": 3, "activation": "relu", "recurrent_activation": "hard_sigmoid"}),
-            case("GRU", SEQ, {"units": 3, "use_bias": False, "go_backwards": True, "return_sequences": True})],
-    "SimpleRNN": [case("SimpleRNN", SEQ, {"units": 4}),
-                  case("SimpleRNN", SEQ, {"units": 2, "activation": "relu", "use_bias": False,
-                                          "return_sequences": True}),
-                  case("SimpleRNN", SEQ, {"units": 2, "activation": "sigmoid", "go_backwards": True})],
-    "Bidirectional": [
-        case("Bidirectional", SEQ, {"layer": {"type": "LSTM", "units": 3}}),
-        case("Bidirectional", [None, 3], {"layer": {"type": "GRU", "units": 2, "return_sequences": True},
-                                          "merge_mode": "sum"}),
-        case("Bidirectional", SEQ, {"layer": {"type": "SimpleRNN", "units": 2, "return_sequences": True,
-                                              "activation": "relu"}, "merge_mode": "ave"}),
-    ],
-    "Conv1D": [case("Conv1D", [8, 3], {"filters": 4, "kernel_size": 3}),
-               case("Conv1D", [8, 3], {"filters": 2, "kernel_size": 2, "padding": "causal",
-                                       "dilation_rate": 2}),
-               case("Conv1D", [9, 3], {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same",
-                                       "use_bias": False}),
-               case("Conv1D", [None, 3], {"filters": 2, "kernel_size": 4, "strides": 3, "padding": "same"})],
-    "Conv2D": [case("Conv2D", [8, 8, 3], {"filters": 4, "kernel_size": 3}),
-               case("Conv2D", [9, 8, 3], {"filters": 2, "kernel_size": [3, 2], "strides": 2,
-                                          "padding": "same", "activation": "relu"}),
-               case("Conv2D", [10, 9, 3], {"filters": 2, "kernel_size": 4, "padding": "same"}),
-               case("Conv2D", [10, 9, 3], {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"})],
-    "Conv2DTranspose": [case("Conv2DTranspose", [4, 4, 3], {"filters": 2, "kernel_size": 3,
-                                                            "strides": 2, "padding": "same"}),
-                        case("Conv2DTranspose", [4, 5, 3], {"filters": 3, "kernel_size": 2,
-                                                            "use_bias": False}),
-                        case("Conv2DTranspose", [4, 5, 3], {"filters": 2, "kernel_size": [4, 1],
-                                                            "strides": [2, 3], "padding": "same"}),
-                        case("Conv2DTranspose", [4, 5, 3], {"filters": 2, "kernel_size": [2, 5], "strides": 3}),
-                        case("Conv2DTranspose", [4, 5, 3], {"filters": 2, "kernel_size": 3, "strides": 2,
-                                                            "output_padding": 1}),
-                        case("Conv2DTranspose", [4, 5, 3], {"filters": 2, "kernel_size": 3, "strides": 2,
-                                                            "padding": "same", "output_padding": 1}),
-                        case("Conv2DTranspose", [4, 5, 3], {"filters": 2, "kernel_size": 2, "dilation_rate": 2,
-                                                            "padding": "same"})],
-    "UpSampling2D": [case("UpSampling2D", [3, 3, 2], {"size": 2}),
-                     case("UpSampling2D", [3, 4, 2], {"size": [3, 2], "interpolation": "bilinear"})],
-    "BatchNormalization": [case("BatchNormalization", [4, 3]),
-                           case("BatchNormalization", IMG, {"momentum": 0.9, "epsilon": 1e-5,
-                                                            "center": False}),
-                           case("BatchNormalization", IMG, {"axis": 1}),
-                           case("BatchNormalization", IMG, {"axis": -2, "scale": False})],
-    "LayerNormalization": [case("LayerNormalization", [4, 3]),
-                           case("LayerNormalization", [5], {"epsilon": 1e-5, "scale": False}),
-                           case("LayerNormalization", IMG, {"axis": 1, "center": False})],
-    "MultiHeadAttention": [case("MultiHeadAttention", [5, 8], {"num_heads": 2, "key_dim": 4}),
-                           case("MultiHeadAttention", [None, 6], {"num_heads": 3, "key_dim": 2,
-                                                                  "use_bias": False}),
-                           case("MultiHeadAttention", [[5, 8], [4, 6], [4, 3]],
-                                {"num_heads": 2, "key_dim": 3, "value_dim": 5, "output_shape": 7}),
-                           case("MultiHeadAttention", [3, 4, 8], {"num_heads": 2, "key_dim": 4})],
-    "Concatenate": [case("Concatenate", [[3], [4]]),
-                    case("Concatenate", [[2, 3], [2, 5], [2, 1]])],
-    "Embedding": [case("Embedding", [None], {"input_dim": 20, "output_dim": 3}, dtype="int32"),
-                  case("Embedding", [5], {"input_dim": 10, "output_dim": 2}, dtype="int32")],
-}  # fmt: skip
-for _kind in ("MaxPooling1D", "AveragePooling1D"):
-    CASES[_kind] = [case(_kind, [8, 3], {"pool_size": 2}),
-                    case(_kind, [9, 3], {"pool_size": 3, "strides": 2, "padding": "same"}),
-                    case(_kind, [None, 3], {"pool_size": 2, "strides": 2, "padding": "same"})]  # fmt: skip
-for _kind in ("MaxPooling2D", "AveragePooling2D"):
-    CASES[_kind] = [case(_kind, IMG, {"pool_size": 2}),
-                    case(_kind, [7, 6, 2], {"pool_size": 3, "strides": 1, "padding": "same"}),
-                    case(_kind, [8, 9, 2], {"pool_size": [3, 4], "strides": [2, 3], "padding": "same"})]  # fmt: skip
-for _kind, _shape in [("GlobalAveragePooling1D", SEQ), ("GlobalMaxPooling1D", SEQ),
-                      ("GlobalAveragePooling2D", IMG), ("GlobalMaxPooling2D", IMG)]:  # fmt: skip
-    CASES[_kind] = [case(_kind, _shape), case(_kind, _shape, {"keepdims": True})]
-for _kind in ("Add", "Subtract", "Multiply", "Average"):
-    CASES[_kind] = [case(_kind, [[4], [4]])] + ([case(_kind, [IMG] * 3)] if _kind != "Subtract" else [])
 
 CHAIN = """
     name: chain
@@ -165,9 +64,6 @@ LAYOUT = """
     outputs: [out, conv_c]
 """
 
-# Kinds the catalogue does not hold are skipped; a kind it holds with no case fails below.
-KIND_CASES = [(f"{kind}-{i}", data) for kind in sorted(CASES) if kind in REGISTRY
-              for i, data in enumerate(CASES[kind])]  # fmt: skip
 
 
 def test_every_kind_has_a_rule_and_cases():
