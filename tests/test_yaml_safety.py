@@ -58,11 +58,12 @@ def test_duplicate_keys_are_an_error():
         ("# only a comment\n", "spec.yaml:1:1: <document>: the document is empty"),
         ("- a\n- b\n", "spec.yaml:1:1: <document>: a spec must be a mapping, got list"),
         ("just text\n", "spec.yaml:1:1: <document>: a spec must be a mapping, got str"),
-        ("a: [1, 2\n", "spec.yaml:2:1: <document>: invalid YAML: expected ',' or ']', but got '<stream end>'"),
+        ("a: [1, 2\n", "spec.yaml:2:1: <document>: invalid YAML: "),  # wording: libyaml's or PyYAML's
     ],
 )
 def test_empty_non_mapping_and_malformed_documents(text, message):
-    assert problems(text) == [message]
+    (found,) = problems(text)
+    assert found.startswith(message) and (found == message or "',' or ']'" in found)
 
 
 def test_missing_file_is_a_spec_error(tmp_path):

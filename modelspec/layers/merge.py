@@ -23,11 +23,11 @@ class Concatenate(Layer):
 
     def output_shape(self, *inputs: Shape) -> Shape:
         rank = len(inputs[0])
-        shapes = ", ".join(format_shape(s) for s in inputs)
+        shapes = lambda: ", ".join(format_shape(s) for s in inputs)  # noqa: E731  (errors only)
         if any(len(s) != rank for s in inputs):
-            raise ShapeError(f"Concatenate needs inputs of one rank, got {shapes}")
+            raise ShapeError(f"Concatenate needs inputs of one rank, got {shapes()}")
         if not (-rank <= self.axis <= rank) or self.axis == 0:
-            raise ShapeError(f"Concatenate axis {self.axis} is out of range for inputs {shapes}")
+            raise ShapeError(f"Concatenate axis {self.axis} is out of range for inputs {shapes()}")
         axis = self.axis - 1 if self.axis > 0 else rank + self.axis
         out: list[int | None] = []
         for i in range(rank):
@@ -38,7 +38,7 @@ class Concatenate(Layer):
             known = {d for d in dims if d is not None}
             if len(known) > 1:
                 raise ShapeError(f"Concatenate along axis {self.axis} needs the other dimensions "
-                                 f"to agree, got {shapes}")  # fmt: skip
+                                 f"to agree, got {shapes()}")  # fmt: skip
             out.append(known.pop() if known else None)
         return tuple(out)
 
@@ -48,14 +48,14 @@ class _Elementwise(Layer):
     max_inputs = None
 
     def output_shape(self, *inputs: Shape) -> Shape:
-        shapes = " and ".join(format_shape(s) for s in inputs)
+        shapes = lambda: " and ".join(format_shape(s) for s in inputs)  # noqa: E731  (errors only)
         if len({len(s) for s in inputs}) > 1:
-            raise ShapeError(f"{self.type} needs inputs of the same rank, got {shapes}")
+            raise ShapeError(f"{self.type} needs inputs of the same rank, got {shapes()}")
         out: list[int | None] = []
         for dims in zip(*inputs):
             known = {d for d in dims if d is not None and d != 1}
             if len(known) > 1:
-                raise ShapeError(f"{self.type} needs inputs of the same shape, got {shapes}")
+                raise ShapeError(f"{self.type} needs inputs of the same shape, got {shapes()}")
             if known:
                 out.append(known.pop())
             else:
