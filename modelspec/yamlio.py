@@ -150,7 +150,14 @@ def write_atomic(path: str | os.PathLike, content: str | bytes) -> None:
     try:
         with os.fdopen(fd, mode) as handle:
             handle.write(content)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
