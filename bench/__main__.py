@@ -1,174 +1,191 @@
-"""modelspec benchmarks: `make bench` (or `python -m bench [GROUP...] [--quick]`).
+"""modelspec's benchmarks: its output against the same models written by hand.
 
-Every comparison times both sides in the same run, alternating, and reports medians and the
-ratio ours / hand-written. Results go to bench/RESULTS.md. Not part of the test suite.
-Groups: forward, build, validate, scale, render.
+    make bench                          # = .venv/bin/python -m bench: every group, writes bench/RESULTS.md
+    python -m bench torch_forward build # some groups (printed; written only with --out FILE)
+    python -m bench --quick             # a smoke run: few repetitions (printed; --out to write)
+
+Groups: torch_forward (compiled torch module vs hand-written nn.Module), build (spec file ->
+keras.Model / torch module vs written by hand), validate (`modelspec validate` start-up vs
+`python -c "import pydantic, yaml"`), scale (validate + infer 100 to 10,000 nodes), render (svg of
+100 and 1,000 nodes). Each comparison times both sides in the same run, alternating, and
+reports medians and the ratio modelspec / by hand. Not part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from bench.timing import Comparison, compare, once  # noqa: E402
+from bench.timing import Comparison, Report, quantiles  # noqa: E402
 
-import modelspec  # noqa: E402
-from modelspec.yamlio import write_atomic  # noqa: E402
+GROUPS = ["torch_forward", "build", "validate", "scale", "render"]  # the order of the results
+RUN_ORDER = ["validate", "scale", "render", "torch_forward", "build"]  # before torch, TensorFlow load
+ALIASES = {"forward": "torch_forward", "torch": "torch_forward"}
+RESULTS = ROOT / "bench" / "RESULTS.md"
+COMMAND = "make bench"
 
-SPECS = ROOT / "specs"
+
+def machine() -> list[str]:
+    uname = subprocess.run(["uname", "-a"], capture_output=True, text=True).stdout.strip() or str(platform.uname())
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    versions = [f"Python {platform.python_version()}"]
+    for dist in ("torch", "tensorflow-cpu", "tensorflow", "keras", "numpy", "pydantic", "PyYAML", "graphviz"):
+        try:
+            versions.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            pass
+    try:
+        dot = subprocess.run(["dot", "-V"], capture_output=True, text=True).stderr.strip()
+    except OSError:
+        dot = "no Graphviz dot"
+    return [f"- machine: `{uname}`",
+            f"- CPU: {cpu}, {os.cpu_count()} cores ({usable} usable by this process)",
+            f"- software: {', '.join(versions)}; {dot}",
+            "- threads: torch timings on 1 thread (`torch.set_num_threads(1)`); "
+            "TensorFlow's pools at their defaults"]  # fmt: skip
 
 
-def forward(quick: bool) -> list[Comparison]:
-    """Compiled torch module vs the same architecture written by hand, eval mode, one thread."""
-    import torch
-
-    from bench import references as ref
-
-    torch.set_num_threads(1)
-    out = []
-    stock_tanh = (SPECS / "stock_lstm.yaml").read_text().replace("activation: relu, inputs: prices", "inputs: prices")
-    cases = [
-        ("seed 004 classifier", modelspec.load(SPECS / "sequential_classifier.yaml").to_torch(), ref.Classifier(), (5,), 1.02),
-        ("toy ResNet", modelspec.load(SPECS / "toy_resnet.yaml").to_torch(), ref.ToyResNet(), (32, 32, 3), 1.02),
-        ("stock LSTM, tanh", modelspec.loads(stock_tanh).to_torch(), ref.StockLSTM(), (10, 1), 1.02),
-        ("stock LSTM, relu (seed) vs nn.LSTM", modelspec.load(SPECS / "stock_lstm.yaml").to_torch(), ref.StockLSTM(), (10, 1), 2.0),
-    ]  # fmt: skip
-    for name, ours, hand, shape, goal in cases:
-        if name in ("seed 004 classifier", "toy ResNet"):
-            hand.load_state_dict(ours.state_dict())  # same weights, and a check they are one model
-        ours.eval(), hand.eval()
-        for batch in (1, 64):
-            x = torch.randn(batch, *shape)
-            if name in ("seed 004 classifier", "toy ResNet"):
-                with torch.no_grad():
-                    assert torch.allclose(ours(x), hand(x), atol=1e-5), name
-            number = {1: 200, 64: 20}[batch] if "ResNet" not in name else {1: 20, 64: 2}[batch]
-            with torch.no_grad():
-                out.append(compare(f"torch forward, {name}, batch {batch}", lambda: ours(x), lambda: hand(x),
-                                   number=max(1, number // (4 if quick else 1)), repeats=5 if quick else 15,
-                                   goal=goal))  # fmt: skip
+def table(rows: list) -> list[str]:
+    """Markdown tables of the rows, one per run of rows of the same type."""
+    out: list[str] = []
+    kind = None
+    for row in rows:
+        if type(row) is not kind:
+            kind = type(row)
+            out += [""] if out else []
+            if kind is Comparison:
+                out += ["| comparison | modelspec | by hand | ratio | paired ratios: median (IQR) | goal | met? |",
+                        "|---|---|---|---|---|---|---|"]  # fmt: skip
+            else:
+                out += ["| measurement | median | per node | parts (medians) | goal | met? |",
+                        "|---|---|---|---|---|---|"]  # fmt: skip
+        out.append(row.row())
     return out
 
 
-def build(quick: bool) -> list[Comparison]:
-    """Spec file -> model vs constructing the same model by hand."""
-    import keras
-    import torch
-
-    from bench import references as ref
-
-    torch.set_num_threads(1)
-    repeats = 3 if quick else 9
-    out = [
-        compare("build keras, stock LSTM (file -> keras.Model)",
-                lambda: modelspec.load(SPECS / "stock_lstm.yaml").to_keras(compile=False),
-                lambda: ref.keras_stock_lstm(keras), number=1, repeats=repeats, goal=1.10),
-        compare("build keras, seed 004 classifier",
-                lambda: modelspec.load(SPECS / "sequential_classifier.yaml").to_keras(compile=False),
-                lambda: ref.keras_classifier(keras), number=1, repeats=repeats, goal=1.10),
-        compare("build torch, seed 004 classifier (file -> module)",
-                lambda: modelspec.load(SPECS / "sequential_classifier.yaml").to_torch(),
-                lambda: ref.Classifier(), number=3, repeats=repeats, goal=1.10),
-        compare("build torch, toy ResNet", lambda: modelspec.load(SPECS / "toy_resnet.yaml").to_torch(),
-                lambda: ref.ToyResNet(), number=2, repeats=repeats, goal=1.10),
-        compare("build torch, stock LSTM", lambda: modelspec.load(SPECS / "stock_lstm.yaml").to_torch(),
-                lambda: ref.StockLSTM(), number=2, repeats=repeats, goal=1.10),
-    ]  # fmt: skip
-    return out
+def missed(reports: list[Report]) -> list[str]:
+    lines = []
+    for report in reports:
+        for row in report.rows:
+            if row.met is not False:
+                continue
+            if isinstance(row, Comparison):
+                over = (row.ratio / row.goal - 1) * 100
+                lo, hi = quantiles(row.paired)
+                noise = (f"The per-repetition ratios' interquartile range, {lo:.3f} to {hi:.3f}, "
+                         f"{'takes in' if lo <= row.goal <= hi else 'lies wholly above'} the goal.")  # fmt: skip
+                lines.append(f"- **{row.name}**: ratio {row.ratio:.3f} against a goal of {row.goal:.2f}, "
+                             f"missed by {over:.2f}% ({row.ratio - row.goal:+.3f}). {row.why} {noise}")  # fmt: skip
+            else:
+                value = f"{row.median:.2f}" if row.unit != "s" else f"{row.median:.3f} s"
+                lines.append(f"- **{row.name}**: {value} against a goal of {row.goal}. {row.why}")
+    return lines
 
 
-def validate(quick: bool) -> list[Comparison]:
-    """`modelspec validate` as a process vs `python -c "import pydantic, yaml"`."""
-    exe = [sys.executable, "-m", "modelspec", "validate", "-q", str(SPECS / "stock_lstm.yaml")]
-    base = [sys.executable, "-c", "import pydantic, yaml"]
-    run = lambda cmd: subprocess.run(cmd, check=True, capture_output=True)  # noqa: E731
-    return [compare("modelspec validate stock_lstm.yaml vs import pydantic, yaml", lambda: run(exe),
-                    lambda: run(base), number=1, repeats=5 if quick else 15, goal=1.5)]  # fmt: skip
-
-
-def chain(n: int) -> str:
-    """About n nodes: a chain that branches and merges at every step, with a skip (as in tests)."""
-    lines = ["modelspec: 1", "name: big", "inputs:", "  x: {shape: [16]}", "layers:"]
-    merges = ["x"]
-    for i in range(n // 3):
-        prev, far = merges[-1], merges[max(0, len(merges) - 4)]
-        lines.append(f"  a{i}: {{type: Dense, units: 16, activation: relu, inputs: {prev}}}")
-        lines.append(f"  b{i}: {{type: Dense, units: 16, inputs: a{i}}}")
-        lines.append(f"  m{i}: {{type: Add, inputs: [b{i}, {far}, {prev}]}}")
-        merges.append(f"m{i}")
-    lines.append(f"outputs: [{merges[-1]}]")
+def render(reports: list[Report], started: datetime.datetime, seconds: float, quick: bool, groups: list[str]) -> str:
+    rows = [row for report in reports for row in report.rows if row.met is not None]
+    met = sum(1 for row in rows if row.met)
+    how = "`python -m bench --quick` (a smoke run: few repetitions)" if quick else f"`{COMMAND}` (`python -m bench`)"
+    if groups != GROUPS:
+        how += f", groups: {', '.join(groups)}"
+    lines = ["# Benchmark results", "",
+             f"Run {started:%Y-%m-%d %H:%M %Z} with {how}; {seconds:.0f} s in all.", "", *machine(), "",
+             "Each comparison times modelspec's side and the hand-written side in the same process, in "
+             "alternating blocks of calls (A B, B A, ...), and gives each side's median time per call and "
+             "**ratio** = modelspec's median / the hand-written median (above 1: modelspec is slower); a "
+             "goal is met when this ratio is at or under it. The next column is the same comparison made "
+             "within each repetition (the two blocks ran back to back): the median of those ratios and "
+             "their interquartile range, which shows how much this machine's noise moves the figure. "
+             "The hand-written models are in `bench/references.py`; the groups' docstrings (`bench/*.py`) "
+             "say exactly what is timed.", "",
+             f"**Goals met: {met} of {len(rows)}.**"]  # fmt: skip
+    for report in reports:
+        lines += ["", f"## {report.title}", "", *table(report.rows), "", f"({report.seconds:.0f} s)"]
+    lines += ["", "## Where the time goes", "", "Diagnostics measured in the same run."]
+    for report in reports:
+        if report.diagnostics or report.notes:
+            lines += ["", f"### {report.title}"]
+            if report.diagnostics:
+                lines += ["", *table(report.diagnostics)]
+            lines += [line for note in report.notes for line in ("", note)]
+    lines += ["", "## Closing note", ""]
+    misses = missed(reports)
+    lines += (["Every goal measured here was met."] if not misses else
+              [f"{len(misses)} goal(s) missed:", "", *misses])  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
-def scale(quick: bool) -> list[tuple[str, float]]:
-    """Parse + validate + shape inference of generated specs (seconds), to read linearity."""
-    sizes = (100, 1000) if quick else (100, 1000, 10000)
-    out = []
-    for n in sizes:
-        text = chain(n)
-        out.append((f"validate + infer, {n:,} nodes", once(lambda: modelspec.loads(text), 3 if n > 1000 else 7)))
-    return out
+def write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        os.chmod(tmp, mode)  # mkstemp makes files 0600
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
-def render(quick: bool) -> list[tuple[str, float]]:
-    from modelspec.render import pipe
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__.split("\n\n", 1)[1])  # fmt: skip
+    parser.add_argument("groups", nargs="*", metavar="GROUP",
+                        help=f"one or more of: {', '.join(GROUPS)} (default: all)")  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="few repetitions: a smoke run, not a measurement")
+    parser.add_argument("--out", type=Path, help=f"write the results here (default: {RESULTS.relative_to(ROOT)} "
+                                                 "for a full run of every group, nowhere otherwise)")  # fmt: skip
+    args = parser.parse_args(argv)
+    groups = []
+    for name in args.groups or GROUPS:
+        name = ALIASES.get(name, name)
+        if name not in GROUPS:
+            parser.error(f"unknown group {name!r}: choose from {', '.join(GROUPS)}")
+        if name not in groups:
+            groups.append(name)
+    groups.sort(key=GROUPS.index)
+    out = args.out or (RESULTS if groups == GROUPS and not args.quick else None)
 
-    out = []
-    for n in (100, 1000):
-        spec = modelspec.loads(chain(n))
-        out.append((f"render to svg, {n:,} nodes (dot included)", once(lambda: pipe(spec.render(), "svg"), 1 if quick else 3)))
-    return out
-
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())  # fmt: skip
-    versions = []
-    for name in ("torch", "tensorflow", "keras", "pydantic"):
-        try:
-            versions.append(f"{name} {__import__(name).__version__}")
-        except ImportError:
-            pass
-    return (f"{datetime.date.today().isoformat()}, {platform.node()}: {cpu}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}, {', '.join(versions)}; torch forward timings on 1 thread")  # fmt: skip
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("groups", nargs="*", choices=["forward", "build", "validate", "scale", "render", []],
-                        metavar="GROUP")  # fmt: skip
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
-    args = parser.parse_args()
-    groups = args.groups or ["forward", "build", "validate", "scale", "render"]
-    started = time.perf_counter()
-    lines = ["# Benchmark results", "", f"Measured {machine()}.", "",
-             "Ratio = ours / hand-written (lower is better); medians of alternated repetitions.", "",
-             "| comparison | modelspec | by hand | ratio | goal | met |", "|---|---|---|---|---|---|"]  # fmt: skip
-    plain: list[tuple[str, float]] = []
-    for group in groups:
-        result = globals()[group](args.quick)
-        for item in result:
-            if isinstance(item, Comparison):
-                lines.append(item.row())
-                print(item.row(), flush=True)
-            else:
-                plain.append(item)
-                print(f"| {item[0]} | {item[1]:.3f} s |", flush=True)
-    if plain:
-        lines += ["", "| measurement | median |", "|---|---|"] + [f"| {n} | {s:.3f} s |" for n, s in plain]
-    lines += ["", f"Total run: {time.perf_counter() - started:.0f} s. Command: `make bench`."]
-    write_atomic(args.out, "\n".join(lines) + "\n")
-    print(f"wrote {args.out}")
+    started = datetime.datetime.now().astimezone()
+    clock = time.perf_counter()
+    reports = []
+    for name in sorted(groups, key=RUN_ORDER.index):
+        print(f"== {name}", flush=True)
+        began = time.perf_counter()
+        reports.append(importlib.import_module(f"bench.{name}").run(args.quick))
+        reports[-1].seconds, reports[-1].group = time.perf_counter() - began, name
+        print(f"== {name}: {reports[-1].seconds:.0f} s", flush=True)
+    reports.sort(key=lambda report: GROUPS.index(report.group))
+    text = render(reports, started, time.perf_counter() - clock, args.quick, groups)
+    if out is None:
+        print("\n" + text)
+        print("(not written: a full run of every group writes bench/RESULTS.md; or pass --out FILE)")
+    else:
+        write_atomic(out, text)
+        print(f"wrote {out}")
     return 0
 
 
