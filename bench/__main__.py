@@ -75,8 +75,8 @@ def table(rows: list) -> list[str]:
             kind = type(row)
             out += [""] if out else []
             if kind is Comparison:
-                out += ["| comparison | modelspec | by hand | ratio | paired ratios: median (IQR) | goal | met? |",
-                        "|---|---|---|---|---|---|---|"]  # fmt: skip
+                out += ["| comparison | modelspec | by hand | ratio | IQR | ratio of medians | goal | met? |",
+                        "|---|---|---|---|---|---|---|---|"]  # fmt: skip
             else:
                 out += ["| measurement | median | per node | parts (medians) | goal | met? |",
                         "|---|---|---|---|---|---|"]  # fmt: skip
@@ -112,11 +112,13 @@ def render(reports: list[Report], started: datetime.datetime, seconds: float, qu
     lines = ["# Benchmark results", "",
              f"Run {started:%Y-%m-%d %H:%M %Z} with {how}; {seconds:.0f} s in all.", "", *machine(), "",
              "Each comparison times modelspec's side and the hand-written side in the same process, in "
-             "alternating blocks of calls (A B, B A, ...), and gives each side's median time per call and "
-             "**ratio** = modelspec's median / the hand-written median (above 1: modelspec is slower); a "
-             "goal is met when this ratio is at or under it. The next column is the same comparison made "
-             "within each repetition (the two blocks ran back to back): the median of those ratios and "
-             "their interquartile range, which shows how much this machine's noise moves the figure. "
+             "alternating blocks of calls (A B, B A, ...), many repetitions. `modelspec` and `by hand` are "
+             "each side's median time per call. **ratio** = modelspec / by hand (above 1: modelspec is "
+             "slower) is the median of the per-repetition ratios, each between two blocks that ran back to "
+             "back, so that a slow spell of this shared machine cancels out; a goal is met when it is at or "
+             "under the goal. `IQR` is the interquartile range of those per-repetition ratios (how much the "
+             "machine's noise moves a single comparison); `ratio of medians` is the two medians' quotient, "
+             "for reference. "
              "The hand-written models are in `bench/references.py`; the groups' docstrings (`bench/*.py`) "
              "say exactly what is timed.", "",
              f"**Goals met: {met} of {len(rows)}.**"]  # fmt: skip

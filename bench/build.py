@@ -20,7 +20,7 @@ from pathlib import Path
 import modelspec
 
 from bench import references as ref
-from bench.timing import Comparison, Measurement, Report, compare, fmt_time, median_time
+from bench.timing import Comparison, Measurement, Report, compare, fmt_time, interleaved, median_time, medians
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 MODELS = [  # label, spec file, torch module by hand, Keras model by hand
@@ -119,23 +119,23 @@ def _explain_torch(plain: Comparison, same: Comparison, path: Path, hand, quick:
 
     from modelspec.backends.torch.init import keras_initial_weights
 
-    n = 3 if quick else 9
     spec = modelspec.load(path)
     graph = spec.graph
     weighted = [(node.layer, [graph.tensor_type(t).shape for t in node.inputs]) for node in graph.nodes
                 if node.layer is not None and not node.shared]  # fmt: skip
-    load = median_time(lambda: modelspec.load(path), n)
-    to_torch = median_time(spec.to_torch, n)
-    init = median_time(lambda: [keras_initial_weights(layer, shapes) for layer, shapes in weighted], n)
-    spare = median_time(lambda: set(dir(fx.GraphModule(nn.Module(), fx.Graph()))), n)
     built = spec.to_torch()
-    codegen = median_time(lambda: fx.GraphModule(built, built.graph), n)  # generate + exec the forward
-    hand_default = median_time(lambda: hand().eval(), n)
-    hand_keras = median_time(lambda: ref.keras_init(hand()).eval(), n)
+    parts = medians(interleaved({
+        "load": lambda: modelspec.load(path),
+        "to_torch": spec.to_torch,
+        "Keras init": lambda: [keras_initial_weights(layer, shapes) for layer, shapes in weighted],
+        "fx codegen": lambda: fx.GraphModule(built, built.graph),  # generate and exec the forward
+        "spare GraphModule": lambda: set(dir(fx.GraphModule(nn.Module(), fx.Graph()))),
+        "hand-written": lambda: hand().eval(),
+        "hand-written + Keras init": lambda: ref.keras_init(hand()).eval(),
+    }, 3 if quick else 11))  # fmt: skip
     del torch
-    parts = {"load": load, "to_torch": to_torch, "Keras init": init, "fx codegen": codegen,
-             "spare GraphModule": spare, "hand-written": hand_default,
-             "hand-written + Keras init": hand_keras}  # fmt: skip
+    load, to_torch, init = parts["load"], parts["to_torch"], parts["Keras init"]
+    codegen, spare = parts["fx codegen"], parts["spare GraphModule"]
     rest = max(0.0, to_torch - init - spare - codegen)
     plain.why = (f"{fmt_time(plain.ours_median)} against {fmt_time(plain.reference_median)}. Reading and "
                  f"checking the spec alone (`modelspec.load`) takes {fmt_time(load)}, "

@@ -75,13 +75,20 @@ class Comparison:
         return statistics.median(self.reference)
 
     @property
-    def ratio(self) -> float:
-        return self.ours_median / self.reference_median
-
-    @property
     def paired(self) -> list[float]:
         """The ratio within each repetition (the two blocks ran back to back)."""
         return [a / b for a, b in zip(self.ours, self.reference)]
+
+    @property
+    def ratio(self) -> float:
+        """ours / reference: the median of the per-repetition ratios. Each ratio compares two blocks
+        that ran back to back, so a slow spell of the machine cancels out of it; the ratio of the two
+        medians would not cancel it when the times cluster in fast and slow spells."""
+        return statistics.median(self.paired)
+
+    @property
+    def ratio_of_medians(self) -> float:
+        return self.ours_median / self.reference_median
 
     @property
     def met(self) -> bool | None:
@@ -92,7 +99,7 @@ class Comparison:
         goal = "-" if self.goal is None else f"<= {self.goal:.2f}"
         met = {None: "-", True: "yes", False: "**no**"}[self.met]
         return (f"| {self.name} | {fmt_time(self.ours_median)} | {fmt_time(self.reference_median)} | "
-                f"**{self.ratio:.3f}** | {statistics.median(self.paired):.3f} ({lo:.2f} to {hi:.2f}) | "
+                f"**{self.ratio:.3f}** | {lo:.2f} to {hi:.2f} | {self.ratio_of_medians:.3f} | "
                 f"{goal} | {met} |")  # fmt: skip
 
 
@@ -150,6 +157,25 @@ def sample(fn: Fn, repeats: int, *, number: int = 1, warmup: int = 1, gc_off: bo
     for _ in range(warmup):
         fn()
     return [per_call(fn, number, gc_off=gc_off, collect=collect) for _ in range(repeats)]
+
+
+def interleaved(fns: dict[str, Fn], repeats: int, *, number: int = 1, warmup: int = 1, collect: bool = True,
+                gc_off: dict[str, bool] | None = None) -> dict[str, list[float]]:  # fmt: skip
+    """Seconds per call of each of `fns`, taken in turn within every repetition (so a slow spell of
+    the machine touches all of them alike); `gc_off[name]` pauses the cyclic GC for that one."""
+    gc_off = gc_off or {}
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    out: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            out[name].append(per_call(fn, number, gc_off=gc_off.get(name, False), collect=collect))
+    return out
+
+
+def medians(samples: dict[str, list[float]]) -> dict[str, float]:
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def median_time(fn: Fn, repeats: int, **options) -> float:

@@ -66,9 +66,10 @@ def run(quick: bool) -> Report:
 
     torch.set_num_threads(THREADS)
     torch.manual_seed(0)
-    repeats, block = (5, 0.005) if quick else (61, 0.0125)
+    repeats, block = (5, 0.005) if quick else (101, 0.01)
     report = Report(f"Torch forward (eval, no_grad, {torch.get_num_threads()} thread)")
     results: dict[tuple[str, int], Comparison] = {}
+    faults: dict[tuple[str, int], tuple[float, float]] = {}
     modules = {}
     for name, *_ in CASES:
         ours, hand, shape, goal, same = pair(name)
@@ -78,35 +79,53 @@ def run(quick: bool) -> Report:
             with torch.no_grad():
                 if same:
                     _check_same(name, ours(x), hand(x))
-                result = compare(f"{name}, batch {batch}", lambda: ours(x), lambda: hand(x), repeats=repeats,
-                                 block=block, goal=goal)  # fmt: skip
+                a, b = lambda: ours(x), lambda: hand(x)
+                if (name, batch) in ALLOCATOR_CASES:  # count page faults while timing (~1 µs a call)
+                    a, b = FaultCounter.warmed(a), FaultCounter.warmed(b)
+                result = compare(f"{name}, batch {batch}", a, b, repeats=repeats, block=block, goal=goal)
+            if isinstance(a, FaultCounter):
+                faults[name, batch] = (a.per_call, b.per_call)
             results[name, batch] = result
             report.rows.append(result)
             print(result.row(), flush=True)
     _explain(report, results, modules, repeats, block)
-    _allocator(report, results, modules, quick)
+    _allocator(report, results, faults, quick)
     return report
 
 
-def _allocator(report: Report, results: dict, modules: dict, quick: bool) -> None:
-    """Page faults per call here, and the large-batch cases again in a process whose malloc keeps
-    freed memory: what is left is the computation."""
-    import resource
+class FaultCounter:
+    """Calls `fn`, counting the minor page faults the calls take."""
 
-    import torch
+    def __init__(self, fn):
+        import resource
 
-    def faults(fn, n: int = 5) -> float:
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        for _ in range(n):
-            fn()
-        return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / n
+        self.fn, self.usage = fn, resource.getrusage
+        self.self_ = resource.RUSAGE_SELF
+        self.faults = self.calls = 0
 
-    counted = {}
-    with torch.no_grad():
-        for name, batch in ALLOCATOR_CASES:
-            ours, hand = modules[name]
-            x = torch.randn(batch, *pair_shape(name))
-            counted[name, batch] = (faults(lambda: ours(x)), faults(lambda: hand(x)))
+    def __call__(self):
+        before = self.usage(self.self_).ru_minflt
+        self.fn()
+        self.faults += self.usage(self.self_).ru_minflt - before
+        self.calls += 1
+
+    @classmethod
+    def warmed(cls, fn, calls: int = 3) -> "FaultCounter":
+        """A counter that starts counting after `calls` calls (the heap's first growth is not counted)."""
+        counter = cls(fn)
+        for _ in range(calls):
+            counter()
+        counter.faults = counter.calls = 0
+        return counter
+
+    @property
+    def per_call(self) -> float:
+        return self.faults / max(1, self.calls)
+
+
+def _allocator(report: Report, results: dict, counted: dict, quick: bool) -> None:
+    """The large-batch cases again, in a process whose malloc keeps freed memory: what is left is
+    the computation. `counted`: page faults per call measured while the main comparison ran."""
     env = {**os.environ, **KEEP_MEMORY}
     code = "import sys; from bench.torch_forward import _allocator_child; _allocator_child(sys.argv[1] == 'quick')"
     done = subprocess.run([sys.executable, "-c", code, "quick" if quick else "full"], cwd=ROOT, env=env,
@@ -133,20 +152,16 @@ def _allocator(report: Report, results: dict, modules: dict, quick: bool) -> Non
     report.notes.append(
         "Large batches and glibc's allocator: a freed tensor of more than a few hundred kB goes back to "
         "the kernel (`munmap`, or heap trimming), and the next one is fresh pages, each a page fault. How "
-        "many depends on when each intermediate is freed: the generated code drops every intermediate at "
-        "its last use (`x = None`), the hand-written one when its variable is rebound. Run again with "
-        f"{', '.join(f'`{k}={v}`' for k, v in KEEP_MEMORY.items())} (a subprocess), both sides compute "
-        "without faults: " + "; ".join(lines) + ".")  # fmt: skip
-
-
-def pair_shape(name: str) -> tuple[int, ...]:
-    return next(shape for label, _, _, shape, _, _ in CASES if label == name)
+        "many depends on when each intermediate is freed (the generated code drops every intermediate at "
+        "its last use, `x = None`; the hand-written one when its variable is rebound) and on glibc's "
+        "thresholds, which adapt to what the process freed before, so the count changes from run to run. "
+        "Faults counted while the comparison above ran; then again with "
+        f"{', '.join(f'`{k}={v}`' for k, v in KEEP_MEMORY.items())} (a subprocess), where "
+        "both sides take few or no faults: " + "; ".join(lines) + ".")  # fmt: skip
 
 
 def _allocator_child(quick: bool) -> None:
     """In a process started with KEEP_MEMORY: time ALLOCATOR_CASES, print JSON on the last line."""
-    import resource
-
     import torch
 
     torch.set_num_threads(THREADS)
@@ -157,14 +172,9 @@ def _allocator_child(quick: bool) -> None:
         for name, batch in ALLOCATOR_CASES:
             ours, hand, shape, _, _ = pair(name)
             x = torch.randn(batch, *shape)
-            row = compare(name, lambda: ours(x), lambda: hand(x), repeats=repeats, block=block, goal=None)
-            counts = []
-            for fn in (lambda: ours(x), lambda: hand(x)):
-                before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-                for _ in range(5):
-                    fn()
-                counts.append((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5)
-            out[f"{name}, batch {batch}"] = [row.ours, row.reference, counts]
+            a, b = FaultCounter.warmed(lambda: ours(x)), FaultCounter.warmed(lambda: hand(x))
+            row = compare(name, a, b, repeats=repeats, block=block, goal=None)
+            out[f"{name}, batch {batch}"] = [row.ours, row.reference, [a.per_call, b.per_call]]
     print(json.dumps(out))
 
 

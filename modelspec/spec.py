@@ -198,6 +198,8 @@ def _no_gc_pauses():
         yield
     finally:
         if enabled:
+            gc.freeze()  # move what the load made to the oldest generation without a pass over it
+            gc.unfreeze()
             gc.enable()
 
 

@@ -121,6 +121,7 @@ def parse(text: str, source: str = "<string>") -> Document:
         raise SpecError([Problem(Location(source, 1, 1), (), "the document is empty")])
     builder = _Builder(source)
     data = builder.build(root, ())
+    builder.scalars.constructed_objects.clear()  # else the YAML nodes linger in reference cycles
     if not isinstance(data, dict):
         kind = type(data).__name__
         raise SpecError([Problem(builder.loc(root), (), f"a spec must be a mapping, got {kind}")])
