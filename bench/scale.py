@@ -1,6 +1,6 @@
 """Scale: parse, validate and infer every shape of generated specs of 100, 1,000 and 10,000 nodes.
 
-The specs are the test suite's `chain_with_branches(n)` (tests/test_render.py): a chain in which
+The specs are the test suite's `chain_with_branches(n)` (tests/kind_cases.py): a chain in which
 every step branches into two Dense layers and merges again with an Add that also reads the
 merge three steps back, so edges are long and the graph is not a plain list. Timed:
 `modelspec.loads(text)` (what `modelspec validate` does after reading the file), with its two
@@ -23,6 +23,8 @@ import modelspec
 from modelspec.spec import Spec
 from modelspec.yamlio import parse
 
+from tests.kind_cases import chain_with_branches  # the test suite's generated spec
+
 from bench.timing import Measurement, Report, fmt_time, per_call
 
 SIZES = (100, 1_000, 10_000)
@@ -30,19 +32,6 @@ SLOPE = 1.10
 LIMIT = 1.0  # seconds at 10,000 nodes
 
 
-def chain_with_branches(n: int) -> str:
-    """A spec of about `n` nodes: a long chain in which every step branches and merges again,
-    with a skip from three steps back (copied from tests/test_render.py)."""
-    lines = ["modelspec: 1", "name: big", "inputs:", "  x: {shape: [16]}", "layers:"]
-    merges = ["x"]
-    for i in range(n // 3):
-        prev, far = merges[-1], merges[max(0, len(merges) - 4)]
-        lines.append(f"  a{i}: {{type: Dense, units: 16, activation: relu, inputs: {prev}}}")
-        lines.append(f"  b{i}: {{type: Dense, units: 16, inputs: a{i}}}")
-        lines.append(f"  m{i}: {{type: Add, inputs: [b{i}, {far}, {prev}]}}")
-        merges.append(f"m{i}")
-    lines.append(f"outputs: [{merges[-1]}]")
-    return "\n".join(lines) + "\n"
 
 
 def run(quick: bool) -> Report:

@@ -1,6 +1,7 @@
 """One small spec per layer kind, with the argument combinations where Keras and torch
 differ: the case table both back-end test modules run (a kind with no case fails there)."""
 
+from modelspec.graph import Graph, Node, TensorType
 from modelspec.layers import REGISTRY
 
 
@@ -108,3 +109,36 @@ for _kind in ("Add", "Subtract", "Multiply", "Average"):
 # Kinds the catalogue does not hold are skipped; a kind it holds with no case fails below.
 KIND_CASES = [(f"{kind}-{i}", data) for kind in sorted(CASES) if kind in REGISTRY
               for i, data in enumerate(CASES[kind])]  # fmt: skip
+
+
+# --- a one-node graph that a back end must refuse -------------------------------------------------
+
+Dense = REGISTRY["Dense"]
+
+
+class Unknown(Dense):  # a kind that no back end has a rule for
+    type: str = "Unknown"
+
+
+class DenseWithExtra(Dense):  # a Dense argument no back end knows
+    blend: float = 0.5
+
+
+def one_node_graph(layer) -> Graph:
+    node = Node("head", layer, ["x"], path=("layers", "head"), output=TensorType((2,)))
+    return Graph("refused", {"x": TensorType((4,))}, [node], ["head"])
+
+
+def chain_with_branches(n: int) -> str:
+    """A spec of about `n` nodes: a long chain in which every step branches and merges again,
+    with a skip from three steps back (long edges are what make layouts slow)."""
+    lines = ["modelspec: 1", "name: big", "inputs:", "  x: {shape: [16]}", "layers:"]
+    merges = ["x"]
+    for i in range(n // 3):
+        prev, far = merges[-1], merges[max(0, len(merges) - 4)]
+        lines.append(f"  a{i}: {{type: Dense, units: 16, activation: relu, inputs: {prev}}}")
+        lines.append(f"  b{i}: {{type: Dense, units: 16, inputs: a{i}}}")
+        lines.append(f"  m{i}: {{type: Add, inputs: [b{i}, {far}, {prev}]}}")
+        merges.append(f"m{i}")
+    lines.append(f"outputs: [{merges[-1]}]")
+    return "\n".join(lines) + "\n"

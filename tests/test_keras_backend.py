@@ -21,7 +21,6 @@ from hypothesis import given, settings  # noqa: E402
 import modelspec  # noqa: E402
 from modelspec.backends import BackendError  # noqa: E402
 from modelspec.backends.keras import RULES, mismatches, save_keras, to_keras  # noqa: E402
-from modelspec.graph import Graph, Node, TensorType  # noqa: E402
 from modelspec.layers import REGISTRY  # noqa: E402
 from modelspec.layers.base import format_shape  # noqa: E402
 
@@ -313,20 +312,7 @@ def test_compile_false_leaves_the_model_uncompiled():
 
 # --- refusals ----------------------------------------------------------------------------------
 
-Dense = REGISTRY["Dense"]
-
-
-class Unknown(Dense):  # a kind that has no keras rule
-    type: str = "Unknown"
-
-
-class DenseWithExtra(Dense):  # a Dense argument Keras has no equivalent for
-    blend: float = 0.5
-
-
-def one_node_graph(layer) -> Graph:
-    node = Node("head", layer, ["x"], path=("layers", "head"), output=TensorType((2,)))
-    return Graph("refused", {"x": TensorType((4,))}, [node], ["head"])
+from .kind_cases import Dense, DenseWithExtra, Unknown, one_node_graph  # noqa: E402
 
 
 def test_a_kind_without_a_rule_names_node_kind_and_backend():

@@ -16,6 +16,7 @@ from modelspec.render import (RenderError, mimebundle, pipe, render_analysis, re
 from modelspec.yamlio import parse
 
 from .conftest import ROOT, SPECS
+from .kind_cases import chain_with_branches
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -304,21 +305,6 @@ def test_rendering_imports_no_framework(tmp_path):
 
 
 # --- large graphs --------------------------------------------------------------------------------
-
-
-def chain_with_branches(n: int) -> str:
-    """A spec of about `n` nodes: a long chain in which every step branches and merges again,
-    with a skip from three steps back (long edges are what make layouts slow)."""
-    lines = ["modelspec: 1", "name: big", "inputs:", "  x: {shape: [16]}", "layers:"]
-    merges = ["x"]
-    for i in range(n // 3):
-        prev, far = merges[-1], merges[max(0, len(merges) - 4)]
-        lines.append(f"  a{i}: {{type: Dense, units: 16, activation: relu, inputs: {prev}}}")
-        lines.append(f"  b{i}: {{type: Dense, units: 16, inputs: a{i}}}")
-        lines.append(f"  m{i}: {{type: Add, inputs: [b{i}, {far}, {prev}]}}")
-        merges.append(f"m{i}")
-    lines.append(f"outputs: [{merges[-1]}]")
-    return "\n".join(lines) + "\n"
 
 
 def test_a_thousand_node_spec_renders_to_svg():

@@ -24,7 +24,6 @@ import modelspec  # noqa: E402
 from modelspec.backends import BackendError  # noqa: E402
 from modelspec.backends.torch import (  # noqa: E402
     RULES, count_params, get_keras_weights, load_torch, save_torch, set_keras_weights, to_torch)
-from modelspec.graph import Graph, Node, TensorType  # noqa: E402
 from modelspec.layers import REGISTRY  # noqa: E402
 
 from .conftest import ROOT, SPECS  # noqa: E402
@@ -442,20 +441,7 @@ def test_save_and_load_rebuild_the_module_from_the_spec(tmp_path):
 
 # --- refusals -----------------------------------------------------------------------------------
 
-Dense = REGISTRY["Dense"]
-
-
-class Unknown(Dense):  # a kind that has no torch rule
-    type: str = "Unknown"
-
-
-class DenseWithExtra(Dense):  # a Dense argument this back end does not know
-    blend: float = 0.5
-
-
-def one_node_graph(layer) -> Graph:
-    node = Node("head", layer, ["x"], path=("layers", "head"), output=TensorType((2,)))
-    return Graph("refused", {"x": TensorType((4,))}, [node], ["head"])
+from .kind_cases import Dense, DenseWithExtra, Unknown, one_node_graph  # noqa: E402
 
 
 def test_a_kind_without_a_rule_names_node_kind_and_backend():
