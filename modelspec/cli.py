@@ -13,8 +13,7 @@ import sys
 from typing import Callable, Sequence
 
 from .backends import BackendError
-from .errors import SpecError
-from .render import RenderError
+from .errors import RenderError, SpecError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 

@@ -55,3 +55,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
         lowered = {c.lower(): c for c in choices}
         close = [lowered[str(word).lower()]] if str(word).lower() in lowered else []
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class RenderError(RuntimeError):
+    """A diagram could not be written: no `dot` on PATH, an unknown suffix, or `dot` failed."""

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 import graphviz
 
-from .errors import Problem
+from .errors import Problem, RenderError  # noqa: F401  (RenderError is part of this API)
 from .graph import Graph, Node, Scope, TensorType
 from .layers.base import format_shape
 from .yamlio import Document, write_atomic
@@ -48,9 +48,6 @@ PLAIN, BLOCK, ERROR = ("#fafafa", "#424242"), ("#ede7f6", "#4527a0"), ("#ffebee"
 SHARE_PALETTE = ["#d81b60", "#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#00897b", "#6d4c41"]
 _FAMILIES = [(re.compile(p), fill, line) for p, fill, line in FAMILIES]
 
-
-class RenderError(RuntimeError):
-    """A diagram could not be written: no `dot` on PATH, an unknown suffix, or `dot` failed."""
 
 
 def render_graph(graph: Graph, problems: Iterable[Problem] | None = None, *, rankdir: str = "TB",

@@ -110,7 +110,9 @@ class _Resolver:
         outputs = []
         for i, ref in enumerate(self.spec.outputs):
             tensor = self.lookup(ref, local, ("outputs", i))
-            if tensor is not None:
+            if tensor in outputs:  # per-output losses and metrics are keyed by name
+                self.report(("outputs", i), f"output {ref!r} is listed twice")
+            elif tensor is not None:
                 outputs.append(tensor)
         return outputs
 

@@ -358,3 +358,15 @@ def test_problems_never_raise_anything_but_spec_error():
             modelspec.loads(text)
         except modelspec.SpecError:
             pass
+
+
+def test_an_output_listed_twice():
+    found = problems(
+        """\
+        inputs: {x: {shape: [4]}}
+        layers:
+          d: {type: Dense, units: 1, inputs: x}
+        outputs: [d, d]
+        """
+    )
+    assert found == ["spec.yaml:4:14: outputs.1: output 'd' is listed twice"]

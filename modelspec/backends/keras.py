@@ -118,10 +118,6 @@ def compile_model(model: Any, graph: Graph) -> None:
     names = list(model.output_names)
     if names != list(graph.outputs):  # cannot happen: `_output` names every output
         raise BackendError(f"keras back end: output names {names} differ from the spec's {graph.outputs}")
-    if len(set(names)) != len(names):
-        twice = sorted({n for n in names if names.count(n) > 1})
-        raise BackendError(f"outputs {', '.join(twice)} are listed twice: the keras back end keys "
-                           "losses and metrics by output name, so it cannot compile this model")  # fmt: skip
     loss = training.loss
     per_output = isinstance(loss, dict)
     losses = {o: _loss(loss[o] if per_output else loss, o) for o in names if not per_output or o in loss}
