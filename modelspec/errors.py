@@ -59,3 +59,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 class RenderError(RuntimeError):
     """A diagram could not be written: no `dot` on PATH, an unknown suffix, or `dot` failed."""
+
+
+class DataError(ValueError):
+    """Training data does not fit the spec: each line names an array, what it should be and what it is."""
+
+    def __init__(self, problems: Iterable[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))

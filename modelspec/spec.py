@@ -181,6 +181,13 @@ class Spec:
 
         return remember(to_torch(self.graph), self.graph)
 
+    def train(self, data, backend: str = "keras", **options):
+        """Train per `training:` on `data` (an `.npz` path or arrays by name) with either back end;
+        returns a `TrainResult` (model, history, evaluation). See `modelspec.training.train`."""
+        from .training import train
+
+        return train(self, data, backend, **options)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Spec) and self.document == other.document
 

@@ -27,6 +27,6 @@ if [ ! -f "$STAMP" ] || ! cmp -s pyproject.toml "$STAMP"; then
     # torch first, pinned to the CPU wheel these machines hold: an unpinned 'torch' pulls a
     # multi-GB CUDA build.
     "$VENV/bin/python" -m pip install -q "torch==2.13.0"
-    "$VENV/bin/python" -m pip install -q -e ".[keras,torch,dev]"
+    "$VENV/bin/python" -m pip install -q -e ".[keras,torch,search,dev]"
     cp pyproject.toml "$STAMP"
 fi

@@ -1,0 +1,60 @@
+"""The Keras trainer: `model.fit` and `model.evaluate` on the batches the core's loop chooses.
+
+The model is compiled from the `training:` section (`keras.compile_model`, keyed by output name).
+Each epoch is one `fit(epochs=1, shuffle=False)` over the samples in the order the core drew, so
+Keras sees exactly the batches the torch trainer sees.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from ..data import Arrays
+from ..graph import Graph
+from .keras import compile_model, keras, save_keras, to_keras
+
+
+class KerasTrainer:
+    def __init__(self, graph: Graph, model: Any = None, seed: int | None = None):
+        self.graph = graph
+        if seed is not None:
+            keras.utils.set_random_seed(seed)  # dropout masks; the batch order is the core's
+        self.model = model if model is not None else to_keras(graph, compile=False)
+        compile_model(self.model, graph)
+        self._progress = _BatchProgress()
+
+    def _xy(self, data: Arrays) -> tuple[Any, Any]:
+        x = [data.x[name] for name in self.graph.inputs]
+        y = [data.y[name] for name in self.graph.outputs]
+        return (x[0] if len(x) == 1 else x), (y[0] if len(y) == 1 else y)
+
+    def train_epoch(self, data: Arrays, batches: list[np.ndarray], on_batch) -> dict[str, float]:
+        sizes = {len(b) for b in batches[:-1]}
+        if len(sizes) > 1 or (sizes and len(batches[-1]) > sizes.pop()):
+            raise ValueError("Keras batches are equal in size but for a smaller last one")
+        x, y = self._xy(data.take(np.concatenate(batches)))
+        self._progress.on_batch = on_batch
+        history = self.model.fit(x, y, batch_size=len(batches[0]), epochs=1, shuffle=False, verbose=0,
+                                 callbacks=[self._progress])  # fmt: skip
+        return {k: float(v[-1]) for k, v in history.history.items()}
+
+    def evaluate(self, data: Arrays, batch_size: int) -> dict[str, float]:
+        x, y = self._xy(data)
+        logs = self.model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+        return {k: float(v) for k, v in logs.items()}
+
+    def save(self, path: str | os.PathLike) -> None:
+        save_keras(self.model, path)
+
+
+class _BatchProgress(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.on_batch = None
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.on_batch is not None:
+            self.on_batch(batch + 1, float((logs or {}).get("loss", float("nan"))))

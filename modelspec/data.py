@@ -1,0 +1,154 @@
+"""Training data: arrays named after the spec's inputs and outputs, checked before any training.
+
+A data file is an `.npz` (`numpy.savez`) with one array per model input and one target per model
+output, each named as in the spec. Every array is checked against the shapes and dtypes the core
+inferred, and all of them against each other's length, so a mistake is reported naming the
+array, with the expected and actual shapes, before a framework is imported.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+from .errors import DataError, did_you_mean
+from .graph import Graph
+
+
+@dataclass
+class Arrays:
+    """Inputs and targets keyed by name, all of one length, in the dtypes the back ends take."""
+
+    x: dict[str, np.ndarray]
+    y: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(next(iter(self.x.values())))
+
+    def take(self, index: np.ndarray | slice) -> "Arrays":
+        return Arrays({k: v[index] for k, v in self.x.items()}, {k: v[index] for k, v in self.y.items()})
+
+    def split(self, validation_split: float) -> tuple["Arrays", "Arrays | None"]:
+        """Keras' split: the last `validation_split` of the samples, before any shuffling."""
+        if not validation_split:
+            return self, None
+        at = int(np.floor(len(self) * (1.0 - validation_split)))
+        if at == 0 or at == len(self):
+            raise DataError([f"validation_split {validation_split} of {len(self)} samples leaves "
+                             f"{at} to train on and {len(self) - at} to validate on"])  # fmt: skip
+        return self.take(slice(0, at)), self.take(slice(at, None))
+
+
+def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """The arrays of an `.npz` file (never unpickling objects)."""
+    try:
+        with np.load(os.fspath(path), allow_pickle=False) as data:
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise DataError([f"{path}: a single .npy array; give an .npz with one array per "
+                                 "input and output (numpy.savez)"])  # fmt: skip
+            return {name: data[name] for name in data.files}
+    except FileNotFoundError:
+        raise DataError([f"{path}: no such file"]) from None
+    except DataError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise DataError([f"{path}: not a readable .npz file ({' '.join(str(exc).split())})"]) from None
+
+
+def target_kind(graph: Graph, output: str) -> str:
+    """`sparse` for integer class targets, else `dense` (targets shaped like the output)."""
+    loss = graph.training.loss
+    loss = loss[output] if isinstance(loss, dict) else loss
+    name = loss if isinstance(loss, str) else loss.type
+    return "sparse" if name == "sparse_categorical_crossentropy" else "dense"
+
+
+def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
+    """The arrays the graph's inputs and outputs need, checked and cast; `DataError` lists every problem.
+
+    Targets may leave out a trailing axis of length 1 (`(N,)` for an output of shape `(1,)`), as
+    Keras users write them; sparse class targets are integers of the output's shape without its
+    class axis. Float inputs accept integer arrays (cast to the input's dtype); integer inputs
+    (token ids) refuse floats.
+    """
+    problems: list[str] = []
+    known = [*graph.inputs, *graph.outputs]
+    lengths: dict[str, int] = {}
+    x, y = {}, {}
+
+    def get(name: str, role: str) -> np.ndarray | None:
+        if name in arrays:
+            value = np.asarray(arrays[name])
+            if value.ndim == 0:
+                problems.append(f"array {name!r}: a scalar; expected one row per sample")
+                return None
+            lengths[name] = len(value)
+            return value
+        unused = [k for k in arrays if k not in known]
+        problems.append(f"array {name!r} ({role}) is missing{did_you_mean(name, unused)}; "
+                        f"the data holds {', '.join(map(repr, arrays)) or 'no arrays'}")  # fmt: skip
+        return None
+
+    for name, t in graph.inputs.items():
+        value = get(name, "model input")
+        if value is None:
+            continue
+        want_int = t.dtype.startswith(("int", "uint"))
+        ok = _integer(value) if want_int else _numeric(value)
+        if not ok or not _fits(value.shape[1:], t.shape):
+            problems.append(_mismatch(name, value, [t.shape], "integer" if want_int else "numeric"))
+            continue
+        x[name] = value.astype(t.dtype, copy=False)
+
+    for name in graph.outputs:
+        value = get(name, "target of output")
+        if value is None:
+            continue
+        shape = graph.tensor_type(name).shape
+        if target_kind(graph, name) == "sparse":
+            allowed, ok, dtype, kind = [shape[:-1], (*shape[:-1], 1)], _integer(value), "int64", "integer class"
+        else:
+            allowed = [shape, shape[:-1]] if shape[-1:] == (1,) else [shape]
+            ok, dtype, kind = _numeric(value), "float32", "numeric"
+        if not ok or not any(_fits(value.shape[1:], a) for a in allowed):
+            problems.append(_mismatch(name, value, allowed, kind))
+            continue
+        if target_kind(graph, name) == "dense" and value.ndim == len(shape):  # (N,) for (N, 1)
+            value = value.reshape(-1, *shape)
+        y[name] = value.astype(dtype, copy=False)
+
+    if len(set(lengths.values())) > 1:
+        listed = ", ".join(f"{k} has {n}" for k, n in lengths.items())
+        problems.append(f"arrays differ in length (samples): {listed}")
+    elif lengths and not next(iter(lengths.values())):
+        problems.append("the arrays hold no samples")
+    if problems:
+        raise DataError(problems)
+    return Arrays(x, y)
+
+
+def _numeric(value: np.ndarray) -> bool:
+    return value.dtype.kind in "iuf"
+
+
+def _integer(value: np.ndarray) -> bool:
+    return value.dtype.kind in "iu"
+
+
+def _fits(shape: tuple, want: tuple) -> bool:
+    return len(shape) == len(want) and all(w is None or w == s for s, w in zip(shape, want))
+
+
+def _mismatch(name: str, value: np.ndarray, allowed: list[tuple], kind: str) -> str:
+    wants = " or ".join(_shape(("N", *a)) for a in allowed)
+    return (f"array {name!r}: expected {kind} values of shape {wants}, "
+            f"got {value.dtype} of shape {_shape(value.shape)}")  # fmt: skip
+
+
+def _shape(shape: tuple) -> str:
+    parts = ["None" if d is None else str(d) for d in shape]
+    return f"({parts[0]},)" if len(parts) == 1 else f"({', '.join(parts)})"

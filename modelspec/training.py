@@ -1,0 +1,203 @@
+"""Training from the spec's `training:` section, the same way on either back end.
+
+The loop is here, in the core; a back end supplies a `Trainer` that runs one epoch over batches
+it is given and evaluates. So both back ends see the same split (Keras': the last
+`validation_split` of the samples), the same batches in the same order (shuffled per epoch by
+`training.seed`), and report the same figures under Keras' names:
+
+    loss, val_loss                      the weighted sum of the per-output losses
+    price_loss, direction_loss          each output's own loss (models with several outputs)
+    direction_accuracy, accuracy        each metric, prefixed by its output when there are several
+
+    result = modelspec.load("specs/stock_lstm.yaml").train("prices.npz", backend="torch")
+    result.history[-1]["val_loss"], result.evaluation
+
+Nothing here imports a framework; the back end's trainer does, when it is made.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Protocol
+
+import numpy as np
+
+from .data import Arrays, check_arrays, read_npz
+from .errors import DataError
+from .graph import Graph
+
+BACKENDS = ("keras", "torch")
+OnBatch = Callable[[int, float], None]  # batches done, running loss
+
+
+class Trainer(Protocol):
+    """What a back end provides: one epoch over given batches, and an evaluation."""
+
+    model: Any
+
+    def train_epoch(self, data: Arrays, batches: list[np.ndarray], on_batch: OnBatch) -> dict[str, float]: ...
+
+    def evaluate(self, data: Arrays, batch_size: int) -> dict[str, float]: ...
+
+    def save(self, path: str | os.PathLike) -> None: ...
+
+
+def make_trainer(graph: Graph, backend: str, model: Any = None, seed: int | None = None) -> Trainer:
+    """The back end's trainer for `graph` (building the model unless one is given)."""
+    if backend == "keras":
+        from .backends.keras_train import KerasTrainer as cls
+    elif backend == "torch":
+        from .backends.torch.train import TorchTrainer as cls
+    else:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    return cls(graph, model=model, seed=seed)
+
+
+def log_names(graph: Graph) -> list[str]:
+    """The names an epoch's figures go by (Keras' names), without the `val_` twins."""
+    training = graph.training
+    several = len(graph.outputs) > 1
+    names = ["loss"] + [f"{o}_loss" for o in graph.outputs if several]
+    for output, metric in metric_pairs(graph):
+        names.append(f"{output}_{metric}" if several else metric)
+    return names
+
+
+def metric_pairs(graph: Graph) -> list[tuple[str, str]]:
+    """(output, metric name as written) for every metric, in output order."""
+    metrics = graph.training.metrics
+    if isinstance(metrics, dict):
+        return [(o, m) for o in graph.outputs for m in metrics.get(o, [])]
+    return [(o, m) for o in graph.outputs for m in metrics]
+
+
+def batch_order(n: int, batch_size: int, shuffle: bool, rng: np.random.Generator) -> list[np.ndarray]:
+    """The sample indices of each batch of one epoch (the last batch may be smaller)."""
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+
+
+@dataclass
+class TrainResult:
+    """What `train` returns: the trained model, the history per epoch, the final evaluation."""
+
+    backend: str
+    model: Any
+    history: list[dict[str, float]]
+    evaluation: dict[str, float]
+    evaluated_on: str  # "validation split" or "training data"
+    trainer: Any = field(repr=False, default=None)
+    seconds: float = 0.0
+
+    def history_dict(self) -> dict[str, list[float]]:
+        """As Keras' `History.history`: name -> one value per epoch."""
+        return {k: [epoch[k] for epoch in self.history] for k in (self.history[0] if self.history else {})}
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Save the model (`.keras` or `.pt`) and its history beside it; return the history's path."""
+        from .yamlio import write_atomic
+
+        self.trainer.save(path)
+        history = history_path(path)
+        payload = {"backend": self.backend, "epochs": self.history, "history": self.history_dict(),
+                   "evaluation": self.evaluation, "evaluated_on": self.evaluated_on}  # fmt: skip
+        write_atomic(history, json.dumps(payload, indent=2) + "\n")
+        return history
+
+
+def history_path(model_path: str | os.PathLike) -> Path:
+    """`stock.keras` -> `stock.history.json`."""
+    path = Path(model_path)
+    return path.with_name(f"{path.stem}.history.json")
+
+
+def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend: str = "keras", *,
+          epochs: int | None = None, model: Any = None, progress: bool = True,
+          on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+          echo: Callable[[str], None] | None = None) -> TrainResult:  # fmt: skip
+    """Train `spec` on `data` (an `.npz` path or a mapping of arrays) per its `training:` section.
+
+    The data is checked against the spec before a framework is imported (`DataError`). `epochs`
+    overrides the section's. `on_epoch(epoch, logs)` is called after each epoch (it may raise to
+    stop, as a pruned search trial does). `echo` receives one line per epoch (default: print).
+    """
+    graph = spec.graph if hasattr(spec, "graph") else spec
+    if graph.training is None:
+        raise DataError([f"spec {graph.name!r} has no `training:` section; add one to train it"])
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    t = graph.training
+    arrays = check_arrays(graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data)
+    train_set, val_set = arrays.split(t.validation_split)
+    epochs = epochs or t.epochs
+    echo = echo or print
+    started = time.perf_counter()
+    trainer = make_trainer(graph, backend, model=model, seed=t.seed)
+    rng = np.random.default_rng(t.seed)
+    history: list[dict[str, float]] = []
+    names = log_names(graph)
+    names += [f"val_{n}" for n in names]
+    for epoch in range(1, epochs + 1):
+        batches = batch_order(len(train_set), t.batch_size, t.shuffle, rng)
+        with _Progress(f"epoch {epoch}/{epochs}", len(batches), progress) as bar:
+            logs = trainer.train_epoch(train_set, batches, bar.update)
+        if val_set is not None:
+            logs.update({f"val_{k}": v for k, v in trainer.evaluate(val_set, t.batch_size).items()})
+        logs = _in_order(logs, names)
+        history.append(logs)
+        echo(f"epoch {epoch}/{epochs}: " + "  ".join(f"{k} {v:.4g}" for k, v in logs.items()))
+        if on_epoch is not None:
+            on_epoch(epoch, logs)
+    evaluated_on = "validation split" if val_set is not None else "training data"
+    evaluation = _in_order(trainer.evaluate(val_set if val_set is not None else train_set, t.batch_size), names)
+    return TrainResult(backend, trainer.model, history, evaluation, evaluated_on, trainer,
+                       time.perf_counter() - started)  # fmt: skip
+
+
+def _in_order(logs: dict[str, float], names: list[str]) -> dict[str, float]:
+    """Figures in `log_names` order (loss first, then per output); a back end that reports other
+    names is a bug that would make the two back ends' histories incomparable."""
+    extra = set(logs) - set(names)
+    if extra:
+        raise RuntimeError(f"the trainer reported {sorted(extra)}, expected names among {names}")
+    return {k: logs[k] for k in names if k in logs}
+
+
+def history_table(history: list[dict[str, float]]) -> str:
+    """The history as a text table: one row per epoch, one column per figure."""
+    if not history:
+        return "(no epochs)"
+    names = list(history[0])
+    rows = [["epoch", *names]] + [[str(i), *(f"{e[k]:.4f}" for k in names)] for i, e in enumerate(history, 1)]
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows]
+    return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+
+
+class _Progress:
+    """A per-epoch progress bar on a terminal (tqdm), nothing elsewhere."""
+
+    def __init__(self, label: str, total: int, enabled: bool):
+        self._bar = None
+        if enabled and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, desc=label, unit="batch", leave=False, file=sys.stderr)
+
+    def update(self, done: int, loss: float) -> None:
+        if self._bar is not None:
+            self._bar.n = done
+            self._bar.set_postfix_str(f"loss {loss:.4g}" if math.isfinite(loss) else "loss nan")
+
+    def __enter__(self) -> "_Progress":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.close()
