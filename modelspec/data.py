@@ -15,6 +15,7 @@ from typing import Mapping
 
 import numpy as np
 
+from .document import LossConfig, loss_config
 from .errors import DataError, did_you_mean
 from .graph import Graph
 
@@ -61,10 +62,14 @@ def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
 def target_kind(graph: Graph, output: str) -> str:
     """`sparse` for integer class targets, else `dense` (targets shaped like the output)."""
+    sparse = output_loss(graph, output).type == "sparse_categorical_crossentropy"
+    return "sparse" if sparse else "dense"
+
+
+def output_loss(graph: Graph, output: str) -> LossConfig:
+    """The loss of one output, as a `LossConfig` with its short name."""
     loss = graph.training.loss
-    loss = loss[output] if isinstance(loss, dict) else loss
-    name = loss if isinstance(loss, str) else loss.type
-    return "sparse" if name == "sparse_categorical_crossentropy" else "dense"
+    return loss_config(loss[output] if isinstance(loss, dict) else loss)
 
 
 def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:

@@ -198,6 +198,16 @@ class LossConfig(Strict):
     delta: Rate = 1.0  # huber only
 
 
+LOSS_ALIASES = {"mean_squared_error": "mse", "mean_absolute_error": "mae",
+                "mean_absolute_percentage_error": "mape"}  # fmt: skip
+
+
+def loss_config(loss: "str | LossConfig") -> LossConfig:
+    """Any way of writing one loss as a `LossConfig` with its short name (`mse`, not `mean_squared_error`)."""
+    config = LossConfig(type=loss) if isinstance(loss, str) else loss
+    return config.model_copy(update={"type": LOSS_ALIASES.get(config.type, config.type)})
+
+
 Loss = _tagged(
     {"name": LossName, "config": LossConfig},
     lambda v: "config" if isinstance(v, (dict, LossConfig)) else "name",

@@ -1,0 +1,126 @@
+"""Keras 3's losses and metrics as torch functions: the same formulas, clipping and reductions.
+
+A loss function takes `(y_true, y_pred, logits, config)` and returns one value per sample
+position (the output's shape without its last axis), as Keras' loss functions do before their
+`sum_over_batch_size` reduction (a mean over everything). `logits` is the pre-activation of a
+sigmoid or softmax output, or None: like Keras, crossentropies then work from the logits, so
+they never saturate at the clipping bounds (keras/src/backend/tensorflow/nn.py `_get_logits`).
+Probabilities are otherwise clipped to [1e-7, 1 - 1e-7], Keras' epsilon.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .. import import_framework
+
+torch = import_framework("torch")
+F = torch.nn.functional
+
+EPSILON = 1e-7
+LOSSES: dict[str, Callable[..., Any]] = {}
+METRICS: dict[str, Callable[[Any, Any], Any]] = {}
+# Which activation's input a loss takes as logits when the output comes straight from it.
+LOGIT_ACTIVATIONS = {"binary_crossentropy": torch.sigmoid, "categorical_crossentropy": torch.softmax,
+                     "sparse_categorical_crossentropy": torch.softmax}  # fmt: skip
+
+
+def loss(name: str) -> Callable[[Callable], Callable]:
+    def decorate(fn: Callable) -> Callable:
+        LOSSES[name] = fn
+        return fn
+
+    return decorate
+
+
+def metric(*names: str) -> Callable[[Callable], Callable]:
+    def decorate(fn: Callable) -> Callable:
+        for name in names:
+            METRICS[name] = fn
+        return fn
+
+    return decorate
+
+
+@loss("mse")
+@metric("mse")
+def mean_squared_error(y: Any, p: Any, logits: Any = None, config: Any = None) -> Any:
+    return (p - y).square().mean(-1)
+
+
+@loss("mae")
+@metric("mae")
+def mean_absolute_error(y: Any, p: Any, logits: Any = None, config: Any = None) -> Any:
+    return (p - y).abs().mean(-1)
+
+
+@loss("mape")
+@metric("mape")
+def mean_absolute_percentage_error(y: Any, p: Any, logits: Any = None, config: Any = None) -> Any:
+    return 100.0 * ((y - p) / y.abs().clamp_min(EPSILON)).abs().mean(-1)
+
+
+@loss("huber")
+def huber(y: Any, p: Any, logits: Any, config: Any) -> Any:
+    delta = config.delta
+    error = p - y
+    small = error.abs() <= delta
+    return torch.where(small, 0.5 * error.square(), delta * error.abs() - 0.5 * delta**2).mean(-1)
+
+
+@loss("binary_crossentropy")
+def binary_crossentropy(y: Any, p: Any, logits: Any, config: Any) -> Any:
+    if logits is None and config.from_logits:
+        logits = p
+    if logits is not None:
+        return F.binary_cross_entropy_with_logits(logits, y, reduction="none").mean(-1)
+    p = p.clamp(EPSILON, 1.0 - EPSILON)
+    return -(y * p.log() + (1 - y) * (1 - p).log()).mean(-1)
+
+
+@loss("categorical_crossentropy")
+def categorical_crossentropy(y: Any, p: Any, logits: Any, config: Any) -> Any:
+    if logits is None and config.from_logits:
+        logits = p
+    if logits is not None:
+        return -(y * torch.log_softmax(logits, -1)).sum(-1)
+    p = (p / p.sum(-1, keepdim=True)).clamp(EPSILON, 1.0 - EPSILON)
+    return -(y * p.log()).sum(-1)
+
+
+@loss("sparse_categorical_crossentropy")
+def sparse_categorical_crossentropy(y: Any, p: Any, logits: Any, config: Any) -> Any:
+    if logits is None and config.from_logits:
+        logits = p
+    if logits is None:  # Keras takes the log of the clipped probabilities as logits
+        logits = p.clamp(EPSILON, 1.0 - EPSILON).log()
+    return F.cross_entropy(logits.movedim(-1, 1), _class_ids(y, p), reduction="none")
+
+
+def _class_ids(y: Any, p: Any) -> Any:
+    return (y.squeeze(-1) if y.dim() == p.dim() else y).long()
+
+
+@metric("binary_accuracy")
+def binary_accuracy(y: Any, p: Any) -> Any:
+    return (y == (p > 0.5).to(y.dtype)).float().mean(-1)
+
+
+@metric("categorical_accuracy")
+def categorical_accuracy(y: Any, p: Any) -> Any:
+    return (y.argmax(-1) == p.argmax(-1)).float()
+
+
+@metric("sparse_categorical_accuracy")
+def sparse_categorical_accuracy(y: Any, p: Any) -> Any:
+    return (_class_ids(y, p) == p.argmax(-1)).float()
+
+
+@metric("accuracy")
+def accuracy(y: Any, p: Any) -> Any:
+    """Keras' `accuracy` in compile: binary for one unit, sparse for class ids, else categorical."""
+    if p.shape[-1] == 1:
+        return binary_accuracy(y, p)
+    if y.dim() < p.dim() or y.shape[-1] == 1:
+        return sparse_categorical_accuracy(y, p)
+    return categorical_accuracy(y, p)

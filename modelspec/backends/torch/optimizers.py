@@ -1,0 +1,131 @@
+"""Keras 3's optimizers as `torch.optim.Optimizer`s: the same update, step for step.
+
+torch's own optimizers differ from Keras' in small ways that add up: Adam's epsilon is scaled by
+the bias correction in torch and not in Keras, RMSprop takes the square root after adding
+epsilon in Keras and before in torch, and Keras applies AdamW's decay with the learning rate
+before the update. Each class here writes Keras' `update_step` (keras/src/optimizers/*.py) with
+torch tensors; `OPTIMIZERS` maps the spec's `optimizer.type` to its class.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from .. import import_framework
+
+torch = import_framework("torch")
+
+OPTIMIZERS: dict[str, type["KerasOptimizer"]] = {}
+
+
+def register(name: str) -> Callable[[type], type]:
+    def decorate(cls: type) -> type:
+        OPTIMIZERS[name] = cls
+        return cls
+
+    return decorate
+
+
+def make_optimizer(config: Any, params: Any) -> "KerasOptimizer":
+    """The optimizer of a spec's `training.optimizer` section over `params`."""
+    options = config.model_dump(exclude={"type"})
+    return OPTIMIZERS[config.type](params, **options)
+
+
+class KerasOptimizer(torch.optim.Optimizer):
+    """One step: weight decay (if any) on every parameter that has a gradient, then the update.
+
+    `iterations` counts steps as Keras' `optimizer.iterations` does (shared by all parameters).
+    """
+
+    def __init__(self, params: Any, learning_rate: float, weight_decay: float | None = None, **options: Any):
+        super().__init__(params, dict(lr=learning_rate, weight_decay=weight_decay, **options))
+        self.iterations = 0
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> None:
+        self.iterations += 1
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if group["weight_decay"]:
+                    p.sub_(p * group["weight_decay"] * group["lr"])
+                self.update(p, p.grad, self.state[p], group)
+
+    def zeros(self, state: dict, name: str, like: Any) -> Any:
+        if name not in state:
+            state[name] = torch.zeros_like(like, memory_format=torch.preserve_format)
+        return state[name]
+
+    def update(self, p: Any, g: Any, state: dict, group: dict) -> None:
+        raise NotImplementedError
+
+
+@register("sgd")
+class SGD(KerasOptimizer):
+    def __init__(self, params: Any, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False):
+        super().__init__(params, learning_rate, momentum=momentum, nesterov=nesterov)
+
+    def update(self, p: Any, g: Any, state: dict, group: dict) -> None:
+        lr, momentum = group["lr"], group["momentum"]
+        if not momentum:
+            p.sub_(g * lr)
+            return
+        m = self.zeros(state, "momentum", p)
+        m.copy_(m * momentum - g * lr)
+        p.add_(m * momentum - g * lr if group["nesterov"] else m)
+
+
+@register("adam")
+class Adam(KerasOptimizer):
+    def __init__(self, params: Any, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, amsgrad: bool = False, weight_decay: float | None = None):  # fmt: skip
+        super().__init__(params, learning_rate, weight_decay, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         amsgrad=amsgrad)  # fmt: skip
+
+    def update(self, p: Any, g: Any, state: dict, group: dict) -> None:
+        b1, b2, t = group["beta_1"], group["beta_2"], self.iterations
+        # Keras scales the step, not epsilon, by the bias corrections
+        alpha = group["lr"] * math.sqrt(1 - b2**t) / (1 - b1**t)
+        m, v = self.zeros(state, "momentum", p), self.zeros(state, "velocity", p)
+        m.add_((g - m) * (1 - b1))
+        v.add_((g.square() - v) * (1 - b2))
+        if group["amsgrad"]:
+            v_hat = self.zeros(state, "velocity_hat", p)
+            torch.maximum(v_hat, v, out=v_hat)
+            v = v_hat
+        p.sub_((m * alpha) / (v.sqrt() + group["epsilon"]))
+
+
+@register("adamw")
+class AdamW(Adam):
+    def __init__(self, params: Any, learning_rate: float = 0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False):  # fmt: skip
+        super().__init__(params, learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay)
+
+
+@register("rmsprop")
+class RMSprop(KerasOptimizer):
+    def __init__(self, params: Any, learning_rate: float = 0.001, rho: float = 0.9, momentum: float = 0.0,
+                 epsilon: float = 1e-7, centered: bool = False):  # fmt: skip
+        super().__init__(params, learning_rate, rho=rho, momentum=momentum, epsilon=epsilon, centered=centered)
+
+    def update(self, p: Any, g: Any, state: dict, group: dict) -> None:
+        rho, eps = group["rho"], group["epsilon"]
+        velocity = self.zeros(state, "velocity", p)
+        velocity.copy_(rho * velocity + (1 - rho) * g.square())
+        if group["centered"]:
+            average = self.zeros(state, "average_gradient", p)
+            average.copy_(rho * average + (1 - rho) * g)
+            denominator = velocity - average.square() + eps
+        else:
+            denominator = velocity + eps
+        increment = group["lr"] * g / denominator.sqrt()  # epsilon inside the root, as Keras
+        if group["momentum"] > 0:
+            m = self.zeros(state, "momentum", p)
+            m.copy_(group["momentum"] * m + increment)
+            p.sub_(m)
+        else:
+            p.sub_(increment)

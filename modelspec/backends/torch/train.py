@@ -1,0 +1,150 @@
+"""The torch trainer: Keras' `fit` and `evaluate` semantics for the generated module.
+
+One training step is what Keras' `train_step` does: the forward pass in training mode, each
+output's loss reduced over its batch (`losses.py`), their sum weighted by `loss_weights`, the
+gradient, and Keras' update rule (`optimizers.py`). Metrics see the forward pass's outputs.
+An epoch's figures are averaged as Keras 3.15 averages them: the total loss and the metrics per
+sample, each output's own loss per batch (Keras' per-output trackers get no batch size in graph
+mode, so a smaller last batch counts as much as a full one).
+
+Crossentropies on a sigmoid or softmax output work from its logits, as Keras does: the trainer
+calls a second view of the module (`_training_view`, the same submodules and weights) whose
+forward also returns those logits.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from ...data import Arrays, output_loss
+from ...graph import Graph
+from ...training import metric_pairs
+from .. import import_framework
+from .losses import LOGIT_ACTIVATIONS, LOSSES, METRICS
+from .optimizers import make_optimizer
+
+torch = import_framework("torch")
+
+
+class TorchTrainer:
+    def __init__(self, graph: Graph, model: Any = None, seed: int | None = None, source: str | None = None):
+        from . import to_torch
+
+        if seed is not None:
+            torch.manual_seed(seed)  # dropout masks; the batch order is the core's
+        self.graph, self.source = graph, source
+        self.model = model if model is not None else to_torch(graph)
+        self.outputs = list(graph.outputs)
+        self.losses = [output_loss(graph, o) for o in self.outputs]
+        weights = graph.training.loss_weights or {}
+        self.weights = [float(weights.get(o, 1.0)) for o in self.outputs]
+        self.metrics = [(self.outputs.index(o), m) for o, m in metric_pairs(graph)]
+        self.view = _training_view(self.model, [c.type for c in self.losses])
+        self.optimizer = make_optimizer(graph.training.optimizer, self.model.parameters())
+
+    # --- Keras' train_step / test_step -------------------------------------------------------
+    def _forward(self, data: dict[str, Any], index: Any) -> tuple[list[Any], list[Any], list[Any]]:
+        xs = [data["x"][name][index] for name in self.graph.inputs]
+        outputs, logits = self.view(*xs)
+        ys = [data["y"][name][index] for name in self.outputs]
+        return list(outputs), list(logits), ys
+
+    def _losses(self, outputs: list[Any], logits: list[Any], ys: list[Any]) -> list[Any]:
+        return [LOSSES[c.type](y, p, z, c).mean() for c, y, p, z in zip(self.losses, ys, outputs, logits)]
+
+    def train_epoch(self, data: Arrays, batches: list[np.ndarray], on_batch) -> dict[str, float]:
+        tensors, logs = _tensors(data), _Logs(self)
+        self.model.train()
+        for done, batch in enumerate(batches, 1):
+            index = torch.from_numpy(batch)
+            outputs, logits, ys = self._forward(tensors, index)
+            losses = self._losses(outputs, logits, ys)
+            total = sum(w * l for w, l in zip(self.weights, losses))
+            self.optimizer.zero_grad(set_to_none=True)
+            total.backward()
+            self.optimizer.step()
+            logs.add(len(batch), total.detach(), [l.detach() for l in losses], [o.detach() for o in outputs], ys)
+            on_batch(done, logs.running_loss)
+        self.model.eval()
+        return logs.result()
+
+    @torch.no_grad()
+    def evaluate(self, data: Arrays, batch_size: int) -> dict[str, float]:
+        tensors, logs = _tensors(data), _Logs(self)
+        self.model.eval()
+        for start in range(0, len(data), batch_size):
+            index = torch.arange(start, min(start + batch_size, len(data)))
+            outputs, logits, ys = self._forward(tensors, index)
+            losses = self._losses(outputs, logits, ys)
+            logs.add(len(index), sum(w * l for w, l in zip(self.weights, losses)), losses, outputs, ys)
+        return logs.result()
+
+    def save(self, path: str | os.PathLike) -> None:
+        from . import save_torch
+
+        save_torch(self.model, self.source or "", path)
+
+
+class _Logs:
+    """An epoch's running figures, named as Keras names them (`training.log_names`)."""
+
+    def __init__(self, trainer: TorchTrainer):
+        self.t = trainer
+        self.samples, self.loss, self.batches = 0, 0.0, 0
+        self.output_losses = [0.0] * len(trainer.outputs)
+        self.metric_sums = [0.0] * len(trainer.metrics)
+
+    @property
+    def running_loss(self) -> float:
+        return self.loss / max(self.samples, 1)
+
+    def add(self, n: int, total: Any, losses: list[Any], outputs: list[Any], ys: list[Any]) -> None:
+        self.samples += n
+        self.batches += 1
+        self.loss += total.item() * n
+        for i, value in enumerate(losses):
+            self.output_losses[i] += value.item()
+        for j, (i, name) in enumerate(self.t.metrics):
+            values = METRICS[name](ys[i], outputs[i])
+            self.metric_sums[j] += float(values.reshape(n, -1).mean(1).sum())
+
+    def result(self) -> dict[str, float]:
+        several = len(self.t.outputs) > 1
+        logs = {"loss": self.loss / self.samples}
+        if several:
+            logs.update({f"{o}_loss": s / self.batches for o, s in zip(self.t.outputs, self.output_losses)})
+        for (i, name), s in zip(self.t.metrics, self.metric_sums):
+            logs[f"{self.t.outputs[i]}_{name}" if several else name] = s / self.samples
+        return logs
+
+
+def _tensors(data: Arrays) -> dict[str, dict[str, Any]]:
+    return {"x": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in data.x.items()},
+            "y": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in data.y.items()}}  # fmt: skip
+
+
+def _training_view(module: Any, losses: list[str]) -> Any:
+    """A GraphModule over the same submodules whose forward returns `(outputs, logits)`: per
+    output, the input of the sigmoid or softmax that produced it when its loss is a
+    crossentropy that Keras computes from logits, else None."""
+    fx = torch.fx
+    graph = fx.Graph()
+    env: dict[Any, Any] = {}
+    output_node = None
+    for node in module.graph.nodes:
+        if node.op == "output":
+            output_node = node
+            break
+        env[node] = graph.node_copy(node, lambda n: env[n])
+    results = output_node.args[0]
+    results = list(results) if isinstance(results, (tuple, list)) else [results]
+    logits = []
+    for result, loss in zip(results, losses):
+        activation = LOGIT_ACTIVATIONS.get(loss)
+        direct = result.op == "call_function" and result.target is activation
+        logits.append(env[result.args[0]] if direct else None)
+    graph.output((tuple(env[r] for r in results), tuple(logits)))
+    return fx.GraphModule(module, graph)

@@ -1,0 +1,130 @@
+"""Training is the same on both back ends: from equal weights, on the same batches, one step and
+then five more give equal losses, metrics and weights in Keras and torch, for every optimizer
+(and its variants) and every loss, on a two-headed model."""
+
+import textwrap
+
+import numpy as np
+import pytest
+
+import modelspec
+from modelspec.backends.transfer import transfer_weights, weight_owners
+from modelspec.data import check_arrays
+from modelspec.training import make_trainer
+
+keras = pytest.importorskip("keras")
+torch = pytest.importorskip("torch")
+pytestmark = [pytest.mark.keras, pytest.mark.torch]
+
+LOG_TOL = dict(rtol=2e-5, atol=2e-6)
+WEIGHT_TOL = dict(rtol=1e-5, atol=2e-6)
+BATCH = 8
+
+OPTIMIZERS = {
+    "adam": "{type: adam, learning_rate: 0.05}",
+    "adam_amsgrad": "{type: adam, learning_rate: 0.05, amsgrad: true, beta_2: 0.9}",
+    "adamw": "{type: adamw, learning_rate: 0.05, weight_decay: 0.1}",
+    "sgd": "{type: sgd, learning_rate: 0.02}",
+    "sgd_momentum": "{type: sgd, learning_rate: 0.01, momentum: 0.9}",
+    "sgd_nesterov": "{type: sgd, learning_rate: 0.01, momentum: 0.9, nesterov: true}",
+    "rmsprop": "{type: rmsprop, learning_rate: 0.01}",
+    "rmsprop_centered": "{type: rmsprop, learning_rate: 0.01, centered: true, momentum: 0.5, rho: 0.8}",
+}
+
+# loss -> (units, activation, loss as written, metrics, target maker)
+HEADS = {
+    "mse": (2, "linear", "mse", "[mae, mse]", "regression"),
+    "mae": (2, "linear", "mae", "[mape]", "regression"),
+    "mape": (2, "linear", "mape", "[mae]", "regression"),
+    "huber": (2, "linear", "{type: huber, delta: 0.5}", "[mse]", "regression"),
+    "bce": (1, "sigmoid", "binary_crossentropy", "[accuracy]", "binary"),
+    "bce_logits": (1, "linear", "{type: binary_crossentropy, from_logits: true}", "[binary_accuracy]", "binary"),
+    "cce": (3, "softmax", "categorical_crossentropy", "[accuracy]", "onehot"),
+    "cce_logits": (3, "linear", "{type: categorical_crossentropy, from_logits: true}", "[categorical_accuracy]", "onehot"),
+    "scce": (3, "softmax", "sparse_categorical_crossentropy", "[accuracy]", "sparse"),
+    "scce_logits": (3, "linear", "{type: sparse_categorical_crossentropy, from_logits: true}",
+                    "[sparse_categorical_accuracy]", "sparse"),
+}  # fmt: skip
+PAIRS = [("mse", "bce"), ("mae", "cce"), ("mape", "scce"), ("huber", "bce_logits"), ("cce_logits", "scce_logits")]
+
+
+def two_headed(first: str, second: str, optimizer: str) -> modelspec.Spec:
+    (u1, a1, l1, m1, _), (u2, a2, l2, m2, _) = HEADS[first], HEADS[second]
+    return modelspec.loads(textwrap.dedent(f"""
+        name: two_heads
+        inputs:
+          x: {{shape: [4]}}
+        layers:
+          trunk: {{type: Dense, units: 6, activation: tanh, inputs: x}}
+          first: {{type: Dense, units: {u1}, activation: {a1}, inputs: trunk}}
+          second: {{type: Dense, units: {u2}, activation: {a2}, inputs: trunk}}
+        outputs: [first, second]
+        training:
+          optimizer: {optimizer}
+          loss: {{first: {l1}, second: {l2}}}
+          loss_weights: {{first: 1.0, second: 0.5}}
+          metrics: {{first: {m1}, second: {m2}}}
+    """))
+
+
+def target(kind: str, units: int, n: int, rng) -> np.ndarray:
+    if kind == "regression":
+        return rng.uniform(0.5, 2.0, size=(n, units)) * rng.choice([-1, 1], size=(n, units))
+    if kind == "binary":
+        return rng.integers(0, 2, size=(n, 1)).astype("float32")
+    labels = rng.integers(0, units, size=n)
+    return labels if kind == "sparse" else np.eye(units)[labels]
+
+
+def keras_and_torch(spec):
+    keras_trainer = make_trainer(spec.graph, "keras")
+    torch_trainer = make_trainer(spec.graph, "torch")
+    transfer_weights(keras_trainer.model, torch_trainer.model, spec.graph)
+    return keras_trainer, torch_trainer
+
+
+def weights(graph, keras_model, torch_module):
+    from modelspec.backends.torch import get_keras_weights
+
+    for node in weight_owners(graph):
+        theirs = get_keras_weights(torch_module, node.layer_name, node.layer)
+        for name, value in zip(node.weights, keras_model.get_layer(node.layer_name).get_weights()):
+            yield f"{node.name}.{name}", value, theirs[name]
+
+
+def assert_same(spec, k, t, k_logs, t_logs):
+    assert list(k_logs) == list(t_logs) or set(k_logs) == set(t_logs)
+    for name in k_logs:
+        np.testing.assert_allclose(t_logs[name], k_logs[name], **LOG_TOL, err_msg=name)
+    for name, keras_value, torch_value in weights(spec.graph, k.model, t.model):
+        np.testing.assert_allclose(torch_value, keras_value, **WEIGHT_TOL, err_msg=name)
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=["-".join(p) for p in PAIRS])
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_one_step_then_five_steps_agree(optimizer, pair):
+    spec = two_headed(*pair, OPTIMIZERS[optimizer])
+    rng = np.random.default_rng(7)
+    n = 6 * BATCH
+    arrays = {"x": rng.normal(size=(n, 4)).astype("float32")}
+    for output, head in zip(("first", "second"), pair):
+        units, _, _, _, kind = HEADS[head]
+        arrays[output] = target(kind, units, n, rng)
+    data = check_arrays(spec.graph, arrays)
+    k, t = keras_and_torch(spec)
+    before = {name: value.copy() for name, value, _ in weights(spec.graph, k.model, t.model)}
+
+    one = [np.arange(BATCH)]
+    assert_same(spec, k, t, k.train_epoch(data, one, lambda *a: None), t.train_epoch(data, one, lambda *a: None))
+
+    five = np.array_split(rng.permutation(np.arange(BATCH, n)), 5)
+    k_logs, t_logs = k.train_epoch(data, five, lambda *a: None), t.train_epoch(data, five, lambda *a: None)
+    assert set(k_logs) == {"loss", "first_loss", "second_loss", *(n for n in k_logs if n.startswith(("first_", "second_")))}
+    assert_same(spec, k, t, k_logs, t_logs)
+    moved = [name for name, value, _ in weights(spec.graph, k.model, t.model) if not np.allclose(value, before[name])]
+    assert len(moved) == len(before)  # every weight trained: the comparison is not of untouched values
+
+    np.testing.assert_allclose(
+        [t.evaluate(data, BATCH)[name] for name in k_logs], [k.evaluate(data, BATCH)[name] for name in k_logs],
+        **LOG_TOL,
+    )
