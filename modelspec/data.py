@@ -137,7 +137,7 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
 
 
 def _numeric(value: np.ndarray) -> bool:
-    return value.dtype.kind in "iuf"
+    return value.dtype.kind in "biuf"  # booleans are 0/1 targets
 
 
 def _integer(value: np.ndarray) -> bool:

@@ -48,15 +48,17 @@ class Trainer(Protocol):
     def save(self, path: str | os.PathLike) -> None: ...
 
 
-def make_trainer(graph: Graph, backend: str, model: Any = None, seed: int | None = None) -> Trainer:
-    """The back end's trainer for `graph` (building the model unless one is given)."""
+def make_trainer(graph: Graph, backend: str, model: Any = None, seed: int | None = None,
+                 source: str | None = None) -> Trainer:  # fmt: skip
+    """The back end's trainer for `graph` (building the model unless one is given); `source` is
+    the spec's YAML, which a saved torch module carries."""
     if backend == "keras":
         from .backends.keras_train import KerasTrainer as cls
     elif backend == "torch":
         from .backends.torch.train import TorchTrainer as cls
     else:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    return cls(graph, model=model, seed=seed)
+    return cls(graph, model=model, seed=seed, source=source)
 
 
 def log_names(graph: Graph) -> list[str]:
@@ -105,8 +107,8 @@ class TrainResult:
 
         self.trainer.save(path)
         history = history_path(path)
-        payload = {"backend": self.backend, "epochs": self.history, "history": self.history_dict(),
-                   "evaluation": self.evaluation, "evaluated_on": self.evaluated_on}  # fmt: skip
+        payload = {"backend": self.backend, "history": self.history_dict(), "evaluation": self.evaluation,
+                   "evaluated_on": self.evaluated_on}  # fmt: skip
         write_atomic(history, json.dumps(payload, indent=2) + "\n")
         return history
 
@@ -138,7 +140,8 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
     epochs = epochs or t.epochs
     echo = echo or print
     started = time.perf_counter()
-    trainer = make_trainer(graph, backend, model=model, seed=t.seed)
+    source = spec.to_yaml() if hasattr(spec, "to_yaml") else None
+    trainer = make_trainer(graph, backend, model=model, seed=t.seed, source=source)
     rng = np.random.default_rng(t.seed)
     history: list[dict[str, float]] = []
     names = log_names(graph)

@@ -18,7 +18,7 @@ from .keras import compile_model, keras, save_keras, to_keras
 
 
 class KerasTrainer:
-    def __init__(self, graph: Graph, model: Any = None, seed: int | None = None):
+    def __init__(self, graph: Graph, model: Any = None, seed: int | None = None, source: str | None = None):
         self.graph = graph
         if seed is not None:
             keras.utils.set_random_seed(seed)  # dropout masks; the batch order is the core's
