@@ -13,7 +13,7 @@ import sys
 from typing import Callable, Sequence
 
 from .backends import BackendError
-from .errors import RenderError, SpecError
+from .errors import DataError, RenderError, SpecError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -95,6 +95,25 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+MODEL_SUFFIX = {"keras": ".keras", "torch": ".pt"}
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .training import history_table, train
+
+    spec = _load(args.spec)
+    if args.output and not args.output.endswith(MODEL_SUFFIX[args.backend]):
+        raise UsageError(f"a {args.backend} model file ends in {MODEL_SUFFIX[args.backend]}, got {args.output!r}")
+    result = train(spec, args.data, args.backend, epochs=args.epochs)
+    print(f"\ntrained {spec.name} with {args.backend} in {result.seconds:.1f} s\n{history_table(result.history)}")
+    figures = "  ".join(f"{k} {v:.4g}" for k, v in result.evaluation.items())
+    print(f"evaluation on the {result.evaluated_on}: {figures}")
+    if args.output:
+        history = result.save(args.output)
+        print(f"wrote {args.output} and {history}")
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .backends.check import check
 
@@ -102,6 +121,41 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = check(spec, seed=args.seed)
     print(report)
     return EXIT_OK if report.ok else EXIT_INVALID
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .search import search
+
+    spec = _load(args.spec)
+    try:
+        result = search(spec, args.data, args.backend, args.trials, sampler=args.sampler, storage=args.storage,
+                        study_name=args.study, seed=args.seed, epochs=args.epochs)  # fmt: skip
+    except DataError:
+        raise  # main() reports it
+    except ValueError as exc:  # e.g. a study made for the other direction
+        if args.debug:
+            raise
+        print(f"modelspec: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(result.table())
+    best = result.best_spec
+    if best is None:
+        print("no trial completed, so there is no best spec", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"best: trial {result.best_trial.number}, {result.objective} {result.best_trial.value:.4g}")
+    if args.best_out:
+        from .yamlio import write_atomic
+
+        write_atomic(args.best_out, best.to_yaml())
+        print(f"wrote {args.best_out}")
+    return EXIT_OK
+
+
+def _positive(text: str) -> int:
+    value = int(text) if text.lstrip("-").isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -156,11 +210,42 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=["keras", "torch"], required=True)
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.keras or FILE.pt")
 
+    p = add("train", cmd_train, "train the spec per its `training:` section on arrays named after its "
+            "inputs and outputs (checked against the spec before any training)",
+            "modelspec train specs/stock_lstm.yaml --data prices.npz --backend torch -o stock.pt")  # fmt: skip
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--data", metavar="FILE.npz", required=True, help="one array per input and output, by name")
+    p.add_argument("--backend", choices=["keras", "torch"], required=True)
+    p.add_argument("--epochs", type=_positive, metavar="N", help="instead of training.epochs")
+    p.add_argument("-o", "--output", metavar="FILE", help="save the model (FILE.keras or FILE.pt) and "
+                   "its history as FILE.history.json beside it")  # fmt: skip
+
     p = add("check", cmd_check, "build both back ends, copy Keras' weights into torch, and compare "
             "shapes, parameter counts and outputs on random inputs (exit 1 on any disagreement)",
             "modelspec check specs/stock_lstm.yaml")  # fmt: skip
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+
+    p = add("search", cmd_search, "search the spec's params with Optuna: train one trial per sample and print "
+            "the trials and the best sample; the study is kept in a database, so running the same command "
+            "again resumes it, and workers given one --storage share it",
+            "modelspec search specs/sequential_classifier.yaml --data data.npz --backend keras --trials 20 "
+            "--best-out best.yaml")  # fmt: skip
+    p.epilog += ("\n\n--trials N: the study ends up holding N counted trials (complete, pruned, or failed\n"
+                 "because the sample made the spec or data invalid or the objective NaN); a rerun runs only\n"
+                 "the missing ones. A trial left running by a process that died (same host: its pid is gone;\n"
+                 "any host: no heartbeat for 2 minutes) is failed and not counted. Workers racing for the\n"
+                 "last place: the later trial number yields.\n")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--data", metavar="FILE.npz", required=True, help="one array per input and output, by name")
+    p.add_argument("--backend", choices=["keras", "torch"], required=True)
+    p.add_argument("--trials", type=_positive, required=True, metavar="N", help="counted trials the study ends with")
+    p.add_argument("--sampler", choices=["tpe", "random"], default="tpe", help="Optuna sampler (default tpe)")
+    p.add_argument("--storage", metavar="URL", help="database URL (default sqlite:///STUDY.db here)")
+    p.add_argument("--study", metavar="NAME", help="study name (default: the spec's name)")
+    p.add_argument("--seed", type=int, help="sampler seed (offset by the trials already in the study)")
+    p.add_argument("--epochs", type=_positive, metavar="N", help="train each trial N epochs instead of training.epochs")
+    p.add_argument("--best-out", metavar="FILE.yaml", help="write the best trial's concrete spec here")
 
     p = add("schema", cmd_schema, "print the JSON Schema of spec files (for editors)",
             "modelspec schema -o schema/modelspec.schema.json")  # fmt: skip
@@ -175,6 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except SpecError as exc:
         report(exc.problems)
+        return EXIT_INVALID
+    except DataError as exc:
+        for line in exc.problems:
+            print(f"modelspec: error: {line}", file=sys.stderr)
         return EXIT_INVALID
     except UsageError as exc:
         parser.print_usage(sys.stderr)

@@ -37,11 +37,40 @@ class KerasOptimizer(torch.optim.Optimizer):
     """One step: weight decay (if any) on every parameter that has a gradient, then the update.
 
     `iterations` counts steps as Keras' `optimizer.iterations` does (shared by all parameters).
+    `squared_gradients` holds, for an Embedding's table, the per-row sum of each lookup's squared
+    gradient (`track_embedding`): Keras on TensorFlow gets an embedding's gradient as
+    `IndexedSlices`, one slice per lookup, and squares the slices before summing them, so a token
+    seen twice in a batch adds g1^2 + g2^2 to Adam's and RMSprop's second moments, not (g1 + g2)^2.
     """
 
     def __init__(self, params: Any, learning_rate: float, weight_decay: float | None = None, **options: Any):
         super().__init__(params, dict(lr=learning_rate, weight_decay=weight_decay, **options))
         self.iterations = 0
+        self.squared_gradients: dict[Any, Any] = {}
+
+    def square(self, p: Any, g: Any) -> Any:
+        """The gradient squared as Keras squares it (per lookup for an embedding table)."""
+        squared = self.squared_gradients.pop(p, None)
+        return g.square() if squared is None else squared
+
+    def track_embedding(self, embedding: Any) -> Any:
+        """Record the per-lookup squared gradients of an `nn.Embedding`'s table; returns the hook handle."""
+
+        def forward_hook(module: Any, inputs: tuple, output: Any) -> None:
+            if not output.requires_grad:
+                return
+            ids = inputs[0].reshape(-1).long()
+
+            def on_gradient(grad: Any) -> None:
+                rows = grad.reshape(-1, grad.shape[-1]).square()
+                table = self.squared_gradients.get(module.weight)
+                if table is None:
+                    table = self.squared_gradients[module.weight] = torch.zeros_like(module.weight)
+                table.index_add_(0, ids, rows)  # a shared table sums over all its lookups
+
+            output.register_hook(on_gradient)
+
+        return embedding.register_forward_hook(forward_hook)
 
     @torch.no_grad()
     def step(self, closure: Any = None) -> None:
@@ -91,7 +120,7 @@ class Adam(KerasOptimizer):
         alpha = group["lr"] * math.sqrt(1 - b2**t) / (1 - b1**t)
         m, v = self.zeros(state, "momentum", p), self.zeros(state, "velocity", p)
         m.add_((g - m) * (1 - b1))
-        v.add_((g.square() - v) * (1 - b2))
+        v.add_((self.square(p, g) - v) * (1 - b2))
         if group["amsgrad"]:
             v_hat = self.zeros(state, "velocity_hat", p)
             torch.maximum(v_hat, v, out=v_hat)
@@ -115,7 +144,7 @@ class RMSprop(KerasOptimizer):
     def update(self, p: Any, g: Any, state: dict, group: dict) -> None:
         rho, eps = group["rho"], group["epsilon"]
         velocity = self.zeros(state, "velocity", p)
-        velocity.copy_(rho * velocity + (1 - rho) * g.square())
+        velocity.copy_(rho * velocity + (1 - rho) * self.square(p, g))
         if group["centered"]:
             average = self.zeros(state, "average_gradient", p)
             average.copy_(rho * average + (1 - rho) * g)

@@ -44,6 +44,7 @@ class TorchTrainer:
         self.metrics = [(self.outputs.index(o), m) for o, m in metric_pairs(graph)]
         self.view = _training_view(self.model, [c.type for c in self.losses])
         self.optimizer = make_optimizer(graph.training.optimizer, self.model.parameters())
+        self.embeddings = [m for m in self.model.modules() if isinstance(m, torch.nn.Embedding)]
 
     # --- Keras' train_step / test_step -------------------------------------------------------
     def _forward(self, data: dict[str, Any], index: Any) -> tuple[list[Any], list[Any], list[Any]]:
@@ -57,6 +58,17 @@ class TorchTrainer:
 
     def train_epoch(self, data: Arrays, batches: list[np.ndarray], on_batch) -> dict[str, float]:
         tensors, logs = _tensors(data), _Logs(self)
+        hooks = [self.optimizer.track_embedding(m) for m in self.embeddings]  # only while we train
+        try:
+            self._train(tensors, batches, logs, on_batch)
+        finally:
+            for hook in hooks:
+                hook.remove()
+            self.optimizer.squared_gradients.clear()
+            self.model.eval()
+        return logs.result()
+
+    def _train(self, tensors: dict, batches: list[np.ndarray], logs: "_Logs", on_batch) -> None:
         self.model.train()
         for done, batch in enumerate(batches, 1):
             index = torch.from_numpy(batch)
@@ -68,8 +80,6 @@ class TorchTrainer:
             self.optimizer.step()
             logs.add(len(batch), total.detach(), [l.detach() for l in losses], [o.detach() for o in outputs], ys)
             on_batch(done, logs.running_loss)
-        self.model.eval()
-        return logs.result()
 
     @torch.no_grad()
     def evaluate(self, data: Arrays, batch_size: int) -> dict[str, float]:
