@@ -10,7 +10,7 @@ This package never imports TensorFlow, Keras or PyTorch; `modelspec.backends` do
 
 from .backends import BackendError, MissingFramework
 from .backends.transfer import transfer_weights
-from .errors import Location, Problem, SpecError
+from .errors import DataError, Location, Problem, SpecError
 from .graph import Graph, Node, TensorType
 from .spec import Analysis, Spec, analyse, load, loads
 
@@ -26,7 +26,7 @@ def load_torch(path):
 
 
 __all__ = [
-    "Analysis", "BackendError", "Graph", "Location", "MissingFramework", "Node", "Problem", "Spec",
+    "Analysis", "BackendError", "DataError", "Graph", "Location", "MissingFramework", "Node", "Problem", "Spec",
     "SpecError", "TensorType",
     "analyse", "load", "load_torch", "loads", "transfer_weights",
 ]  # fmt: skip
