@@ -8,6 +8,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import modelspec
+from modelspec.backends import tensorflow_environment
+
+tensorflow_environment()  # before any test module imports keras itself
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "specs").glob("*.yaml"))

@@ -31,8 +31,7 @@ def import_framework(module: str) -> Any:
     """Import `module`, or raise `MissingFramework` saying which extra to install."""
     quiet = module.split(".")[0] in ("keras", "tensorflow") and module not in sys.modules
     if quiet:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+        tensorflow_environment()
     try:
         if not quiet:
             return importlib.import_module(module)
@@ -44,6 +43,16 @@ def import_framework(module: str) -> Any:
             f"this needs {module.split('.')[0]}, which is not installed ({exc}); "
             f"install it with: pip install 'modelspec[{extra}]'"
         ) from None
+
+
+def tensorflow_environment() -> None:
+    """The settings TensorFlow reads when it is first imported (users' own settings win)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    # TensorFlow turns oneDNN on by itself only on some CPUs (not on AMD EPYC), and without it a
+    # dilated Conv2DTranspose fails at run time ("CPU implementations do not yet support
+    # dilation rates larger than 1"): the same spec must run on every x86 machine.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 
 @contextlib.contextmanager
