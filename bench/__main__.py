@@ -4,7 +4,8 @@
     python -m bench torch_forward build # some groups (printed; written only with --out FILE)
     python -m bench --quick             # a smoke run: few repetitions (printed; --out to write)
 
-Groups: torch_forward (compiled torch module vs hand-written nn.Module), build (spec file ->
+Groups: torch_forward (compiled torch module vs hand-written nn.Module), train (an epoch through
+modelspec's trainers vs hand-written loops), build (spec file ->
 keras.Model / torch module vs written by hand), validate (`modelspec validate` start-up vs
 `python -c "import pydantic, yaml"`), scale (validate + infer 100 to 10,000 nodes), render (svg of
 100 and 1,000 nodes). Each comparison times both sides in the same run, alternating, and
@@ -31,8 +32,8 @@ if str(ROOT) not in sys.path:
 
 from bench.timing import Comparison, Report, quantiles  # noqa: E402
 
-GROUPS = ["torch_forward", "build", "validate", "scale", "render"]  # the order of the results
-RUN_ORDER = ["validate", "scale", "render", "torch_forward", "build"]  # before torch, TensorFlow load
+GROUPS = ["torch_forward", "build", "train", "validate", "scale", "render"]  # the order of the results
+RUN_ORDER = ["validate", "scale", "render", "torch_forward", "build", "train"]  # before torch, TensorFlow load
 ALIASES = {"forward": "torch_forward", "torch": "torch_forward"}
 RESULTS = ROOT / "bench" / "RESULTS.md"
 COMMAND = "make bench"
