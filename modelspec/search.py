@@ -1,0 +1,255 @@
+"""Hyperparameter search over a spec's search spaces, driven by Optuna.
+
+Each trial draws every search space of `params:` (`choice` -> `suggest_categorical`, `uniform`
+and `loguniform` -> `suggest_float`, `int` -> `suggest_int` with its step), validates the
+concrete spec, trains it per `training:` and reports the objective that `search:` names
+(default `val_loss`, minimised) after every epoch, so the pruner (a `MedianPruner`) can stop a
+bad trial early. The trial's value is the objective after its last epoch.
+
+    result = search(modelspec.load("specs/sequential_classifier.yaml"), "data.npz", "keras", trials=20)
+    print(result.table()); result.best_spec.to_yaml()
+
+The study lives in a database (`sqlite:///<study>.db` here by default, named after the spec),
+so a stopped search resumes, and workers given one database URL share it; `trials=N` means the
+study ends holding N counted trials. `modelspec.study` states the rules: what counts, how racing
+workers avoid overshooting, and how a trial left running by a dead process is failed.
+
+Nothing here imports Optuna or a framework until a search starts.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from .backends import BackendError, MissingFramework
+from .data import check_arrays, read_npz
+from .errors import DataError, Problem, SpecError, did_you_mean
+from .params import Choice, IntRange, LogUniform, Uniform
+from .study import Heartbeat, claim, count, fail_dead_trials, open_study, tell
+from .training import BACKENDS, log_names, train
+
+
+class _CountedFailure(Exception):
+    """A trial failed for a reason of its own sample; it counts towards N."""
+
+
+def suggest(trial: Any, space: Mapping[str, Any]) -> dict[str, Any]:
+    """One value per search space, drawn through the Optuna trial."""
+    values = {}
+    for name, s in space.items():
+        if isinstance(s, Choice):
+            values[name] = trial.suggest_categorical(name, list(s.choice))
+        elif isinstance(s, Uniform):
+            values[name] = trial.suggest_float(name, *s.uniform)
+        elif isinstance(s, LogUniform):
+            values[name] = trial.suggest_float(name, *s.loguniform, log=True)
+        elif isinstance(s, IntRange):
+            values[name] = trial.suggest_int(name, *s.int_, step=s.step)
+        else:
+            raise TypeError(f"param {name!r}: no Optuna mapping for {type(s).__name__}")
+    return values
+
+
+def objective_names(graph: Any) -> list[str]:
+    """The figures a trial can optimise: the epoch's figures, and their `val_` twins when
+    `validation_split > 0` (they exist only then)."""
+    names = log_names(graph)
+    return names + [f"val_{n}" for n in names] if graph.training.validation_split else names
+
+
+def check_searchable(spec: Any) -> tuple[str, str]:
+    """(objective, direction) of `spec`; `SpecError` when there is nothing to search or the
+    objective is not a figure training reports."""
+    objective, direction = ("val_loss", "minimize") if spec.document.search is None else (
+        spec.document.search.objective, spec.document.search.direction)  # fmt: skip
+    problems = []
+    if spec.graph.training is None:
+        problems.append(_problem(spec, ("training",), "a search trains every trial; add a `training:` section"))
+    if not spec.search_space:
+        problems.append(_problem(spec, ("params",), "no param is a search space, so there is nothing to search "
+                                 "(write one as e.g. `units: {choice: [32, 64], default: 32}`)"))  # fmt: skip
+    if spec.graph.training is not None and objective not in (names := objective_names(spec.graph)):
+        hint = did_you_mean(objective, names)
+        why = "" if spec.graph.training.validation_split else " (val_ figures need validation_split > 0)"
+        problems.append(_problem(spec, ("search", "objective"), f"{objective!r} is not a figure training "
+                                 f"reports{hint}; choose one of {', '.join(names)}{why}"))  # fmt: skip
+    if problems:
+        raise SpecError(problems)
+    return objective, direction
+
+
+def _problem(spec: Any, path: tuple, message: str) -> Problem:
+    return Problem(spec._doc.locate(path), path, message)
+
+
+@dataclass
+class SearchResult:
+    """The study after a search, with the spec it searched."""
+
+    study: Any
+    spec: Any
+    objective: str
+    direction: str
+    storage: str
+
+    @property
+    def best_trial(self) -> Any | None:
+        from optuna.trial import TrialState
+
+        done = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        pick = min if self.direction == "minimize" else max
+        return pick(done, key=lambda t: t.value) if done else None
+
+    @property
+    def best_spec(self) -> Any | None:
+        """The best complete trial's concrete spec (None when no trial completed)."""
+        best = self.best_trial
+        return None if best is None else self.spec.with_params(best.params)
+
+    def table(self) -> str:
+        """Every trial: number (the best marked *), state, objective, params, and why it failed or stopped."""
+        trials = self.study.get_trials(deepcopy=False)
+        if not trials:
+            return "(no trials)"
+        best = self.best_trial
+        names = list(self.spec.search_space)
+        head = ["trial", "state", self.objective, *names, "note"]
+        rows = [head] + [[f"{t.number}{' *' if best is not None and t.number == best.number else ''}",
+                          t.state.name, _fmt(t.value), *(_fmt(t.params.get(n)) for n in names), _note(t)]
+                         for t in trials]  # fmt: skip
+        widths = [max(len(r[c]) for r in rows) for c in range(len(head) - 1)]
+        lines = [("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]).rstrip() for r in rows]
+        return "\n".join([lines[0], "  ".join("-" * w for w in widths) + "  ----", *lines[1:]])
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _note(trial: Any) -> str:
+    attrs = trial.user_attrs
+    if "error" in attrs:
+        lines = attrs["error"].splitlines()
+        return lines[0] + (f" (+{len(lines) - 1} more)" if len(lines) > 1 else "")
+    for key in ("surplus", "abandoned", "crashed"):
+        if key in attrs:
+            return f"{key}: {attrs[key]}"
+    state = trial.state.name
+    if state == "PRUNED":
+        return f"pruned after epoch {trial.last_step}"
+    if state == "FAIL":  # Optuna's stale-trial check fails a trial without a word
+        return "abandoned: no heartbeat"
+    return "running" if state == "RUNNING" else ""
+
+
+def search(spec: Any, data: Mapping[str, Any] | str | os.PathLike, backend: str = "keras", trials: int = 10,
+           sampler: str = "tpe", storage: Any = None, study_name: str | None = None, seed: int | None = None,
+           epochs: int | None = None, echo: Callable[[str], None] = print,
+           progress: bool = True) -> SearchResult:  # fmt: skip
+    """Run trials until the study holds `trials` counted ones (see the module docstring).
+
+    `storage` is a database URL or an Optuna storage (default `sqlite:///<study>.db` here);
+    `study_name` defaults to the spec's name; `epochs` overrides `training.epochs`. The spec
+    and the data are checked before the first trial (`SpecError`, `DataError`).
+    """
+    if trials < 1:
+        raise ValueError(f"trials must be at least 1, got {trials}")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    objective, direction = check_searchable(spec)
+    arrays = read_npz(data) if isinstance(data, (str, os.PathLike)) else data
+    check_arrays(spec.graph, arrays)  # a bad file fails now, not in every trial
+    study, where = open_study(spec, storage, study_name, sampler, seed, direction)
+    echo(f"study {study.study_name!r} in {where}")
+    with _TrialProgress(trials, count(study)[0], echo, progress) as bar:
+        while True:
+            fail_dead_trials(study)
+            done, running = count(study)
+            bar.update(done)
+            if done + running >= trials:
+                break
+            trial = claim(study, trials)
+            if trial is None:
+                break
+            _run_trial(study, trial, spec, arrays, backend, objective, epochs)
+            if backend == "keras":  # free the trial's model and graphs, else memory grows per trial
+                import keras
+
+                keras.backend.clear_session()
+            bar.finished(study._storage.get_trial(trial._trial_id), objective)
+    return SearchResult(study, spec, objective, direction, where)
+
+
+def _run_trial(study: Any, trial: Any, spec: Any, arrays: Any, backend: str, objective: str,
+               epochs: int | None) -> None:  # fmt: skip
+    import optuna
+    from optuna.trial import TrialState
+
+    def on_epoch(epoch: int, logs: dict[str, float]) -> None:
+        value = logs[objective]
+        if not math.isfinite(value):
+            raise _CountedFailure(f"{objective} is {value} after epoch {epoch}")
+        trial.report(value, epoch)
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+
+    with Heartbeat(study, trial):
+        try:
+            concrete = spec.with_params(suggest(trial, spec.search_space))
+            result = train(concrete, arrays, backend, epochs=epochs, progress=False, on_epoch=on_epoch,
+                           echo=lambda line: None)  # fmt: skip
+        except SpecError as exc:
+            tell(study, trial, TrialState.FAIL, error="\n".join(str(p) for p in exc.errors))
+        except MissingFramework as exc:  # every trial would fail alike: stop
+            tell(study, trial, TrialState.FAIL, crashed=str(exc))
+            raise
+        except BackendError as exc:  # the sample is one this back end cannot build
+            tell(study, trial, TrialState.FAIL, error=str(exc))
+        except DataError as exc:
+            tell(study, trial, TrialState.FAIL, error="\n".join(exc.problems))
+        except _CountedFailure as exc:
+            tell(study, trial, TrialState.FAIL, error=str(exc))
+        except optuna.TrialPruned:
+            tell(study, trial, TrialState.PRUNED)
+        except BaseException as exc:  # a bug or Ctrl-C: fail the trial (uncounted) and stop
+            tell(study, trial, TrialState.FAIL, crashed=f"{type(exc).__name__}: {exc}")
+            raise
+        else:
+            tell(study, trial, TrialState.COMPLETE, value=result.history[-1][objective])
+
+
+class _TrialProgress:
+    """A bar over trials on a terminal (tqdm, stderr); one line per finished trial elsewhere."""
+
+    def __init__(self, total: int, done: int, echo: Callable[[str], None], enabled: bool):
+        self._total, self._echo, self._bar = total, echo, None
+        if enabled and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, initial=done, desc="trials", unit="trial", file=sys.stderr)
+
+    def update(self, done: int) -> None:
+        if self._bar is not None:
+            self._bar.n = min(done, self._total)
+            self._bar.refresh()
+
+    def finished(self, trial: Any, objective: str) -> None:
+        if self._bar is not None:
+            return
+        value = f"  {objective} {_fmt(trial.value)}" if trial.value is not None else ""
+        params = "  ".join(f"{k} {_fmt(v)}" for k, v in trial.params.items())
+        note = f"  ({_note(trial)})" if _note(trial) else ""
+        self._echo(f"trial {trial.number}: {trial.state.name.lower()}{value}  {params}{note}")
+
+    def __enter__(self) -> "_TrialProgress":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.close()
