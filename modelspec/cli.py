@@ -232,10 +232,10 @@ def _parser() -> argparse.ArgumentParser:
             "modelspec search specs/sequential_classifier.yaml --data data.npz --backend keras --trials 20 "
             "--best-out best.yaml")  # fmt: skip
     p.epilog += ("\n\n--trials N: the study ends up holding N counted trials (complete, pruned, or failed\n"
-                 "because the sample made the spec or data invalid or the objective NaN); a rerun runs only\n"
+                 "because the sample made the spec or data invalid, or the objective NaN); a rerun runs only\n"
                  "the missing ones. A trial left running by a process that died (same host: its pid is gone;\n"
                  "any host: no heartbeat for 2 minutes) is failed and not counted. Workers racing for the\n"
-                 "last place: the later trial number yields.\n")
+                 "last place: the later trial number yields. Details: modelspec/study.py.\n")
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--data", metavar="FILE.npz", required=True, help="one array per input and output, by name")
     p.add_argument("--backend", choices=["keras", "torch"], required=True)
