@@ -41,17 +41,24 @@ def suggest(trial: Any, space: Mapping[str, Any]) -> dict[str, Any]:
     """One value per search space, drawn through the Optuna trial."""
     values = {}
     for name, s in space.items():
-        if isinstance(s, Choice):
-            values[name] = trial.suggest_categorical(name, list(s.choice))
-        elif isinstance(s, Uniform):
-            values[name] = trial.suggest_float(name, *s.uniform)
-        elif isinstance(s, LogUniform):
-            values[name] = trial.suggest_float(name, *s.loguniform, log=True)
-        elif isinstance(s, IntRange):
-            values[name] = trial.suggest_int(name, *s.int_, step=s.step)
-        else:
-            raise TypeError(f"param {name!r}: no Optuna mapping for {type(s).__name__}")
+        try:
+            values[name] = _suggest_one(trial, name, s)
+        except ValueError as exc:  # Optuna refuses a space that differs from the study's own
+            raise ValueError(f"param {name!r}: the study {trial.study.study_name!r} searched another space "
+                             f"for it ({exc}); give this search a new --study name") from None  # fmt: skip
     return values
+
+
+def _suggest_one(trial: Any, name: str, s: Any) -> Any:
+    if isinstance(s, Choice):
+        return trial.suggest_categorical(name, list(s.choice))
+    if isinstance(s, Uniform):
+        return trial.suggest_float(name, *s.uniform)
+    if isinstance(s, LogUniform):
+        return trial.suggest_float(name, *s.loguniform, log=True)
+    if isinstance(s, IntRange):
+        return trial.suggest_int(name, *s.int_, step=s.step)
+    raise TypeError(f"param {name!r}: no Optuna mapping for {type(s).__name__}")
 
 
 def objective_names(graph: Any) -> list[str]:

@@ -282,3 +282,15 @@ def test_two_workers_on_one_study_finish_exactly_n_trials(tmp_path):
     assert len(done) == 5
     assert not [t for t in trials if t.state.name == "RUNNING"]
     assert all("surplus" in t.user_attrs for t in trials if t not in done)  # a lost race, never a lost trial
+
+
+@pytest.mark.torch
+def test_a_changed_search_space_under_an_old_study_name_is_a_clear_error(tmp_path):
+    pytest.importorskip("torch")
+    storage, data = f"sqlite:///{tmp_path / 's.db'}", classifier_data(tmp_path)
+    spec = modelspec.load(write_spec(tmp_path))
+    modelspec.search.search(spec, data, "torch", trials=1, storage=storage, study_name="s", echo=quiet)
+    ints = CLASSIFIER.replace("{choice: [4, 8], default: 4}", "{int: [4, 8], default: 4}")
+    changed = modelspec.load(write_spec(tmp_path, ints))
+    with pytest.raises(ValueError, match=r"param 'units': the study 's' searched another space .* new --study"):
+        modelspec.search.search(changed, data, "torch", trials=2, storage=storage, study_name="s", echo=quiet)
