@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from .backends import BackendError, MissingFramework
+from .backends import BackendError, MissingFramework, release_models
 from .data import check_arrays, read_npz
 from .errors import DataError, Problem, SpecError, did_you_mean
 from .params import Choice, IntRange, LogUniform, Uniform
@@ -185,10 +185,7 @@ def search(spec: Any, data: Mapping[str, Any] | str | os.PathLike, backend: str 
             if trial is None:
                 break
             _run_trial(study, trial, spec, arrays, backend, objective, epochs)
-            if backend == "keras":  # free the trial's model and graphs, else memory grows per trial
-                import keras
-
-                keras.backend.clear_session()
+            release_models(backend)  # else Keras' memory grows with every trial's model
             bar.finished(study._storage.get_trial(trial._trial_id), objective)
     return SearchResult(study, spec, objective, direction, where)
 

@@ -45,6 +45,12 @@ def import_framework(module: str) -> Any:
         ) from None
 
 
+def release_models(backend: str) -> None:
+    """Free what a back end keeps of the models built so far (Keras' global graph state)."""
+    if backend == "keras" and "keras" in sys.modules:
+        import_framework("keras").backend.clear_session()
+
+
 def tensorflow_environment() -> None:
     """The settings TensorFlow reads when it is first imported (users' own settings win)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
