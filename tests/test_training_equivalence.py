@@ -128,3 +128,25 @@ def test_one_step_then_five_steps_agree(optimizer, pair):
         [t.evaluate(data, BATCH)[name] for name in k_logs], [k.evaluate(data, BATCH)[name] for name in k_logs],
         **LOG_TOL,
     )
+
+
+RECURRENT = {  # the seed 000 spec, small: its relu LSTM (Keras' cell in a step loop), nn.LSTM, nn.GRU
+    "lstm_relu": lambda text: text,
+    "lstm_tanh": lambda text: text.replace("activation: relu, inputs: prices", "inputs: prices"),
+    "gru_relu": lambda text: text.replace("type: LSTM", "type: GRU"),
+}
+
+
+@pytest.mark.parametrize("variant", RECURRENT)
+def test_the_seed_stock_model_trains_the_same(variant):
+    from .conftest import ROOT
+
+    text = RECURRENT[variant]((ROOT / "specs" / "stock_lstm.yaml").read_text().replace("units: 300", "units: 8"))
+    spec = modelspec.loads(text)
+    rng = np.random.default_rng(1)
+    prices = (1 + np.cumsum(rng.normal(0, 0.01, size=(40, 11)), axis=1)).astype("float32")
+    data = check_arrays(spec.graph, {"prices": prices[:, :10, None], "price": prices[:, 10],
+                                     "direction": (prices[:, 10] > prices[:, 9]).astype("float32")})  # fmt: skip
+    k, t = keras_and_torch(spec)
+    batches = np.split(rng.permutation(40), [16, 32])  # 16, 16 and a smaller last batch
+    assert_same(spec, k, t, k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None))
