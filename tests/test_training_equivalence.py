@@ -92,12 +92,12 @@ def weights(graph, keras_model, torch_module):
             yield f"{node.name}.{name}", value, theirs[name]
 
 
-def assert_same(spec, k, t, k_logs, t_logs):
+def assert_same(spec, k, t, k_logs, t_logs, weight_tol=WEIGHT_TOL):
     assert list(k_logs) == list(t_logs) or set(k_logs) == set(t_logs)
     for name in k_logs:
         np.testing.assert_allclose(t_logs[name], k_logs[name], **LOG_TOL, err_msg=name)
     for name, keras_value, torch_value in weights(spec.graph, k.model, t.model):
-        np.testing.assert_allclose(torch_value, keras_value, **WEIGHT_TOL, err_msg=name)
+        np.testing.assert_allclose(torch_value, keras_value, **weight_tol, err_msg=name)
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=["-".join(p) for p in PAIRS])
@@ -150,3 +150,28 @@ def test_the_seed_stock_model_trains_the_same(variant):
     k, t = keras_and_torch(spec)
     batches = np.split(rng.permutation(40), [16, 32])  # 16, 16 and a smaller last batch
     assert_same(spec, k, t, k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None))
+
+
+def test_batch_normalization_trains_and_tracks_its_statistics_the_same():
+    """Batch statistics in training, Keras' momentum and biased variance for the moving ones."""
+    spec = modelspec.loads(textwrap.dedent("""
+        inputs: {x: {shape: [4]}}
+        layers:
+          dense: {type: Dense, units: 6, use_bias: false, inputs: x}
+          norm: {type: BatchNormalization, momentum: 0.8, inputs: dense}
+          trunk: {type: Activation, activation: tanh, inputs: norm}
+          first: {type: Dense, units: 1, inputs: trunk}
+          second: {type: Dense, units: 3, activation: softmax, inputs: trunk}
+        outputs: [first, second]
+        training:
+          optimizer: {type: adam, learning_rate: 0.05}
+          loss: {first: mse, second: sparse_categorical_crossentropy}
+    """))
+    rng = np.random.default_rng(3)
+    data = check_arrays(spec.graph, {"x": rng.normal(2.0, 3.0, size=(48, 4)), "first": rng.normal(size=48),
+                                     "second": rng.integers(0, 3, size=48)})  # fmt: skip
+    k, t = keras_and_torch(spec)
+    for batches in ([np.arange(BATCH)], np.array_split(rng.permutation(48), 6)):
+        k_logs, t_logs = k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None)
+        assert_same(spec, k, t, k_logs, t_logs, weight_tol=dict(rtol=1e-5, atol=1e-5))  # statistics of values ~2
+    np.testing.assert_allclose([t.evaluate(data, BATCH)["loss"]], [k.evaluate(data, BATCH)["loss"]], **LOG_TOL)
