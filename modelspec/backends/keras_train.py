@@ -7,6 +7,7 @@ Keras sees exactly the batches the torch trainer sees.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -17,8 +18,19 @@ from ..graph import Graph
 from .keras import compile_model, keras, save_keras, to_keras
 
 
+class _NoRetracingAdvice(logging.Filter):
+    """Drops TensorFlow's "N out of the last M calls ... triggered tf.function retracing" warning:
+    a search builds one model per trial, each traced once, which that counter takes for a mistake."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
 class KerasTrainer:
     def __init__(self, graph: Graph, model: Any = None, seed: int | None = None, source: str | None = None):
+        logger = logging.getLogger("tensorflow")
+        if not any(isinstance(f, _NoRetracingAdvice) for f in logger.filters):
+            logger.addFilter(_NoRetracingAdvice())
         self.graph = graph
         if seed is not None:
             keras.utils.set_random_seed(seed)  # dropout masks; the batch order is the core's
