@@ -157,8 +157,10 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
         echo(f"epoch {epoch}/{epochs}: " + "  ".join(f"{k} {v:.4g}" for k, v in logs.items()))
         if on_epoch is not None:
             on_epoch(epoch, logs)
-    evaluated_on = "validation split" if val_set is not None else "training data"
-    evaluation = _in_order(trainer.evaluate(val_set if val_set is not None else train_set, t.batch_size), names)
+    if val_set is not None:  # the last epoch evaluated it already
+        evaluated_on, evaluation = "validation split", {k[4:]: v for k, v in logs.items() if k.startswith("val_")}
+    else:
+        evaluated_on, evaluation = "training data", _in_order(trainer.evaluate(train_set, t.batch_size), names)
     return TrainResult(backend, trainer.model, history, evaluation, evaluated_on, trainer,
                        time.perf_counter() - started)  # fmt: skip
 
