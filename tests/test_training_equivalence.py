@@ -6,6 +6,8 @@ import textwrap
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import modelspec
 from modelspec.backends.transfer import transfer_weights, weight_owners
@@ -48,7 +50,7 @@ HEADS = {
 PAIRS = [("mse", "bce"), ("mae", "cce"), ("mape", "scce"), ("huber", "bce_logits"), ("cce_logits", "scce_logits")]
 
 
-def two_headed(first: str, second: str, optimizer: str) -> modelspec.Spec:
+def two_headed(first: str, second: str, optimizer: str, loss_weights=(1.0, 0.5)) -> modelspec.Spec:
     (u1, a1, l1, m1, _), (u2, a2, l2, m2, _) = HEADS[first], HEADS[second]
     return modelspec.loads(textwrap.dedent(f"""
         name: two_heads
@@ -62,7 +64,7 @@ def two_headed(first: str, second: str, optimizer: str) -> modelspec.Spec:
         training:
           optimizer: {optimizer}
           loss: {{first: {l1}, second: {l2}}}
-          loss_weights: {{first: 1.0, second: 0.5}}
+          loss_weights: {{first: {loss_weights[0]}, second: {loss_weights[1]}}}
           metrics: {{first: {m1}, second: {m2}}}
     """))
 
@@ -175,3 +177,31 @@ def test_batch_normalization_trains_and_tracks_its_statistics_the_same():
         k_logs, t_logs = k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None)
         assert_same(spec, k, t, k_logs, t_logs, weight_tol=dict(rtol=1e-5, atol=1e-5))  # statistics of values ~2
     np.testing.assert_allclose([t.evaluate(data, BATCH)["loss"]], [k.evaluate(data, BATCH)["loss"]], **LOG_TOL)
+
+
+# --- any combination: a property test ------------------------------------------------------------
+
+
+@settings(max_examples=max(4, settings().max_examples // 5), deadline=None)  # ci 5, dev 10, thorough 200
+@given(
+    optimizer=st.sampled_from(sorted(OPTIMIZERS)),
+    heads=st.lists(st.sampled_from(sorted(HEADS)), min_size=2, max_size=2),
+    weights=st.lists(st.floats(0.1, 2.0), min_size=2, max_size=2),
+    samples=st.integers(10, 40),
+    batch=st.integers(3, 16),
+    seed=st.integers(0, 2**16),
+)
+def test_any_optimizer_losses_weights_and_batching_train_the_same(optimizer, heads, weights, samples, batch, seed):
+    """Two heads with any losses and loss weights, any batch size (a smaller last batch included),
+    a shuffled epoch: the same figures and weights on both back ends."""
+    spec = two_headed(*heads, OPTIMIZERS[optimizer], loss_weights=weights)
+    rng = np.random.default_rng(seed)
+    arrays = {"x": rng.normal(size=(samples, 4)).astype("float32")}
+    for output, head in zip(("first", "second"), heads):
+        arrays[output] = target(HEADS[head][4], HEADS[head][0], samples, rng)
+    data = check_arrays(spec.graph, arrays)
+    k, t = keras_and_torch(spec)
+    order = rng.permutation(samples)
+    batches = [order[i : i + batch] for i in range(0, samples, batch)]
+    assert_same(spec, k, t, k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None),
+                weight_tol=dict(rtol=1e-4, atol=1e-5))  # up to 13 steps at large learning rates
