@@ -98,12 +98,20 @@ def cmd_compile(args: argparse.Namespace) -> int:
 MODEL_SUFFIX = {"keras": ".keras", "torch": ".pt"}
 
 
+def _writable_folder(path: str | None) -> None:
+    """Refuse an output path whose folder is missing before hours of training, not after."""
+    folder = os.path.dirname(os.path.abspath(path)) if path else None
+    if folder and not os.path.isdir(folder):
+        raise UsageError(f"cannot write {path!r}: no folder {folder!r}")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from .training import history_table, train
 
     spec = _load(args.spec)
     if args.output and not args.output.endswith(MODEL_SUFFIX[args.backend]):
         raise UsageError(f"a {args.backend} model file ends in {MODEL_SUFFIX[args.backend]}, got {args.output!r}")
+    _writable_folder(args.output)
     result = train(spec, args.data, args.backend, epochs=args.epochs)
     print(f"\ntrained {spec.name} with {args.backend} in {result.seconds:.1f} s\n{history_table(result.history)}")
     figures = "  ".join(f"{k} {v:.4g}" for k, v in result.evaluation.items())
@@ -127,6 +135,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from .search import search
 
     spec = _load(args.spec)
+    _writable_folder(args.best_out)
     try:
         result = search(spec, args.data, args.backend, args.trials, sampler=args.sampler, storage=args.storage,
                         study_name=args.study, seed=args.seed, epochs=args.epochs)  # fmt: skip
