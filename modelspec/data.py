@@ -46,16 +46,15 @@ class Arrays:
 
 def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """The arrays of an `.npz` file (never unpickling objects)."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise DataError([f"{path}: no such file"])
+    if not zipfile.is_zipfile(path):
+        raise DataError([f"{path}: not an .npz file (numpy.savez writes one: a zip of one array per input "
+                         "and output)"])  # fmt: skip
     try:
-        with np.load(os.fspath(path), allow_pickle=False) as data:
-            if not isinstance(data, np.lib.npyio.NpzFile):
-                raise DataError([f"{path}: a single .npy array; give an .npz with one array per "
-                                 "input and output (numpy.savez)"])  # fmt: skip
+        with np.load(path, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
-    except FileNotFoundError:
-        raise DataError([f"{path}: no such file"]) from None
-    except DataError:
-        raise
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
         raise DataError([f"{path}: not a readable .npz file ({' '.join(str(exc).split())})"]) from None
 
@@ -82,6 +81,7 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
     """
     problems: list[str] = []
     known = [*graph.inputs, *graph.outputs]
+    vocab = embedding_vocab(graph)
     lengths: dict[str, int] = {}
     x, y = {}, {}
 
@@ -107,6 +107,7 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
         if not ok or not _fits(value.shape[1:], t.shape):
             problems.append(_mismatch(name, value, [t.shape], "integer" if want_int else "numeric"))
             continue
+        problems += _out_of_range(name, value, vocab.get(name), "token ids (the Embedding's input_dim)")
         x[name] = value.astype(t.dtype, copy=False)
 
     for name in graph.outputs:
@@ -122,8 +123,10 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
         if not ok or not any(_fits(value.shape[1:], a) for a in allowed):
             problems.append(_mismatch(name, value, allowed, kind))
             continue
+        classes = shape[-1] if target_kind(graph, name) == "sparse" else None
+        problems += _out_of_range(name, value, classes, "class ids (the output's units)")
         if target_kind(graph, name) == "dense" and value.ndim == len(shape):  # (N,) for (N, 1)
-            value = value.reshape(-1, *shape)
+            value = value[..., None]
         y[name] = value.astype(dtype, copy=False)
 
     if len(set(lengths.values())) > 1:
@@ -134,6 +137,25 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
     if problems:
         raise DataError(problems)
     return Arrays(x, y)
+
+
+def embedding_vocab(graph: Graph) -> dict[str, int]:
+    """Model input -> the ids it may hold: the smallest `input_dim` of the Embeddings that read it."""
+    vocab: dict[str, int] = {}
+    for node in graph.nodes:
+        if node.kind == "Embedding":
+            for name in node.inputs:
+                vocab[name] = min(vocab.get(name, node.layer.input_dim), node.layer.input_dim)  # type: ignore[union-attr]
+    return vocab
+
+
+def _out_of_range(name: str, value: np.ndarray, high: int | None, what: str) -> list[str]:
+    """Ids outside [0, high), or NaN/infinite floats: values no back end can train on."""
+    if value.dtype.kind == "f" and not np.isfinite(value).all():
+        return [f"array {name!r}: {int(np.size(value) - np.isfinite(value).sum())} NaN or infinite values"]
+    if high is not None and value.size and (value.min() < 0 or value.max() >= high):
+        return [f"array {name!r}: {what} must lie in [0, {high}), got {value.min()} to {value.max()}"]
+    return []
 
 
 def _numeric(value: np.ndarray) -> bool:

@@ -203,3 +203,35 @@ def test_cli_train_usage_and_spec_errors(tmp_path, capsys):
     (tmp_path / "spec.yaml").write_text(untrained)
     assert main([*args, "torch"]) == 1
     assert "has no `training:` section" in capsys.readouterr().err
+
+
+def test_values_no_back_end_can_train_on_are_refused():
+    data = arrays()
+    data["tokens"][3, 2] = 20  # the Embedding's input_dim is 20
+    data["kind"][5] = -1
+    data["values"][0, 0] = np.nan
+    assert problems(data) == [
+        "array 'tokens': token ids (the Embedding's input_dim) must lie in [0, 20), got 0 to 20",
+        "array 'values': 1 NaN or infinite values",
+        "array 'kind': class ids (the output's units) must lie in [0, 3), got -1 to 2",
+    ]
+
+
+def test_a_single_npy_or_other_file_is_named_as_such(tmp_path):
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    (tmp_path / "text.npz").write_text("hello")
+    for name in ("one.npy", "text.npz"):
+        with pytest.raises(DataError, match=r"not an \.npz file"):
+            read_npz(tmp_path / name)
+
+
+def test_unknown_lengths_keep_their_targets_shape():
+    spec = modelspec.loads(textwrap.dedent("""
+        inputs: {x: {shape: [null, 3]}}
+        layers:
+          - {type: GRU, units: 4, return_sequences: true}
+          - {type: Dense, units: 1, name: out}
+        training: {loss: mse}
+    """))
+    checked = check_arrays(spec.graph, {"x": np.zeros((4, 6, 3)), "out": np.zeros((4, 6))})
+    assert checked.y["out"].shape == (4, 6, 1)

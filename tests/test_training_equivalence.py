@@ -155,7 +155,8 @@ def test_the_seed_stock_model_trains_the_same(variant):
 
 
 def test_batch_normalization_trains_and_tracks_its_statistics_the_same():
-    """Batch statistics in training, Keras' momentum and biased variance for the moving ones."""
+    """Batch statistics in training (a last batch of one sample too), Keras' momentum and biased
+    variance for the moving ones."""
     spec = modelspec.loads(textwrap.dedent("""
         inputs: {x: {shape: [4]}}
         layers:
@@ -173,7 +174,7 @@ def test_batch_normalization_trains_and_tracks_its_statistics_the_same():
     data = check_arrays(spec.graph, {"x": rng.normal(2.0, 3.0, size=(48, 4)), "first": rng.normal(size=48),
                                      "second": rng.integers(0, 3, size=48)})  # fmt: skip
     k, t = keras_and_torch(spec)
-    for batches in ([np.arange(BATCH)], np.array_split(rng.permutation(48), 6)):
+    for batches in ([np.arange(BATCH)], np.array_split(rng.permutation(48), 6), [np.arange(40), np.arange(40, 41)]):
         k_logs, t_logs = k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None)
         assert_same(spec, k, t, k_logs, t_logs, weight_tol=dict(rtol=1e-5, atol=1e-5))  # statistics of values ~2
     np.testing.assert_allclose([t.evaluate(data, BATCH)["loss"]], [k.evaluate(data, BATCH)["loss"]], **LOG_TOL)
@@ -205,3 +206,27 @@ def test_any_optimizer_losses_weights_and_batching_train_the_same(optimizer, hea
     batches = [order[i : i + batch] for i in range(0, samples, batch)]
     assert_same(spec, k, t, k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None),
                 weight_tol=dict(rtol=1e-4, atol=1e-5))  # up to 13 steps at large learning rates
+
+
+@pytest.mark.parametrize("activation, loss, units", [
+    ("softmax", "sparse_categorical_crossentropy", 3), ("softmax", "categorical_crossentropy", 3),
+    ("sigmoid", "binary_crossentropy", 1)])  # fmt: skip
+def test_a_convolution_output_trains_from_its_logits_as_keras_does(activation, loss, units):
+    """Segmentation-like heads: torch's softmax runs channels-first and is permuted back; Keras
+    still computes the loss from the logits, and with saturated outputs clipping would show."""
+    spec = modelspec.loads(textwrap.dedent(f"""
+        inputs: {{image: {{shape: [5, 5, 2]}}}}
+        layers:
+          - {{type: Conv2D, filters: {units}, kernel_size: 3, padding: same, activation: {activation}, name: seg}}
+        training: {{optimizer: {{type: sgd, learning_rate: 0.001}}, loss: {loss}}}
+    """))
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, units if units > 1 else 2, size=(16, 5, 5))
+    target = {"sparse_categorical_crossentropy": lambda: labels, "categorical_crossentropy": lambda: np.eye(units)[labels],
+              "binary_crossentropy": lambda: labels[..., None]}[loss]()  # fmt: skip
+    data = check_arrays(spec.graph, {"image": rng.normal(0, 300, size=(16, 5, 5, 2)), "seg": target})
+    k, t = keras_and_torch(spec)
+    batches = [np.arange(8), np.arange(8, 16)]
+    k_logs, t_logs = k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None)
+    assert k_logs["loss"] > 50  # far above -log(1e-7) = 16.1: from the logits, unclipped
+    assert_same(spec, k, t, k_logs, t_logs, weight_tol=dict(rtol=1e-4, atol=1e-4))

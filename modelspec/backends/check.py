@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..data import embedding_vocab
 from ..graph import Graph
 
 ATOL = RTOL = 1e-4
@@ -59,11 +60,7 @@ def random_inputs(graph: Graph, batch: int = 4, seed: int = 0, steps: int = 7) -
     """Inputs of the declared shapes (unknown lengths become `steps`); integers stay below the
     vocabulary of every Embedding that reads them."""
     rng = np.random.default_rng(seed)
-    vocab: dict[str, int] = {}
-    for node in graph.nodes:
-        if node.kind == "Embedding":
-            for name in node.inputs:
-                vocab[name] = min(vocab.get(name, node.layer.input_dim), node.layer.input_dim)  # type: ignore[union-attr]
+    vocab = embedding_vocab(graph)
     out = {}
     for name, t in graph.inputs.items():
         shape = (batch, *(steps if d is None else d for d in t.shape))

@@ -41,11 +41,16 @@ class BatchNorm(nn.Module):
             return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                                 False, 0.0, self.epsilon)  # fmt: skip
         dims = [0, *range(2, x.dim())]
+        var, mean = torch.var_mean(x, dims, correction=0, keepdim=True)
         with torch.no_grad():
-            var, mean = torch.var_mean(x, dims, correction=0)
-            self.running_mean.lerp_(mean, 1 - self.momentum)
-            self.running_var.lerp_(var, 1 - self.momentum)
-        return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.epsilon)
+            self.running_mean.lerp_(mean.flatten(), 1 - self.momentum)
+            self.running_var.lerp_(var.flatten(), 1 - self.momentum)
+        # by hand, not F.batch_norm(training=True), which refuses a batch of one sample (Keras takes it)
+        y = (x - mean) * torch.rsqrt(var + self.epsilon)
+        shape = (1, -1, *[1] * (x.dim() - 2))
+        if self.weight is not None:
+            y = y * self.weight.view(shape)
+        return y + self.bias.view(shape) if self.bias is not None else y
 
 
 class LayerNorm(nn.Module):

@@ -151,10 +151,21 @@ def _training_view(module: Any, losses: list[str]) -> Any:
         env[node] = graph.node_copy(node, lambda n: env[n])
     results = output_node.args[0]
     results = list(results) if isinstance(results, (tuple, list)) else [results]
-    logits = []
-    for result, loss in zip(results, losses):
-        activation = LOGIT_ACTIVATIONS.get(loss)
-        direct = result.op == "call_function" and result.target is activation
-        logits.append(env[result.args[0]] if direct else None)
+    logits = [_logits(graph, env, result, LOGIT_ACTIVATIONS.get(loss)) for result, loss in zip(results, losses)]
     graph.output((tuple(env[r] for r in results), tuple(logits)))
     return fx.GraphModule(module, graph)
+
+
+def _logits(graph: Any, env: dict, result: Any, activation: Any) -> Any:
+    """The input of `activation` if it made `result`, in `result`'s layout: a convolution's
+    softmax runs channels-first and reaches the output through a permute, which the logits get too."""
+    permutes = []
+    while result.op == "call_method" and result.target == "permute":
+        permutes.append(result)
+        result = result.args[0]
+    if activation is None or result.op != "call_function" or result.target is not activation:
+        return None
+    logits = env[result.args[0]]
+    for permute in reversed(permutes):
+        logits = graph.call_method("permute", (logits, *permute.args[1:]))
+    return logits
