@@ -10,10 +10,11 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from typing import Callable, Sequence
 
 from .backends import BackendError
-from .errors import DataError, RenderError, SpecError
+from .errors import DataError, RenderError, SpecError, StudyError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -99,10 +100,15 @@ MODEL_SUFFIX = {"keras": ".keras", "torch": ".pt"}
 
 
 def _writable_folder(path: str | None) -> None:
-    """Refuse an output path whose folder is missing before hours of training, not after."""
-    folder = os.path.dirname(os.path.abspath(path)) if path else None
-    if folder and not os.path.isdir(folder):
-        raise UsageError(f"cannot write {path!r}: no folder {folder!r}")
+    """Refuse an output path that cannot be written before hours of training, not after."""
+    if not path:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot write {path!r} ({exc.strerror}: {folder})") from None
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -136,16 +142,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     spec = _load(args.spec)
     _writable_folder(args.best_out)
-    try:
-        result = search(spec, args.data, args.backend, args.trials, sampler=args.sampler, storage=args.storage,
-                        study_name=args.study, seed=args.seed, epochs=args.epochs)  # fmt: skip
-    except DataError:
-        raise  # main() reports it
-    except ValueError as exc:  # e.g. a study made for the other direction
-        if args.debug:
-            raise
-        print(f"modelspec: error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+    result = search(spec, args.data, args.backend, args.trials, sampler=args.sampler, storage=args.storage,
+                    study_name=args.study, seed=args.seed, epochs=args.epochs)  # fmt: skip
     print(result.table())
     best = result.best_spec
     if best is None:
@@ -278,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"modelspec: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (BackendError, RenderError) as exc:
+    except (BackendError, RenderError, StudyError) as exc:
         if args.debug:
             raise
         print(f"modelspec: error: {exc}", file=sys.stderr)

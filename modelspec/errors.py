@@ -67,3 +67,8 @@ class DataError(ValueError):
     def __init__(self, problems: Iterable[str]):
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class StudyError(RuntimeError):
+    """A search's study cannot be used: its storage URL does not open, or it was made for another
+    direction or other search spaces than the spec's."""

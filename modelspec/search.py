@@ -27,7 +27,7 @@ from typing import Any, Callable, Mapping
 
 from .backends import BackendError, MissingFramework, release_models
 from .data import check_arrays, read_npz
-from .errors import DataError, Problem, SpecError, did_you_mean
+from .errors import DataError, Problem, SpecError, StudyError, did_you_mean
 from .params import Choice, IntRange, LogUniform, Uniform
 from .study import Heartbeat, claim, count, fail_dead_trials, open_study, tell
 from .training import BACKENDS, log_names, train
@@ -44,7 +44,7 @@ def suggest(trial: Any, space: Mapping[str, Any]) -> dict[str, Any]:
         try:
             values[name] = _suggest_one(trial, name, s)
         except ValueError as exc:  # Optuna refuses a space that differs from the study's own
-            raise ValueError(f"param {name!r}: the study {trial.study.study_name!r} searched another space "
+            raise StudyError(f"param {name!r}: the study {trial.study.study_name!r} searched another space "
                              f"for it ({exc}); give this search a new --study name") from None  # fmt: skip
     return values
 

@@ -33,6 +33,8 @@ import time
 import warnings
 from typing import Any
 
+from .errors import StudyError
+
 SAMPLERS = ("tpe", "random")
 HEARTBEAT_S, GRACE_S = 20, 120
 UNCLAIMED_S = 60  # a trial records its host and pid within moments of being made
@@ -54,7 +56,9 @@ def counted(trial: Any) -> bool:
 def open_study(spec: Any, storage: Any = None, study_name: str | None = None, sampler: str = "tpe",
                seed: int | None = None, direction: str = "minimize") -> tuple[Any, str]:  # fmt: skip
     """The study (created or loaded) and a printable description of where it is stored."""
-    import optuna
+    from .backends import import_framework
+
+    optuna = import_framework("optuna")  # or MissingFramework: pip install 'modelspec[search]'
 
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
@@ -67,7 +71,7 @@ def open_study(spec: Any, storage: Any = None, study_name: str | None = None, sa
     study = optuna.create_study(storage=storage, study_name=study_name, direction=direction, pruner=pruner,
                                 load_if_exists=True)  # fmt: skip
     if study.direction.name.lower() != direction:
-        raise ValueError(f"study {study_name!r} in {url} was made to {study.direction.name.lower()}, "
+        raise StudyError(f"study {study_name!r} in {url} was made to {study.direction.name.lower()}, "
                          f"the spec says {direction}; name another study (--study)")  # fmt: skip
     # A resumed search must not redraw the samples it drew before: offset the seed by what is there.
     offset = None if seed is None else seed + len(study.get_trials(deepcopy=False))
@@ -80,17 +84,19 @@ def _rdb_storage(url: str) -> Any:
     """Optuna's database storage, with a heartbeat so that a worker on any machine can see that
     a trial's process is gone."""
     import optuna
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 
     for attempt in range(5):
         try:
             with _quiet_optuna():
                 return optuna.storages.RDBStorage(url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
-        except (IntegrityError, OperationalError):
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise StudyError(f"--storage {url!r} is not a database URL SQLAlchemy knows ({exc})") from None
+        except (IntegrityError, OperationalError) as exc:
             # Workers started together on a new database race to create its tables; the loser
             # finds them made on a second try.
             if attempt == 4:
-                raise
+                raise StudyError(f"cannot open the study's database {url!r}: {' '.join(str(exc).split())[:300]}") from None
             time.sleep(0.2 * (attempt + 1) + random.random() * 0.2)
 
 

@@ -63,7 +63,6 @@ def make_trainer(graph: Graph, backend: str, model: Any = None, seed: int | None
 
 def log_names(graph: Graph) -> list[str]:
     """The names an epoch's figures go by (Keras' names), without the `val_` twins."""
-    training = graph.training
     several = len(graph.outputs) > 1
     names = ["loss"] + [f"{o}_loss" for o in graph.outputs if several]
     for output, metric in metric_pairs(graph):
@@ -128,6 +127,8 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
     The data is checked against the spec before a framework is imported (`DataError`). `epochs`
     overrides the section's. `on_epoch(epoch, logs)` is called after each epoch (it may raise to
     stop, as a pruned search trial does). `echo` receives one line per epoch (default: print).
+    A `training.seed` seeds the batch order and, through each framework's global generators
+    (`keras.utils.set_random_seed`, `torch.manual_seed`), dropout masks.
     """
     graph = spec.graph if hasattr(spec, "graph") else spec
     if graph.training is None:
@@ -137,7 +138,9 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
     t = graph.training
     arrays = check_arrays(graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data)
     train_set, val_set = arrays.split(t.validation_split)
-    epochs = epochs or t.epochs
+    epochs = t.epochs if epochs is None else epochs
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
     echo = echo or print
     started = time.perf_counter()
     source = spec.to_yaml() if hasattr(spec, "to_yaml") else None

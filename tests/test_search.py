@@ -292,5 +292,20 @@ def test_a_changed_search_space_under_an_old_study_name_is_a_clear_error(tmp_pat
     modelspec.search.search(spec, data, "torch", trials=1, storage=storage, study_name="s", echo=quiet)
     ints = CLASSIFIER.replace("{choice: [4, 8], default: 4}", "{int: [4, 8], default: 4}")
     changed = modelspec.load(write_spec(tmp_path, ints))
-    with pytest.raises(ValueError, match=r"param 'units': the study 's' searched another space .* new --study"):
+    says = r"param 'units': the study 's' searched another space .* new --study"
+    with pytest.raises(modelspec.errors.StudyError, match=says):
         modelspec.search.search(changed, data, "torch", trials=2, storage=storage, study_name="s", echo=quiet)
+
+
+def test_storage_and_missing_optuna_errors_are_one_clear_line(tmp_path, capsys):
+    spec, data = write_spec(tmp_path), classifier_data(tmp_path)
+    base = ["search", str(spec), "--data", str(data), "--backend", "torch", "--trials", "1"]
+    for storage, says in (("foo://bar", "is not a database URL"),
+                          (f"sqlite:///{tmp_path}/no/such/dir/s.db", "cannot open the study's database")):
+        assert main([*base, "--storage", storage]) == 1
+        err = capsys.readouterr().err
+        assert says in err and "internal error" not in err and err.count("\n") == 1
+    code = ("import sys; sys.modules['optuna'] = None\nfrom modelspec.cli import main\n"
+            f"sys.exit(main({[*base, '--storage', f'sqlite:///{tmp_path}/s.db']!r}))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 1 and "pip install 'modelspec[search]'" in out.stderr and "Traceback" not in out.stderr

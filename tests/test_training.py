@@ -195,8 +195,9 @@ def test_cli_train_usage_and_spec_errors(tmp_path, capsys):
     args = ["train", str(tmp_path / "spec.yaml"), "--data", str(tmp_path / "data.npz"), "--backend"]
     assert main([*args, "torch", "-o", str(tmp_path / "model.keras")]) == 2
     assert "a torch model file ends in .pt, got" in capsys.readouterr().err
-    assert main([*args, "torch", "-o", str(tmp_path / "no" / "model.pt")]) == 2
-    assert "cannot write" in capsys.readouterr().err
+    for unwritable in (tmp_path / "no" / "model.pt", "/proc/model.pt"):
+        assert main([*args, "torch", "-o", str(unwritable)]) == 2
+        assert f"cannot write '{unwritable}'" in capsys.readouterr().err
     assert main([*args[:3], str(tmp_path / "nope.npz"), "--backend", "keras"]) == 1
     assert "nope.npz: no such file" in capsys.readouterr().err
     untrained = textwrap.dedent(TWO_HEADS).split("training:")[0]

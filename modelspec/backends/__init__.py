@@ -16,7 +16,7 @@ from typing import Any, Callable, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXTRAS = {"keras": "keras", "tensorflow": "keras", "torch": "torch"}
+EXTRAS = {"keras": "keras", "tensorflow": "keras", "torch": "torch", "optuna": "search"}
 
 
 class BackendError(Exception):

@@ -21,7 +21,7 @@ import numpy as np
 
 from ...data import Arrays, output_loss
 from ...graph import Graph
-from ...training import metric_pairs
+from ...training import log_names, metric_pairs
 from .. import import_framework
 from .losses import LOGIT_ACTIVATIONS, LOSSES, METRICS
 from .optimizers import make_optimizer
@@ -122,13 +122,12 @@ class _Logs:
             self.metric_sums[j] += float(values.reshape(n, -1).mean(1).sum())
 
     def result(self) -> dict[str, float]:
-        several = len(self.t.outputs) > 1
-        logs = {"loss": self.loss / self.samples}
-        if several:
-            logs.update({f"{o}_loss": s / self.batches for o, s in zip(self.t.outputs, self.output_losses)})
-        for (i, name), s in zip(self.t.metrics, self.metric_sums):
-            logs[f"{self.t.outputs[i]}_{name}" if several else name] = s / self.samples
-        return logs
+        """Keras' names (`training.log_names`: loss, each output's loss when there are several, metrics)."""
+        values = [self.loss / self.samples]
+        if len(self.t.outputs) > 1:
+            values += [s / self.batches for s in self.output_losses]
+        values += [s / self.samples for s in self.metric_sums]
+        return dict(zip(log_names(self.t.graph), values, strict=True))
 
 
 def _tensors(data: Arrays) -> dict[str, dict[str, Any]]:
