@@ -19,7 +19,9 @@ import os
 import tempfile
 from typing import Any
 
+from ..data import output_loss
 from ..graph import Graph, Node
+from ..training import metric_pairs
 from . import BackendError
 from .keras_rules import RULES, call, keras
 
@@ -118,19 +120,15 @@ def compile_model(model: Any, graph: Graph) -> None:
     names = list(model.output_names)
     if names != list(graph.outputs):  # cannot happen: `_output` names every output
         raise BackendError(f"keras back end: output names {names} differ from the spec's {graph.outputs}")
-    loss = training.loss
-    per_output = isinstance(loss, dict)
-    losses = {o: _loss(loss[o] if per_output else loss, o) for o in names if not per_output or o in loss}
-    metrics = training.metrics
-    if isinstance(metrics, dict):
-        metrics = {o: list(metrics[o]) for o in names if o in metrics}
-    else:
-        metrics = {o: list(metrics) for o in names} if metrics else None
+    losses = {o: _loss(output_loss(graph, o), o) for o in names}
+    metrics: dict[str, list[str]] = {}
+    for output, metric in metric_pairs(graph):
+        metrics.setdefault(output, []).append(metric)
     weights = training.loss_weights
     if weights is not None:
         weights = {o: float(weights.get(o, 1.0)) for o in names}
     model.compile(optimizer=_optimizer(training.optimizer), loss=losses, loss_weights=weights,
-                  metrics=metrics)  # fmt: skip
+                  metrics=metrics or None)  # fmt: skip
 
 
 # keras.losses.Huber's base class, which serialises its function's arguments (not exported).
@@ -155,14 +153,15 @@ def _optimizer(config: Any) -> Any:
 
 
 def _loss(config: Any, output: str) -> Any:
-    """A Keras loss object, so that `from_logits` and huber's `delta` are honoured."""
-    kind = config if isinstance(config, str) else config.type
+    """A Keras loss object (from the output's `LossConfig`), so that `from_logits` and huber's
+    `delta` are honoured."""
+    kind = config.type
     cls = getattr(keras.losses, LOSSES.get(kind, ""), None)
     if cls is None:
         raise BackendError(f"training.loss.{output}: loss {kind!r} is not supported by the keras back end")
     accepted = inspect.signature(cls.__init__).parameters
     kwargs = {}
-    for field in () if isinstance(config, str) else type(config).model_fields:
+    for field in type(config).model_fields:
         if field == "type":
             continue
         value, default = getattr(config, field), type(config).model_fields[field].default
