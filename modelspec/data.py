@@ -115,7 +115,8 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
         if value is None:
             continue
         shape = graph.tensor_type(name).shape
-        if target_kind(graph, name) == "sparse":
+        sparse = target_kind(graph, name) == "sparse"
+        if sparse:
             allowed, ok, dtype, kind = [shape[:-1], (*shape[:-1], 1)], _integer(value), "int64", "integer class"
         else:
             allowed = [shape, shape[:-1]] if shape[-1:] == (1,) else [shape]
@@ -123,9 +124,9 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
         if not ok or not any(_fits(value.shape[1:], a) for a in allowed):
             problems.append(_mismatch(name, value, allowed, kind))
             continue
-        classes = shape[-1] if target_kind(graph, name) == "sparse" else None
+        classes = shape[-1] if sparse else None
         problems += _out_of_range(name, value, classes, "class ids (the output's units)")
-        if target_kind(graph, name) == "dense" and value.ndim == len(shape):  # (N,) for (N, 1)
+        if not sparse and value.ndim == len(shape):  # (N,) for (N, 1)
             value = value[..., None]
         y[name] = value.astype(dtype, copy=False)
 

@@ -30,7 +30,7 @@ from .data import check_arrays, read_npz
 from .errors import DataError, Problem, SpecError, StudyError, did_you_mean
 from .params import Choice, IntRange, LogUniform, Uniform
 from .study import Heartbeat, claim, count, fail_dead_trials, open_study, tell
-from .training import BACKENDS, log_names, train
+from .training import check_backend, log_names, train
 
 
 class _CountedFailure(Exception):
@@ -167,8 +167,7 @@ def search(spec: Any, data: Mapping[str, Any] | str | os.PathLike, backend: str 
     """
     if trials < 1:
         raise ValueError(f"trials must be at least 1, got {trials}")
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    check_backend(backend)
     objective, direction = check_searchable(spec)
     arrays = read_npz(data) if isinstance(data, (str, os.PathLike)) else data
     check_arrays(spec.graph, arrays)  # a bad file fails now, not in every trial

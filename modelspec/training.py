@@ -33,6 +33,11 @@ from .errors import DataError
 from .graph import Graph
 
 BACKENDS = ("keras", "torch")
+
+
+def check_backend(backend: str) -> None:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
 OnBatch = Callable[[int, float], None]  # batches done, running loss
 
 
@@ -52,12 +57,11 @@ def make_trainer(graph: Graph, backend: str, model: Any = None, seed: int | None
                  source: str | None = None) -> Trainer:  # fmt: skip
     """The back end's trainer for `graph` (building the model unless one is given); `source` is
     the spec's YAML, which a saved torch module carries."""
+    check_backend(backend)
     if backend == "keras":
         from .backends.keras_train import KerasTrainer as cls
-    elif backend == "torch":
-        from .backends.torch.train import TorchTrainer as cls
     else:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        from .backends.torch.train import TorchTrainer as cls
     return cls(graph, model=model, seed=seed, source=source)
 
 
@@ -133,8 +137,7 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
     graph = spec.graph if hasattr(spec, "graph") else spec
     if graph.training is None:
         raise DataError([f"spec {graph.name!r} has no `training:` section; add one to train it"])
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    check_backend(backend)  # before the data is read
     t = graph.training
     arrays = check_arrays(graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data)
     train_set, val_set = arrays.split(t.validation_split)
