@@ -158,6 +158,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def training_arguments(p: argparse.ArgumentParser, epochs_help: str) -> None:
+    """What `train` and `search` both take: the spec, its data, the back end, an epoch count."""
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--data", metavar="FILE.npz", required=True, help="one array per input and output, by name")
+    p.add_argument("--backend", choices=["keras", "torch"], required=True)
+    p.add_argument("--epochs", type=_positive, metavar="N", help=epochs_help)
+
+
 def _positive(text: str) -> int:
     value = int(text) if text.lstrip("-").isdigit() else 0
     if value < 1:
@@ -220,10 +228,7 @@ def _parser() -> argparse.ArgumentParser:
     p = add("train", cmd_train, "train the spec per its `training:` section on arrays named after its "
             "inputs and outputs (checked against the spec before any training)",
             "modelspec train specs/stock_lstm.yaml --data prices.npz --backend torch -o stock.pt")  # fmt: skip
-    p.add_argument("spec", metavar="SPEC")
-    p.add_argument("--data", metavar="FILE.npz", required=True, help="one array per input and output, by name")
-    p.add_argument("--backend", choices=["keras", "torch"], required=True)
-    p.add_argument("--epochs", type=_positive, metavar="N", help="instead of training.epochs")
+    training_arguments(p, epochs_help="instead of training.epochs")
     p.add_argument("-o", "--output", metavar="FILE", help="save the model (FILE.keras or FILE.pt) and "
                    "its history as FILE.history.json beside it")  # fmt: skip
 
@@ -243,15 +248,12 @@ def _parser() -> argparse.ArgumentParser:
                  "the missing ones. A trial left running by a process that died (same host: its pid is gone;\n"
                  "any host: no heartbeat for 2 minutes) is failed and not counted. Workers racing for the\n"
                  "last place: the later trial number yields. Details: modelspec/study.py.\n")
-    p.add_argument("spec", metavar="SPEC")
-    p.add_argument("--data", metavar="FILE.npz", required=True, help="one array per input and output, by name")
-    p.add_argument("--backend", choices=["keras", "torch"], required=True)
+    training_arguments(p, epochs_help="train each trial N epochs instead of training.epochs")
     p.add_argument("--trials", type=_positive, required=True, metavar="N", help="counted trials the study ends with")
     p.add_argument("--sampler", choices=["tpe", "random"], default="tpe", help="Optuna sampler (default tpe)")
     p.add_argument("--storage", metavar="URL", help="database URL (default sqlite:///STUDY.db here)")
     p.add_argument("--study", metavar="NAME", help="study name (default: the spec's name)")
     p.add_argument("--seed", type=int, help="sampler seed (offset by the trials already in the study)")
-    p.add_argument("--epochs", type=_positive, metavar="N", help="train each trial N epochs instead of training.epochs")
     p.add_argument("--best-out", metavar="FILE.yaml", help="write the best trial's concrete spec here")
 
     p = add("schema", cmd_schema, "print the JSON Schema of spec files (for editors)",
