@@ -20,7 +20,7 @@ from hypothesis import given, settings  # noqa: E402
 
 import modelspec  # noqa: E402
 from modelspec.backends import BackendError  # noqa: E402
-from modelspec.backends.keras import RULES, mismatches, save_keras, to_keras  # noqa: E402
+from modelspec.backends.keras import LOWERINGS, mismatches, save_keras, to_keras  # noqa: E402
 from modelspec.layers import REGISTRY  # noqa: E402
 from modelspec.layers.base import format_shape  # noqa: E402
 
@@ -41,7 +41,7 @@ from .kind_cases import CASES, KIND_CASES, case  # noqa: E402
 
 
 def test_every_kind_has_a_rule_and_cases():
-    assert sorted(set(REGISTRY) - set(RULES)) == [], "kinds with no keras lowering rule"
+    assert sorted(k for k, cls in REGISTRY.items() if cls not in LOWERINGS) == [], "kinds with no keras lowering"
     assert sorted(set(REGISTRY) - set(CASES)) == [], "kinds with no case in this file"
 
 
@@ -168,6 +168,46 @@ def test_kind_figures_equal_the_core(key, data):
     core = spec.graph.node("node").output.shape  # None: any length (here the input's 4, or less)
     assert out.shape[0] == 2 and len(out.shape) == len(core) + 1
     assert all(d is None or d == o for d, o in zip(core, out.shape[1:]))
+
+
+def _keras_initializer(layer, weight: str):
+    """The initializer the Keras layer `layer` draws its weight `weight` (the core's name) from."""
+    if weight.startswith(("forward_", "backward_")):  # Bidirectional: the wrapped layer's own
+        side, weight = weight.split("_", 1)
+        layer = getattr(layer, f"{side}_layer")
+    layer = getattr(layer, "cell", layer)
+    if weight.endswith(("_kernel", "_bias")) and hasattr(layer, "_kernel_initializer"):  # MultiHeadAttention
+        return getattr(layer, "_kernel_initializer" if weight.endswith("_kernel") else "_bias_initializer")
+    attribute = {"recurrent_kernel": "recurrent_initializer"}.get(weight, f"{weight}_initializer")
+    return getattr(layer, attribute)
+
+
+def _same_initializer(declared, theirs) -> bool:
+    from modelspec.layers import Initializer
+
+    if not isinstance(declared, Initializer):
+        return False
+    ours = keras.initializers.get({"class_name": declared.name, "config": declared.kwargs})
+    config = {k: v for k, v in theirs.get_config().items() if k != "seed"}
+    return type(ours) is type(theirs) and config == {k: v for k, v in ours.get_config().items() if k != "seed"}
+
+
+@pytest.mark.parametrize("key, data", KIND_CASES, ids=[k for k, _ in KIND_CASES])
+def test_every_weight_declares_the_initializer_keras_draws_it_from(key, data):
+    from modelspec.layers import Concatenation
+
+    spec, model = kind_case(key, data)
+    layer = model.get_layer("node")
+    for name, weight in spec.graph.node("node").weights.items():
+        theirs = _keras_initializer(layer, name)
+        if isinstance(weight.initializer, Concatenation):  # LSTM's unit_forget_bias
+            cell = getattr(layer, "cell", None) or layer.forward_layer.cell
+            assert cell.unit_forget_bias and [n for _, n in weight.initializer.parts] == [cell.units, cell.units,
+                                                                                            2 * cell.units]
+            first, ones, rest = (init for init, _ in weight.initializer.parts)
+            assert ones.name == "ones" and _same_initializer(first, theirs) and _same_initializer(rest, theirs)
+        else:
+            assert _same_initializer(weight.initializer, theirs), (name, weight.initializer, theirs.get_config())
 
 
 @pytest.mark.parametrize("key, data", [c for c in KIND_CASES if c[0].endswith("-0")],

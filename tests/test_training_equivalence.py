@@ -89,7 +89,7 @@ def weights(graph, keras_model, torch_module):
     from modelspec.backends.torch import get_keras_weights
 
     for node in weight_owners(graph):
-        theirs = get_keras_weights(torch_module, node.layer_name, node.layer)
+        theirs = get_keras_weights(torch_module, node.layer_name)
         for name, value in zip(node.weights, keras_model.get_layer(node.layer_name).get_weights()):
             yield f"{node.name}.{name}", value, theirs[name]
 

@@ -2,7 +2,7 @@
 
 `to_keras` walks the IR's nodes once, in their topological order. Each layer instance (a node's
 `layer_name`: shared layers are one instance called at several nodes) is made once by the rule
-for its kind (`keras_rules.RULES`) and named after the node that owns it, so every name in the
+for its kind (`keras_rules.LOWERINGS`) and named after the node that owns it, so every name in the
 model is the spec's, never Keras' `dense_7` counters. Every tensor Keras builds is checked
 against the shape and dtype the core inferred: a disagreement is a `BackendError`, not a model
 that differs from its spec. The `training:` section becomes `model.compile`, every per-output
@@ -23,9 +23,9 @@ from ..data import output_loss
 from ..graph import Graph, Node
 from ..training import metric_pairs
 from . import BackendError
-from .keras_rules import RULES, call, keras
+from .keras_rules import LOWERINGS, keras
 
-__all__ = ["RULES", "to_keras", "compile_model", "save_keras", "mismatches"]
+__all__ = ["LOWERINGS", "to_keras", "compile_model", "save_keras", "mismatches"]
 
 FLOATS = ("float16", "bfloat16", "float32", "float64")
 
@@ -60,7 +60,7 @@ def _lower(graph: Graph, node: Node) -> Any:
     """The Keras layer of the instance `node.layer_name`, made from its owner's config."""
     owner = _find(graph, node.layer_name) or node
     dtype = owner.output.dtype if owner.output and owner.output.dtype in FLOATS else None
-    return RULES.rule(owner.kind, owner.name)(owner.layer, owner.name, dtype)
+    return LOWERINGS.lookup(owner.layer, owner.name).build(owner.layer, owner.name, dtype)
 
 
 def _find(graph: Graph, name: str) -> Node | None:
@@ -72,7 +72,7 @@ def _find(graph: Graph, name: str) -> Node | None:
 
 def _apply(node: Node, layer: Any, tensors: list[Any]) -> Any:
     try:
-        out = call(node.layer, layer, tensors)
+        out = LOWERINGS.lookup(node.layer, node.name).call(node.layer, layer, tensors)
     except (ValueError, TypeError) as exc:
         raise BackendError(f"node {node.name!r}: layer kind {node.kind}: Keras refused the call "
                            f"({' '.join(str(exc).split())}) in the keras back end") from None  # fmt: skip

@@ -1,14 +1,16 @@
-"""Keras lowering rules: one per layer kind, from a layer config to a Keras 3 layer.
+"""Keras lowerings: one per layer kind, from a layer config to a Keras 3 layer and its call.
 
 Every kind in the catalogue is named after the Keras layer it stands for and takes that layer's
-arguments under the same names, so most rules hand the config's fields to the Keras class by
-name. Each field is checked against the arguments the Keras class accepts: a field Keras has no
-argument for is a `BackendError` naming the node, the kind and this back end, never dropped.
+arguments under the same names, so most kinds share one lowering (`SameName`) that hands the
+config's fields to the Keras class by name. Each field is checked against the arguments the
+Keras class accepts: a field Keras has no argument for is a `BackendError` naming the node, the
+kind and this back end, never dropped.
 
-A rule takes `(config, name, dtype)`: the concrete layer config, the Keras layer name (the node
-that owns the weights) and the dtype policy the IR asks for (None: Keras' default). `call` applies
-a built layer to a node's input tensors (one tensor, a list for merges, query/value/key for
-attention).
+A lowering is a `KerasLowering` subclass registered for the core's layer class in `LOWERINGS`
+(found by class, as the torch back end's are): `build(config, name, dtype)` makes the layer from
+the concrete config, the Keras layer name (the node that owns the weights) and the dtype policy
+the IR asks for (None: Keras' default); `call(config, layer, tensors)` applies it to a node's
+input tensors (one tensor, a list for merges, query/value/key for attention).
 
 TensorFlow and Keras are imported when this module is, and only modelspec.backends.keras
 imports it.
@@ -24,18 +26,15 @@ from typing import Any, NoReturn
 
 from pydantic import BaseModel
 
-from ..layers import Layer
-from . import BackendError, RuleTable, import_framework
+from ..layers import Layer, attention, conv, core, merge, normalization, pooling, recurrent
+from . import BackendError, import_framework
+from .lowerings import Lowerings
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 if os.environ["KERAS_BACKEND"] == "tensorflow":
     import_framework("tensorflow")  # say `modelspec[keras]` if TensorFlow itself is missing
 keras = import_framework("keras")
 
-RULES = RuleTable("keras")
-
-# Fields that are arguments of the layer's call, not of its constructor.
-CALL_ARGUMENTS = {"MultiHeadAttention": ("use_causal_mask", "return_attention_scores")}
 
 
 def refuse(config: Layer, name: str, what: str) -> NoReturn:
@@ -65,7 +64,7 @@ def arguments(config: Layer, name: str, cls: type, skip: tuple[str, ...] = ()) -
     out = {}
     for attribute, info in type(config).model_fields.items():
         field = info.alias or attribute  # the name as written, which is Keras' (output_shape)
-        if field == "type" or field in skip or field in CALL_ARGUMENTS.get(config.type, ()):
+        if field == "type" or field in skip:
             continue
         value = getattr(config, attribute)
         if field not in accepted:
@@ -82,9 +81,10 @@ def _plain(value: Any, config: Layer, name: str, field: str) -> Any:
     return value
 
 
-def construct(cls: type, config: Layer, name: str, dtype: str | None, **fixed: Any) -> Any:
-    """`cls(**config fields, **fixed)`, with Keras' own refusals turned into `BackendError`."""
-    kwargs = {**arguments(config, name, cls, skip=tuple(fixed)), **fixed}
+def construct(cls: type, config: Layer, name: str, dtype: str | None, skip: tuple[str, ...] = (),
+              **fixed: Any) -> Any:  # fmt: skip
+    """`cls(**config fields but `skip`, **fixed)`, with Keras' own refusals turned into `BackendError`."""
+    kwargs = {**arguments(config, name, cls, skip=(*skip, *fixed)), **fixed}
     if dtype is not None:
         kwargs["dtype"] = dtype
     try:
@@ -102,57 +102,81 @@ def snake(kind: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", kind).lower()
 
 
-# --- the rules -------------------------------------------------------------------------------
+# --- the lowerings ---------------------------------------------------------------------------
 
 
-@RULES.register(
-    "Dense", "Dropout", "Activation",
-    "Flatten", "Reshape", "Permute",
-    "Conv1D", "Conv2D", "Conv2DTranspose",
-    "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
-    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
-    "UpSampling2D",
-    "BatchNormalization", "LayerNormalization",
-    "Embedding",
-    "Concatenate", "Add", "Subtract", "Multiply", "Average",
+class KerasLowering:
+    """One kind's Keras lowering. Subclasses override `build`, and `call` when the layer is not
+    called on one tensor (or a list, for kinds that take several)."""
+
+    call_arguments: tuple[str, ...] = ()  # config fields that are arguments of the call, not of `__init__`
+
+    @classmethod
+    def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def call(cls, config: Layer, layer: Any, tensors: list[Any]) -> Any:
+        return layer(tensors[0]) if config.max_inputs == 1 else layer(list(tensors))
+
+
+LOWERINGS: Lowerings[type[KerasLowering]] = Lowerings("keras")
+
+
+@LOWERINGS.register(
+    core.Dense, core.Dropout, core.Activation, core.Flatten, core.Reshape, core.Permute, core.Embedding,
+    conv.Conv1D, conv.Conv2D, conv.Conv2DTranspose, conv.UpSampling2D,
+    pooling.MaxPooling1D, pooling.MaxPooling2D, pooling.AveragePooling1D, pooling.AveragePooling2D,
+    pooling.GlobalAveragePooling1D, pooling.GlobalAveragePooling2D, pooling.GlobalMaxPooling1D,
+    pooling.GlobalMaxPooling2D,
+    normalization.BatchNormalization, normalization.LayerNormalization,
+    merge.Concatenate, merge.Add, merge.Subtract, merge.Multiply, merge.Average,
 )  # fmt: skip
-def same_name(config: Layer, name: str, dtype: str | None) -> Any:
+class SameName(KerasLowering):
     """The Keras layer of the same name, given every field of the config by name."""
-    return construct(getattr(keras.layers, config.type), config, name, dtype)
+
+    @classmethod
+    def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
+        return construct(getattr(keras.layers, config.type), config, name, dtype)
 
 
-@RULES.register("LSTM", "GRU", "SimpleRNN")
-def recurrent(config: Layer, name: str, dtype: str | None) -> Any:
+@LOWERINGS.register(recurrent.LSTM, recurrent.GRU, recurrent.SimpleRNN)
+class Recurrent(SameName):
     """A recurrent layer producing one tensor: states and batch-bound state are refused."""
-    for flag in ("return_state", "stateful"):
-        if getattr(config, flag, False):
-            refuse(config, name, f"{flag}=True (a node produces one tensor, for any batch size)")
-    return construct(getattr(keras.layers, config.type), config, name, dtype)
+
+    @classmethod
+    def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
+        for flag in ("return_state", "stateful"):
+            if getattr(config, flag, False):
+                refuse(config, name, f"{flag}=True (a node produces one tensor, for any batch size)")
+        return super().build(config, name, dtype)
 
 
-@RULES.register("Bidirectional")
-def bidirectional(config: Layer, name: str, dtype: str | None) -> Any:
-    """Wraps the nested recurrent layer, lowered by its own rule and named as Keras would."""
-    inner = getattr(config, "layer", None)
-    if not isinstance(inner, Layer):
-        refuse(config, name, f"layer={inner!r} (a nested recurrent layer config is needed)")
-    layer = RULES.rule(inner.type, name)(inner, snake(inner.type), dtype)
-    return construct(keras.layers.Bidirectional, config, name, dtype, layer=layer)
+@LOWERINGS.register(recurrent.Bidirectional)
+class Bidirectional(KerasLowering):
+    """Wraps the nested recurrent layer, lowered by its own lowering and named as Keras would."""
+
+    @classmethod
+    def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
+        inner = config.layer  # type: ignore[attr-defined]
+        layer = LOWERINGS.lookup(inner, name).build(inner, snake(inner.type), dtype)
+        return construct(keras.layers.Bidirectional, config, name, dtype, layer=layer)
 
 
-@RULES.register("MultiHeadAttention")
-def attention(config: Layer, name: str, dtype: str | None) -> Any:
-    if getattr(config, "return_attention_scores", False):
-        refuse(config, name, "return_attention_scores=True (a node produces one tensor)")
-    return construct(keras.layers.MultiHeadAttention, config, name, dtype)
+@LOWERINGS.register(attention.MultiHeadAttention)
+class MultiHeadAttention(KerasLowering):
+    """Called as `layer(query=, value=, key=)`: value defaults to query, key to value."""
 
+    call_arguments = ("use_causal_mask", "return_attention_scores")
 
-def call(config: Layer, layer: Any, tensors: list[Any]) -> Any:
-    """Apply a built Keras layer to a node's input tensors, as its kind is called."""
-    if config.type == "MultiHeadAttention":
+    @classmethod
+    def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
+        if getattr(config, "return_attention_scores", False):
+            refuse(config, name, "return_attention_scores=True (a node produces one tensor)")
+        return construct(keras.layers.MultiHeadAttention, config, name, dtype, skip=cls.call_arguments)
+
+    @classmethod
+    def call(cls, config: Layer, layer: Any, tensors: list[Any]) -> Any:
         query, value, key = (*tensors, None, None)[:3]
-        extra = {k: getattr(config, k) for k in CALL_ARGUMENTS["MultiHeadAttention"] if hasattr(config, k)}
+        extra = {k: getattr(config, k) for k in cls.call_arguments if hasattr(config, k)}
         return layer(query=query, value=query if value is None else value, key=key, **extra)
-    if config.max_inputs == 1:
-        return layer(tensors[0])
-    return layer(list(tensors))

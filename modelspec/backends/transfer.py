@@ -2,7 +2,7 @@
 
 Both sides are read through the core's weight names (`Layer.weights()`: kernel, bias,
 recurrent_kernel, gamma, ...), which are also the order Keras keeps a layer's weights in; the
-torch side converts those to and from its own parameters per kind (`torch/weights.py`).
+torch side converts those to and from its own parameters through each kind's lowering (`torch/weights.py`).
 A shared layer is one instance, so it is copied once.
 """
 
@@ -62,13 +62,13 @@ def transfer_weights(src: Any, dst: Any, spec: Any = None) -> None:
             arrays = keras_layer.get_weights()
             _check(node, names, [a.shape for a in arrays], "the Keras model")
             try:
-                set_keras_weights(torch_module, node.layer_name, node.layer, dict(zip(names, arrays)))
+                set_keras_weights(torch_module, node.layer_name, dict(zip(names, arrays)))
             except (KeyError, RuntimeError, ValueError) as exc:
                 raise BackendError(f"node {node.name!r} ({node.kind}): the torch module does not "
                                    f"match the spec: {exc}") from None  # fmt: skip
         else:
             try:
-                weights = get_keras_weights(torch_module, node.layer_name, node.layer)
+                weights = get_keras_weights(torch_module, node.layer_name)
             except (KeyError, AttributeError) as exc:
                 raise BackendError(f"node {node.name!r} ({node.kind}): not in the torch module ({exc})") from None
             arrays = [weights[name] for name in names if name in weights]

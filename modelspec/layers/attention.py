@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, PositiveInt
 
 from ..params import P
-from .base import Layer, Shape, ShapeError, Weight, format_shape, known_dim, register
+from .base import GLOROT_UNIFORM, ZEROS, Layer, Shape, ShapeError, Weight, format_shape, known_dim, register
 
 
 @register
@@ -61,7 +61,7 @@ class MultiHeadAttention(Layer):
         }
         out = {}
         for name, (kernel, bias) in projections.items():
-            out[f"{name}_kernel"] = Weight(kernel)  # type: ignore[arg-type]
+            out[f"{name}_kernel"] = Weight(kernel, GLOROT_UNIFORM)  # type: ignore[arg-type]
             if self.use_bias:
-                out[f"{name}_bias"] = Weight(bias)  # type: ignore[arg-type]
+                out[f"{name}_bias"] = Weight(bias, ZEROS)  # type: ignore[arg-type]
         return out

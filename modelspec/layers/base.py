@@ -33,10 +33,48 @@ class ShapeError(ValueError):
 
 
 @dataclass(frozen=True)
+class Initializer:
+    """A Keras initializer, by its name in `keras.initializers` and its arguments.
+
+    `Initializer("random_uniform", minval=-0.05, maxval=0.05)` is
+    `keras.initializers.get({"class_name": "random_uniform", "config": {...}})`. Back ends draw
+    from the distribution the name stands for (the torch back end: `backends/torch/init.py`).
+    """
+
+    name: str
+    arguments: tuple[tuple[str, float], ...] = ()
+
+    def __init__(self, name: str, **arguments: float) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "arguments", tuple(sorted(arguments.items())))
+
+    @property
+    def kwargs(self) -> dict[str, float]:
+        return dict(self.arguments)
+
+
+@dataclass(frozen=True)
+class Concatenation:
+    """Pieces of the last axis, each drawn by its own initializer (Keras' LSTM bias with
+    `unit_forget_bias`: zeros for the input gate, ones for the forget gate, zeros after)."""
+
+    parts: tuple[tuple[Initializer, int], ...]  # (initializer, length along the last axis)
+
+
+ZEROS, ONES = Initializer("zeros"), Initializer("ones")
+GLOROT_UNIFORM, ORTHOGONAL = Initializer("glorot_uniform"), Initializer("orthogonal")
+
+
+@dataclass(frozen=True)
 class Weight:
-    """One weight a layer creates when built, named as Keras names it."""
+    """One weight a layer creates when built, as Keras' `add_weight(shape, initializer, trainable)`.
+
+    Its name is the key a layer's `weights()` gives it: Keras' variable name (`kernel`, `bias`,
+    `moving_mean`; a wrapper prefixes its sublayers': `forward_kernel`). `shape` is Keras' layout.
+    """
 
     shape: tuple[int, ...]
+    initializer: Initializer | Concatenation
     trainable: bool = True
 
     @property

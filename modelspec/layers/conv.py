@@ -12,7 +12,7 @@ from typing import ClassVar, Literal
 from pydantic import PositiveInt, model_validator
 
 from ..params import P
-from .base import Activation, Layer, Shape, ShapeError, Weight, as_tuple, conv_output_length
+from .base import GLOROT_UNIFORM, ZEROS, Activation, Layer, Shape, ShapeError, Weight, as_tuple, conv_output_length
 from .base import expect_rank, known_dim, register
 
 IntOrPair = PositiveInt | tuple[PositiveInt, PositiveInt]
@@ -59,9 +59,9 @@ class _Conv(Layer):
         return conv_output_length(n, k, s, self.padding, d)
 
     def weights(self, x: Shape) -> dict[str, Weight]:
-        out = {"kernel": Weight((*self.axes("kernel_size"), x[-1], self.filters))}  # type: ignore[arg-type]
+        out = {"kernel": Weight((*self.axes("kernel_size"), x[-1], self.filters), GLOROT_UNIFORM)}  # type: ignore[arg-type]
         if self.use_bias:
-            out["bias"] = Weight((self.filters,))
+            out["bias"] = Weight((self.filters,), ZEROS)
         return out
 
 
@@ -112,9 +112,9 @@ class Conv2DTranspose(_Conv):
         return super().output_shape(x)
 
     def weights(self, x: Shape) -> dict[str, Weight]:
-        out = {"kernel": Weight((*self.axes("kernel_size"), self.filters, x[-1]))}  # type: ignore[arg-type]
+        out = {"kernel": Weight((*self.axes("kernel_size"), self.filters, x[-1]), GLOROT_UNIFORM)}  # type: ignore[arg-type]
         if self.use_bias:
-            out["bias"] = Weight((self.filters,))
+            out["bias"] = Weight((self.filters,), ZEROS)
         return out
 
 

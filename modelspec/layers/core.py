@@ -9,7 +9,8 @@ from pydantic import Field, PositiveInt, model_validator
 
 from ..params import P
 from .base import Activation as ActivationName
-from .base import Layer, Shape, ShapeError, Weight, expect_rank, format_shape, known_dim, register
+from .base import GLOROT_UNIFORM, ZEROS, Initializer, Layer, Shape, ShapeError, Weight, expect_rank
+from .base import format_shape, known_dim, register
 
 
 @register
@@ -28,9 +29,9 @@ class Dense(Layer):
 
     def weights(self, x: Shape) -> dict[str, Weight]:
         d = known_dim(self, x[-1], "last dimension (input features)")
-        out = {"kernel": Weight((d, self.units))}
+        out = {"kernel": Weight((d, self.units), GLOROT_UNIFORM)}
         if self.use_bias:
-            out["bias"] = Weight((self.units,))
+            out["bias"] = Weight((self.units,), ZEROS)
         return out
 
 
@@ -136,4 +137,6 @@ class Embedding(Layer):
         return (*x, self.output_dim)
 
     def weights(self, x: Shape) -> dict[str, Weight]:
-        return {"embeddings": Weight((self.input_dim, self.output_dim))}
+        # Keras' default `embeddings_initializer="uniform"`: RandomUniform(-0.05, 0.05)
+        uniform = Initializer("random_uniform", minval=-0.05, maxval=0.05)
+        return {"embeddings": Weight((self.input_dim, self.output_dim), uniform)}

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ..params import P
-from .base import Layer, Shape, ShapeError, Weight, format_shape, known_dim, register
+from .base import ONES, ZEROS, Layer, Shape, ShapeError, Weight, format_shape, known_dim, register
 
 Positive = Annotated[float, Field(gt=0)]
 
@@ -39,9 +39,9 @@ class _Normalization(Layer):
         n = self.features(x)
         out = {}
         if self.scale:
-            out["gamma"] = Weight((n,))
+            out["gamma"] = Weight((n,), ONES)
         if self.center:
-            out["beta"] = Weight((n,))
+            out["beta"] = Weight((n,), ZEROS)
         return out
 
 
@@ -55,7 +55,8 @@ class BatchNormalization(_Normalization):
 
     def weights(self, x: Shape) -> dict[str, Weight]:
         n = self.features(x)
-        stats = {"moving_mean": Weight((n,), False), "moving_variance": Weight((n,), False)}
+        stats = {"moving_mean": Weight((n,), ZEROS, trainable=False),
+                 "moving_variance": Weight((n,), ONES, trainable=False)}  # fmt: skip
         return {**super().weights(x), **stats}
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar, Literal, Union
 from pydantic import Field, PositiveInt
 
 from ..params import P
-from .base import Activation, Layer, Shape, Weight, expect_rank, known_dim, register
+from .base import GLOROT_UNIFORM, ONES, ORTHOGONAL, ZEROS, Activation, Concatenation, Initializer, Layer, Shape, Weight, expect_rank, known_dim, register
 
 Rate = Annotated[float, Field(ge=0, lt=1)]
 
@@ -38,15 +38,18 @@ class _Recurrent(Layer):
     def weights(self, x: Shape) -> dict[str, Weight]:
         features, width = x[-1], self.gates * self.units
         out = {
-            "kernel": Weight((features, width)),  # type: ignore[arg-type]
-            "recurrent_kernel": Weight((self.units, width)),
+            "kernel": Weight((features, width), GLOROT_UNIFORM),  # type: ignore[arg-type]
+            "recurrent_kernel": Weight((self.units, width), ORTHOGONAL),
         }
         if self.use_bias:
-            out["bias"] = Weight(self.bias_shape())
+            out["bias"] = Weight(self.bias_shape(), self.bias_initializer())
         return out
 
     def bias_shape(self) -> tuple[int, ...]:
         return (self.gates * self.units,)
+
+    def bias_initializer(self) -> Initializer | Concatenation:
+        return ZEROS
 
 
 @register
@@ -64,6 +67,13 @@ class LSTM(_Recurrent):
     gates = 4
     recurrent_activation: P[Activation] = "sigmoid"
     unit_forget_bias: P[bool] = True
+
+    def bias_initializer(self) -> Initializer | Concatenation:
+        """Keras' LSTMCell.build: with `unit_forget_bias`, ones for the forget gate's block."""
+        if not self.unit_forget_bias:
+            return ZEROS
+        u = self.units
+        return Concatenation(((ZEROS, u), (ONES, u), (ZEROS, 2 * u)))
 
 
 @register

@@ -7,9 +7,10 @@
 The module is a `torch.fx.GraphModule` whose submodules are named after the spec's nodes. It
 takes and returns tensors in Keras' shapes (channels last) and computes what the Keras model
 computes (`../../shared/semantics.md` lists where the two frameworks differ and how). Layout:
-`builder.py`; one lowering rule per kind: `rules.py`, `rules_spatial.py`; Keras-semantics
-modules: `modules.py`, `recurrent.py`; Keras <-> torch weight names and layouts: `weights.py`;
-Keras' initializers: `init.py`.
+`builder.py`; the contract of a kind's lowering (its submodule, the code it emits, its weights
+between Keras' layout and torch's): `lowering.py`; one lowering per kind in `layers/`, a module
+per module of `modelspec/layers/`; Keras-semantics modules: `modules.py`, `recurrent.py`;
+Keras' initializers: `init.py`; Keras weights in and out of a built module: `weights.py`.
 
 torch is imported when one of these functions runs, never when this package is imported.
 """
@@ -23,14 +24,14 @@ from typing import Any
 
 from .. import import_framework
 
-__all__ = ["to_torch", "save_torch", "load_torch", "count_params", "RULES", "keras_to_torch", "torch_to_keras",
-           "set_keras_weights", "get_keras_weights", "submodule"]  # fmt: skip
-_LAZY = {"RULES": "rules", "keras_to_torch": "weights", "torch_to_keras": "weights",
-         "set_keras_weights": "weights", "get_keras_weights": "weights", "submodule": "weights"}  # fmt: skip
+__all__ = ["to_torch", "save_torch", "load_torch", "count_params", "LOWERINGS", "set_keras_weights",
+           "get_keras_weights", "submodule"]  # fmt: skip
+_LAZY = {"LOWERINGS": "layers", "set_keras_weights": "weights", "get_keras_weights": "weights",
+         "submodule": "weights"}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
-    """The names that need torch (the rule table, the weight mappings) are imported on first use."""
+    """The names that need torch (the lowerings, the weight mappings) are imported on first use."""
     if name in _LAZY:
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,16 +22,12 @@ import re
 from typing import Any
 
 from ...graph import Graph, Node
-from ...layers import REGISTRY
-from .. import BackendError, import_framework
+from .. import BackendError
+from . import layers  # noqa: F401  (registers the built-in kinds' lowerings)
 from .functions import ACTIVATIONS, AXIS_ACTIVATIONS
 from .init import keras_initial_weights
-from .rules import ANY, CHANNELS_FIRST, CHANNELS_LAST, RULES, Lowering, Site
-from .weights import keras_to_torch
-
-torch = import_framework("torch")
-fx = torch.fx
-nn = torch.nn
+from .lowering import ANY, CHANNELS_FIRST, CHANNELS_LAST, Lowering, Site, lowering_for
+from .runtime import fx, nn, torch
 
 # Names the generated code needs for itself: an input named so gets a trailing underscore.
 RESERVED_ARGS = {"self", "torch", "inf", "nan", "NoneType", "device", "fx_pytree", "pytree", "builtins"}
@@ -63,6 +59,40 @@ def to_torch(graph: Graph) -> Any:
     return _Builder(graph).build()
 
 
+def training_view(module: Any, activations: dict[str, str]) -> Any:
+    """A GraphModule over the same submodules and weights whose forward returns `(outputs, logits)`.
+
+    `logits` holds, per output, the input of its final activation (channels-last, as the output)
+    when that activation is the one `activations` names for the output (Keras computes a
+    crossentropy from the logits of a sigmoid or softmax output), else None. The builder
+    recorded where each output's activation is (`meta["modelspec"]["logits"]`): nothing here
+    reads the generated code to find it.
+    """
+    meta = module.meta["modelspec"]
+    graph, env = fx.Graph(), {}
+    result = None
+    for node in module.graph.nodes:
+        if node.op == "output":
+            result = node.args[0]
+            break
+        env[node] = graph.node_copy(node, lambda n: env[n])
+    by_name = {node.name: copied for node, copied in env.items()}
+    results = list(result) if isinstance(result, (tuple, list)) else [result]
+    logits = []
+    for name in meta["outputs"]:
+        before, layout, activation = meta["logits"].get(name, (None, None, None))
+        if before is None or activation != activations.get(name):
+            logits.append(None)
+            continue
+        value = by_name[before]
+        if layout == CHANNELS_FIRST:
+            rank = meta["ranks"][name]
+            value = graph.call_method("permute", (value, 0, *range(2, rank), 1))
+        logits.append(value)
+    graph.output((tuple(env[r] for r in results), tuple(logits)))
+    return fx.GraphModule(module, graph)
+
+
 class _Builder:
     def __init__(self, graph: Graph):
         self.graph = graph
@@ -71,6 +101,8 @@ class _Builder:
         self.values: dict[str, dict[str, Any]] = {}  # tensor -> layout -> fx node
         self.home: dict[str, str] = {}  # tensor -> the layout it was produced in
         self.attributes: dict[str, str] = {}  # layer instance -> submodule name
+        self.lowerings: dict[str, Lowering] = {}  # layer instance -> the lowering of its owner
+        self.logits: dict[str, tuple[str, str, str]] = {}  # node -> (pre-activation value, layout, activation)
         self.reserved = set(_reserved_names())
 
     def build(self) -> Any:
@@ -92,7 +124,9 @@ class _Builder:
             del type(module).__call__
         module.meta["modelspec"] = {  # spec input -> forward argument, layer instance -> submodule
             "name": self.graph.name, "inputs": args, "outputs": list(self.graph.outputs),
-            "modules": dict(self.attributes),
+            "modules": dict(self.attributes), "lowerings": dict(self.lowerings),
+            "logits": {o: self.logits[o] for o in self.graph.outputs if o in self.logits},
+            "ranks": {o: self._rank(o) for o in self.graph.outputs},
         }  # fmt: skip
         return module.eval()
 
@@ -133,7 +167,7 @@ class _Builder:
 
     def _lower(self, node: Node) -> None:
         site = self._site(node)
-        lowering = RULES.rule(node.kind, node.name)(node.layer, site)
+        lowering = lowering_for(node.layer, site)
         attribute = self._instance(node, lowering)
         layout = self._layout(lowering, node)
         inputs = [self._cast(self.value(t, layout), t, node, lowering) for t in node.inputs]
@@ -141,6 +175,10 @@ class _Builder:
         out = lowering.emit(emitter, *inputs)
         if out not in inputs and out.op != "placeholder":
             out._rename(node.name)  # the spec's name for the node's result in the generated code
+        if emitter.activated is not None and emitter.activated[2] is out:
+            before, activation, _ = emitter.activated
+            self.logits[node.name] = (before.name, layout if self._rank(node.name) > 2 else CHANNELS_LAST,
+                                      activation)  # fmt: skip
         self._set(node.name, out, layout)
 
     def _instance(self, node: Node, lowering: Lowering) -> str | None:
@@ -149,20 +187,21 @@ class _Builder:
             return self.attributes[node.layer_name]
         owner = self.graph.node(node.layer_name) if node.shared else node
         if owner is not node:
-            lowering = RULES.rule(owner.kind, owner.name)(owner.layer, self._site(owner))
-        if lowering.module is None:
-            return None
+            lowering = lowering_for(owner.layer, self._site(owner))
         module = lowering.module()
-        self._initialize(owner, module)
+        if module is None:
+            return None
+        self._initialize(owner, module, lowering)
+        self.lowerings[node.layer_name] = lowering
         attribute = attribute_name(owner.layer_name, self.reserved | set(self.attributes.values()))
         self.root.add_module(attribute, module)
         self.attributes[node.layer_name] = attribute
         return attribute
 
-    def _initialize(self, owner: Node, module: Any) -> None:
+    def _initialize(self, owner: Node, module: Any, lowering: Lowering) -> None:
         """Keras' initial values, drawn in Keras' shapes and mapped: also checks the names and sizes."""
         shapes = [self.graph.tensor_type(t).shape for t in owner.inputs]
-        state = keras_to_torch(owner.layer, keras_initial_weights(owner.layer, shapes))
+        state = lowering.to_torch(keras_initial_weights(owner.layer, shapes))
         own = module.state_dict()
         if set(state) != set(own) or any(tuple(state[k].shape) != tuple(own[k].shape) for k in own):
             got = {k: tuple(v.shape) for k, v in own.items()}
@@ -175,7 +214,7 @@ class _Builder:
     def _cast(self, value: Any, tensor: str, node: Node, lowering: Lowering) -> Any:
         """Keras casts a layer's inputs to its dtype; so does the generated code, where they differ."""
         have, want = self.graph.tensor_type(tensor).dtype, node.output.dtype
-        if not lowering.casts or have == want or REGISTRY[node.kind].keeps_dtype:
+        if not lowering.casts or have == want or node.layer.keeps_dtype:
             return value
         return self.fx.create_node("call_method", "to", (value, getattr(torch, want)), {},
                                    name=f"{value.name}_{want}")  # fmt: skip
@@ -187,6 +226,7 @@ class Emitter:
     def __init__(self, builder: _Builder, node: Node, site: Site, attribute: str | None, layout: str):
         self._b, self._node, self.site, self._attribute = builder, node, site, attribute
         self.layout = layout
+        self.activated: tuple[Any, str, Any] | None = None  # the last activation: (input, name, result)
 
     @property
     def rank(self) -> int:
@@ -224,7 +264,9 @@ class Emitter:
         function, kwargs = entry
         if name in AXIS_ACTIVATIONS:
             kwargs = {"dim": self.dim(-1, len(self.site.output.shape) + 1)}
-        return self.fn(function, x, **kwargs)
+        out = self.fn(function, x, **kwargs)
+        self.activated = (x, name, out)
+        return out
 
     def _add(self, op: str, target: Any, args: tuple, kwargs: dict, what: str) -> Any:
         name = f"{self._node.name}_{what.strip('_')}"

@@ -1,51 +1,39 @@
-"""Keras' default initializers, drawn with torch's random generator (`torch.manual_seed` governs them).
+"""Keras' initializers, drawn with torch's random generator (`torch.manual_seed` governs them).
 
 A fresh torch module starts from the distributions a fresh Keras layer starts from: every weight
-the core lists for the layer (`Layer.weights()`, in Keras' shape) is drawn as Keras draws it, then
-converted to the torch layout by the kind's mapping in `weights.py`, so the fans, the orthogonal
-structure and the gate order come out as Keras'. Keras' defaults, by weight name:
+the core declares for the layer (`Layer.weights()`: Keras' shape and initializer) is drawn as
+Keras draws it, then converted to the torch layout by the kind's lowering (`Lowering.to_torch`),
+so the fans, the orthogonal structure and the gate order come out as Keras'. One draw function
+per Keras initializer name (`keras.initializers`):
 
-| weight | initializer |
+| initializer | distribution |
 |---|---|
-| kernel (Dense, Conv*, the attention projections) | glorot_uniform: U(-l, l), l = sqrt(6 / (fan_in + fan_out)) |
-| recurrent_kernel | orthogonal |
-| bias | zeros; LSTM: ones for the forget gate (`unit_forget_bias`) |
-| embeddings | U(-0.05, 0.05) |
-| gamma, moving_variance | ones |
-| beta, moving_mean | zeros |
+| glorot_uniform | U(-l, l), l = sqrt(6 / (fan_in + fan_out)), fans as Keras' `compute_fans` |
+| orthogonal | Q of the QR decomposition of a normal matrix, signs fixed by R's diagonal |
+| random_uniform | U(minval, maxval) |
+| zeros, ones | constants |
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
-from ...layers import Layer, Shape
-from .. import import_framework
-
-torch = import_framework("torch")
+from ...layers import Concatenation, Initializer, Layer, Shape
+from .runtime import torch
 
 
 def keras_initial_weights(layer: Layer, inputs: list[Shape]) -> dict[str, Any]:
-    """Fresh values for every weight the core lists for `layer`, in Keras' shapes, by the core's names."""
-    cell = layer.layer if layer.type == "Bidirectional" else layer  # type: ignore[attr-defined]
-    return {name: _draw(cell, name, w.shape) for name, w in layer.weights(*inputs).items()}
+    """Fresh values for every weight the core declares for `layer` (Keras' shapes, the core's names)."""
+    return {name: draw(w.initializer, w.shape) for name, w in layer.weights(*inputs).items()}
 
 
-def _draw(layer: Layer, name: str, shape: tuple[int, ...]) -> Any:
-    if name.endswith("recurrent_kernel"):
-        return orthogonal(shape)
-    if name.endswith("kernel"):
-        return glorot_uniform(shape)
-    if name.endswith("embeddings"):
-        return torch.empty(shape).uniform_(-0.05, 0.05)
-    if name.endswith(("gamma", "moving_variance")):
-        return torch.ones(shape)
-    value = torch.zeros(shape)  # bias, beta, moving_mean
-    if name.endswith("bias") and layer.type == "LSTM" and layer.unit_forget_bias:  # type: ignore
-        units = shape[-1] // 4
-        value[units : 2 * units] = 1.0  # Keras: bias = [zeros(U), ones(U), zeros(2U)]
-    return value
+def draw(initializer: Initializer | Concatenation, shape: tuple[int, ...]) -> Any:
+    """A tensor of `shape` drawn from `initializer`; `KeyError` for a name with no draw function."""
+    if isinstance(initializer, Concatenation):
+        pieces = [draw(init, (*shape[:-1], n)) for init, n in initializer.parts]
+        return torch.cat(pieces, -1)
+    return DRAWS[initializer.name](shape, **initializer.kwargs)
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -68,3 +56,16 @@ def orthogonal(shape: tuple[int, ...]) -> Any:
     q, r = torch.linalg.qr(torch.randn(max(rows, cols), min(rows, cols)))
     q = q * torch.sign(torch.diagonal(r))
     return (q.T if rows < cols else q).reshape(shape).contiguous()
+
+
+def random_uniform(shape: tuple[int, ...], minval: float = -0.05, maxval: float = 0.05) -> Any:
+    return torch.empty(shape).uniform_(minval, maxval)
+
+
+DRAWS: dict[str, Callable[..., Any]] = {
+    "glorot_uniform": glorot_uniform,
+    "orthogonal": orthogonal,
+    "random_uniform": random_uniform,
+    "zeros": lambda shape: torch.zeros(shape),
+    "ones": lambda shape: torch.ones(shape),
+}

@@ -1,6 +1,6 @@
 """Torch modules with Keras semantics, for the kinds torch has no exact native module for.
 
-Dense, Conv*, Embedding and Dropout lower to torch's own modules (see `rules.py`); recurrent
+Dense, Conv*, Embedding and Dropout lower to torch's own modules (their lowerings: `layers/`); recurrent
 layers live in `recurrent.py`. Each module here holds exactly the weights its Keras layer holds.
 """
 

@@ -27,18 +27,11 @@ torch = import_framework("torch")
 nn = torch.nn
 F = torch.nn.functional
 
-NATIVE = {  # kind -> (activation, recurrent_activation) pairs the fused kernels compute
-    "LSTM": {("tanh", "sigmoid")},
-    "GRU": {("tanh", "sigmoid")},
-    "SimpleRNN": {("tanh", None), ("relu", None)},
-}
-
-
 class Recurrent(nn.Module):
     """What LSTM, GRU and SimpleRNN share: sizes, options, the dropout masks and the outer loop."""
 
-    kind = ""
     gates = 1
+    fused_activations: frozenset[tuple[str, str | None]] = frozenset()  # what torch's fused kernel computes
 
     def __init__(self, input_size: int, units: int, *, activation: str = "tanh",
                  recurrent_activation: str | None = "sigmoid", use_bias: bool = True,
@@ -53,7 +46,7 @@ class Recurrent(nn.Module):
         self.rec_act = activation_function(recurrent_activation) if recurrent_activation else None
         self.weight_ih = nn.Parameter(torch.empty(self.gates * units, input_size))
         self.weight_hh = nn.Parameter(torch.empty(self.gates * units, units))
-        self.native = (activation, recurrent_activation) in NATIVE[self.kind]
+        self.native = (activation, recurrent_activation) in self.fused_activations
 
     def extra_repr(self) -> str:
         keys = ("activation", "recurrent_activation", "use_bias", "return_sequences", "go_backwards",
@@ -117,7 +110,8 @@ class Recurrent(nn.Module):
 class LSTM(Recurrent):
     """Keras' LSTM: i, f, o = rec_act(.), c = f * c + i * act(.), h = o * act(c)."""
 
-    kind, gates = "LSTM", 4
+    gates = 4
+    fused_activations = frozenset({("tanh", "sigmoid")})
 
     def __init__(self, input_size: int, units: int, **options) -> None:
         super().__init__(input_size, units, **options)
@@ -146,7 +140,8 @@ class GRU(Recurrent):
     """Keras' GRU: z, r = rec_act(.), n = act(x W + r * (h U)) with `reset_after` (torch's form),
     act(x W + (r * h) U) without; h = z * h + (1 - z) * n. Gate blocks in torch's order r, z, n."""
 
-    kind, gates = "GRU", 3
+    gates = 3
+    fused_activations = frozenset({("tanh", "sigmoid")})
 
     def __init__(self, input_size: int, units: int, *, reset_after: bool = True, **options) -> None:
         super().__init__(input_size, units, **options)
@@ -196,7 +191,8 @@ class GRU(Recurrent):
 class SimpleRNN(Recurrent):
     """Keras' SimpleRNN: h = act(x W + b + h U)."""
 
-    kind, gates = "SimpleRNN", 1
+    gates = 1
+    fused_activations = frozenset({("tanh", None), ("relu", None)})
 
     def __init__(self, input_size: int, units: int, **options) -> None:
         super().__init__(input_size, units, recurrent_activation=None, **options)
@@ -242,5 +238,3 @@ class Bidirectional(nn.Module):
             return y * y_rev
         return (y + y_rev) / 2  # "ave"
 
-
-KINDS = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": SimpleRNN}

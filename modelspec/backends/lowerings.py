@@ -1,0 +1,74 @@
+"""A back end's lowerings: one per layer kind, found by the kind's class.
+
+Each back end keeps one `Lowerings` table (as JAX registers one lowering per primitive per
+platform). A lowering is registered for a core layer class; looking one up walks the class's
+bases, so a family (the recurrent kinds, the pooling kinds) can share one lowering registered
+on its base class and a subclass can override it. A kind from a user's own package registers
+its class in the core (`modelspec.layers.register`) and its lowerings here, the same way the
+built-in kinds do.
+
+No framework is imported here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Generic, TypeVar
+
+from . import BackendError
+from ..layers import Layer
+
+T = TypeVar("T")
+
+
+class Lowerings(Generic[T]):
+    """Layer class -> lowering, for the back end named `backend` ("keras", "torch")."""
+
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        self._table: dict[type[Layer], T] = {}
+
+    def register(self, *kinds: type[Layer]) -> Callable[[T], T]:
+        """Decorator: `lowering` lowers every layer of these classes (and of their subclasses
+        that have no lowering of their own). Raises `ValueError` for a class registered twice."""
+
+        def decorate(lowering: T) -> T:
+            for kind in kinds:
+                if kind in self._table:
+                    raise ValueError(f"{self.backend}: a lowering for {kind.__name__} is registered twice")
+                self._table[kind] = lowering
+            return lowering
+
+        return decorate
+
+    def find(self, kind: type[Layer]) -> T | None:
+        """The lowering of `kind`, or of its nearest base class that has one; None if none has.
+
+        A base class that is another kind (another `type` name) lends it no lowering: a kind
+        derived from Dense computes something else, and must say how it lowers.
+        """
+        own = _kind_name(kind)
+        for cls in kind.__mro__:
+            if cls is not kind and _kind_name(cls) not in (None, own):
+                return None
+            if cls in self._table:
+                return self._table[cls]
+        return None
+
+    def lookup(self, layer: Layer, node: str) -> T:
+        """The lowering of `layer` (used at node `node`); `BackendError` naming both if none."""
+        lowering = self.find(type(layer))
+        if lowering is None:
+            raise BackendError(
+                f"node {node!r}: layer kind {layer.type} is not supported by the {self.backend} back end"
+            )
+        return lowering
+
+    def __contains__(self, kind: Any) -> bool:
+        return isinstance(kind, type) and self.find(kind) is not None
+
+
+def _kind_name(cls: type) -> str | None:
+    """The `type` name a layer class stands for; None for a family's base class (no name)."""
+    field = getattr(cls, "model_fields", {}).get("type")
+    default = field.default if field is not None else None
+    return default if isinstance(default, str) else None

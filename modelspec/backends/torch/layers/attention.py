@@ -1,0 +1,58 @@
+"""Torch lowering of MultiHeadAttention (the module: `../modules.py`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ....layers import attention
+from ..lowering import LOWERINGS, Arrays, Lowering
+from ..modules import MultiHeadAttention as Module
+
+PARTS = ("query", "key", "value", "output")
+
+
+@LOWERINGS.register(attention.MultiHeadAttention)
+class MultiHeadAttention(Lowering):
+    """Inputs query, value, key (value defaults to query, key to value), as Keras calls it.
+    Keras' einsum kernels: query/key (D, heads, key_dim), value (Dv, heads, value_dim) and output
+    (heads, value_dim, D) are `nn.Linear` weights with the heads flattened, transposed."""
+
+    arguments = ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape_")
+
+    def module(self) -> Any:
+        inputs, l = self.site.inputs, self.layer  # noqa: E741
+        query, value = inputs[0].shape, inputs[min(1, len(inputs) - 1)].shape
+        key = inputs[2].shape if len(inputs) > 2 else value
+        return Module(query[-1], value[-1], key[-1], num_heads=l.num_heads, key_dim=l.key_dim,
+                      value_dim=l.value_dim, output_dim=self.site.output.shape[-1], use_bias=l.use_bias,
+                      dropout=l.dropout)  # fmt: skip
+
+    def emit(self, e, *xs):
+        return e.module(*xs)
+
+    def to_torch(self, weights: Arrays) -> Arrays:
+        out = {}
+        for part in PARTS:
+            kernel, bias = weights[f"{part}_kernel"], weights.get(f"{part}_bias")
+            if part == "output":  # (heads, value_dim, D) -> (D, heads * value_dim)
+                out[f"{part}.weight"] = kernel.reshape(-1, kernel.shape[-1]).T
+            else:  # (D, heads, dim) -> (heads * dim, D)
+                out[f"{part}.weight"] = kernel.reshape(kernel.shape[0], -1).T
+            if bias is not None:
+                out[f"{part}.bias"] = bias.reshape(-1)
+        return out
+
+    def to_keras(self, params: Arrays) -> Arrays:
+        heads, key_dim = self.layer.num_heads, self.layer.key_dim
+        value_dim = self.layer.value_dim or key_dim
+        out = {}
+        for part in PARTS:
+            weight, bias = params[f"{part}.weight"], params.get(f"{part}.bias")
+            dim = value_dim if part in ("value", "output") else key_dim
+            if part == "output":
+                out[f"{part}_kernel"] = weight.T.reshape(heads, dim, weight.shape[0])
+            else:
+                out[f"{part}_kernel"] = weight.T.reshape(weight.shape[1], heads, dim)
+            if bias is not None:
+                out[f"{part}_bias"] = bias if part == "output" else bias.reshape(heads, dim)
+        return out

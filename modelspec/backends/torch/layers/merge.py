@@ -1,0 +1,51 @@
+"""Torch lowerings of the merging kinds: Add, Subtract, Multiply, Average, Concatenate (inline)."""
+
+from __future__ import annotations
+
+import operator
+from functools import reduce
+from typing import Any, Callable
+
+from ....layers import merge
+from ..lowering import ANY, LOWERINGS, Lowering
+from ..runtime import torch
+
+
+class _Chain(Lowering):
+    """`x1 op x2 op ...`, element-wise with broadcasting, in whichever layout the inputs share."""
+
+    layout = ANY
+    op: Callable[[Any, Any], Any] = operator.add
+
+    def emit(self, e, *xs):
+        return reduce(lambda a, b: e.fn(type(self).op, a, b), xs)
+
+
+@LOWERINGS.register(merge.Add)
+class Add(_Chain):
+    op = operator.add
+
+
+@LOWERINGS.register(merge.Subtract)
+class Subtract(_Chain):
+    op = operator.sub
+
+
+@LOWERINGS.register(merge.Multiply)
+class Multiply(_Chain):
+    op = operator.mul
+
+
+@LOWERINGS.register(merge.Average)
+class Average(_Chain):
+    def emit(self, e, *xs):
+        return e.fn(operator.truediv, super().emit(e, *xs), len(xs))
+
+
+@LOWERINGS.register(merge.Concatenate)
+class Concatenate(Lowering):
+    layout = ANY
+    arguments = ("axis",)
+
+    def emit(self, e, *xs):
+        return e.fn(torch.cat, list(xs), dim=e.dim(self.layer.axis))

@@ -1,0 +1,65 @@
+"""Torch lowerings of the pooling kinds (channels-first inside; global pooling in any layout).
+
+Max pooling pads with -inf; average pooling divides by the number of real cells
+(`functions.avg_pool_same`), as Keras does with `padding="same"`.
+"""
+
+from __future__ import annotations
+
+from ....layers import pooling
+from ..functions import avg_pool_same, pad_sizes
+from ..lowering import ANY, CHANNELS_FIRST, LOWERINGS, Lowering, ntuple
+from ..runtime import F
+from .conv import pre_pad, same_padding
+
+
+class _Pooling(Lowering):
+    layout = CHANNELS_FIRST
+    arguments = ("pool_size", "strides", "padding")
+
+    def __init__(self, layer, site) -> None:
+        super().__init__(layer, site)
+        n = layer.rank
+        self.kernel = ntuple(layer.pool_size, n)
+        self.stride = ntuple(layer.strides, n) if layer.strides is not None else self.kernel
+        self.ones = (1,) * n
+        _, self.pre = same_padding(site.shape[:-1], self.kernel, self.stride, self.ones, layer.padding)
+        if self.pre is None and layer.padding == "same":  # symmetric: still explicit, pooling pads differently
+            self.pre = pad_sizes(site.shape[:-1], self.kernel, self.stride, self.ones)
+
+    @property
+    def padded(self) -> bool:
+        return not (self.pre is None or (self.pre != "dynamic" and not any(self.pre)))
+
+
+@LOWERINGS.register(pooling.MaxPooling1D, pooling.MaxPooling2D)
+class MaxPooling(_Pooling):
+    def emit(self, e, x):
+        function = (F.max_pool1d, F.max_pool2d)[self.layer.rank - 1]
+        x = pre_pad(e, x, self.pre, self.kernel, self.stride, self.ones, value=float("-inf"))
+        return e.fn(function, x, kernel_size=self.kernel, stride=self.stride)
+
+
+@LOWERINGS.register(pooling.AveragePooling1D, pooling.AveragePooling2D)
+class AveragePooling(_Pooling):
+    def emit(self, e, x):
+        if not self.padded:
+            function = (F.avg_pool1d, F.avg_pool2d)[self.layer.rank - 1]
+            return e.fn(function, x, kernel_size=self.kernel, stride=self.stride)
+        pads = None if self.pre == "dynamic" else list(self.pre)
+        return e.fn(avg_pool_same, x, self.kernel, self.stride, pads)
+
+
+@LOWERINGS.register(pooling.GlobalAveragePooling1D, pooling.GlobalAveragePooling2D)
+class GlobalAveragePooling(Lowering):
+    layout = ANY
+    arguments = ("keepdims",)
+    method = "mean"
+
+    def emit(self, e, x):
+        return e.method(x, self.method, e.spatial(), keepdim=self.layer.keepdims)
+
+
+@LOWERINGS.register(pooling.GlobalMaxPooling1D, pooling.GlobalMaxPooling2D)
+class GlobalMaxPooling(GlobalAveragePooling):
+    method = "amax"

@@ -1,0 +1,135 @@
+"""Torch lowerings of LSTM, GRU, SimpleRNN and Bidirectional (modules: `../recurrent.py`).
+
+Keras keeps one `kernel` (features, gates * units), one `recurrent_kernel` (units, gates * units)
+and one `bias`; the torch modules hold `weight_ih`, `weight_hh` (transposed) and `bias` (GRU with
+`reset_after`: `bias_ih`, `bias_hh`, Keras' two bias rows). Gate blocks: LSTM i, f, c, o in both;
+Keras' GRU z, r, h is torch's r, z, n (`GRU.gate_order`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ....layers import recurrent as core
+from .. import recurrent as modules
+from ..lowering import LOWERINGS, Arrays, Lowering, lowering_for, stacked
+
+
+class Recurrent(Lowering):
+    """What the three recurrent kinds share; `recurrent_module` is what Bidirectional wraps."""
+
+    arguments = ("units", "activation", "use_bias", "return_sequences", "go_backwards", "dropout",
+                 "recurrent_dropout")  # fmt: skip
+    cls: type = modules.SimpleRNN
+
+    def options(self) -> dict[str, Any]:
+        l = self.layer  # noqa: E741
+        return dict(activation=l.activation, use_bias=l.use_bias, return_sequences=l.return_sequences,
+                    dropout=l.dropout, recurrent_dropout=l.recurrent_dropout)  # fmt: skip
+
+    def recurrent_module(self, go_backwards: bool) -> Any:
+        return self.cls(self.site.shape[-1], self.layer.units, go_backwards=go_backwards, **self.options())
+
+    def module(self) -> Any:
+        return self.recurrent_module(self.layer.go_backwards)
+
+    def emit(self, e, x):
+        return e.module(x)
+
+    def gate_order(self) -> list[int] | None:
+        """The index that reorders Keras' gate blocks into torch's (its own inverse); None: same order."""
+        return None
+
+    def to_torch(self, weights: Arrays) -> Arrays:
+        order = self.gate_order()
+
+        def gates(a: Any) -> Any:  # Keras (n, gates * U) -> torch (gates * U, n)
+            return (a if order is None else a[:, order]).T
+
+        out = {"weight_ih": gates(weights["kernel"]), "weight_hh": gates(weights["recurrent_kernel"])}
+        if "bias" in weights:
+            b = weights["bias"] if order is None else weights["bias"][..., order]
+            if b.ndim == 2:  # GRU reset_after: input and recurrent biases
+                out.update(bias_ih=b[0], bias_hh=b[1])
+            else:
+                out["bias"] = b
+        return out
+
+    def to_keras(self, params: Arrays) -> Arrays:
+        order = self.gate_order()
+
+        def gates(a: Any) -> Any:
+            return a.T if order is None else a.T[:, order]
+
+        out = {"kernel": gates(params["weight_ih"]), "recurrent_kernel": gates(params["weight_hh"])}
+        if "bias_ih" in params:
+            out["bias"] = stacked([params["bias_ih"], params["bias_hh"]])[..., order]
+        elif "bias" in params:
+            out["bias"] = params["bias"] if order is None else params["bias"][order]
+        return out
+
+
+@LOWERINGS.register(core.SimpleRNN)
+class SimpleRNN(Recurrent):
+    pass
+
+
+@LOWERINGS.register(core.LSTM)
+class LSTM(Recurrent):
+    arguments = (*Recurrent.arguments, "recurrent_activation", "unit_forget_bias")
+    cls = modules.LSTM
+
+    def options(self) -> dict[str, Any]:
+        return {**super().options(), "recurrent_activation": self.layer.recurrent_activation}
+
+
+@LOWERINGS.register(core.GRU)
+class GRU(Recurrent):
+    arguments = (*Recurrent.arguments, "recurrent_activation", "reset_after")
+    cls = modules.GRU
+
+    def options(self) -> dict[str, Any]:
+        l = self.layer  # noqa: E741
+        return {**super().options(), "recurrent_activation": l.recurrent_activation, "reset_after": l.reset_after}
+
+    def gate_order(self) -> list[int] | None:
+        u = self.layer.units
+        return [*range(u, 2 * u), *range(u), *range(2 * u, 3 * u)]
+
+
+@LOWERINGS.register(core.Bidirectional)
+class Bidirectional(Lowering):
+    """The wrapped kind's own lowering, twice (the copy reading backwards); its weight mapping
+    per side: Keras' `forward_<name>` is torch's `forward_layer.<param>`, `backward_` likewise."""
+
+    arguments = ("layer", "merge_mode")
+    sides = {"forward": "forward_layer", "backward": "backward_layer"}
+
+    def __init__(self, layer: Any, site: Any) -> None:
+        super().__init__(layer, site)
+        inner = lowering_for(layer.layer, site)
+        if not isinstance(inner, Recurrent):
+            self.refuse(f"layer of kind {layer.layer.type} (a recurrent layer is needed)")
+        self.inner: Recurrent = inner
+
+    def module(self) -> Any:
+        backwards = self.layer.layer.go_backwards
+        return modules.Bidirectional(self.inner.recurrent_module(backwards),
+                                     self.inner.recurrent_module(not backwards), self.layer.merge_mode)  # fmt: skip
+
+    def emit(self, e, x):
+        return e.module(x)
+
+    def to_torch(self, weights: Arrays) -> Arrays:
+        out = {}
+        for side, attribute in self.sides.items():
+            mine = {k[len(side) + 1 :]: a for k, a in weights.items() if k.startswith(side + "_")}
+            out.update({f"{attribute}.{k}": a for k, a in self.inner.to_torch(mine).items()})
+        return out
+
+    def to_keras(self, params: Arrays) -> Arrays:
+        out = {}
+        for side, attribute in self.sides.items():
+            mine = {k[len(attribute) + 1 :]: a for k, a in params.items() if k.startswith(attribute + ".")}
+            out.update({f"{side}_{k}": a for k, a in self.inner.to_keras(mine).items()})
+        return out

@@ -1,0 +1,141 @@
+"""The torch back end's contract for a layer kind: one `Lowering` subclass per kind.
+
+A lowering is made for one use of a layer, `Lowering(layer, site)`: the concrete layer config
+and where it is applied (the node's name, its input and output types). It owns everything torch
+needs to know about the kind:
+
+- `module()`: the submodule that holds the layer's weights (None for weightless kinds, whose
+  computation is written inline);
+- `emit(e, *inputs)`: the node's computation, written through the `Emitter` `e` (each call is
+  one fx node: a torch function, a tensor method, or the submodule), returning its result. What
+  it writes is plain torch code a person could have written, so the forward pass prints as
+  Python source (`module.code`);
+- `to_torch(weights)` / `to_keras(params)`: the layer's weights between Keras' names and
+  layout (the core's `Layer.weights()`) and the submodule's `state_dict`.
+
+`layout` says which layout the inputs must arrive in: channels-last (Keras', the default),
+channels-first (what torch's convolutions, pooling and batch norm read) or either (element-wise
+work). `arguments` lists the config fields the lowering honours and `fixed` the fields it
+honours at one value only: any other field is a `BackendError` naming the node, the kind and
+this back end, so a field added to a kind later is refused until its lowering says how it lowers.
+
+Lowerings are registered by the core's layer class in `LOWERINGS` (`backends/lowerings.py`);
+the built-in kinds' live in `layers/`, one module per module of `modelspec/layers/`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, NoReturn
+
+from ...graph import TensorType
+from ...layers import Layer
+from .. import BackendError
+from ..lowerings import Lowerings
+
+if TYPE_CHECKING:
+    from .builder import Emitter
+
+CHANNELS_LAST, CHANNELS_FIRST, ANY = "channels_last", "channels_first", "any"
+Arrays = dict[str, Any]  # weight name -> numpy array or torch tensor
+
+
+@dataclass
+class Site:
+    """Where a layer is applied: the node's name (for messages) and its tensors' types."""
+
+    name: str
+    inputs: list[TensorType]
+    output: TensorType
+
+    @property
+    def shape(self) -> tuple[int | None, ...]:
+        """The first input's shape (batch excluded, channels last)."""
+        return self.inputs[0].shape
+
+
+class Lowering:
+    """The lowering of one layer kind; subclasses are registered in `LOWERINGS`."""
+
+    layout: str = CHANNELS_LAST  # an instance may choose by its site (BatchNormalization)
+    casts: ClassVar[bool] = True  # inputs are cast to the node's dtype first (Keras' autocast)
+    arguments: ClassVar[tuple[str, ...]] = ()
+    fixed: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, layer: Any, site: Site) -> None:
+        self.layer, self.site = layer, site
+        self.check()
+
+    def check(self) -> None:
+        """Refuse what this lowering cannot compute exactly (`BackendError`)."""
+        honour(self.layer, self.site, *self.arguments, **self.fixed)
+
+    def module(self) -> Any:
+        """The submodule holding the layer's weights, or None for an inline computation."""
+        return None
+
+    def emit(self, e: Emitter, *inputs: Any) -> Any:
+        raise NotImplementedError
+
+    def to_torch(self, weights: Arrays) -> Arrays:
+        """The submodule's `state_dict` entries from the layer's Keras weights (by the core's names)."""
+        return {}
+
+    def to_keras(self, params: Arrays) -> Arrays:
+        """The layer's Keras weights (by the core's names) from the submodule's `state_dict` entries."""
+        return {}
+
+    def refuse(self, what: str) -> NoReturn:
+        refuse(self.layer, self.site, what)
+
+
+LOWERINGS: Lowerings[type[Lowering]] = Lowerings("torch")
+
+
+def lowering_for(layer: Layer, site: Site) -> Lowering:
+    """The lowering of `layer` at `site`, through the registry (`BackendError` if there is none)."""
+    return LOWERINGS.lookup(layer, site.name)(layer, site)
+
+
+def refuse(layer: Layer, site: Site, what: str) -> NoReturn:
+    raise BackendError(f"node {site.name!r}: layer kind {layer.type}: {what} is not supported by the torch back end")
+
+
+def honour(layer: Layer, site: Site, *fields: str, **only: Any) -> None:
+    """Refuse every field of `layer` that is not in `fields`, and a field in `only` set to
+    anything but the value given there."""
+    for name in type(layer).model_fields:
+        value = getattr(layer, name)
+        if name != "type" and name not in fields and (name not in only or value != only[name]):
+            refuse(layer, site, f"argument {name}={value!r}")
+
+
+def ntuple(value: Any, n: int) -> tuple[int, ...]:
+    """Keras' `standardize_tuple`: an int stands for the same value on every axis."""
+    return (value,) * n if isinstance(value, int) else tuple(value)
+
+
+# --- helpers for the weight mappings -------------------------------------------------------------
+
+
+def renamed(names: dict[str, str], weights: Arrays, convert: Callable[[str, Any], Any] | None = None) -> Arrays:
+    """`names` maps source name -> target name; `convert(source name, array)` changes the array
+    on the way; weights missing from `weights` are skipped."""
+    return {target: convert(source, weights[source]) if convert else weights[source]
+            for source, target in names.items() if source in weights}  # fmt: skip
+
+
+def permuted(a: Any, axes: tuple[int, ...]) -> Any:
+    """`a` (numpy array or torch tensor) with its axes permuted."""
+    return a.permute(*axes) if hasattr(a, "permute") else a.transpose(axes)
+
+
+def stacked(arrays: list[Any]) -> Any:
+    """`np.stack` or `torch.stack`, whichever the arrays are."""
+    if hasattr(arrays[0], "permute"):
+        import torch
+
+        return torch.stack(arrays)
+    import numpy as np
+
+    return np.stack(arrays)
