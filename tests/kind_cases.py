@@ -71,6 +71,8 @@ CASES: dict[str, list[dict]] = {
                                                             "padding": "same", "output_padding": 1}),
                         case("Conv2DTranspose", [4, 5, 3], {"filters": 2, "kernel_size": 2, "dilation_rate": 2,
                                                             "padding": "same"})],
+    "ZeroPadding2D": [case("ZeroPadding2D", IMG), case("ZeroPadding2D", [None, 5, 2], {"padding": [[1, 2], [0, 3]]}),
+                      case("ZeroPadding2D", [4, 4, 1], {"padding": [0, [2, 1]]})],
     "UpSampling2D": [case("UpSampling2D", [3, 3, 2], {"size": 2}),
                      case("UpSampling2D", [3, 4, 2], {"size": [3, 2], "interpolation": "bilinear"})],
     "BatchNormalization": [case("BatchNormalization", [4, 3]),

@@ -128,6 +128,13 @@ def _upsampling(draw, shape):
     return {"size": draw(st.integers(1, 2)), "interpolation": draw(st.sampled_from(["nearest", "bilinear"]))}
 
 
+def _zero_padding(draw, shape):
+    if len(shape) != 3:
+        return None
+    side = st.integers(0, 2) | st.tuples(st.integers(0, 2), st.integers(0, 2)).map(list)
+    return {"padding": draw(st.integers(0, 2) | st.tuples(side, side).map(list))}
+
+
 def _bidirectional(draw, shape):
     inner_kind = draw(st.sampled_from(["LSTM", "GRU", "SimpleRNN"]))
     inner = _rnn(inner_kind)(draw, shape)
@@ -159,6 +166,7 @@ UNARY: dict[str, Callable] = {
     "GlobalAveragePooling2D": _global(2),
     "GlobalMaxPooling1D": _global(1),
     "GlobalMaxPooling2D": _global(2),
+    "ZeroPadding2D": _zero_padding,
     "UpSampling2D": _upsampling,
     "BatchNormalization": _norm("BatchNormalization"),
     "LayerNormalization": _norm("LayerNormalization"),

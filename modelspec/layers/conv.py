@@ -1,4 +1,4 @@
-"""Convolutions and upsampling: Conv1D, Conv2D, Conv2DTranspose, UpSampling2D.
+"""Convolutions, padding and upsampling: Conv1D, Conv2D, Conv2DTranspose, ZeroPadding2D, UpSampling2D.
 
 Inputs are channels last: (length, channels) for 1-D, (height, width, channels) for 2-D.
 Output lengths follow Keras exactly: `valid` ((n - span) // stride + 1), `same` and `causal`
@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import PositiveInt, model_validator
+from pydantic import NonNegativeInt, PositiveInt, model_validator
 
 from ..params import P
 from .base import GLOROT_UNIFORM, ZEROS, Activation, Layer, Shape, ShapeError, Weight, as_tuple, conv_output_length
 from .base import expect_rank, known_dim, register
 
 IntOrPair = PositiveInt | tuple[PositiveInt, PositiveInt]
+Side = NonNegativeInt | tuple[NonNegativeInt, NonNegativeInt]  # both ends alike, or (before, after)
 
 
 class _Conv(Layer):
@@ -131,3 +132,28 @@ class UpSampling2D(Layer):
         expect_rank(self, x, 3, "(height, width, channels)")
         sh, sw = as_tuple(self.size, 2)  # type: ignore[arg-type]
         return (None if x[0] is None else x[0] * sh, None if x[1] is None else x[1] * sw, x[2])
+
+
+@register
+class ZeroPadding2D(Layer):
+    """Zeros around the image: (h, w, c) -> (h + top + bottom, w + left + right, c).
+
+    `padding` as Keras takes it: an int for all four sides, (height, width) for symmetric
+    padding, or ((top, bottom), (left, right)); each of the two entries may be an int or a pair.
+    """
+
+    type: Literal["ZeroPadding2D"] = "ZeroPadding2D"
+    padding: P[NonNegativeInt | tuple[Side, Side]] = (1, 1)
+    keeps_dtype = True
+
+    def sides(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """((top, bottom), (left, right)), as Keras standardises `padding`."""
+        if isinstance(self.padding, int):
+            return (self.padding, self.padding), (self.padding, self.padding)
+        height, width = (as_tuple(p, 2) for p in self.padding)  # type: ignore[union-attr]
+        return (height[0], height[1]), (width[0], width[1])
+
+    def output_shape(self, x: Shape) -> Shape:
+        expect_rank(self, x, 3, "(height, width, channels)")
+        grown = (None if n is None else n + a + b for n, (a, b) in zip(x[:2], self.sides()))
+        return (*grown, x[2])

@@ -1,4 +1,4 @@
-"""Torch lowerings of Conv1D, Conv2D, Conv2DTranspose and UpSampling2D (channels-first inside).
+"""Torch lowerings of Conv1D, Conv2D, Conv2DTranspose, ZeroPadding2D and UpSampling2D.
 
 Keras' `padding="same"` is honoured for every stride and kernel: symmetric padding goes into the
 torch module, asymmetric padding (the odd cell after, as Keras does it) is an explicit `F.pad`
@@ -13,7 +13,7 @@ from typing import Any
 
 from ....layers import conv
 from ..functions import pad_same, pad_sizes
-from ..lowering import CHANNELS_FIRST, LOWERINGS, Arrays, Lowering, ntuple, permuted, renamed
+from ..lowering import ANY, CHANNELS_FIRST, LOWERINGS, Arrays, Lowering, ntuple, permuted, renamed
 from ..runtime import F, nn
 
 Padding = tuple[tuple[int, ...], Any]  # (padding for the torch op, None | F.pad list | "dynamic")
@@ -141,3 +141,16 @@ class UpSampling2D(Lowering):
         scale = tuple(float(s) for s in ntuple(self.layer.size, 2))
         extra = {"align_corners": False} if self.layer.interpolation == "bilinear" else {}
         return e.fn(F.interpolate, x, scale_factor=scale, mode=self.layer.interpolation, **extra)
+
+
+@LOWERINGS.register(conv.ZeroPadding2D)
+class ZeroPadding2D(Lowering):
+    """`F.pad` in whichever layout the input is in (`F.pad` lists the last axis first)."""
+
+    layout = ANY
+    arguments = ("padding",)
+
+    def emit(self, e, x):
+        (top, bottom), (left, right) = self.layer.sides()
+        channels = () if e.layout == CHANNELS_FIRST else (0, 0)
+        return e.fn(F.pad, x, (*channels, left, right, top, bottom))
