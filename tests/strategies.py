@@ -57,6 +57,15 @@ def _conv(rank: int, transpose: bool = False) -> Callable:
     return args
 
 
+def _depthwise(draw, shape) -> dict | None:
+    if len(shape) != 3 or shape[-1] is None:
+        return None
+    return {"kernel_size": draw(st.integers(1, 3) | st.tuples(st.integers(1, 3), st.integers(1, 2)).map(list)),
+            "strides": draw(st.integers(1, 2)), "padding": draw(st.sampled_from(["valid", "same"])),
+            "depth_multiplier": draw(st.integers(1, 2)), "dilation_rate": draw(st.integers(1, 2)),
+            "activation": draw(st.sampled_from(ACTS[:5])), "use_bias": draw(st.booleans())}  # fmt: skip
+
+
 def _pool(rank: int) -> Callable:
     def args(draw, shape) -> dict | None:
         if len(shape) != rank + 1:
@@ -166,6 +175,7 @@ UNARY: dict[str, Callable] = {
     "GlobalAveragePooling2D": _global(2),
     "GlobalMaxPooling1D": _global(1),
     "GlobalMaxPooling2D": _global(2),
+    "DepthwiseConv2D": _depthwise,
     "ZeroPadding2D": _zero_padding,
     "UpSampling2D": _upsampling,
     "BatchNormalization": _norm("BatchNormalization"),

@@ -125,7 +125,8 @@ LOWERINGS: Lowerings[type[KerasLowering]] = Lowerings("keras")
 
 @LOWERINGS.register(
     core.Dense, core.Dropout, core.Activation, core.Flatten, core.Reshape, core.Permute, core.Embedding,
-    conv.Conv1D, conv.Conv2D, conv.Conv2DTranspose, conv.ZeroPadding2D, conv.UpSampling2D,
+    conv.Conv1D, conv.Conv2D, conv.Conv2DTranspose, conv.DepthwiseConv2D, conv.ZeroPadding2D,
+    conv.UpSampling2D,
     pooling.MaxPooling1D, pooling.MaxPooling2D, pooling.AveragePooling1D, pooling.AveragePooling2D,
     pooling.GlobalAveragePooling1D, pooling.GlobalAveragePooling2D, pooling.GlobalMaxPooling1D,
     pooling.GlobalMaxPooling2D,

@@ -1,4 +1,5 @@
-"""Convolutions, padding and upsampling: Conv1D, Conv2D, Conv2DTranspose, ZeroPadding2D, UpSampling2D.
+"""Convolutions, padding and upsampling: Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D,
+ZeroPadding2D, UpSampling2D.
 
 Inputs are channels last: (length, channels) for 1-D, (height, width, channels) for 2-D.
 Output lengths follow Keras exactly: `valid` ((n - span) // stride + 1), `same` and `causal`
@@ -19,11 +20,41 @@ IntOrPair = PositiveInt | tuple[PositiveInt, PositiveInt]
 Side = NonNegativeInt | tuple[NonNegativeInt, NonNegativeInt]  # both ends alike, or (before, after)
 
 
-class _Conv(Layer):
+class _Window(Layer):
+    """What every convolution shares: a kernel window sliding over the image, Keras' lengths.
+    Subclasses declare the fields (`kernel_size`, `strides`, `padding`, `dilation_rate`, ...)."""
+
     rank: ClassVar[int] = 2
     layout: ClassVar[str] = "(height, width, channels)"
     has_weights = True
 
+    @model_validator(mode="after")
+    def _check_tuples(self):
+        for name in ("kernel_size", "strides", "dilation_rate"):
+            value = getattr(self, name)
+            if isinstance(value, tuple) and len(value) != self.rank:
+                raise ValueError(f"{name} needs {self.rank} values, got {value}")
+        return self
+
+    def axes(self, name: str) -> tuple[int, ...]:
+        value = getattr(self, name)
+        return as_tuple(value, self.rank) if isinstance(value, (int, tuple)) else (1,) * self.rank
+
+    def output_shape(self, x: Shape) -> Shape:
+        expect_rank(self, x, self.rank + 1, self.layout)
+        channels = known_dim(self, x[-1], "channel dimension (last axis)")
+        kernel, strides, dilation = (self.axes(n) for n in ("kernel_size", "strides", "dilation_rate"))
+        spatial = tuple(self.length(n, k, s, d) for n, k, s, d in zip(x[:-1], kernel, strides, dilation))
+        return (*spatial, self.output_channels(channels))
+
+    def length(self, n: int | None, k: int, s: int, d: int) -> int | None:
+        return conv_output_length(n, k, s, self.padding, d)  # type: ignore[attr-defined]
+
+    def output_channels(self, channels: int) -> int:
+        raise NotImplementedError
+
+
+class _Conv(_Window):
     filters: P[PositiveInt]
     kernel_size: P[IntOrPair]
     strides: P[IntOrPair] = 1
@@ -33,11 +64,7 @@ class _Conv(Layer):
     use_bias: P[bool] = True
 
     @model_validator(mode="after")
-    def _check_tuples(self):
-        for name in ("kernel_size", "strides", "dilation_rate"):
-            value = getattr(self, name)
-            if isinstance(value, tuple) and len(value) != self.rank:
-                raise ValueError(f"{name} needs {self.rank} values, got {value}")
+    def _not_strided_and_dilated(self):
         strides, dilation = self.axes("strides"), self.axes("dilation_rate")
         if isinstance(self.strides, (int, tuple)) and isinstance(self.dilation_rate, (int, tuple)):
             if max(strides) > 1 and max(dilation) > 1:
@@ -45,19 +72,8 @@ class _Conv(Layer):
                                  f"it): strides={self.strides}, dilation_rate={self.dilation_rate}")  # fmt: skip
         return self
 
-    def axes(self, name: str) -> tuple[int, ...]:
-        value = getattr(self, name)
-        return as_tuple(value, self.rank) if isinstance(value, (int, tuple)) else (1,) * self.rank
-
-    def output_shape(self, x: Shape) -> Shape:
-        expect_rank(self, x, self.rank + 1, self.layout)
-        known_dim(self, x[-1], "channel dimension (last axis)")
-        kernel, strides, dilation = (self.axes(n) for n in ("kernel_size", "strides", "dilation_rate"))
-        spatial = tuple(self.length(n, k, s, d) for n, k, s, d in zip(x[:-1], kernel, strides, dilation))
-        return (*spatial, self.filters)
-
-    def length(self, n: int | None, k: int, s: int, d: int) -> int | None:
-        return conv_output_length(n, k, s, self.padding, d)
+    def output_channels(self, channels: int) -> int:
+        return self.filters
 
     def weights(self, x: Shape) -> dict[str, Weight]:
         out = {"kernel": Weight((*self.axes("kernel_size"), x[-1], self.filters), GLOROT_UNIFORM)}  # type: ignore[arg-type]
@@ -116,6 +132,34 @@ class Conv2DTranspose(_Conv):
         out = {"kernel": Weight((*self.axes("kernel_size"), self.filters, x[-1]), GLOROT_UNIFORM)}  # type: ignore[arg-type]
         if self.use_bias:
             out["bias"] = Weight((self.filters,), ZEROS)
+        return out
+
+
+@register
+class DepthwiseConv2D(_Window):
+    """Each input channel convolved with its own `depth_multiplier` kernels, no mixing across
+    channels: (h, w, c) -> (new_h, new_w, c * depth_multiplier), output channel `i * m + j` from
+    input channel i (TensorFlow's `depthwise_conv2d`). Kernel (kh, kw, c, depth_multiplier).
+    Unlike Conv2D, Keras takes strides and dilation_rate above 1 together."""
+
+    type: Literal["DepthwiseConv2D"] = "DepthwiseConv2D"
+    kernel_size: P[IntOrPair]
+    strides: P[IntOrPair] = 1
+    padding: P[Literal["valid", "same"]] = "valid"
+    depth_multiplier: P[PositiveInt] = 1
+    dilation_rate: P[IntOrPair] = 1
+    activation: P[Activation] = "linear"
+    use_bias: P[bool] = True
+
+    def output_channels(self, channels: int) -> int:
+        return channels * self.depth_multiplier
+
+    def weights(self, x: Shape) -> dict[str, Weight]:
+        channels = known_dim(self, x[-1], "channel dimension (last axis)")
+        kernel = (*self.axes("kernel_size"), channels, self.depth_multiplier)
+        out = {"depthwise_kernel": Weight(kernel, GLOROT_UNIFORM)}
+        if self.use_bias:
+            out["bias"] = Weight((self.output_channels(channels),), ZEROS)
         return out
 
 

@@ -1,4 +1,4 @@
-"""Torch lowerings of Conv1D, Conv2D, Conv2DTranspose, ZeroPadding2D and UpSampling2D.
+"""Torch lowerings of Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, ZeroPadding2D, UpSampling2D.
 
 Keras' `padding="same"` is honoured for every stride and kernel: symmetric padding goes into the
 torch module, asymmetric padding (the odd cell after, as Keras does it) is an explicit `F.pad`
@@ -88,6 +88,41 @@ class Conv(_Kernel):
     def emit(self, e, x):
         x = pre_pad(e, x, self.pre, self.kernel, self.stride, self.dilation)
         return e.activation(e.module(x), self.layer.activation)
+
+
+@LOWERINGS.register(conv.DepthwiseConv2D)
+class DepthwiseConv2D(Conv):
+    """`nn.Conv2d(c, c * m, groups=c)`: torch's output channel `i * m + j` reads input channel i,
+    as TensorFlow's depthwise convolution. Keras' kernel (kh, kw, c, m) is torch's weight
+    (c * m, 1, kh, kw)."""
+
+    arguments = ("kernel_size", "strides", "padding", "depth_multiplier", "dilation_rate", "activation",
+                 "use_bias")  # fmt: skip
+
+    def module(self) -> Any:
+        channels = self.site.shape[-1]
+        return nn.Conv2d(channels, self.site.output.shape[-1], self.kernel, self.stride, self.padding,
+                         self.dilation, groups=channels, bias=self.layer.use_bias)  # fmt: skip
+
+    def to_torch(self, weights: Arrays) -> Arrays:
+        def convert(name: str, a: Any) -> Any:
+            if name != "depthwise_kernel":
+                return a
+            kh, kw, c, m = a.shape
+            return permuted(a, (2, 3, 0, 1)).reshape(c * m, 1, kh, kw)
+
+        return renamed({"depthwise_kernel": "weight", "bias": "bias"}, weights, convert)
+
+    def to_keras(self, params: Arrays) -> Arrays:
+        m = self.layer.depth_multiplier
+
+        def convert(name: str, a: Any) -> Any:
+            if name != "weight":
+                return a
+            out, _, kh, kw = a.shape
+            return permuted(a.reshape(out // m, m, kh, kw), (2, 3, 0, 1))
+
+        return renamed({"weight": "depthwise_kernel", "bias": "bias"}, params, convert)
 
 
 @LOWERINGS.register(conv.Conv2DTranspose)
