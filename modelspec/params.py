@@ -11,7 +11,7 @@ import math
 import random
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import core_schema
@@ -50,11 +50,16 @@ class _AllowRef:
         return {"anyOf": [handler(schema), _REF_JSON_SCHEMA]}
 
 
-class P:
-    """`P[T]`: a field of type T that may also be written as a `${param}` reference."""
+if TYPE_CHECKING:  # to a type checker `P[T]` is `T`: a resolved layer holds the value itself
+    _T = TypeVar("_T")
+    P = Annotated[_T, "a ${param} reference until resolved"]
+else:
 
-    def __class_getitem__(cls, item: Any) -> Any:
-        return Annotated[item, _AllowRef()]
+    class P:
+        """`P[T]`: a field of type T that may also be written as a `${param}` reference."""
+
+        def __class_getitem__(cls, item: Any) -> Any:
+            return Annotated[item, _AllowRef()]
 
 
 class UnresolvedParam(LookupError):
@@ -82,11 +87,19 @@ def substitute(value: Any, env: dict[str, Any], path: tuple = ()) -> Any:
 
 # --- search spaces -----------------------------------------------------------------------------
 
-Scalar = Union[bool, int, float, str]
+Scalar = bool | int | float | str
 
 
 class _Space(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    if TYPE_CHECKING:
+        default: Any  # each space declares its own
+
+    def _first(self) -> Any:
+        raise NotImplementedError
+
+    def contains(self, value: Any) -> bool:
+        raise NotImplementedError
 
     def default_value(self) -> Any:
         return self.default if self.default is not None else self._first()
@@ -115,8 +128,11 @@ class Choice(_Space):
 
 
 class _Range(_Space):
+    _key: ClassVar[str]  # the field holding [low, high]
+
     def _bounds(self) -> tuple[float, float]:
-        return tuple(getattr(self, self._key))  # type: ignore[return-value]
+        low, high = getattr(self, self._key)
+        return low, high
 
     def _first(self) -> Any:
         return self._bounds()[0]
@@ -174,7 +190,7 @@ class IntRange(_Range):
         return rng.randrange(low, high + 1, self.step)
 
 
-SearchSpace = Union[Choice, Uniform, LogUniform, IntRange]
+SearchSpace = Choice | Uniform | LogUniform | IntRange
 SPACE_KINDS: dict[str, type[_Space]] = {
     "choice": Choice,
     "uniform": Uniform,

@@ -12,10 +12,11 @@ No framework is imported here.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
-from . import BackendError
 from ..layers import Layer
+from . import BackendError
 
 T = TypeVar("T")
 

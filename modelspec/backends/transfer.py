@@ -14,7 +14,7 @@ from typing import Any
 from ..graph import Graph, Node
 from . import BackendError
 
-_ORIGINS: "weakref.WeakKeyDictionary[Any, Graph]" = weakref.WeakKeyDictionary()
+_ORIGINS: weakref.WeakKeyDictionary[Any, Graph] = weakref.WeakKeyDictionary()
 
 
 def remember(model: Any, graph: Graph) -> Any:
@@ -53,7 +53,7 @@ def transfer_weights(src: Any, dst: Any, spec: Any = None) -> None:
     else:
         kinds = f"{type(src).__name__} -> {type(dst).__name__}"
         raise BackendError(f"transfer_weights copies Keras -> torch or torch -> Keras, got {kinds}")
-    from .torch import get_keras_weights, set_keras_weights
+    from .torch.weights import get_keras_weights, set_keras_weights
 
     for node in weight_owners(graph):
         keras_layer = _keras_layer(keras_model, node)

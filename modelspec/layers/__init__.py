@@ -1,8 +1,18 @@
 """The layer catalogue. Importing this package registers every kind in `REGISTRY`."""
 
 from . import attention, conv, core, merge, normalization, pooling, recurrent  # noqa: F401  (registers)
-from .base import ACTIVATIONS, REGISTRY, Concatenation, Initializer, Layer, Shape, ShapeError, Weight
-from .base import format_shape, register
+from .base import (
+           ACTIVATIONS,
+           REGISTRY,
+           Concatenation,
+           Initializer,
+           Layer,
+           Shape,
+           ShapeError,
+           Weight,
+           format_shape,
+           register,
+)
 
 __all__ = ["ACTIVATIONS", "REGISTRY", "Concatenation", "Initializer", "Layer", "Shape", "ShapeError", "Weight",
            "format_shape", "register"]  # fmt: skip

@@ -7,7 +7,17 @@ from typing import Annotated, Literal
 from pydantic import Field, PositiveInt
 
 from ..params import P
-from .base import GLOROT_UNIFORM, ZEROS, Layer, Shape, ShapeError, Weight, format_shape, known_dim, register
+from .base import (
+    GLOROT_UNIFORM,
+    ZEROS,
+    Layer,
+    Shape,
+    ShapeError,
+    Weight,
+    format_shape,
+    known_dim,
+    register,
+)
 
 
 @register

@@ -97,10 +97,13 @@ class Layer(BaseModel):
     keeps_dtype: ClassVar[bool] = False  # True: output dtype is the input's (Reshape, Dropout...)
     has_weights: ClassVar[bool] = False
 
-    def output_shape(self, *inputs: Shape) -> Shape:
+    # A kind's rules take one shape per input (batch omitted). Each kind names its own parameters
+    # (`x` for one input, `*inputs` for several): `*inputs: Any, **_: Any` lets it, for mypy too.
+    def output_shape(self, *inputs: Any, **_: Any) -> Shape:
+        """The output's shape for these input shapes; `ShapeError` saying why it cannot take them."""
         raise NotImplementedError
 
-    def weights(self, *inputs: Shape) -> dict[str, Weight]:
+    def weights(self, *inputs: Any, **_: Any) -> dict[str, Weight]:
         """The weights the layer builds for these input shapes (empty for weightless kinds)."""
         return {}
 

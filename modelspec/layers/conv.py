@@ -13,8 +13,20 @@ from typing import ClassVar, Literal
 from pydantic import NonNegativeInt, PositiveInt, model_validator
 
 from ..params import P
-from .base import GLOROT_UNIFORM, ZEROS, Activation, Layer, Shape, ShapeError, Weight, as_tuple, conv_output_length
-from .base import expect_rank, known_dim, register
+from .base import (
+    GLOROT_UNIFORM,
+    ZEROS,
+    Activation,
+    Layer,
+    Shape,
+    ShapeError,
+    Weight,
+    as_tuple,
+    conv_output_length,
+    expect_rank,
+    known_dim,
+    register,
+)
 
 IntOrPair = PositiveInt | tuple[PositiveInt, PositiveInt]
 Side = NonNegativeInt | tuple[NonNegativeInt, NonNegativeInt]  # both ends alike, or (before, after)
@@ -66,10 +78,10 @@ class _Conv(_Window):
     @model_validator(mode="after")
     def _not_strided_and_dilated(self):
         strides, dilation = self.axes("strides"), self.axes("dilation_rate")
-        if isinstance(self.strides, (int, tuple)) and isinstance(self.dilation_rate, (int, tuple)):
-            if max(strides) > 1 and max(dilation) > 1:
-                raise ValueError(f"strides > 1 with dilation_rate > 1 is not supported (Keras refuses "
-                                 f"it): strides={self.strides}, dilation_rate={self.dilation_rate}")  # fmt: skip
+        concrete = isinstance(self.strides, (int, tuple)) and isinstance(self.dilation_rate, (int, tuple))
+        if concrete and max(strides) > 1 and max(dilation) > 1:
+            raise ValueError(f"strides > 1 with dilation_rate > 1 is not supported (Keras refuses "
+                             f"it): strides={self.strides}, dilation_rate={self.dilation_rate}")  # fmt: skip
         return self
 
     def output_channels(self, channels: int) -> int:
@@ -114,13 +126,13 @@ class Conv2DTranspose(_Conv):
         span = k + (k - 1) * (d - 1)
         if self.output_padding is None:
             return n * s + max(span - s, 0) if self.padding == "valid" else n * s
-        out_pad = as_tuple(self.output_padding, 2)[0]  # type: ignore[arg-type]
+        out_pad = as_tuple(self.output_padding, 2)[0]
         pad = span // 2 if self.padding == "same" else 0
         return (n - 1) * s + span - 2 * pad + out_pad
 
     def output_shape(self, x: Shape) -> Shape:
         if self.output_padding is not None:
-            pads = as_tuple(self.output_padding, 2)  # type: ignore[arg-type]
+            pads = as_tuple(self.output_padding, 2)
             if any(p >= s for p, s in zip(pads, self.axes("strides"))):
                 raise ShapeError(f"Conv2DTranspose output_padding {self.output_padding} must be "
                                  f"smaller than strides {self.strides}")  # fmt: skip
@@ -174,7 +186,7 @@ class UpSampling2D(Layer):
 
     def output_shape(self, x: Shape) -> Shape:
         expect_rank(self, x, 3, "(height, width, channels)")
-        sh, sw = as_tuple(self.size, 2)  # type: ignore[arg-type]
+        sh, sw = as_tuple(self.size, 2)
         return (None if x[0] is None else x[0] * sh, None if x[1] is None else x[1] * sw, x[2])
 
 
@@ -194,7 +206,7 @@ class ZeroPadding2D(Layer):
         """((top, bottom), (left, right)), as Keras standardises `padding`."""
         if isinstance(self.padding, int):
             return (self.padding, self.padding), (self.padding, self.padding)
-        height, width = (as_tuple(p, 2) for p in self.padding)  # type: ignore[union-attr]
+        height, width = (as_tuple(p, 2) for p in self.padding)
         return (height[0], height[1]), (width[0], width[1])
 
     def output_shape(self, x: Shape) -> Shape:

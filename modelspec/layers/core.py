@@ -8,9 +8,20 @@ from typing import Annotated, Literal
 from pydantic import Field, PositiveInt, model_validator
 
 from ..params import P
+from .base import (
+    GLOROT_UNIFORM,
+    ZEROS,
+    Initializer,
+    Layer,
+    Shape,
+    ShapeError,
+    Weight,
+    expect_rank,
+    format_shape,
+    known_dim,
+    register,
+)
 from .base import Activation as ActivationName
-from .base import GLOROT_UNIFORM, ZEROS, Initializer, Layer, Shape, ShapeError, Weight, expect_rank
-from .base import format_shape, known_dim, register
 
 
 @register
@@ -79,7 +90,7 @@ class Reshape(Layer):
     keeps_dtype = True
 
     @model_validator(mode="after")
-    def _one_unknown(self) -> "Reshape":
+    def _one_unknown(self) -> Reshape:
         dims = [d for d in self.target_shape if isinstance(d, int)]
         if dims.count(-1) > 1:
             raise ValueError("target_shape may contain -1 only once")
@@ -113,7 +124,7 @@ class Permute(Layer):
     keeps_dtype = True
 
     @model_validator(mode="after")
-    def _is_permutation(self) -> "Permute":
+    def _is_permutation(self) -> Permute:
         if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
             raise ValueError(f"dims must be a permutation of 1..{len(self.dims)}, got {self.dims}")
         return self

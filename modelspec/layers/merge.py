@@ -6,7 +6,7 @@ None (unknown) matches anything, as in Keras.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from ..params import P
 from .base import Layer, Shape, ShapeError, format_shape, register
@@ -23,7 +23,7 @@ class Concatenate(Layer):
 
     def output_shape(self, *inputs: Shape) -> Shape:
         rank = len(inputs[0])
-        shapes = lambda: ", ".join(format_shape(s) for s in inputs)  # noqa: E731  (errors only)
+        shapes = lambda: ", ".join(format_shape(s) for s in inputs)
         if any(len(s) != rank for s in inputs):
             raise ShapeError(f"Concatenate needs inputs of one rank, got {shapes()}")
         if not (-rank <= self.axis <= rank) or self.axis == 0:
@@ -45,10 +45,10 @@ class Concatenate(Layer):
 
 class _Elementwise(Layer):
     min_inputs = 2
-    max_inputs = None
+    max_inputs: ClassVar[int | None] = None
 
     def output_shape(self, *inputs: Shape) -> Shape:
-        shapes = lambda: " and ".join(format_shape(s) for s in inputs)  # noqa: E731  (errors only)
+        shapes = lambda: " and ".join(format_shape(s) for s in inputs)
         if len({len(s) for s in inputs}) > 1:
             raise ShapeError(f"{self.type} needs inputs of the same rank, got {shapes()}")
         out: list[int | None] = []

@@ -8,12 +8,26 @@ default) keeps separate input and recurrent biases, so its bias is (2, 3*units).
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
 from ..params import P
-from .base import GLOROT_UNIFORM, ONES, ORTHOGONAL, ZEROS, Activation, Concatenation, Initializer, Layer, Shape, Weight, expect_rank, known_dim, register
+from .base import (
+    GLOROT_UNIFORM,
+    ONES,
+    ORTHOGONAL,
+    ZEROS,
+    Activation,
+    Concatenation,
+    Initializer,
+    Layer,
+    Shape,
+    Weight,
+    expect_rank,
+    known_dim,
+    register,
+)
 
 Rate = Annotated[float, Field(ge=0, lt=1)]
 
@@ -90,7 +104,7 @@ class GRU(_Recurrent):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
 
-RecurrentLayer = Annotated[Union[LSTM, GRU, SimpleRNN], Field(discriminator="type")]
+RecurrentLayer = Annotated[LSTM | GRU | SimpleRNN, Field(discriminator="type")]
 
 
 @register

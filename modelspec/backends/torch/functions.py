@@ -9,13 +9,11 @@ computes it from the tensor. Average pooling divides by the number of real cells
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from .. import import_framework
-
-torch = import_framework("torch")
-F = torch.nn.functional
+from .runtime import F, torch
 
 # Keras activation name -> (torch function, keyword arguments); softmax-like ones take `dim`.
 ACTIVATIONS: dict[str, tuple[Callable[..., Any], dict[str, Any]] | None] = {
@@ -78,7 +76,9 @@ def pad_sizes(lengths: Sequence[int | None], kernel: Sequence[int], stride: Sequ
 
 def pad_same(x: Any, kernel: tuple, stride: tuple, dilation: tuple, value: float = 0.0) -> Any:
     """Pad the spatial axes of channels-first `x` as Keras' 'same' does, lengths read from `x`."""
-    return F.pad(x, pad_sizes(tuple(x.shape[2:]), kernel, stride, dilation), value=value)
+    pads = pad_sizes(tuple(x.shape[2:]), kernel, stride, dilation)
+    assert pads is not None  # every length is known at run time
+    return F.pad(x, pads, value=value)
 
 
 def avg_pool_same(x: Any, kernel: tuple, stride: tuple, padding: list[int] | None = None) -> Any:
@@ -86,5 +86,6 @@ def avg_pool_same(x: Any, kernel: tuple, stride: tuple, padding: list[int] | Non
     pool = F.avg_pool1d if len(kernel) == 1 else F.avg_pool2d if len(kernel) == 2 else F.avg_pool3d
     if padding is None:
         padding = pad_sizes(tuple(x.shape[2:]), kernel, stride, (1,) * len(kernel))
+        assert padding is not None  # every length is known at run time
     ones = torch.ones_like(x[:1, :1])
     return pool(F.pad(x, padding), kernel, stride) / pool(F.pad(ones, padding), kernel, stride)

@@ -17,7 +17,8 @@ per Keras initializer name (`keras.initializers`):
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ...layers import Concatenation, Initializer, Layer, Shape
 from .runtime import torch

@@ -25,8 +25,9 @@ the built-in kinds' live in `layers/`, one module per module of `modelspec/layer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from ...graph import TensorType
 from ...layers import Layer

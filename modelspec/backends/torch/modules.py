@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import math
 
-from .. import import_framework
-
-torch = import_framework("torch")
-nn = torch.nn
-F = torch.nn.functional
+from .runtime import F, nn, torch
 
 
 class BatchNorm(nn.Module):

@@ -12,9 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from .. import import_framework
 
-torch = import_framework("torch")
+from .runtime import torch
 
 OPTIMIZERS: dict[str, type["KerasOptimizer"]] = {}
 

@@ -20,12 +20,9 @@ returned sequence is in reading order.
 
 from __future__ import annotations
 
-from .. import import_framework
 from .functions import activation_function
+from .runtime import F, nn, torch
 
-torch = import_framework("torch")
-nn = torch.nn
-F = torch.nn.functional
 
 class Recurrent(nn.Module):
     """What LSTM, GRU and SimpleRNN share: sizes, options, the dropout masks and the outer loop."""
@@ -51,7 +48,7 @@ class Recurrent(nn.Module):
     def extra_repr(self) -> str:
         keys = ("activation", "recurrent_activation", "use_bias", "return_sequences", "go_backwards",
                 "dropout", "recurrent_dropout")  # fmt: skip
-        defaults = Recurrent.__init__.__kwdefaults__
+        defaults = Recurrent.__init__.__kwdefaults__ or {}
         changed = [f"{k}={getattr(self, k)!r}" for k in keys if getattr(self, k) != defaults.get(k)]
         return ", ".join([f"{self.input_size}, {self.units}", *changed])
 

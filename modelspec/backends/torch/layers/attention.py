@@ -20,12 +20,13 @@ class MultiHeadAttention(Lowering):
     arguments = ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape_")
 
     def module(self) -> Any:
-        inputs, l = self.site.inputs, self.layer  # noqa: E741
-        query, value = inputs[0].shape, inputs[min(1, len(inputs) - 1)].shape
-        key = inputs[2].shape if len(inputs) > 2 else value
-        return Module(query[-1], value[-1], key[-1], num_heads=l.num_heads, key_dim=l.key_dim,
-                      value_dim=l.value_dim, output_dim=self.site.output.shape[-1], use_bias=l.use_bias,
-                      dropout=l.dropout)  # fmt: skip
+        inputs, cfg = self.site.inputs, self.layer
+        query, value = inputs[0].shape[-1], inputs[min(1, len(inputs) - 1)].shape[-1]
+        key = inputs[2].shape[-1] if len(inputs) > 2 else value
+        assert query and value and key  # the core refuses unknown feature sizes
+        return Module(query, value, key, num_heads=cfg.num_heads, key_dim=cfg.key_dim,
+                      value_dim=cfg.value_dim, output_dim=self.site.output.shape[-1], use_bias=cfg.use_bias,
+                      dropout=cfg.dropout)  # fmt: skip
 
     def emit(self, e, *xs):
         return e.module(*xs)

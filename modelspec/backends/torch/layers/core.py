@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ....layers import core
 from ..lowering import ANY, LOWERINGS, Arrays, Lowering, renamed
@@ -89,7 +89,7 @@ class Embedding(Lowering):
     not propagated, so `mask_zero` is refused."""
 
     arguments = ("input_dim", "output_dim")
-    fixed = {"mask_zero": False}
+    fixed: ClassVar[dict[str, Any]] = {"mask_zero": False}
     casts = False
 
     def module(self) -> Any:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from functools import reduce
-from typing import Any, Callable
+from typing import Any, ClassVar
 
 from ....layers import merge
 from ..lowering import ANY, LOWERINGS, Lowering
@@ -15,7 +16,7 @@ class _Chain(Lowering):
     """`x1 op x2 op ...`, element-wise with broadcasting, in whichever layout the inputs share."""
 
     layout = ANY
-    op: Callable[[Any, Any], Any] = operator.add
+    op: ClassVar[Callable[..., Any]] = operator.add
 
     def emit(self, e, *xs):
         return reduce(lambda a, b: e.fn(type(self).op, a, b), xs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ....layers import normalization
 from ..lowering import ANY, CHANNELS_FIRST, CHANNELS_LAST, LOWERINGS, Arrays, Lowering, renamed
@@ -10,8 +10,8 @@ from ..modules import BatchNorm, LayerNorm
 
 
 class _Normalization(Lowering):
-    arguments = ("axis", "epsilon", "center", "scale")
-    names: dict[str, str] = {"gamma": "weight", "beta": "bias"}
+    arguments: ClassVar[tuple[str, ...]] = ("axis", "epsilon", "center", "scale")
+    names: ClassVar[dict[str, str]] = {"gamma": "weight", "beta": "bias"}
 
     @property
     def axis(self) -> int:
@@ -23,7 +23,9 @@ class _Normalization(Lowering):
         return len(self.site.shape) + 1
 
     def features(self) -> int:
-        return self.site.shape[self.axis - 1]
+        size = self.site.shape[self.axis - 1]
+        assert size is not None  # the core refuses an unknown size along the axis
+        return size
 
     def to_torch(self, weights: Arrays) -> Arrays:
         return renamed(self.names, weights)
@@ -37,16 +39,16 @@ class BatchNormalization(_Normalization):
     """Normalises torch dim 1: the channels of channels-first data when `axis` is the last (the
     default); another axis is moved to dim 1 and back, in whichever layout its input has."""
 
-    arguments = (*_Normalization.arguments, "momentum")
-    names = {**_Normalization.names, "moving_mean": "running_mean", "moving_variance": "running_var"}
+    arguments: ClassVar[tuple[str, ...]] = (*_Normalization.arguments, "momentum")
+    names: ClassVar[dict[str, str]] = {**_Normalization.names, "moving_mean": "running_mean", "moving_variance": "running_var"}
 
     def __init__(self, layer: Any, site: Any) -> None:
         super().__init__(layer, site)
         self.layout = CHANNELS_FIRST if self.axis == self.rank - 1 else ANY
 
     def module(self) -> Any:
-        l = self.layer  # noqa: E741
-        return BatchNorm(self.features(), l.momentum, l.epsilon, l.center, l.scale)
+        cfg = self.layer
+        return BatchNorm(self.features(), cfg.momentum, cfg.epsilon, cfg.center, cfg.scale)
 
     def emit(self, e, x):
         if e.dim(self.axis) == 1:

@@ -8,7 +8,7 @@ Keras' GRU z, r, h is torch's r, z, n (`GRU.gate_order`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ....layers import recurrent as core
 from .. import recurrent as modules
@@ -18,14 +18,14 @@ from ..lowering import LOWERINGS, Arrays, Lowering, lowering_for, stacked
 class Recurrent(Lowering):
     """What the three recurrent kinds share; `recurrent_module` is what Bidirectional wraps."""
 
-    arguments = ("units", "activation", "use_bias", "return_sequences", "go_backwards", "dropout",
-                 "recurrent_dropout")  # fmt: skip
+    arguments: ClassVar[tuple[str, ...]] = ("units", "activation", "use_bias", "return_sequences",
+                                            "go_backwards", "dropout", "recurrent_dropout")  # fmt: skip
     cls: type = modules.SimpleRNN
 
     def options(self) -> dict[str, Any]:
-        l = self.layer  # noqa: E741
-        return dict(activation=l.activation, use_bias=l.use_bias, return_sequences=l.return_sequences,
-                    dropout=l.dropout, recurrent_dropout=l.recurrent_dropout)  # fmt: skip
+        cfg = self.layer
+        return {"activation": cfg.activation, "use_bias": cfg.use_bias, "return_sequences": cfg.return_sequences,
+                "dropout": cfg.dropout, "recurrent_dropout": cfg.recurrent_dropout}  # fmt: skip
 
     def recurrent_module(self, go_backwards: bool) -> Any:
         return self.cls(self.site.shape[-1], self.layer.units, go_backwards=go_backwards, **self.options())
@@ -76,7 +76,7 @@ class SimpleRNN(Recurrent):
 
 @LOWERINGS.register(core.LSTM)
 class LSTM(Recurrent):
-    arguments = (*Recurrent.arguments, "recurrent_activation", "unit_forget_bias")
+    arguments: ClassVar[tuple[str, ...]] = (*Recurrent.arguments, "recurrent_activation", "unit_forget_bias")
     cls = modules.LSTM
 
     def options(self) -> dict[str, Any]:
@@ -85,12 +85,12 @@ class LSTM(Recurrent):
 
 @LOWERINGS.register(core.GRU)
 class GRU(Recurrent):
-    arguments = (*Recurrent.arguments, "recurrent_activation", "reset_after")
+    arguments: ClassVar[tuple[str, ...]] = (*Recurrent.arguments, "recurrent_activation", "reset_after")
     cls = modules.GRU
 
     def options(self) -> dict[str, Any]:
-        l = self.layer  # noqa: E741
-        return {**super().options(), "recurrent_activation": l.recurrent_activation, "reset_after": l.reset_after}
+        cfg = self.layer
+        return {**super().options(), "recurrent_activation": cfg.recurrent_activation, "reset_after": cfg.reset_after}
 
     def gate_order(self) -> list[int] | None:
         u = self.layer.units
@@ -103,7 +103,7 @@ class Bidirectional(Lowering):
     per side: Keras' `forward_<name>` is torch's `forward_layer.<param>`, `backward_` likewise."""
 
     arguments = ("layer", "merge_mode")
-    sides = {"forward": "forward_layer", "backward": "backward_layer"}
+    sides: ClassVar[dict[str, str]] = {"forward": "forward_layer", "backward": "backward_layer"}
 
     def __init__(self, layer: Any, site: Any) -> None:
         super().__init__(layer, site)
