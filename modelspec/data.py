@@ -15,7 +15,7 @@ from typing import Mapping
 
 import numpy as np
 
-from .document import LossConfig, loss_config
+from .document import LossKind, canonical_loss
 from .errors import DataError, did_you_mean
 from .graph import Graph
 
@@ -65,10 +65,10 @@ def target_kind(graph: Graph, output: str) -> str:
     return "sparse" if sparse else "dense"
 
 
-def output_loss(graph: Graph, output: str) -> LossConfig:
-    """The loss of one output, as a `LossConfig` with its short name."""
+def output_loss(graph: Graph, output: str) -> LossKind:
+    """The loss of one output, as its loss object with its short name."""
     loss = graph.training.loss
-    return loss_config(loss[output] if isinstance(loss, dict) else loss)
+    return canonical_loss(loss[output] if isinstance(loss, dict) else loss)
 
 
 def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
