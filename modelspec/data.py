@@ -15,7 +15,6 @@ from typing import Mapping
 
 import numpy as np
 
-from .document import LossConfig, loss_config
 from .errors import DataError, did_you_mean
 from .graph import Graph
 
@@ -59,26 +58,18 @@ def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
         raise DataError([f"{path}: not a readable .npz file ({' '.join(str(exc).split())})"]) from None
 
 
-def target_kind(graph: Graph, output: str) -> str:
-    """`sparse` for integer class targets, else `dense` (targets shaped like the output)."""
-    sparse = output_loss(graph, output).type == "sparse_categorical_crossentropy"
-    return "sparse" if sparse else "dense"
-
-
-def output_loss(graph: Graph, output: str) -> LossConfig:
-    """The loss of one output, as a `LossConfig` with its short name."""
-    loss = graph.training.loss
-    return loss_config(loss[output] if isinstance(loss, dict) else loss)
-
-
 def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
     """The arrays the graph's inputs and outputs need, checked and cast; `DataError` lists every problem.
 
     Targets may leave out a trailing axis of length 1 (`(N,)` for an output of shape `(1,)`), as
-    Keras users write them; sparse class targets are integers of the output's shape without its
-    class axis. Float inputs accept integer arrays (cast to the input's dtype); integer inputs
-    (token ids) refuse floats.
+    Keras users write them; sparse class targets (an output whose loss in the training plan is a
+    sparse crossentropy) are integers of the output's shape without its class axis. Float inputs
+    accept integer arrays (cast to the input's dtype); integer inputs (token ids) refuse floats.
+    A graph without a training plan has no targets to check (`DataError`).
     """
+    plan = graph.training
+    if plan is None:
+        raise DataError([f"spec {graph.name!r} has no `training:` section, so its targets have no kind"])
     problems: list[str] = []
     known = [*graph.inputs, *graph.outputs]
     vocab = embedding_vocab(graph)
@@ -110,12 +101,13 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
         problems += _out_of_range(name, value, vocab.get(name), "token ids (the Embedding's input_dim)")
         x[name] = value.astype(t.dtype, copy=False)
 
-    for name in graph.outputs:
+    for output in plan.outputs:
+        name = output.name
         value = get(name, "target of output")
         if value is None:
             continue
-        shape = graph.tensor_type(name).shape
-        sparse = target_kind(graph, name) == "sparse"
+        shape = graph.tensor_type(name).shape  # type: ignore[union-attr]
+        sparse = output.sparse_targets
         if sparse:
             allowed, ok, dtype, kind = [shape[:-1], (*shape[:-1], 1)], _integer(value), "int64", "integer class"
         else:

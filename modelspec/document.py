@@ -184,33 +184,95 @@ class RMSprop(Strict):
 
 
 OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD, "rmsprop": RMSprop}
+OptimizerKind = Adam | AdamW | SGD | RMSprop
 Optimizer = Annotated[
     _tagged(OPTIMIZERS, lambda v: v.get("type") if isinstance(v, dict) else getattr(v, "type", None)),
     BeforeValidator(_optimizer_shorthand),
 ]
 
 
-class LossConfig(Strict):
-    """A loss with arguments: `{type: binary_crossentropy, from_logits: true}`."""
+# Each loss kind is its own model with only its own arguments (Keras 3's names and defaults,
+# `keras.losses.*`), so `{type: mse, from_logits: true}` is an unknown field where it is written.
+# `type` also accepts Keras' long names of the three regression losses; `LOSS_ALIASES` maps them
+# to the short name the resolved training plan carries.
 
-    type: LossName
+
+class MeanSquaredError(Strict):
+    """`mse`: mean of `(y_pred - y_true)**2` over the last axis."""
+
+    type: Literal["mse", "mean_squared_error"]
+
+
+class MeanAbsoluteError(Strict):
+    """`mae`: mean of `|y_pred - y_true|` over the last axis."""
+
+    type: Literal["mae", "mean_absolute_error"]
+
+
+class MeanAbsolutePercentageError(Strict):
+    """`mape`: mean of `100 * |(y_true - y_pred) / y_true|` over the last axis."""
+
+    type: Literal["mape", "mean_absolute_percentage_error"]
+
+
+class Huber(Strict):
+    """`huber`: quadratic for errors up to `delta`, linear beyond."""
+
+    type: Literal["huber"]
+    delta: Rate = 1.0
+
+
+class BinaryCrossentropy(Strict):
+    """`binary_crossentropy`: per unit, targets 0 or 1; `from_logits`: the output is logits."""
+
+    type: Literal["binary_crossentropy"]
     from_logits: bool = False
-    delta: Rate = 1.0  # huber only
 
 
+class CategoricalCrossentropy(Strict):
+    """`categorical_crossentropy`: one-hot (or soft) targets over the last axis."""
+
+    type: Literal["categorical_crossentropy"]
+    from_logits: bool = False
+
+
+class SparseCategoricalCrossentropy(Strict):
+    """`sparse_categorical_crossentropy`: integer class ids as targets."""
+
+    type: Literal["sparse_categorical_crossentropy"]
+    from_logits: bool = False
+
+
+LossKind = (MeanSquaredError | MeanAbsoluteError | MeanAbsolutePercentageError | Huber
+            | BinaryCrossentropy | CategoricalCrossentropy | SparseCategoricalCrossentropy)  # fmt: skip
+LOSSES: dict[str, type[LossKind]] = {
+    "mse": MeanSquaredError, "mae": MeanAbsoluteError, "mape": MeanAbsolutePercentageError,
+    "huber": Huber, "binary_crossentropy": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+}  # fmt: skip
 LOSS_ALIASES = {"mean_squared_error": "mse", "mean_absolute_error": "mae",
                 "mean_absolute_percentage_error": "mape"}  # fmt: skip
 
 
-def loss_config(loss: "str | LossConfig") -> LossConfig:
-    """Any way of writing one loss as a `LossConfig` with its short name (`mse`, not `mean_squared_error`)."""
-    config = LossConfig(type=loss) if isinstance(loss, str) else loss
-    return config.model_copy(update={"type": LOSS_ALIASES.get(config.type, config.type)})
+def canonical_loss(loss: str | LossKind) -> LossKind:
+    """Any way of writing one loss (a name or a loss object, short or long name) as its loss
+    object with the short name (`mse`, not `mean_squared_error`) and its arguments."""
+    if isinstance(loss, str):
+        name = LOSS_ALIASES.get(loss, loss)
+        return LOSSES[name](type=name)  # type: ignore[arg-type]
+    return loss.model_copy(update={"type": LOSS_ALIASES.get(loss.type, loss.type)})
+
+
+def _loss_tag(value: Any) -> str | None:
+    """The loss kind's short name (None: no `type:`)."""
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return LOSS_ALIASES.get(kind, kind) if isinstance(kind, str) else None
 
 
 Loss = _tagged(
-    {"name": LossName, "config": LossConfig},
-    lambda v: "config" if isinstance(v, (dict, LossConfig)) else "name",
+    {"name": LossName, "object": _tagged(LOSSES, _loss_tag)},
+    lambda v: "name" if isinstance(v, str) else "object",
 )
 
 
@@ -290,4 +352,5 @@ class SpecDocument(Strict):
 
 
 __all__ = ["SpecDocument", "Block", "BlockNode", "SharedNode", "NODE_MODELS", "NODE_FIELDS",
-           "InputSpec", "Training", "SearchSpace", "node_tag"]  # fmt: skip
+           "InputSpec", "Training", "SearchSpace", "node_tag", "LossKind", "LOSSES", "canonical_loss",
+           "OptimizerKind"]  # fmt: skip

@@ -9,10 +9,13 @@ from (for diagrams and messages). This is what the backends, the summary and the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from .errors import Problem
 from .layers.base import Layer, Shape, Weight, format_shape
+
+if TYPE_CHECKING:
+    from .plan import TrainingPlan
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ class Graph:
     nodes: list[Node]
     outputs: list[str]
     problems: list[Problem] = field(default_factory=list)
-    training: Any = None  # the concrete `Training` section (params substituted), if any
+    training: TrainingPlan | None = None  # the `training:` section resolved per output (`plan.py`)
 
     def __post_init__(self) -> None:
         self._by_name = {n.name: n for n in self.nodes}

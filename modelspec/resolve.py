@@ -20,6 +20,7 @@ from .errors import Problem, did_you_mean
 from .graph import Graph, Node, Scope, TensorType
 from .layers import REGISTRY, Layer, ShapeError, format_shape
 from .params import UnresolvedParam, substitute
+from .plan import TrainingPlan, plan_training
 from .yamlio import Document
 
 _NAME = re.compile(NAME_PATTERN)
@@ -116,17 +117,19 @@ class _Resolver:
                 outputs.append(tensor)
         return outputs
 
-    def check_training(self, outputs: list[str]) -> Training | None:
-        """Check per-output keys against the outputs; return the concrete section."""
+    def check_training(self, outputs: list[str]) -> TrainingPlan | None:
+        """Check per-output keys against the outputs; return the section resolved per output
+        (`plan.TrainingPlan`), or None when there is none or it has an error (reported)."""
         training = self.spec.training
         if training is None:
             return None
+        before = len(self.problems)
         concrete = self.concrete_training()
+        declared = [str(o) for o in self.spec.outputs or outputs]
         for field in ("loss", "loss_weights", "metrics"):
             value = getattr(training, field)
             if not isinstance(value, dict) or "type" in value:
                 continue
-            declared = [str(o) for o in self.spec.outputs or outputs]
             for key in value:
                 if key not in declared:
                     self.report(("training", field, key),
@@ -135,7 +138,10 @@ class _Resolver:
             if field == "loss":
                 for missing in (o for o in declared if o not in value):
                     self.report(("training", "loss"), f"no loss for output {missing!r}")
-        return concrete
+        if concrete is None or len(self.problems) > before or len(declared) != len(outputs):
+            return None
+        nodes = {n.name: n for n in self.nodes}
+        return plan_training(concrete, outputs, declared, nodes)
 
     def concrete_training(self) -> Training | None:
         """The training section with params substituted, validated again with the values."""

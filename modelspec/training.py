@@ -31,6 +31,7 @@ import numpy as np
 from .data import Arrays, check_arrays, read_npz
 from .errors import DataError
 from .graph import Graph
+from .plan import TrainingPlan
 
 BACKENDS = ("keras", "torch")
 
@@ -66,20 +67,22 @@ def make_trainer(graph: Graph, backend: str, model: Any = None, seed: int | None
 
 
 def log_names(graph: Graph) -> list[str]:
-    """The names an epoch's figures go by (Keras' names), without the `val_` twins."""
-    several = len(graph.outputs) > 1
-    names = ["loss"] + [f"{o}_loss" for o in graph.outputs if several]
-    for output, metric in metric_pairs(graph):
+    """The names an epoch's figures go by (Keras' names), without the `val_` twins: `loss`, each
+    output's `{output}_loss` when there are several, then each metric (`{output}_{metric}` when
+    there are several outputs), in the training plan's output order."""
+    plan = _plan(graph)
+    several = len(plan.outputs) > 1
+    names = ["loss"] + [f"{o.name}_loss" for o in plan.outputs if several]
+    for output, metric in plan.metric_pairs:
         names.append(f"{output}_{metric}" if several else metric)
     return names
 
 
-def metric_pairs(graph: Graph) -> list[tuple[str, str]]:
-    """(output, metric name as written) for every metric, in output order."""
-    metrics = graph.training.metrics
-    if isinstance(metrics, dict):
-        return [(o, m) for o in graph.outputs for m in metrics.get(o, [])]
-    return [(o, m) for o in graph.outputs for m in metrics]
+def _plan(graph: Graph) -> TrainingPlan:
+    """The graph's training plan; `DataError` when the spec has no `training:` section."""
+    if graph.training is None:
+        raise DataError([f"spec {graph.name!r} has no `training:` section; add one to train it"])
+    return graph.training
 
 
 def batch_order(n: int, batch_size: int, shuffle: bool, rng: np.random.Generator) -> list[np.ndarray]:
@@ -135,10 +138,8 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
     (`keras.utils.set_random_seed`, `torch.manual_seed`), dropout masks.
     """
     graph = spec.graph if hasattr(spec, "graph") else spec
-    if graph.training is None:
-        raise DataError([f"spec {graph.name!r} has no `training:` section; add one to train it"])
+    t = _plan(graph)
     check_backend(backend)  # before the data is read
-    t = graph.training
     arrays = check_arrays(graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data)
     train_set, val_set = arrays.split(t.validation_split)
     epochs = t.epochs if epochs is None else epochs

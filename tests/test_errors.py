@@ -332,6 +332,52 @@ def test_positional_losses_are_refused():
     assert found.startswith("spec.yaml:3:18: training.loss: loss is one loss for every output, or a mapping")
 
 
+def test_a_loss_takes_only_its_own_arguments():
+    found = problems(
+        """\
+        inputs: {x: {shape: [4]}}
+        layers:
+          a: {type: Dense, units: 1, inputs: x}
+          b: {type: Dense, units: 1, activation: sigmoid, inputs: x}
+          c: {type: Dense, units: 1, inputs: x}
+        outputs: [a, b, c]
+        training:
+          loss:
+            a: {type: mse, from_logits: true}
+            b: {type: binary_crossentropy, delta: 5}
+            c: {type: huber, detla: 2}
+        """
+    )
+    assert found == [
+        "spec.yaml:9:20: training.loss.a.from_logits: unknown field 'from_logits'",
+        "spec.yaml:10:36: training.loss.b.delta: unknown field 'delta'",
+        "spec.yaml:11:22: training.loss.c.detla: unknown field 'detla' (did you mean 'delta'?)",
+    ]
+
+
+def test_one_loss_for_every_output_takes_only_its_own_arguments():
+    (found,) = problems(
+        """\
+        inputs: {x: {shape: [4]}}
+        layers: [{type: Dense, units: 1}]
+        training: {loss: {type: mean_squared_error, delta: 1.0}}
+        """
+    )
+    assert found == "spec.yaml:3:45: training.loss.delta: unknown field 'delta'"
+
+
+def test_an_unknown_loss_kind_suggests():
+    (found,) = problems(
+        """\
+        inputs: {x: {shape: [4]}}
+        layers: [{type: Dense, units: 1}]
+        training: {loss: {type: hubber, delta: 2}}
+        """
+    )
+    assert found.startswith("spec.yaml:3:12: training.loss: unknown kind 'hubber' (did you mean 'huber'?); "
+                            "expected one of mse, mae, mape, huber,")  # fmt: skip
+
+
 def test_every_problem_is_reported_in_one_run():
     found = problems(
         """\

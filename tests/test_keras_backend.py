@@ -372,16 +372,6 @@ def test_a_shape_disagreement_with_the_core_is_an_error():
         to_keras(graph)
 
 
-def test_a_loss_argument_keras_lacks_is_refused():
-    spec = modelspec.loads(textwrap.dedent("""
-        inputs: {x: {shape: [3]}}
-        layers: [{type: Dense, units: 1, name: y}]
-        training: {loss: {type: mse, from_logits: true}}
-    """))  # fmt: skip
-    with pytest.raises(BackendError, match=r"training.loss.y: loss mse takes no argument from_logits"):
-        spec.to_keras()
-
-
 def test_missing_keras_says_which_extra_to_install():
     code = ("import sys; sys.modules['tensorflow'] = sys.modules['keras'] = None\n"
             "import modelspec\n"

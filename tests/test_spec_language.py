@@ -237,9 +237,9 @@ def test_optimizer_shorthand_metrics_and_loss_weights():
     )
     t = s.graph.training
     assert t.optimizer.type == "sgd" and t.optimizer.learning_rate == 0.01
-    assert t.metrics == {"b": ["accuracy"], "a": ["mae", "mse"]}
-    assert t.loss["b"].type == "sparse_categorical_crossentropy"
-    assert t.loss_weights == {"a": 0.5, "b": 1.0}
+    assert [(o.name, o.metrics, o.weight) for o in t.outputs] == [("b", ("accuracy",), 1.0),
+                                                                  ("a", ("mae", "mse"), 0.5)]  # fmt: skip
+    assert t.output("b").loss.type == "sparse_categorical_crossentropy"
 
 
 def test_unknown_optimizer_suggests():

@@ -5,7 +5,7 @@
 for its kind (`keras_rules.LOWERINGS`) and named after the node that owns it, so every name in the
 model is the spec's, never Keras' `dense_7` counters. Every tensor Keras builds is checked
 against the shape and dtype the core inferred: a disagreement is a `BackendError`, not a model
-that differs from its spec. The `training:` section becomes `model.compile`, every per-output
+that differs from its spec. The graph's training plan becomes `model.compile`, every per-output
 setting keyed by output name.
 
 Importing this module imports TensorFlow and Keras (`modelspec[keras]`); the core never does.
@@ -13,15 +13,13 @@ Importing this module imports TensorFlow and Keras (`modelspec[keras]`); the cor
 
 from __future__ import annotations
 
-import inspect
 import math
 import os
 import tempfile
 from typing import Any
 
-from ..data import output_loss
+from ..document import LossKind, OptimizerKind
 from ..graph import Graph, Node
-from ..training import metric_pairs
 from . import BackendError
 from .keras_rules import LOWERINGS, keras
 
@@ -103,32 +101,24 @@ def _output(graph: Graph, name: str, tensor: Any) -> Any:
 
 OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop"}
 LOSSES = {
-    "mse": "MeanSquaredError", "mean_squared_error": "MeanSquaredError",
-    "mae": "MeanAbsoluteError", "mean_absolute_error": "MeanAbsoluteError",
-    "mape": "MeanAbsolutePercentageError",
-    "mean_absolute_percentage_error": "MeanAbsolutePercentageError",
-    "huber": "Huber",
-    "binary_crossentropy": "BinaryCrossentropy",
+    "mse": "MeanSquaredError", "mae": "MeanAbsoluteError", "mape": "MeanAbsolutePercentageError",
+    "huber": "Huber", "binary_crossentropy": "BinaryCrossentropy",
     "categorical_crossentropy": "CategoricalCrossentropy",
     "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
 }  # fmt: skip
 
 
 def compile_model(model: Any, graph: Graph) -> None:
-    """`model.compile` per the graph's training section; losses, weights, metrics by output name."""
-    training = graph.training
+    """`model.compile` per the graph's training plan: losses, weights, metrics by output name."""
+    plan = graph.training
+    if plan is None:
+        raise BackendError(f"model {graph.name!r} has no `training:` section to compile")
     names = list(model.output_names)
-    if names != list(graph.outputs):  # cannot happen: `_output` names every output
+    if names != [o.name for o in plan.outputs]:  # cannot happen: `_output` names every output
         raise BackendError(f"keras back end: output names {names} differ from the spec's {graph.outputs}")
-    losses = {o: _loss(output_loss(graph, o), o) for o in names}
-    metrics: dict[str, list[str]] = {}
-    for output, metric in metric_pairs(graph):
-        metrics.setdefault(output, []).append(metric)
-    weights = training.loss_weights
-    if weights is not None:
-        weights = {o: float(weights.get(o, 1.0)) for o in names}
-    model.compile(optimizer=_optimizer(training.optimizer), loss=losses, loss_weights=weights,
-                  metrics=metrics or None)  # fmt: skip
+    metrics = {o.name: list(o.metrics) for o in plan.outputs if o.metrics}
+    model.compile(optimizer=_optimizer(plan.optimizer), loss={o.name: _loss(o.loss) for o in plan.outputs},
+                  loss_weights={o.name: o.weight for o in plan.outputs}, metrics=metrics or None)  # fmt: skip
 
 
 # keras.losses.Huber's base class, which serialises its function's arguments (not exported).
@@ -136,43 +126,19 @@ _LossFunctionWrapper = keras.losses.Huber.__mro__[1]
 assert _LossFunctionWrapper.__name__ == "LossFunctionWrapper"
 
 
-def _optimizer(config: Any) -> Any:
-    cls = getattr(keras.optimizers, OPTIMIZERS.get(config.type, ""), None)
-    if cls is None:
-        raise BackendError(f"training.optimizer: optimizer {config.type!r} is not supported by the keras back end")
-    accepted = inspect.signature(cls.__init__).parameters
-    kwargs = {}
-    for field in type(config).model_fields:
-        if field == "type":
-            continue
-        if field not in accepted:
-            raise BackendError(f"training.optimizer: argument {field} of {config.type} is not "
-                               f"supported by the keras back end")  # fmt: skip
-        kwargs[field] = getattr(config, field)
-    return cls(**kwargs)
+def _optimizer(config: OptimizerKind) -> Any:
+    """The Keras optimizer of the plan's optimizer config (its fields are Keras' arguments)."""
+    cls = getattr(keras.optimizers, OPTIMIZERS[config.type])
+    return cls(**config.model_dump(exclude={"type"}))
 
 
-def _loss(config: Any, output: str) -> Any:
-    """A Keras loss object (from the output's `LossConfig`), so that `from_logits` and huber's
-    `delta` are honoured."""
-    kind = config.type
-    cls = getattr(keras.losses, LOSSES.get(kind, ""), None)
-    if cls is None:
-        raise BackendError(f"training.loss.{output}: loss {kind!r} is not supported by the keras back end")
-    accepted = inspect.signature(cls.__init__).parameters
-    kwargs = {}
-    for field in type(config).model_fields:
-        if field == "type":
-            continue
-        value, default = getattr(config, field), type(config).model_fields[field].default
-        if field in accepted:
-            kwargs[field] = value
-        elif value != default:
-            raise BackendError(f"training.loss.{output}: loss {kind} takes no argument {field} "
-                               f"(got {value!r}) in the keras back end")  # fmt: skip
-    if kind == "huber":  # keras.losses.Huber.get_config drops delta: a saved model would forget it
+def _loss(loss: LossKind) -> Any:
+    """The Keras loss object of a plan's loss (its fields, `from_logits` or huber's `delta`, are
+    the Keras class's arguments), so that a saved model keeps them."""
+    kwargs = loss.model_dump(exclude={"type"})
+    if loss.type == "huber":  # keras.losses.Huber.get_config drops delta: a saved model would forget it
         return _LossFunctionWrapper(keras.losses.huber, name="huber_loss", **kwargs)
-    return cls(**kwargs)
+    return getattr(keras.losses, LOSSES[loss.type])(**kwargs)
 
 
 # --- clients of the result -------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """Keras 3's losses and metrics as torch functions: the same formulas, clipping and reductions.
 
-A loss function takes `(y_true, y_pred, logits, config)` and returns one value per sample
+A loss function takes `(y_true, y_pred, logits, loss)` and returns one value per sample
 position (the output's shape without its last axis), as Keras' loss functions do before their
-`sum_over_batch_size` reduction (a mean over everything). `logits` is the pre-activation of a
-sigmoid or softmax output, or None: like Keras, crossentropies then work from the logits, so
-they never saturate at the clipping bounds (keras/src/backend/tensorflow/nn.py `_get_logits`).
-Probabilities are otherwise clipped to [1e-7, 1 - 1e-7], Keras' epsilon.
+`sum_over_batch_size` reduction (a mean over everything). `loss` is the output's loss object in
+the training plan (`plan.OutputPlan.loss`: huber's `delta`, a crossentropy's `from_logits`);
+`LOSSES` is keyed by its short name. `logits` is the pre-activation of a sigmoid or softmax
+output, or None: like Keras, crossentropies then work from the logits, so they never saturate
+at the clipping bounds (keras/src/backend/tensorflow/nn.py `_get_logits`). Probabilities are
+otherwise clipped to [1e-7, 1 - 1e-7], Keras' epsilon.
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from ...data import Arrays, output_loss
+from ...data import Arrays
 from ...graph import Graph
-from ...training import log_names, metric_pairs
+from ...training import log_names
 from .. import import_framework
 from .losses import LOGIT_ACTIVATIONS, LOSSES, METRICS
 from .optimizers import make_optimizer
@@ -37,13 +37,15 @@ class TorchTrainer:
             torch.manual_seed(seed)  # dropout masks; the batch order is the core's
         self.graph, self.source = graph, source
         self.model = model if model is not None else to_torch(graph)
-        self.outputs = list(graph.outputs)
-        self.losses = [output_loss(graph, o) for o in self.outputs]
-        weights = graph.training.loss_weights or {}
-        self.weights = [float(weights.get(o, 1.0)) for o in self.outputs]
-        self.metrics = [(self.outputs.index(o), m) for o, m in metric_pairs(graph)]
-        self.view = _training_view(self.model, [c.type for c in self.losses])
-        self.optimizer = make_optimizer(graph.training.optimizer, self.model.parameters())
+        plan = graph.training
+        if plan is None:
+            raise ValueError(f"model {graph.name!r} has no `training:` section to train by")
+        self.outputs = [o.name for o in plan.outputs]
+        self.losses = [o.loss for o in plan.outputs]
+        self.weights = [o.weight for o in plan.outputs]
+        self.metrics = [(i, m) for i, o in enumerate(plan.outputs) for m in o.metrics]
+        self.view = _training_view(self.model, [loss.type for loss in self.losses])
+        self.optimizer = make_optimizer(plan.optimizer, self.model.parameters())
         self.embeddings = [m for m in self.model.modules() if isinstance(m, torch.nn.Embedding)]
 
     # --- Keras' train_step / test_step -------------------------------------------------------
