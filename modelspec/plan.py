@@ -19,12 +19,6 @@ from dataclasses import dataclass
 
 from .document import LossKind, OptimizerKind, Training, canonical_loss
 from .graph import Node
-from .layers.conv import Conv1D, Conv2D, Conv2DTranspose
-from .layers.core import Activation, Dense
-
-# Layer kinds whose `activation` argument is the last operation of their output (a recurrent
-# layer's `activation` is not: its output is a product). Only these report a final activation.
-ENDS_IN_ACTIVATION = (Dense, Activation, Conv1D, Conv2D, Conv2DTranspose)
 
 
 @dataclass(frozen=True)
@@ -106,8 +100,6 @@ def plan_training(training: Training, outputs: list[str], written: list[str],
 
 def final_activation(node: Node | None) -> str | None:
     """The activation function `node`'s layer applies last, or None (see `OutputPlan`; no node:
-    the output is a model input)."""
+    the output is a model input). Each kind says it: `Layer.final_activation`."""
     layer = node.layer if node is not None else None
-    if isinstance(layer, ENDS_IN_ACTIVATION):
-        return str(layer.activation)
-    return None
+    return layer.final_activation() if layer is not None else None

@@ -474,3 +474,28 @@ def test_torch_is_imported_only_when_a_module_is_built():
             "spec.to_torch()\n"
             "assert 'torch' in sys.modules\n")  # fmt: skip
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_the_training_view_returns_each_outputs_logits_as_the_builder_recorded_them():
+    from modelspec.backends.torch.builder import training_view
+
+    spec = from_text("""
+        inputs: {x: {shape: [6, 6, 2]}}
+        layers:
+          conv:  {type: Conv2D, filters: 3, kernel_size: 3, padding: same, activation: softmax, inputs: x}
+          flat:  {type: Flatten, inputs: conv}
+          gate:  {type: Dense, units: 1, activation: sigmoid, inputs: flat}
+          plain: {type: Dense, units: 2, inputs: flat}
+        outputs: [conv, gate, plain]
+    """)
+    module = spec.to_torch()
+    assert set(module.meta["modelspec"]["logits"]) == {"conv", "gate"}  # `plain` ends in no function
+    view = training_view(module, {"conv": "softmax", "gate": "sigmoid", "plain": "softmax"})
+    x = torch.randn(2, 6, 6, 2)
+    outputs, logits = view(x)
+    for a, b in zip(outputs, module(x)):
+        torch.testing.assert_close(a, b)
+    torch.testing.assert_close(torch.softmax(logits[0], -1), outputs[0])  # channels-last, as the output
+    torch.testing.assert_close(torch.sigmoid(logits[1]), outputs[1])
+    assert logits[2] is None  # `plain` ends in linear, not the softmax asked for
+    assert module.code.count("permute") == 2  # the inference forward pays for no logits

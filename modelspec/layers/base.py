@@ -107,6 +107,11 @@ class Layer(BaseModel):
         """The weights the layer builds for these input shapes (empty for weightless kinds)."""
         return {}
 
+    def final_activation(self) -> str | None:
+        """The activation function this layer applies last (`relu`, `sigmoid`, `linear`, ...), or
+        None when its output is no activation's (an LSTM's is a product of gates)."""
+        return None
+
     def output_dtype(self, *dtypes: str) -> str:
         return dtypes[0] if self.keeps_dtype else "float32"
 

@@ -65,6 +65,9 @@ class _Window(Layer):
     def output_channels(self, channels: int) -> int:
         raise NotImplementedError
 
+    def final_activation(self) -> str | None:
+        return self.activation  # type: ignore[attr-defined, no-any-return]
+
 
 class _Conv(_Window):
     filters: P[PositiveInt]

@@ -34,6 +34,9 @@ class Dense(Layer):
     use_bias: P[bool] = True
     has_weights = True
 
+    def final_activation(self) -> str | None:
+        return self.activation
+
     def output_shape(self, x: Shape) -> Shape:
         known_dim(self, x[-1], "last dimension (input features)")
         return (*x[:-1], self.units)
@@ -65,6 +68,9 @@ class Activation(Layer):
 
     type: Literal["Activation"] = "Activation"
     activation: P[ActivationName]
+
+    def final_activation(self) -> str | None:
+        return self.activation
 
     def output_shape(self, x: Shape) -> Shape:
         return x

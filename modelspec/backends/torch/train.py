@@ -8,8 +8,9 @@ sample, each output's own loss per batch (Keras' per-output trackers get no batc
 mode, so a smaller last batch counts as much as a full one).
 
 Crossentropies on a sigmoid or softmax output work from its logits, as Keras does: the trainer
-calls a second view of the module (`_training_view`, the same submodules and weights) whose
-forward also returns those logits.
+calls a second view of the module (`builder.training_view`, the same submodules and weights)
+whose forward also returns those logits: the plan says each output's activation, the builder
+recorded where it is computed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ...data import Arrays
 from ...graph import Graph
 from ...training import log_names
 from .. import import_framework
+from .builder import training_view
 from .losses import LOGIT_ACTIVATIONS, LOSSES, METRICS
 from .optimizers import make_optimizer
 
@@ -44,7 +46,9 @@ class TorchTrainer:
         self.losses = [o.loss for o in plan.outputs]
         self.weights = [o.weight for o in plan.outputs]
         self.metrics = [(i, m) for i, o in enumerate(plan.outputs) for m in o.metrics]
-        self.view = _training_view(self.model, [loss.type for loss in self.losses])
+        # Keras computes a crossentropy from the logits of a sigmoid or softmax output
+        wanted = {o.name: o.activation for o in plan.outputs if o.activation == LOGIT_ACTIVATIONS.get(o.loss.type)}
+        self.view = training_view(self.model, wanted)
         self.optimizer = make_optimizer(plan.optimizer, self.model.parameters())
         self.embeddings = [m for m in self.model.modules() if isinstance(m, torch.nn.Embedding)]
 
@@ -135,38 +139,3 @@ class _Logs:
 def _tensors(data: Arrays) -> dict[str, dict[str, Any]]:
     return {"x": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in data.x.items()},
             "y": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in data.y.items()}}  # fmt: skip
-
-
-def _training_view(module: Any, losses: list[str]) -> Any:
-    """A GraphModule over the same submodules whose forward returns `(outputs, logits)`: per
-    output, the input of the sigmoid or softmax that produced it when its loss is a
-    crossentropy that Keras computes from logits, else None."""
-    fx = torch.fx
-    graph = fx.Graph()
-    env: dict[Any, Any] = {}
-    output_node = None
-    for node in module.graph.nodes:
-        if node.op == "output":
-            output_node = node
-            break
-        env[node] = graph.node_copy(node, lambda n: env[n])
-    results = output_node.args[0]
-    results = list(results) if isinstance(results, (tuple, list)) else [results]
-    logits = [_logits(graph, env, result, LOGIT_ACTIVATIONS.get(loss)) for result, loss in zip(results, losses)]
-    graph.output((tuple(env[r] for r in results), tuple(logits)))
-    return fx.GraphModule(module, graph)
-
-
-def _logits(graph: Any, env: dict, result: Any, activation: Any) -> Any:
-    """The input of `activation` if it made `result`, in `result`'s layout: a convolution's
-    softmax runs channels-first and reaches the output through a permute, which the logits get too."""
-    permutes = []
-    while result.op == "call_method" and result.target == "permute":
-        permutes.append(result)
-        result = result.args[0]
-    if activation is None or result.op != "call_function" or result.target is not activation:
-        return None
-    logits = env[result.args[0]]
-    for permute in reversed(permutes):
-        logits = graph.call_method("permute", (logits, *permute.args[1:]))
-    return logits
