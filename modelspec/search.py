@@ -25,12 +25,20 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from .backends import BackendError, MissingFramework, release_models
 from .data import check_arrays, read_npz
-from .errors import DataError, Problem, SpecError, StudyError, did_you_mean
+from .errors import (
+    BackendError,
+    DataError,
+    MissingFramework,
+    Problem,
+    SpecError,
+    StudyError,
+    did_you_mean,
+)
 from .params import Choice, IntRange, LogUniform, Uniform
+from .registry import backend as backend_named
 from .study import Heartbeat, claim, count, fail_dead_trials, open_study, tell
-from .training import check_backend, log_names, train
+from .training import log_names, train
 
 
 class _CountedFailure(Exception):
@@ -167,7 +175,7 @@ def search(spec: Any, data: Mapping[str, Any] | str | os.PathLike, backend: str 
     """
     if trials < 1:
         raise ValueError(f"trials must be at least 1, got {trials}")
-    check_backend(backend)
+    chosen = backend_named(backend)  # ValueError naming the choices
     objective, direction = check_searchable(spec)
     arrays = read_npz(data) if isinstance(data, (str, os.PathLike)) else data
     check_arrays(spec.graph, arrays)  # a bad file fails now, not in every trial
@@ -184,7 +192,7 @@ def search(spec: Any, data: Mapping[str, Any] | str | os.PathLike, backend: str 
             if trial is None:
                 break
             _run_trial(study, trial, spec, arrays, backend, objective, epochs)
-            release_models(backend)  # else Keras' memory grows with every trial's model
+            chosen.release()  # else Keras' memory grows with every trial's model
             bar.finished(study._storage.get_trial(trial._trial_id), objective)
     return SearchResult(study, spec, objective, direction, where)
 

@@ -31,13 +31,9 @@ import numpy as np
 from .data import Arrays, check_arrays, read_npz
 from .errors import DataError
 from .graph import Graph
+from .logs import log_names, metric_pairs  # noqa: F401  (re-exported; they moved below the trainers)
+from .registry import backend as backend_named
 
-BACKENDS = ("keras", "torch")
-
-
-def check_backend(backend: str) -> None:
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
 OnBatch = Callable[[int, float], None]  # batches done, running loss
 
 
@@ -57,29 +53,7 @@ def make_trainer(graph: Graph, backend: str, model: Any = None, seed: int | None
                  source: str | None = None) -> Trainer:  # fmt: skip
     """The back end's trainer for `graph` (building the model unless one is given); `source` is
     the spec's YAML, which a saved torch module carries."""
-    check_backend(backend)
-    if backend == "keras":
-        from .backends.keras_train import KerasTrainer as cls
-    else:
-        from .backends.torch.train import TorchTrainer as cls
-    return cls(graph, model=model, seed=seed, source=source)
-
-
-def log_names(graph: Graph) -> list[str]:
-    """The names an epoch's figures go by (Keras' names), without the `val_` twins."""
-    several = len(graph.outputs) > 1
-    names = ["loss"] + [f"{o}_loss" for o in graph.outputs if several]
-    for output, metric in metric_pairs(graph):
-        names.append(f"{output}_{metric}" if several else metric)
-    return names
-
-
-def metric_pairs(graph: Graph) -> list[tuple[str, str]]:
-    """(output, metric name as written) for every metric, in output order."""
-    metrics = graph.training.metrics
-    if isinstance(metrics, dict):
-        return [(o, m) for o in graph.outputs for m in metrics.get(o, [])]
-    return [(o, m) for o in graph.outputs for m in metrics]
+    return backend_named(backend).trainer(graph, model=model, seed=seed, source=source)
 
 
 def batch_order(n: int, batch_size: int, shuffle: bool, rng: np.random.Generator) -> list[np.ndarray]:
@@ -106,7 +80,7 @@ class TrainResult:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Save the model (`.keras` or `.pt`) and its history beside it; return the history's path."""
-        from .yamlio import write_atomic
+        from .files import write_atomic
 
         self.trainer.save(path)
         history = history_path(path)
@@ -137,7 +111,7 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
     graph = spec.graph if hasattr(spec, "graph") else spec
     if graph.training is None:
         raise DataError([f"spec {graph.name!r} has no `training:` section; add one to train it"])
-    check_backend(backend)  # before the data is read
+    backend_named(backend)  # ValueError naming the choices, before the data is read
     t = graph.training
     arrays = check_arrays(graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data)
     train_set, val_set = arrays.split(t.validation_split)

@@ -24,6 +24,7 @@ from typing import Any
 from ...graph import Graph, Node
 from ...layers import REGISTRY
 from .. import BackendError, import_framework
+from . import rules_spatial  # noqa: F401  (registers the convolution and pooling rules)
 from .functions import ACTIVATIONS, AXIS_ACTIVATIONS
 from .init import keras_initial_weights
 from .rules import ANY, CHANNELS_FIRST, CHANNELS_LAST, RULES, Lowering, Site

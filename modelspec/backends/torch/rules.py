@@ -262,6 +262,3 @@ def attention(config: Layer, site: Site) -> Lowering:
             dropout=config.dropout),  # fmt: skip
         emit=lambda e, *xs: e.module(*xs),
     )
-
-
-from . import rules_spatial  # noqa: E402,F401  (registers the convolution and pooling rules)
