@@ -11,7 +11,7 @@ from modelspec.layers import REGISTRY
 from modelspec.naming import keras_name
 
 keras = pytest.importorskip("keras")
-from keras.src.utils.naming import to_snake_case  # noqa: E402
+from keras.src.utils.naming import to_snake_case
 
 pytestmark = pytest.mark.keras
 
