@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from .console import Progress, text_table
 from .data import check_arrays, read_npz
 from .errors import (
     BackendError,
@@ -136,9 +136,15 @@ class SearchResult:
         rows = [head] + [[f"{t.number}{' *' if best is not None and t.number == best.number else ''}",
                           t.state.name, _fmt(t.value), *(_fmt(t.params.get(n)) for n in names), _note(t)]
                          for t in trials]  # fmt: skip
-        widths = [max(len(r[c]) for r in rows) for c in range(len(head) - 1)]
-        lines = [("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]).rstrip() for r in rows]
-        return "\n".join([lines[0], "  ".join("-" * w for w in widths) + "  ----", *lines[1:]])
+        return text_table(rows[0], rows[1:])
+
+
+def _trial_line(trial: Any, objective: str) -> str:
+    """One finished trial, for a reader without the bar: state, objective, params, note."""
+    value = f"  {objective} {_fmt(trial.value)}" if trial.value is not None else ""
+    params = "  ".join(f"{k} {_fmt(v)}" for k, v in trial.params.items())
+    note = f"  ({_note(trial)})" if _note(trial) else ""
+    return f"trial {trial.number}: {trial.state.name.lower()}{value}  {params}{note}"
 
 
 def _fmt(value: Any) -> str:
@@ -181,7 +187,7 @@ def search(spec: Any, data: Mapping[str, Any] | str | os.PathLike, backend: str 
     check_arrays(spec.graph, arrays)  # a bad file fails now, not in every trial
     study, where = open_study(spec, storage, study_name, sampler, seed, direction)
     echo(f"study {study.study_name!r} in {where}")
-    with _TrialProgress(trials, count(study)[0], echo, progress) as bar:
+    with Progress(trials, "trials", "trial", enabled=progress, initial=count(study)[0], echo=echo) as bar:
         while True:
             fail_dead_trials(study)
             done, running = count(study)
@@ -193,7 +199,7 @@ def search(spec: Any, data: Mapping[str, Any] | str | os.PathLike, backend: str 
                 break
             _run_trial(study, trial, spec, arrays, backend, objective, epochs)
             chosen.release()  # else Keras' memory grows with every trial's model
-            bar.finished(study._storage.get_trial(trial._trial_id), objective)
+            bar.say(_trial_line(study._storage.get_trial(trial._trial_id), objective))
     return SearchResult(study, spec, objective, direction, where)
 
 
@@ -233,34 +239,3 @@ def _run_trial(study: Any, trial: Any, spec: Any, arrays: Any, backend: str, obj
             raise
         else:
             tell(study, trial, TrialState.COMPLETE, value=result.history[-1][objective])
-
-
-class _TrialProgress:
-    """A bar over trials on a terminal (tqdm, stderr); one line per finished trial elsewhere."""
-
-    def __init__(self, total: int, done: int, echo: Callable[[str], None], enabled: bool):
-        self._total, self._echo, self._bar = total, echo, None
-        if enabled and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, initial=done, desc="trials", unit="trial", file=sys.stderr)
-
-    def update(self, done: int) -> None:
-        if self._bar is not None:
-            self._bar.n = min(done, self._total)
-            self._bar.refresh()
-
-    def finished(self, trial: Any, objective: str) -> None:
-        if self._bar is not None:
-            return
-        value = f"  {objective} {_fmt(trial.value)}" if trial.value is not None else ""
-        params = "  ".join(f"{k} {_fmt(v)}" for k, v in trial.params.items())
-        note = f"  ({_note(trial)})" if _note(trial) else ""
-        self._echo(f"trial {trial.number}: {trial.state.name.lower()}{value}  {params}{note}")
-
-    def __enter__(self) -> "_TrialProgress":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._bar is not None:
-            self._bar.close()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 import numpy as np
 
+from .console import Progress, text_table
 from .data import Arrays, check_arrays, read_npz
 from .errors import DataError
 from .graph import Graph
@@ -128,8 +128,8 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
     names += [f"val_{n}" for n in names]
     for epoch in range(1, epochs + 1):
         batches = batch_order(len(train_set), t.batch_size, t.shuffle, rng)
-        with _Progress(f"epoch {epoch}/{epochs}", len(batches), progress) as bar:
-            logs = trainer.train_epoch(train_set, batches, bar.update)
+        with Progress(len(batches), f"epoch {epoch}/{epochs}", "batch", enabled=progress, leave=False) as bar:
+            logs = trainer.train_epoch(train_set, batches, lambda done, loss: bar.update(done, _loss(loss)))
         if val_set is not None:
             logs.update({f"val_{k}": v for k, v in trainer.evaluate(val_set, t.batch_size).items()})
         logs = _in_order(logs, names)
@@ -143,6 +143,10 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
         evaluated_on, evaluation = "training data", _in_order(trainer.evaluate(train_set, t.batch_size), names)
     return TrainResult(backend, trainer.model, history, evaluation, evaluated_on, trainer,
                        time.perf_counter() - started)  # fmt: skip
+
+
+def _loss(loss: float) -> str:
+    return f"loss {loss:.4g}" if math.isfinite(loss) else "loss nan"
 
 
 def _in_order(logs: dict[str, float], names: list[str]) -> dict[str, float]:
@@ -159,30 +163,5 @@ def history_table(history: list[dict[str, float]]) -> str:
     if not history:
         return "(no epochs)"
     names = list(history[0])
-    rows = [["epoch", *names]] + [[str(i), *(f"{e[k]:.4f}" for k in names)] for i, e in enumerate(history, 1)]
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows]
-    return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
-
-
-class _Progress:
-    """A per-epoch progress bar on a terminal (tqdm), nothing elsewhere."""
-
-    def __init__(self, label: str, total: int, enabled: bool):
-        self._bar = None
-        if enabled and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, desc=label, unit="batch", leave=False, file=sys.stderr)
-
-    def update(self, done: int, loss: float) -> None:
-        if self._bar is not None:
-            self._bar.n = done
-            self._bar.set_postfix_str(f"loss {loss:.4g}" if math.isfinite(loss) else "loss nan")
-
-    def __enter__(self) -> "_Progress":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._bar is not None:
-            self._bar.close()
+    rows = [[str(i), *(f"{e[k]:.4f}" for k in names)] for i, e in enumerate(history, 1)]
+    return text_table(["epoch", *names], rows, ">" * (len(names) + 1))

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..console import text_table
 from ..data import embedding_vocab
 from ..graph import Graph
 
@@ -46,14 +47,15 @@ class CheckReport:
         return len(set(self.params.values())) == 1 and all(o.ok for o in self.outputs)
 
     def __str__(self) -> str:
-        lines = [f"{self.name}: " + ("both back ends agree" if self.ok else "DISAGREEMENT")]
-        for side, (trainable, frozen) in self.params.items():
-            lines.append(f"  params {side:<6} {trainable + frozen:>12,} ({trainable:,} trainable, {frozen:,} non-trainable)")
-        for o in self.outputs:
-            mark = "ok" if o.ok else "MISMATCH"
-            lines.append(f"  output {o.name}: shape {o.core_shape} core, {o.keras_shape} keras, "
-                         f"{o.torch_shape} torch; max |keras - torch| = {o.max_abs_diff:.3g} [{mark}]")  # fmt: skip
-        return "\n".join(lines)
+        params = text_table(["params", "total", "trainable", "non-trainable"],
+                            [[side, f"{t + f:,}", f"{t:,}", f"{f:,}"] for side, (t, f) in self.params.items()],
+                            "<>>>")  # fmt: skip
+        outputs = text_table(["output", "core shape", "keras shape", "torch shape", "max |keras - torch|", "verdict"],
+                             [[o.name, str(o.core_shape), str(o.keras_shape), str(o.torch_shape),
+                               f"{o.max_abs_diff:.3g}", "ok" if o.ok else "MISMATCH"] for o in self.outputs],
+                             "<<<<>")  # fmt: skip
+        verdict = "both back ends agree" if self.ok else "DISAGREEMENT"
+        return "\n".join([f"{self.name}: {verdict}", *(f"  {line}".rstrip() for line in f"{params}\n\n{outputs}".split("\n"))])
 
 
 def random_inputs(graph: Graph, batch: int = 4, seed: int = 0, steps: int = 7) -> dict[str, np.ndarray]:
