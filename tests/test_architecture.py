@@ -129,3 +129,23 @@ def test_the_install_hint_comes_from_the_table():
             assert registry.extra_for(framework) == b.extra
     with pytest.raises(MissingFramework, match=r"pip install 'modelspec\[torch\]'"):
         import_framework("torch.no_such_module_here")
+
+
+@pytest.mark.parametrize("name", registry.NAMES)
+def test_each_back_end_builds_saves_loads_and_runs_through_the_table(name, tmp_path):
+    pytest.importorskip(name)
+    import numpy as np
+
+    from modelspec import loads
+    from modelspec.backends.check import random_inputs
+
+    spec = loads("inputs: {x: {shape: [3]}}\nlayers: [{type: Dense, units: 2, name: y}]\n")
+    chosen = registry.backend(name)
+    model = chosen.build(spec.graph)
+    path = tmp_path / f"m{chosen.suffixes[0]}"
+    chosen.save(model, path, spec.to_yaml())
+    again = chosen.load(path)
+    inputs = random_inputs(spec.graph)
+    np.testing.assert_allclose(chosen.run(again, spec.graph, inputs)[0], chosen.run(model, spec.graph, inputs)[0])
+    assert chosen.count_params(again) == (8, 0)
+    chosen.release()
