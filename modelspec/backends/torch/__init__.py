@@ -24,8 +24,8 @@ from ...files import write_atomic
 from ...registry import BACKENDS
 from .. import import_framework
 
-__all__ = ["to_torch", "save_torch", "save", "load_torch", "release", "count_params", "RULES", "keras_to_torch", "torch_to_keras",
-           "set_keras_weights", "get_keras_weights", "submodule"]  # fmt: skip
+__all__ = ["to_torch", "save_torch", "save", "load_torch", "release", "count_params", "RULES", "keras_to_torch",
+           "torch_to_keras", "set_keras_weights", "get_keras_weights", "submodule"]  # fmt: skip
 _LAZY = {"RULES": "rules_spatial",  # rules.RULES, with the spatial rules registered
          "keras_to_torch": "weights", "torch_to_keras": "weights",
          "set_keras_weights": "weights", "get_keras_weights": "weights", "submodule": "weights"}  # fmt: skip
