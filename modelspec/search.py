@@ -133,10 +133,10 @@ class SearchResult:
         best = self.best_trial
         names = list(self.spec.search_space)
         head = ["trial", "state", self.objective, *names, "note"]
-        rows = [head] + [[f"{t.number}{' *' if best is not None and t.number == best.number else ''}",
-                          t.state.name, _fmt(t.value), *(_fmt(t.params.get(n)) for n in names), _note(t)]
-                         for t in trials]  # fmt: skip
-        return text_table(rows[0], rows[1:])
+        rows = [[f"{t.number}{' *' if best is not None and t.number == best.number else ''}",
+                 t.state.name, _fmt(t.value), *(_fmt(t.params.get(n)) for n in names), _note(t)]
+                for t in trials]  # fmt: skip
+        return text_table(head, rows)
 
 
 def _trial_line(trial: Any, objective: str) -> str:

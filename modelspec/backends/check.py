@@ -120,6 +120,5 @@ def check(spec: Any, seed: int = 0) -> CheckReport:
     return report
 
 
-
 def _shape(array: np.ndarray) -> tuple:
     return tuple(array.shape[1:])
