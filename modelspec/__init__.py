@@ -5,12 +5,11 @@ draw it, and compile it to Keras 3 or PyTorch.
     >>> spec = modelspec.load("specs/stock_lstm.yaml")
     >>> print(spec.summary())
 
-This package never imports TensorFlow, Keras or PyTorch; `modelspec.backends` does, lazily.
+This package never imports TensorFlow, Keras or PyTorch; `modelspec.backends` does, lazily,
+reached through the table of back ends (`modelspec.registry`).
 """
 
-from .backends import BackendError, MissingFramework
-from .backends.transfer import transfer_weights
-from .errors import DataError, Location, Problem, SpecError
+from .errors import BackendError, DataError, Location, MissingFramework, Problem, SpecError
 from .graph import Graph, Node, TensorType
 from .spec import Analysis, Spec, analyse, load, loads
 
@@ -20,9 +19,17 @@ __version__ = "0.1.0"
 def load_torch(path):
     """The torch module saved by `modelspec compile --backend torch`: rebuilt from the spec
     inside the file, with its weights."""
-    from .backends.torch import load_torch as load
+    from .registry import BACKENDS
 
-    return load(path)
+    return BACKENDS["torch"].load(path)
+
+
+def transfer_weights(src, dst, spec=None) -> None:
+    """Copy every weight of `src` into `dst`: a Keras model into the torch module built from the
+    same spec, or the other way (see `modelspec.backends.transfer.transfer_weights`)."""
+    from .registry import TRANSFER_WEIGHTS
+
+    TRANSFER_WEIGHTS(src, dst, spec)
 
 
 __all__ = [

@@ -13,8 +13,8 @@ import sys
 import tempfile
 from typing import Callable, Sequence
 
-from .backends import BackendError
-from .errors import DataError, RenderError, SpecError, StudyError
+from .errors import BackendError, DataError, RenderError, SpecError, StudyError
+from .registry import BACKENDS, NAMES, Backend, backend
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -81,22 +81,22 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
+    chosen = _model_path(args.backend, args.output)
     spec = _load(args.spec)
-    if args.backend == "keras":
-        from .backends.keras import save_keras
-
-        if not args.output.endswith(".keras"):
-            raise UsageError(f"a Keras model file ends in .keras, got {args.output!r}")
-        save_keras(spec.to_keras(), args.output)
-    else:
-        from .backends.torch import save_torch
-
-        save_torch(spec.to_torch(), spec.to_yaml(), args.output)
+    chosen.save(chosen.build(spec.graph), args.output, spec.to_yaml())
     print(f"wrote {args.output} ({spec.graph.params:,} params)")
     return EXIT_OK
 
 
-MODEL_SUFFIX = {"keras": ".keras", "torch": ".pt"}
+def _model_path(name: str, path: str | None) -> Backend:
+    """The back end `name`; `UsageError` when `path` does not end in a suffix it writes."""
+    chosen = backend(name)
+    if path:
+        try:
+            chosen.check_path(path)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    return chosen
 
 
 def _writable_folder(path: str | None) -> None:
@@ -115,8 +115,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .training import history_table, train
 
     spec = _load(args.spec)
-    if args.output and not args.output.endswith(MODEL_SUFFIX[args.backend]):
-        raise UsageError(f"a {args.backend} model file ends in {MODEL_SUFFIX[args.backend]}, got {args.output!r}")
+    _model_path(args.backend, args.output)
     _writable_folder(args.output)
     result = train(spec, args.data, args.backend, epochs=args.epochs)
     print(f"\ntrained {spec.name} with {args.backend} in {result.seconds:.1f} s\n{history_table(result.history)}")
@@ -129,10 +128,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .backends.check import check
+    from .registry import CHECK
 
     spec = _load(args.spec)
-    report = check(spec, seed=args.seed)
+    report = CHECK(spec, seed=args.seed)
     print(report)
     return EXIT_OK if report.ok else EXIT_INVALID
 
@@ -151,7 +150,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     print(f"best: trial {result.best_trial.number}, {result.objective} {result.best_trial.value:.4g}")
     if args.best_out:
-        from .yamlio import write_atomic
+        from .files import write_atomic
 
         write_atomic(args.best_out, best.to_yaml())
         print(f"wrote {args.best_out}")
@@ -162,7 +161,7 @@ def training_arguments(p: argparse.ArgumentParser, epochs_help: str) -> None:
     """What `train` and `search` both take: the spec, its data, the back end, an epoch count."""
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--data", metavar="FILE.npz", required=True, help="one array per input and output, by name")
-    p.add_argument("--backend", choices=["keras", "torch"], required=True)
+    p.add_argument("--backend", choices=NAMES, required=True)
     p.add_argument("--epochs", type=_positive, metavar="N", help=epochs_help)
 
 
@@ -178,12 +177,17 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     text = schema_text()
     if args.output:
-        from .yamlio import write_atomic
+        from .files import write_atomic
 
         write_atomic(args.output, text)
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _model_files() -> str:
+    """`FILE.keras or FILE.pt`: the model files the back ends write."""
+    return " or ".join(f"FILE{suffix}" for b in BACKENDS.values() for suffix in b.suffixes)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -222,14 +226,14 @@ def _parser() -> argparse.ArgumentParser:
     p = add("compile", cmd_compile, "build the Keras model or the torch module and save it",
             "modelspec compile specs/stock_lstm.yaml --backend torch -o stock.pt")  # fmt: skip
     p.add_argument("spec", metavar="SPEC")
-    p.add_argument("--backend", choices=["keras", "torch"], required=True)
-    p.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.keras or FILE.pt")
+    p.add_argument("--backend", choices=NAMES, required=True)
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help=_model_files())
 
     p = add("train", cmd_train, "train the spec per its `training:` section on arrays named after its "
             "inputs and outputs (checked against the spec before any training)",
             "modelspec train specs/stock_lstm.yaml --data prices.npz --backend torch -o stock.pt")  # fmt: skip
     training_arguments(p, epochs_help="instead of training.epochs")
-    p.add_argument("-o", "--output", metavar="FILE", help="save the model (FILE.keras or FILE.pt) and "
+    p.add_argument("-o", "--output", metavar="FILE", help=f"save the model ({_model_files()}) and "
                    "its history as FILE.history.json beside it")  # fmt: skip
 
     p = add("check", cmd_check, "build both back ends, copy Keras' weights into torch, and compare "

@@ -72,3 +72,11 @@ class DataError(ValueError):
 class StudyError(RuntimeError):
     """A search's study cannot be used: its storage URL does not open, or it was made for another
     direction or other search spaces than the spec's."""
+
+
+class BackendError(Exception):
+    """A spec cannot be built by a back end: the message names the node, the kind and the back end."""
+
+
+class MissingFramework(BackendError):
+    """The framework a back end needs is not installed."""

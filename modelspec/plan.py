@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .document import LossKind, OptimizerKind, Training, canonical_loss
-from .graph import Node
+from .errors import DataError
+from .graph import Graph, Node
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,13 @@ class TrainingPlan:
     def metric_pairs(self) -> list[tuple[str, str]]:
         """(output, metric name as written) for every metric, in output order."""
         return [(o.name, m) for o in self.outputs for m in o.metrics]
+
+
+def plan_of(graph: Graph) -> TrainingPlan:
+    """The graph's training plan; `DataError` when the spec has no `training:` section."""
+    if graph.training is None:
+        raise DataError([f"spec {graph.name!r} has no `training:` section; add one to train it"])
+    return graph.training
 
 
 def plan_training(training: Training, outputs: list[str], written: list[str],

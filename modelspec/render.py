@@ -18,10 +18,12 @@ from typing import Any, Iterable
 
 import graphviz
 
+from .analysis import analyse
 from .errors import Problem, RenderError  # noqa: F401  (RenderError is part of this API)
+from .files import write_atomic
 from .graph import Graph, Node, Scope, TensorType
 from .layers.base import format_shape
-from .yamlio import Document, write_atomic
+from .yamlio import Document
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 INSTALL_HINT = (
@@ -400,7 +402,6 @@ def render_file(path: str | os.PathLike, **options: Any) -> graphviz.Digraph:
     Options as for `render_graph`. Raises `SpecError` only when the file cannot be read or
     is not YAML at all.
     """
-    from .spec import analyse  # spec.py may import this module
     from .yamlio import read
 
     doc = read(path)

@@ -19,6 +19,7 @@ from .document import NAME_PATTERN, NODE_FIELDS, Block, BlockNode, SharedNode, S
 from .errors import Problem, did_you_mean
 from .graph import Graph, Node, Scope, TensorType
 from .layers import REGISTRY, Layer, ShapeError, format_shape
+from .naming import keras_name
 from .params import UnresolvedParam, substitute
 from .plan import TrainingPlan, plan_training
 from .yamlio import Document
@@ -474,7 +475,8 @@ class _Resolver:
 
 
 def _auto_names(section: list) -> list[str]:
-    """Names for sequential items: `name:` if given, else Keras-style `dense`, `dense_1`, ..."""
+    """Names for sequential items: `name:` if given, else Keras' own (`naming.keras_name`):
+    `dense`, `dense_1`, `conv2d`, ..."""
     counts: dict[str, int] = {}
     names = []
     for model in section:
@@ -486,10 +488,10 @@ def _auto_names(section: list) -> list[str]:
         elif isinstance(model, BlockNode):
             stem = model.block
         else:
-            stem = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", model.type).lower()
+            stem = keras_name(model.type)
         n = counts.get(stem, 0)
         counts[stem] = n + 1
-        names.append(stem if n == 0 else f"{stem}_{n}")
+        names.append(stem if n == 0 else f"{stem}_{n}")  # Keras' counter form
     return names
 
 

@@ -21,16 +21,25 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from .backends import BackendError, MissingFramework, release_models
+from .console import Progress, text_table
 from .data import check_arrays, read_npz
-from .errors import DataError, Problem, SpecError, StudyError, did_you_mean
+from .errors import (
+    BackendError,
+    DataError,
+    MissingFramework,
+    Problem,
+    SpecError,
+    StudyError,
+    did_you_mean,
+)
 from .params import Choice, IntRange, LogUniform, Uniform
+from .registry import backend as backend_named
 from .study import Heartbeat, claim, count, fail_dead_trials, open_study, tell
-from .training import check_backend, log_names, train
+from .logs import log_names
+from .training import train
 
 
 class _CountedFailure(Exception):
@@ -125,12 +134,18 @@ class SearchResult:
         best = self.best_trial
         names = list(self.spec.search_space)
         head = ["trial", "state", self.objective, *names, "note"]
-        rows = [head] + [[f"{t.number}{' *' if best is not None and t.number == best.number else ''}",
-                          t.state.name, _fmt(t.value), *(_fmt(t.params.get(n)) for n in names), _note(t)]
-                         for t in trials]  # fmt: skip
-        widths = [max(len(r[c]) for r in rows) for c in range(len(head) - 1)]
-        lines = [("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]).rstrip() for r in rows]
-        return "\n".join([lines[0], "  ".join("-" * w for w in widths) + "  ----", *lines[1:]])
+        rows = [[f"{t.number}{' *' if best is not None and t.number == best.number else ''}",
+                 t.state.name, _fmt(t.value), *(_fmt(t.params.get(n)) for n in names), _note(t)]
+                for t in trials]  # fmt: skip
+        return text_table(head, rows)
+
+
+def _trial_line(trial: Any, objective: str) -> str:
+    """One finished trial, for a reader without the bar: state, objective, params, note."""
+    value = f"  {objective} {_fmt(trial.value)}" if trial.value is not None else ""
+    params = "  ".join(f"{k} {_fmt(v)}" for k, v in trial.params.items())
+    note = f"  ({_note(trial)})" if _note(trial) else ""
+    return f"trial {trial.number}: {trial.state.name.lower()}{value}  {params}{note}"
 
 
 def _fmt(value: Any) -> str:
@@ -167,13 +182,13 @@ def search(spec: Any, data: Mapping[str, Any] | str | os.PathLike, backend: str 
     """
     if trials < 1:
         raise ValueError(f"trials must be at least 1, got {trials}")
-    check_backend(backend)
+    chosen = backend_named(backend)  # ValueError naming the choices
     objective, direction = check_searchable(spec)
     arrays = read_npz(data) if isinstance(data, (str, os.PathLike)) else data
     check_arrays(spec.graph, arrays)  # a bad file fails now, not in every trial
     study, where = open_study(spec, storage, study_name, sampler, seed, direction)
     echo(f"study {study.study_name!r} in {where}")
-    with _TrialProgress(trials, count(study)[0], echo, progress) as bar:
+    with Progress(trials, "trials", "trial", enabled=progress, initial=count(study)[0], echo=echo) as bar:
         while True:
             fail_dead_trials(study)
             done, running = count(study)
@@ -184,8 +199,8 @@ def search(spec: Any, data: Mapping[str, Any] | str | os.PathLike, backend: str 
             if trial is None:
                 break
             _run_trial(study, trial, spec, arrays, backend, objective, epochs)
-            release_models(backend)  # else Keras' memory grows with every trial's model
-            bar.finished(study._storage.get_trial(trial._trial_id), objective)
+            chosen.release()  # else Keras' memory grows with every trial's model
+            bar.say(_trial_line(study._storage.get_trial(trial._trial_id), objective))
     return SearchResult(study, spec, objective, direction, where)
 
 
@@ -225,34 +240,3 @@ def _run_trial(study: Any, trial: Any, spec: Any, arrays: Any, backend: str, obj
             raise
         else:
             tell(study, trial, TrialState.COMPLETE, value=result.history[-1][objective])
-
-
-class _TrialProgress:
-    """A bar over trials on a terminal (tqdm, stderr); one line per finished trial elsewhere."""
-
-    def __init__(self, total: int, done: int, echo: Callable[[str], None], enabled: bool):
-        self._total, self._echo, self._bar = total, echo, None
-        if enabled and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, initial=done, desc="trials", unit="trial", file=sys.stderr)
-
-    def update(self, done: int) -> None:
-        if self._bar is not None:
-            self._bar.n = min(done, self._total)
-            self._bar.refresh()
-
-    def finished(self, trial: Any, objective: str) -> None:
-        if self._bar is not None:
-            return
-        value = f"  {objective} {_fmt(trial.value)}" if trial.value is not None else ""
-        params = "  ".join(f"{k} {_fmt(v)}" for k, v in trial.params.items())
-        note = f"  ({_note(trial)})" if _note(trial) else ""
-        self._echo(f"trial {trial.number}: {trial.state.name.lower()}{value}  {params}{note}")
-
-    def __enter__(self) -> "_TrialProgress":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._bar is not None:
-            self._bar.close()

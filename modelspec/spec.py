@@ -7,88 +7,14 @@ import copy
 import gc
 import os
 import random
-from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
-from .diagnostics import problems_from
+from .analysis import Analysis, analyse  # noqa: F401  (re-exported: `modelspec.spec.analyse` as before)
 from .document import SpecDocument
 from .errors import Problem, SpecError
 from .graph import Graph
-from .resolve import param_values, resolve
+from .resolve import param_values
 from .yamlio import Document, dump, parse, read
-
-
-@dataclass
-class Analysis:
-    """Everything known about a spec, valid or not: what the renderer draws and `load` checks."""
-
-    document: SpecDocument | None
-    graph: Graph | None
-    problems: list[Problem]
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-
-def analyse(doc: Document, overrides: dict[str, Any] | None = None) -> Analysis:
-    """Validate and resolve as far as possible, collecting every problem on the way.
-
-    When some nodes are invalid, the rest of the graph is still resolved: the invalid nodes are
-    set aside (and references to them stay silent), so one run reports every mistake.
-    """
-    try:
-        document = SpecDocument.model_validate(doc.data)
-        problems: list[Problem] = []
-        broken: dict[tuple, set] = {}
-    except ValidationError as exc:
-        problems = problems_from(exc, SpecDocument, doc)
-        document, broken = _salvage(doc, problems)
-        if document is None:
-            return Analysis(None, None, problems)
-    graph = resolve(document, doc, overrides, broken)
-    seen = set(problems)
-    problems += [p for p in graph.problems if p not in seen]
-    graph.problems = problems
-    return Analysis(document, graph, problems)
-
-
-def _salvage(doc: Document, problems: list[Problem]) -> tuple[SpecDocument | None, dict]:
-    """The document without the nodes (and training section) that failed validation.
-
-    Returns it with the names set aside per section, which the resolver treats as known but
-    untyped, so references to them raise no second complaint.
-    """
-    data = copy.deepcopy(doc.data)
-    broken: dict[tuple, set] = {}
-    for problem in problems:
-        path = problem.path
-        if path[:1] == ("training",):
-            data.pop("training", None)
-            continue
-        section = ("layers",) if path[:1] == ("layers",) else path[:3]
-        if section[-1:] != ("layers",) or len(path) <= len(section) or section[:1] not in (("layers",), ("blocks",)):
-            return None, {}
-        broken.setdefault(section, set()).add(path[len(section)])
-    for section, keys in broken.items():
-        target = data
-        for part in section:
-            target = target[part]
-        if isinstance(target, dict):
-            for key in keys:
-                target.pop(key, None)
-        else:
-            del target[min(keys):]
-    try:
-        return SpecDocument.model_validate(data), broken
-    except ValidationError:
-        return None, {}
 
 
 class Spec:
@@ -169,17 +95,15 @@ class Spec:
 
     def to_keras(self, compile: bool = True):
         """A Keras 3 functional model of this spec (compiled per `training:` when there is one)."""
-        from .backends.keras import to_keras
-        from .backends.transfer import remember
+        from .registry import BACKENDS, REMEMBER
 
-        return remember(to_keras(self.graph, compile=compile), self.graph)
+        return REMEMBER(BACKENDS["keras"].build(self.graph, compile=compile), self.graph)
 
     def to_torch(self):
         """A native `torch.nn.Module` computing what the Keras model computes."""
-        from .backends.torch import to_torch
-        from .backends.transfer import remember
+        from .registry import BACKENDS, REMEMBER
 
-        return remember(to_torch(self.graph), self.graph)
+        return REMEMBER(BACKENDS["torch"].build(self.graph), self.graph)
 
     def train(self, data, backend: str = "keras", **options):
         """Train per `training:` on `data` (an `.npz` path or arrays by name) with either back end;

@@ -56,7 +56,7 @@ def counted(trial: Any) -> bool:
 def open_study(spec: Any, storage: Any = None, study_name: str | None = None, sampler: str = "tpe",
                seed: int | None = None, direction: str = "minimize") -> tuple[Any, str]:  # fmt: skip
     """The study (created or loaded) and a printable description of where it is stored."""
-    from .backends import import_framework
+    from .frameworks import import_framework
 
     optuna = import_framework("optuna")  # or MissingFramework: pip install 'modelspec[search]'
 

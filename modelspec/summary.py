@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from .console import text_table
 from .graph import Graph
 from .layers.base import format_shape
 
@@ -61,18 +62,8 @@ class Summary:
             )
             for r in self.rows
         ]
-        widths = [max(len(line[i]) for line in [header, *body]) for i in range(4)]
-        rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-
-        def line(cells: tuple) -> str:
-            return "| " + " | ".join(
-                c.rjust(w) if i == 2 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
-            ) + " |"
-
-        lines = [f'Model: "{self.name}"', rule, line(header), rule.replace("-", "=")]
-        lines += [line(cells) for cells in body]
+        lines = [f'Model: "{self.name}"', text_table(header, body, "<<><", boxed=True)]
         lines += [
-            rule,
             f" Total params: {self.total_params:,}",
             f" Trainable params: {self.trainable_params:,}",
             f" Non-trainable params: {self.non_trainable_params:,}",

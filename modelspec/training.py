@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,17 +27,13 @@ from typing import Any, Callable, Mapping, Protocol
 
 import numpy as np
 
+from .console import Progress, text_table
 from .data import Arrays, check_arrays, read_npz
-from .errors import DataError
 from .graph import Graph
-from .plan import TrainingPlan
+from .logs import log_names
+from .plan import plan_of
+from .registry import backend as backend_named
 
-BACKENDS = ("keras", "torch")
-
-
-def check_backend(backend: str) -> None:
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
 OnBatch = Callable[[int, float], None]  # batches done, running loss
 
 
@@ -58,31 +53,7 @@ def make_trainer(graph: Graph, backend: str, model: Any = None, seed: int | None
                  source: str | None = None) -> Trainer:  # fmt: skip
     """The back end's trainer for `graph` (building the model unless one is given); `source` is
     the spec's YAML, which a saved torch module carries."""
-    check_backend(backend)
-    if backend == "keras":
-        from .backends.keras_train import KerasTrainer as cls
-    else:
-        from .backends.torch.train import TorchTrainer as cls
-    return cls(graph, model=model, seed=seed, source=source)
-
-
-def log_names(graph: Graph) -> list[str]:
-    """The names an epoch's figures go by (Keras' names), without the `val_` twins: `loss`, each
-    output's `{output}_loss` when there are several, then each metric (`{output}_{metric}` when
-    there are several outputs), in the training plan's output order."""
-    plan = _plan(graph)
-    several = len(plan.outputs) > 1
-    names = ["loss"] + [f"{o.name}_loss" for o in plan.outputs if several]
-    for output, metric in plan.metric_pairs:
-        names.append(f"{output}_{metric}" if several else metric)
-    return names
-
-
-def _plan(graph: Graph) -> TrainingPlan:
-    """The graph's training plan; `DataError` when the spec has no `training:` section."""
-    if graph.training is None:
-        raise DataError([f"spec {graph.name!r} has no `training:` section; add one to train it"])
-    return graph.training
+    return backend_named(backend).trainer(graph, model=model, seed=seed, source=source)
 
 
 def batch_order(n: int, batch_size: int, shuffle: bool, rng: np.random.Generator) -> list[np.ndarray]:
@@ -109,7 +80,7 @@ class TrainResult:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Save the model (`.keras` or `.pt`) and its history beside it; return the history's path."""
-        from .yamlio import write_atomic
+        from .files import write_atomic
 
         self.trainer.save(path)
         history = history_path(path)
@@ -138,8 +109,8 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
     (`keras.utils.set_random_seed`, `torch.manual_seed`), dropout masks.
     """
     graph = spec.graph if hasattr(spec, "graph") else spec
-    t = _plan(graph)
-    check_backend(backend)  # before the data is read
+    t = plan_of(graph)
+    backend_named(backend)  # ValueError naming the choices, before the data is read
     arrays = check_arrays(graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data)
     train_set, val_set = arrays.split(t.validation_split)
     epochs = t.epochs if epochs is None else epochs
@@ -155,8 +126,8 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
     names += [f"val_{n}" for n in names]
     for epoch in range(1, epochs + 1):
         batches = batch_order(len(train_set), t.batch_size, t.shuffle, rng)
-        with _Progress(f"epoch {epoch}/{epochs}", len(batches), progress) as bar:
-            logs = trainer.train_epoch(train_set, batches, bar.update)
+        with Progress(len(batches), f"epoch {epoch}/{epochs}", "batch", enabled=progress, leave=False) as bar:
+            logs = trainer.train_epoch(train_set, batches, lambda done, loss: bar.update(done, _loss(loss)))
         if val_set is not None:
             logs.update({f"val_{k}": v for k, v in trainer.evaluate(val_set, t.batch_size).items()})
         logs = _in_order(logs, names)
@@ -170,6 +141,10 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
         evaluated_on, evaluation = "training data", _in_order(trainer.evaluate(train_set, t.batch_size), names)
     return TrainResult(backend, trainer.model, history, evaluation, evaluated_on, trainer,
                        time.perf_counter() - started)  # fmt: skip
+
+
+def _loss(loss: float) -> str:
+    return f"loss {loss:.4g}" if math.isfinite(loss) else "loss nan"
 
 
 def _in_order(logs: dict[str, float], names: list[str]) -> dict[str, float]:
@@ -186,30 +161,5 @@ def history_table(history: list[dict[str, float]]) -> str:
     if not history:
         return "(no epochs)"
     names = list(history[0])
-    rows = [["epoch", *names]] + [[str(i), *(f"{e[k]:.4f}" for k in names)] for i, e in enumerate(history, 1)]
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows]
-    return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
-
-
-class _Progress:
-    """A per-epoch progress bar on a terminal (tqdm), nothing elsewhere."""
-
-    def __init__(self, label: str, total: int, enabled: bool):
-        self._bar = None
-        if enabled and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, desc=label, unit="batch", leave=False, file=sys.stderr)
-
-    def update(self, done: int, loss: float) -> None:
-        if self._bar is not None:
-            self._bar.n = done
-            self._bar.set_postfix_str(f"loss {loss:.4g}" if math.isfinite(loss) else "loss nan")
-
-    def __enter__(self) -> "_Progress":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._bar is not None:
-            self._bar.close()
+    rows = [[str(i), *(f"{e[k]:.4f}" for k in names)] for i, e in enumerate(history, 1)]
+    return text_table(["epoch", *names], rows, ">" * (len(names) + 1))

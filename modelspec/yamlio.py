@@ -11,13 +11,13 @@ scalars from those nodes ourselves, so that:
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import Location, Problem, SpecError
+from .files import write_atomic  # noqa: F401  (re-exported: the one atomic writer)
 
 # libyaml's parser when PyYAML was built with it (10x faster); the same events and marks either way
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -141,24 +141,3 @@ def read(path: str | os.PathLike) -> Document:
 def dump(data: Any) -> str:
     """YAML text for plain data, keys in the order given."""
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, allow_unicode=True)
-
-
-def write_atomic(path: str | os.PathLike, content: str | bytes) -> None:
-    """Write a file so that readers see either the old content or all of the new, never a part."""
-    path = Path(path)
-    mode = "wb" if isinstance(content, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode) as handle:
-            handle.write(content)
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

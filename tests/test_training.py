@@ -14,7 +14,8 @@ import modelspec
 from modelspec.cli import main
 from modelspec.data import check_arrays, read_npz
 from modelspec.errors import DataError
-from modelspec.training import batch_order, history_path, log_names
+from modelspec.logs import log_names
+from modelspec.training import batch_order, history_path
 
 from .conftest import ROOT
 

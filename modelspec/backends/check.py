@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..console import text_table
 from ..data import embedding_vocab
 from ..graph import Graph
 
@@ -46,14 +47,15 @@ class CheckReport:
         return len(set(self.params.values())) == 1 and all(o.ok for o in self.outputs)
 
     def __str__(self) -> str:
-        lines = [f"{self.name}: " + ("both back ends agree" if self.ok else "DISAGREEMENT")]
-        for side, (trainable, frozen) in self.params.items():
-            lines.append(f"  params {side:<6} {trainable + frozen:>12,} ({trainable:,} trainable, {frozen:,} non-trainable)")
-        for o in self.outputs:
-            mark = "ok" if o.ok else "MISMATCH"
-            lines.append(f"  output {o.name}: shape {o.core_shape} core, {o.keras_shape} keras, "
-                         f"{o.torch_shape} torch; max |keras - torch| = {o.max_abs_diff:.3g} [{mark}]")  # fmt: skip
-        return "\n".join(lines)
+        params = text_table(["params", "total", "trainable", "non-trainable"],
+                            [[side, f"{t + f:,}", f"{t:,}", f"{f:,}"] for side, (t, f) in self.params.items()],
+                            "<>>>")  # fmt: skip
+        outputs = text_table(["output", "core shape", "keras shape", "torch shape", "max |keras - torch|", "verdict"],
+                             [[o.name, str(o.core_shape), str(o.keras_shape), str(o.torch_shape),
+                               f"{o.max_abs_diff:.3g}", "ok" if o.ok else "MISMATCH"] for o in self.outputs],
+                             "<<<<>")  # fmt: skip
+        verdict = "both back ends agree" if self.ok else "DISAGREEMENT"
+        return "\n".join([f"{self.name}: {verdict}", *(f"  {line}".rstrip() for line in f"{params}\n\n{outputs}".split("\n"))])
 
 
 def random_inputs(graph: Graph, batch: int = 4, seed: int = 0, steps: int = 7) -> dict[str, np.ndarray]:
@@ -72,13 +74,21 @@ def random_inputs(graph: Graph, batch: int = 4, seed: int = 0, steps: int = 7) -
 
 
 def run_keras(model: Any, graph: Graph, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """The Keras model's outputs on `inputs`, in inference mode."""
     args = [inputs[name] for name in graph.inputs]
     result = model(args[0] if len(args) == 1 else args, training=False)
     result = result if isinstance(result, (list, tuple)) else [result]
     return [np.asarray(r) for r in result]
 
 
+def count_keras_params(model: Any) -> tuple[int, int]:
+    """(trainable, non-trainable) weights of a Keras model."""
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    return trainable, sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
+
+
 def run_torch(module: Any, graph: Graph, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """The torch module's outputs on `inputs`, in eval mode, without gradients."""
     import torch
 
     with torch.no_grad():
@@ -88,21 +98,21 @@ def run_torch(module: Any, graph: Graph, inputs: dict[str, np.ndarray]) -> list[
 
 
 def check(spec: Any, seed: int = 0) -> CheckReport:
-    from .torch import count_params
-    from .transfer import transfer_weights
+    """Build `spec` with every back end of the table (`registry.BACKENDS`), copy the first one's
+    weights (Keras') into the others, and compare them on the same random inputs."""
+    from ..registry import BACKENDS
+    from .transfer import remember, transfer_weights
 
     graph = spec.graph
-    model, module = spec.to_keras(compile=False), spec.to_torch()
-    transfer_weights(model, module, graph)
-    keras_trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    keras_frozen = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
-    report = CheckReport(graph.name, {
-        "core": (graph.trainable_params, graph.non_trainable_params),
-        "keras": (keras_trainable, keras_frozen),
-        "torch": count_params(module),
-    })  # fmt: skip
+    built = [(b, remember(b.build(graph), graph)) for b in BACKENDS.values()]
+    for _, model in built[1:]:
+        transfer_weights(built[0][1], model, graph)
+    report = CheckReport(graph.name, {"core": (graph.trainable_params, graph.non_trainable_params)})
+    report.params.update({b.name: b.count_params(model) for b, model in built})
     inputs = random_inputs(graph, seed=seed)
-    for name, k, t in zip(graph.outputs, run_keras(model, graph, inputs), run_torch(module, graph, inputs)):
+    results = [b.run(model, graph, inputs) for b, model in built]
+    for i, name in enumerate(graph.outputs):
+        k, t = results[0][i], results[1][i]
         core = graph.tensor_type(name).shape  # type: ignore[union-attr]
         diff = float(np.max(np.abs(k - t))) if k.shape == t.shape and k.size else 0.0
         close = k.shape == t.shape and bool(np.allclose(k, t, atol=ATOL, rtol=RTOL))

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from typing import Any
 
 from ..document import LossKind, OptimizerKind
+from ..files import write_atomic
 from ..graph import Graph, Node
+from ..registry import BACKENDS
 from . import BackendError
 from .keras_rules import LOWERINGS, keras
 
-__all__ = ["LOWERINGS", "to_keras", "compile_model", "save_keras", "mismatches"]
+__all__ = ["LOWERINGS", "to_keras", "compile_model", "save_keras", "load_keras", "release", "mismatches"]
 
 FLOATS = ("float16", "bfloat16", "float32", "float64")
 
@@ -144,29 +145,21 @@ def _loss(loss: LossKind) -> Any:
 # --- clients of the result -------------------------------------------------------------------
 
 
-def save_keras(model: Any, path: str | os.PathLike) -> None:
-    """`model.save(path)`, atomically: a `.keras` temp file beside `path`, then `os.replace`."""
-    path = os.fspath(path)
-    if not path.endswith(".keras"):
-        raise ValueError(f"a Keras model file must end in .keras, got {path!r}")
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".keras", prefix=".tmp-", dir=directory)
-    os.close(fd)
-    try:
-        model.save(tmp, overwrite=True)
-        mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o666 & ~_umask()
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def save_keras(model: Any, path: str | os.PathLike, source: str | None = None) -> None:
+    """`model.save(path)`, atomically (`files.write_atomic`); `ValueError` unless `path` ends in
+    `.keras`. `source` (the spec's text) is not stored: the file carries Keras' own config."""
+    BACKENDS["keras"].check_path(path)
+    write_atomic(path, lambda tmp: model.save(tmp, overwrite=True))
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def load_keras(path: str | os.PathLike) -> Any:
+    """The model `save_keras` wrote."""
+    return keras.models.load_model(os.fspath(path))
+
+
+def release() -> None:
+    """Free Keras' global state of the models built so far (a search builds one per trial)."""
+    keras.backend.clear_session()
 
 
 def mismatches(model: Any, graph: Graph) -> list[str]:

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import importlib
 import os
-import tempfile
 from typing import Any
 
+from ...files import write_atomic
+from ...registry import BACKENDS
 from .. import import_framework
 
-__all__ = ["to_torch", "save_torch", "load_torch", "count_params", "LOWERINGS", "set_keras_weights",
-           "get_keras_weights", "submodule"]  # fmt: skip
+__all__ = ["to_torch", "save_torch", "save", "load_torch", "release", "count_params", "LOWERINGS",
+           "set_keras_weights", "get_keras_weights", "submodule"]  # fmt: skip
 _LAZY = {"LOWERINGS": "layers", "set_keras_weights": "weights", "get_keras_weights": "weights",
          "submodule": "weights"}  # fmt: skip
 
@@ -53,17 +54,21 @@ def count_params(module: Any) -> tuple[int, int]:
 
 
 def save_torch(module: Any, spec_yaml_text: str, path: str | os.PathLike) -> None:
-    """Write `{"modelspec": spec text, "state_dict": ...}` with `torch.save`, atomically."""
+    """Write `{"modelspec": spec text, "state_dict": ...}` with `torch.save`, atomically
+    (`files.write_atomic`: the mode of any other artifact)."""
     torch = import_framework("torch")
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".modelspec-", suffix=".pt")
-    os.close(fd)
-    try:
-        torch.save({"modelspec": spec_yaml_text, "state_dict": module.state_dict()}, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    payload = {"modelspec": spec_yaml_text, "state_dict": module.state_dict()}
+    write_atomic(path, lambda tmp: torch.save(payload, tmp))
+
+
+def save(module: Any, path: str | os.PathLike, source: str | None) -> None:
+    """The registry's `save(model, path, source)`: `save_torch`, refusing a path without `.pt`."""
+    BACKENDS["torch"].check_path(path)
+    save_torch(module, source or "", path)
+
+
+def release() -> None:
+    """Nothing to free: torch keeps no global state per module built."""
 
 
 def load_torch(path: str | os.PathLike) -> Any:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ...data import Arrays
 from ...graph import Graph
-from ...training import log_names
+from ...logs import log_names
 from .. import import_framework
 from .builder import training_view
 from .losses import LOGIT_ACTIVATIONS, LOSSES, METRICS
@@ -105,7 +105,7 @@ class TorchTrainer:
 
 
 class _Logs:
-    """An epoch's running figures, named as Keras names them (`training.log_names`)."""
+    """An epoch's running figures, named as Keras names them (`logs.log_names`)."""
 
     def __init__(self, trainer: TorchTrainer):
         self.t = trainer
@@ -128,7 +128,7 @@ class _Logs:
             self.metric_sums[j] += float(values.reshape(n, -1).mean(1).sum())
 
     def result(self) -> dict[str, float]:
-        """Keras' names (`training.log_names`: loss, each output's loss when there are several, metrics)."""
+        """Keras' names (`logs.log_names`: loss, each output's loss when there are several, metrics)."""
         values = [self.loss / self.samples]
         if len(self.t.outputs) > 1:
             values += [s / self.batches for s in self.output_losses]

@@ -1,0 +1,49 @@
+"""Writing files atomically, with the permissions a plain `open(path, "w")` would give.
+
+Every artifact modelspec writes (specs, JSON, diagrams, `.keras` and `.pt` models, histories,
+the best spec of a search) goes through `write_atomic`, so a reader sees the old file or all of
+the new one, never a part, and every kind gets the same mode.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+Writer = Callable[[str], None]
+"""Writes the file's content to the temporary path it is given (as `model.save` or `torch.save` do)."""
+
+Content = str | bytes | Writer
+
+
+def write_atomic(path: str | os.PathLike, content: Content) -> None:
+    """Write `content` (text, bytes, or a `Writer` called with a temporary path that ends in the
+    same suffix as `path`) beside `path`, then move it over `path` in one step.
+
+    An existing file keeps its mode; a new one gets `0o666 & ~umask`, as `open` would give it.
+    Whatever fails (an `OSError`, a `TypeError` for content of another type, the writer's own
+    error) propagates, and the temporary file is removed.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
+    try:
+        if callable(content):
+            os.close(fd)
+            content(tmp)
+        else:
+            with os.fdopen(fd, "wb" if isinstance(content, bytes) else "w") as handle:
+                handle.write(content)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
