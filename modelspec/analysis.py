@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from .diagnostics import problems_from
 from .document import SpecDocument
 from .errors import Problem
-from .graph import Graph
+from .graph import DraftGraph
 from .resolve import resolve
 from .yamlio import Document
 
@@ -24,7 +24,7 @@ class Analysis:
     """Everything known about a spec, valid or not: what the renderer draws and `load` checks."""
 
     document: SpecDocument | None
-    graph: Graph | None
+    graph: DraftGraph | None
     problems: list[Problem]
 
     @property

@@ -4,14 +4,13 @@ every back end's trainer; nothing here imports a framework or a back end."""
 from __future__ import annotations
 
 from .graph import Graph
-from .plan import plan_of
 
 
 def log_names(graph: Graph) -> list[str]:
     """The names an epoch's figures go by (Keras' names), without the `val_` twins: `loss`, each
     output's `{output}_loss` when there are several, then each metric (`{output}_{metric}` when
     there are several outputs), in the training plan's output order. `DataError` without a plan."""
-    plan = plan_of(graph)
+    plan = graph.training_plan()
     several = len(plan.outputs) > 1
     names = ["loss"] + [f"{o.name}_loss" for o in plan.outputs if several]
     for output, metric in plan.metric_pairs:

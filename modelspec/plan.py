@@ -18,8 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .document import LossKind, OptimizerKind, Training, canonical_loss
-from .errors import DataError
-from .graph import Graph, Node
 
 
 @dataclass(frozen=True)
@@ -79,18 +77,12 @@ class TrainingPlan:
         return [(o.name, m) for o in self.outputs for m in o.metrics]
 
 
-def plan_of(graph: Graph) -> TrainingPlan:
-    """The graph's training plan; `DataError` when the spec has no `training:` section."""
-    if graph.training is None:
-        raise DataError([f"spec {graph.name!r} has no `training:` section; add one to train it"])
-    return graph.training
-
-
 def plan_training(training: Training, outputs: list[str], written: list[str],
-                  nodes: Mapping[str, Node]) -> TrainingPlan:  # fmt: skip
+                  activations: Mapping[str, str | None]) -> TrainingPlan:  # fmt: skip
     """The plan of a concrete training section (params substituted, validated) for the graph's
     outputs (tensor names, in output order), `written[i]` being how the spec names `outputs[i]`
-    (the key of its per-output settings), `nodes` the graph's nodes by name.
+    (the key of its per-output settings), `activations` each output's final activation
+(`Layer.final_activation`; None for none).
 
     The caller has checked that every output has a loss and that per-output keys name outputs;
     an output without a loss here raises `KeyError`.
@@ -101,13 +93,7 @@ def plan_training(training: Training, outputs: list[str], written: list[str],
         loss = losses[key] if isinstance(losses, dict) else losses
         listed = metrics.get(key, []) if isinstance(metrics, dict) else metrics
         plans.append(OutputPlan(name, canonical_loss(loss), float(weights.get(key, 1.0)), tuple(listed),
-                                final_activation(nodes.get(name))))  # fmt: skip
+                                activations[name]))  # fmt: skip
     return TrainingPlan(training.optimizer, tuple(plans), training.epochs, training.batch_size,  # type: ignore[arg-type]
                         training.validation_split, training.shuffle, training.seed)  # type: ignore[arg-type]  # fmt: skip
 
-
-def final_activation(node: Node | None) -> str | None:
-    """The activation function `node`'s layer applies last, or None (see `OutputPlan`; no node:
-    the output is a model input). Each kind says it: `Layer.final_activation`."""
-    layer = node.layer if node is not None else None
-    return layer.final_activation() if layer is not None else None

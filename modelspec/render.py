@@ -21,7 +21,7 @@ import graphviz
 from .analysis import analyse
 from .errors import Problem, RenderError  # noqa: F401  (RenderError is part of this API)
 from .files import write_atomic
-from .graph import Graph, Node, Scope, TensorType
+from .graph import DraftGraph, DraftNode, Graph, Node, Scope, TensorType
 from .layers.base import format_shape
 from .yamlio import Document
 
@@ -52,22 +52,24 @@ _FAMILIES = [(re.compile(p), fill, line) for p, fill, line in FAMILIES]
 
 
 
-def render_graph(graph: Graph, problems: Iterable[Problem] | None = None, *, rankdir: str = "TB",
-                 collapse_blocks: bool = False, show_shapes: bool = True,
+def render_graph(graph: Graph | DraftGraph, problems: Iterable[Problem] | None = None, *,
+                 rankdir: str = "TB", collapse_blocks: bool = False, show_shapes: bool = True,
                  show_dtypes: bool = True) -> graphviz.Digraph:  # fmt: skip
-    """The diagram of `graph`, drawn as far as it resolved.
+    """The diagram of `graph`: a spec's complete graph (`spec.graph`) or the draft of a broken
+    one (`modelspec.analyse(doc).graph`), drawn as far as it resolved.
 
-    `problems` (default `graph.problems`) are drawn at the nodes they concern, the others under
+    `problems` (default: a draft's own) are drawn at the nodes they concern, the others under
     the title. `rankdir`: "TB" (top to bottom) or "LR" (or "BT", "RL"). `collapse_blocks` draws
     each block instance as one box instead of a cluster of its layers.
     """
-    drawing = _Drawing(graph, graph.problems if problems is None else problems, rankdir,
-                       collapse_blocks, show_shapes, show_dtypes)  # fmt: skip
+    if problems is None:
+        problems = graph.problems if isinstance(graph, DraftGraph) else []
+    drawing = _Drawing(graph, problems, rankdir, collapse_blocks, show_shapes, show_dtypes)
     return drawing.draw()
 
 
 class _Drawing:
-    def __init__(self, graph: Graph, problems: Iterable[Problem], rankdir: str, collapse: bool,
+    def __init__(self, graph: Graph | DraftGraph, problems: Iterable[Problem], rankdir: str, collapse: bool,
                  shapes: bool, dtypes: bool, written: Any = None):  # fmt: skip
         if rankdir not in ("TB", "LR", "BT", "RL"):
             raise ValueError(f"rankdir must be 'TB' or 'LR' (or 'BT', 'RL'), got {rankdir!r}")
@@ -80,7 +82,7 @@ class _Drawing:
         self.by_path: dict[tuple, list[str]] = {}
         for node in graph.nodes:
             self.by_path.setdefault(tuple(node.path), []).append(node.name)
-        self.at_node = {n.name: list(n.problems) for n in graph.nodes}
+        self.at_node = {n.name: list(n.problems) if isinstance(n, DraftNode) else [] for n in graph.nodes}
         self.at_block: dict[str, list[Problem]] = {}
         self.loose: list[Problem] = []  # problems no node or block is drawn for
         # "ghosts": nodes as written that are not in the graph (invalid, or behind an invalid one)
@@ -232,7 +234,7 @@ class _Drawing:
         cells = "".join(f'<TR><TD ALIGN="LEFT">{row}</TD></TR>' for row in rows)
         return f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>'
 
-    def node_attrs(self, node: Node) -> dict:
+    def node_attrs(self, node: DraftNode) -> dict:
         rows = [f"<B>{_esc(node.name)}</B>", _esc(node.kind)]
         args = self.arguments(node)
         if args:
@@ -255,7 +257,7 @@ class _Drawing:
             attrs.update(color=colour, penwidth="2")
         return attrs
 
-    def block_attrs(self, level: Scope, members: list[Node]) -> dict:
+    def block_attrs(self, level: Scope, members: list[DraftNode]) -> dict:
         times = f" \u00d7{level.copies}" if level.copies > 1 else ""
         rows = [f"<B>{_esc(level.instance)}</B>", f"block {_esc(level.block)}{times}",
                 f"{len(members)} layers"]  # fmt: skip
@@ -321,7 +323,7 @@ class _Drawing:
         table = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>'
         return attrs | {"label": f"<{table}>"}
 
-    def arguments(self, node: Node) -> str:
+    def arguments(self, node: DraftNode) -> str:
         """`layer.describe()`, with the activation even when it is the default (as plot_model)."""
         if node.layer is None:
             return ""
@@ -354,7 +356,7 @@ def _listed(shapes: list[str]) -> str:
     return "[" + ", ".join(shown) + "]" if shapes else "?"
 
 
-def _flatten(tree: dict) -> list[Node]:
+def _flatten(tree: dict) -> list[DraftNode]:
     return [n for children, nodes, _ in tree.values() for n in nodes + _flatten(children)]
 
 
@@ -391,7 +393,7 @@ def render_analysis(analysis: Any, doc: Document | None = None, *, rankdir: str 
     graph = analysis.graph
     if graph is None:  # too broken to resolve: a title and the list of problems
         name = analysis.document.name if analysis.document else str(data.get("name", "spec"))
-        graph = Graph(name, {}, [], [])
+        graph = DraftGraph(name, {}, [], [])
     return _Drawing(graph, analysis.problems, rankdir, collapse_blocks, show_shapes, show_dtypes,
                     data.get("layers")).draw()  # fmt: skip
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from .diagnostics import problems_from
 from .document import NAME_PATTERN, NODE_FIELDS, Block, BlockNode, SharedNode, SpecDocument, Training
 from .errors import Problem, did_you_mean
-from .graph import Graph, Node, Scope, TensorType
+from .graph import DraftGraph, DraftNode, Scope, TensorType
 from .layers import REGISTRY, Layer, ShapeError, format_shape
 from .naming import keras_name
 from .params import UnresolvedParam, substitute
@@ -41,7 +41,7 @@ def param_values(spec: SpecDocument, overrides: dict[str, Any] | None = None) ->
 
 
 def resolve(spec: SpecDocument, doc: Document, overrides: dict[str, Any] | None = None,
-            broken: dict[tuple, set] | None = None) -> Graph:  # fmt: skip
+            broken: dict[tuple, set] | None = None) -> DraftGraph:  # fmt: skip
     """The typed graph of a validated document. `broken`: nodes set aside as invalid, by section."""
     return _Resolver(spec, doc, param_values(spec, overrides), broken or {}).run()
 
@@ -50,15 +50,15 @@ class _Resolver:
     def __init__(self, spec: SpecDocument, doc: Document, env: dict[str, Any], broken: dict[tuple, set]):
         self.spec, self.doc, self.env, self.broken = spec, doc, env, broken
         self.problems: list[Problem] = []
-        self.nodes: list[Node] = []
+        self.nodes: list[DraftNode] = []
         self.types: dict[str, TensorType | None] = {}  # tensor name -> type (None: unknown)
         self.taken: set[str] = set()
-        self.shares: list[tuple[Node, Node]] = []  # (sharing node, owning node)
+        self.shares: list[tuple[DraftNode, DraftNode]] = []  # (sharing node, owning node)
         self.block_stack: list[str] = []
         self.context = ""  # "in res1 (copy 2 of 3): " while expanding a block
 
     # --- reporting -------------------------------------------------------------------------
-    def report(self, path: tuple, message: str, node: Node | None = None, *, key: bool = False,
+    def report(self, path: tuple, message: str, node: DraftNode | None = None, *, key: bool = False,
                severity: str = "error") -> None:  # fmt: skip
         if path and isinstance(path[-1], int) and isinstance(self.doc.get(path[:-1]), str):
             path = path[:-1]  # `inputs: x` was written without brackets
@@ -70,7 +70,7 @@ class _Resolver:
             node.problems.append(problem)
 
     # --- the whole graph ---------------------------------------------------------------------
-    def run(self) -> Graph:
+    def run(self) -> DraftGraph:
         self.check_params()
         inputs = self.inputs()
         self.types.update(inputs)
@@ -81,7 +81,7 @@ class _Resolver:
         self.check_shares()
         graph_nodes = self.prune(outputs, inputs)
         training = self.check_training(outputs)
-        return Graph(self.spec.name, inputs, graph_nodes, outputs, self.problems, training)
+        return DraftGraph(self.spec.name, inputs, graph_nodes, outputs, self.problems, training)
 
     def check_params(self) -> None:
         for name, param in self.spec.params.items():
@@ -141,8 +141,9 @@ class _Resolver:
                     self.report(("training", "loss"), f"no loss for output {missing!r}")
         if concrete is None or len(self.problems) > before or len(declared) != len(outputs):
             return None
-        nodes = {n.name: n for n in self.nodes}
-        return plan_training(concrete, outputs, declared, nodes)
+        layers = {n.name: n.layer for n in self.nodes}  # an output that is a model input has none
+        activations = {o: layer.final_activation() if (layer := layers.get(o)) else None for o in outputs}
+        return plan_training(concrete, outputs, declared, activations)
 
     def concrete_training(self) -> Training | None:
         """The training section with params substituted, validated again with the values."""
@@ -257,10 +258,10 @@ class _Resolver:
                             f"{did_you_mean(model.shares, candidates)}")  # fmt: skip
                 return None
             layer = self.concretize(owner_model, path, env, quiet=True)
-            node = Node(full, layer, tensors, path, layer_name=prefix + model.shares, scope=scope)
+            node = DraftNode(full, layer, tensors, path, layer_name=prefix + model.shares, scope=scope)
         else:
             layer = self.concretize(model, path, env)
-            node = Node(full, layer, tensors, path, scope=scope)
+            node = DraftNode(full, layer, tensors, path, scope=scope)
         self.infer(node)
         self.nodes.append(node)
         if node.shared:
@@ -288,7 +289,7 @@ class _Resolver:
                 self.report(problem.path, problem.message)
         return None
 
-    def infer(self, node: Node) -> None:
+    def infer(self, node: DraftNode) -> None:
         types = [self.types.get(t) for t in node.inputs]
         self.types[node.name] = None
         layer = node.layer
@@ -445,7 +446,7 @@ class _Resolver:
                 self.report(node.path + ("shares",), f"shares the layer of {owner.name!r}, built for "
                             f"input {built}, but gets {got}: its weights would not fit", node)  # fmt: skip
 
-    def prune(self, outputs: list[str], inputs: dict[str, TensorType]) -> list[Node]:
+    def prune(self, outputs: list[str], inputs: dict[str, TensorType]) -> list[DraftNode]:
         """Keep the nodes outputs depend on (as Keras' Model does); warn about the rest.
 
         No warnings once there are errors: a broken node leaves its neighbours looking unused.

@@ -12,19 +12,21 @@ from typing import Any
 from .analysis import Analysis, analyse  # noqa: F401  (re-exported: `modelspec.spec.analyse` as before)
 from .document import SpecDocument
 from .errors import Problem, SpecError
-from .graph import Graph
+from .graph import DraftGraph, Graph
 from .resolve import param_values
 from .yamlio import Document, dump, parse, read
 
 
 class Spec:
-    """A valid spec: the document as written, its param values, and its typed graph."""
+    """A valid spec: the document as written, its param values, and its complete graph (`graph`,
+    what the back ends build; `draft` is the resolver's graph of it, which the renderer draws)."""
 
-    def __init__(self, document: SpecDocument, doc: Document, graph: Graph, values: dict[str, Any],
+    def __init__(self, document: SpecDocument, doc: Document, draft: DraftGraph, values: dict[str, Any],
                  warnings: list[Problem]):  # fmt: skip
         self.document = document
         self.source = doc.source
-        self.graph = graph
+        self.draft = draft
+        self.graph = Graph.complete(draft)
         self.values = values
         self.warnings = warnings
         self._doc = doc
@@ -86,7 +88,7 @@ class Spec:
         """A `graphviz.Digraph` of the graph (options: rankdir, collapse_blocks, ...)."""
         from .render import render_graph
 
-        return render_graph(self.graph, self.warnings, **options)
+        return render_graph(self.draft, self.warnings, **options)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         from .render import mimebundle

@@ -31,7 +31,6 @@ from .console import Progress, text_table
 from .data import Arrays, check_arrays, read_npz
 from .graph import Graph
 from .logs import log_names
-from .plan import plan_of
 from .registry import backend as backend_named
 
 OnBatch = Callable[[int, float], None]  # batches done, running loss
@@ -109,7 +108,7 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
     (`keras.utils.set_random_seed`, `torch.manual_seed`), dropout masks.
     """
     graph = spec.graph if hasattr(spec, "graph") else spec
-    t = plan_of(graph)
+    t = graph.training_plan()
     backend_named(backend)  # ValueError naming the choices, before the data is read
     arrays = check_arrays(graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data)
     train_set, val_set = arrays.split(t.validation_split)

@@ -242,7 +242,7 @@ def test_warnings_are_drawn_in_orange():
           b: {type: Dense, units: 2, inputs: x}
         outputs: [a]
     """))
-    pic = Picture(render_graph(spec.graph))  # the problems default to the graph's: warnings here
+    pic = Picture(render_graph(spec.draft))  # the problems default to the draft's: warnings here
     assert "input 'y' is not used" in pic.text("y") and "#e65100" in pic.strokes("y")
     assert "left out" in pic.lines("b") and "does not reach any output" in pic.text("b")
     assert not pic.strokes("a") & {"#e65100", "#c62828"}

@@ -30,11 +30,8 @@ FLOATS = ("float16", "bfloat16", "float32", "float64")
 
 
 def to_keras(graph: Graph, compile: bool = True) -> Any:
-    """A `keras.Model` of the graph: inputs and outputs in the spec's order, named as in the spec."""
-    broken = [n.name for n in graph.nodes if n.layer is None or n.output is None]
-    if not graph.ok or broken:
-        raise BackendError(f"model {graph.name!r} has errors (check it with `modelspec validate`); "
-                           "the keras back end builds only a valid graph")  # fmt: skip
+    """A `keras.Model` of the complete graph (`Spec.graph`): inputs and outputs in the spec's
+    order, named as in the spec."""
     inputs = {name: keras.Input(shape=t.shape, dtype=t.dtype, name=name) for name, t in graph.inputs.items()}
     tensors: dict[str, Any] = dict(inputs)
     layers: dict[str, Any] = {}

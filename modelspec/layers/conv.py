@@ -66,7 +66,7 @@ class _Window(Layer):
         raise NotImplementedError
 
     def final_activation(self) -> str | None:
-        return self.activation  # type: ignore[attr-defined, no-any-return]
+        return self.activation  # type: ignore[attr-defined]
 
 
 class _Conv(_Window):

@@ -51,11 +51,8 @@ def attribute_name(name: str, reserved: set[str]) -> str:
 
 
 def to_torch(graph: Graph) -> Any:
-    """A `torch.fx.GraphModule` computing what the Keras model of `graph` computes, in eval mode."""
-    broken = [n.name for n in graph.nodes if n.layer is None or n.output is None]
-    if not graph.ok or broken:
-        raise BackendError(f"model {graph.name!r} has errors (check it with `modelspec validate`); "
-                           "the torch back end builds only a valid graph")  # fmt: skip
+    """A `torch.fx.GraphModule` computing what the Keras model of the complete graph
+    (`Spec.graph`) computes, in eval mode."""
     return _Builder(graph).build()
 
 
@@ -171,7 +168,7 @@ class _Builder:
         attribute = self._instance(node, lowering)
         layout = self._layout(lowering, node)
         inputs = [self._cast(self.value(t, layout), t, node, lowering) for t in node.inputs]
-        emitter = Emitter(self, node, site, attribute, layout)
+        emitter = FxEmitter(self, node, site, attribute, layout)
         out = lowering.emit(emitter, *inputs)
         if out not in inputs and out.op != "placeholder":
             out._rename(node.name)  # the spec's name for the node's result in the generated code
@@ -220,8 +217,8 @@ class _Builder:
                                    name=f"{value.name}_{want}")  # fmt: skip
 
 
-class Emitter:
-    """What a rule's `emit` writes the node's computation with; every call adds one fx node."""
+class FxEmitter:
+    """The `lowering.Emitter` the builder hands each lowering: every call adds one fx node."""
 
     def __init__(self, builder: _Builder, node: Node, site: Site, attribute: str | None, layout: str):
         self._b, self._node, self.site, self._attribute = builder, node, site, attribute

@@ -27,15 +27,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import Any, ClassVar, NoReturn, Protocol
 
 from ...graph import TensorType
 from ...layers import Layer
 from .. import BackendError
 from ..lowerings import Lowerings
-
-if TYPE_CHECKING:
-    from .builder import Emitter
 
 CHANNELS_LAST, CHANNELS_FIRST, ANY = "channels_last", "channels_first", "any"
 Arrays = dict[str, Any]  # weight name -> numpy array or torch tensor
@@ -53,6 +50,43 @@ class Site:
     def shape(self) -> tuple[int | None, ...]:
         """The first input's shape (batch excluded, channels last)."""
         return self.inputs[0].shape
+
+
+class Emitter(Protocol):
+    """What a lowering's `emit` writes the node's computation with (the builder's `FxEmitter`):
+    each call adds one node to the fx graph and returns it."""
+
+    layout: str  # the layout the inputs arrived in: CHANNELS_LAST or CHANNELS_FIRST
+    site: Site
+
+    @property
+    def rank(self) -> int:
+        """Rank of the (first) input, batch included."""
+        ...
+
+    def dim(self, axis: int, rank: int | None = None) -> int:
+        """The torch dimension holding Keras axis `axis` (batch = 0, negatives from the end)."""
+        ...
+
+    def spatial(self, rank: int | None = None) -> tuple[int, ...]:
+        """The torch dimensions between batch and channels."""
+        ...
+
+    def module(self, *args: Any, **kwargs: Any) -> Any:
+        """A call of the node's submodule (its layer instance)."""
+        ...
+
+    def fn(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A call of a torch function (or `operator.add`, ...)."""
+        ...
+
+    def method(self, x: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        """`x.name(*args, **kwargs)`."""
+        ...
+
+    def activation(self, x: Any, name: str) -> Any:
+        """The Keras activation `name` applied to `x` (softmax over the channels, wherever they are)."""
+        ...
 
 
 class Lowering:

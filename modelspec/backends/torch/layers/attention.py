@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ....layers import attention
-from ..lowering import LOWERINGS, Arrays, Lowering
+from ..lowering import LOWERINGS, Arrays, Emitter, Lowering
 from ..modules import MultiHeadAttention as Module
 
 PARTS = ("query", "key", "value", "output")
@@ -28,7 +28,7 @@ class MultiHeadAttention(Lowering):
                       value_dim=cfg.value_dim, output_dim=self.site.output.shape[-1], use_bias=cfg.use_bias,
                       dropout=cfg.dropout)  # fmt: skip
 
-    def emit(self, e, *xs):
+    def emit(self, e: Emitter, *xs: Any) -> Any:
         return e.module(*xs)
 
     def to_torch(self, weights: Arrays) -> Arrays:

@@ -13,7 +13,17 @@ from typing import Any
 
 from ....layers import conv
 from ..functions import pad_same, pad_sizes
-from ..lowering import ANY, CHANNELS_FIRST, LOWERINGS, Arrays, Lowering, ntuple, permuted, renamed
+from ..lowering import (
+    ANY,
+    CHANNELS_FIRST,
+    LOWERINGS,
+    Arrays,
+    Emitter,
+    Lowering,
+    ntuple,
+    permuted,
+    renamed,
+)
 from ..runtime import F, nn
 
 Padding = tuple[tuple[int, ...], Any]  # (padding for the torch op, None | F.pad list | "dynamic")
@@ -36,7 +46,8 @@ def same_padding(lengths: tuple[int | None, ...], kernel: tuple[int, ...], strid
     return (0,) * n, pads
 
 
-def pre_pad(e, x, pre, kernel, stride, dilation, value: float = 0.0):
+def pre_pad(e: Emitter, x: Any, pre: Any, kernel: tuple[int, ...], stride: tuple[int, ...],
+            dilation: tuple[int, ...], value: float = 0.0) -> Any:  # fmt: skip
     """`x` padded as `same_padding` said (nothing, a constant `F.pad`, or `pad_same` at run time)."""
     if pre is None or (pre != "dynamic" and not any(pre)):
         return x
@@ -85,7 +96,7 @@ class Conv(_Kernel):
         return cls(self.site.shape[-1], self.layer.filters, self.kernel, self.stride, self.padding,
                    self.dilation, bias=self.layer.use_bias)  # fmt: skip
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         x = pre_pad(e, x, self.pre, self.kernel, self.stride, self.dilation)
         return e.activation(e.module(x), self.layer.activation)
 
@@ -157,7 +168,7 @@ class Conv2DTranspose(_Kernel):
                                   tuple(self.padding), tuple(self.extra), bias=self.layer.use_bias,
                                   dilation=self.dilation)  # fmt: skip
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         y = e.module(x)
         if any(a or b for a, b in self.crops):
             window = (slice(None), slice(None), *(slice(a, -b if b else None) for a, b in self.crops))
@@ -172,7 +183,7 @@ class UpSampling2D(Lowering):
     layout = CHANNELS_FIRST
     arguments = ("size", "interpolation")
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         scale = tuple(float(s) for s in ntuple(self.layer.size, 2))
         extra = {"align_corners": False} if self.layer.interpolation == "bilinear" else {}
         return e.fn(F.interpolate, x, scale_factor=scale, mode=self.layer.interpolation, **extra)
@@ -185,7 +196,7 @@ class ZeroPadding2D(Lowering):
     layout = ANY
     arguments = ("padding",)
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         (top, bottom), (left, right) = self.layer.sides()
         channels = () if e.layout == CHANNELS_FIRST else (0, 0)
         return e.fn(F.pad, x, (*channels, left, right, top, bottom))

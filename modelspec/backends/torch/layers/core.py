@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ....layers import core
-from ..lowering import ANY, LOWERINGS, Arrays, Lowering, renamed
+from ..lowering import ANY, LOWERINGS, Arrays, Emitter, Lowering, renamed
 from ..runtime import nn
 
 
@@ -22,7 +22,7 @@ class Dense(Lowering):
     def module(self) -> Any:
         return nn.Linear(self.site.shape[-1], self.layer.units, bias=self.layer.use_bias)
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         return e.activation(e.module(x), self.layer.activation)
 
     def to_torch(self, weights: Arrays) -> Arrays:
@@ -37,7 +37,7 @@ class Activation(Lowering):
     layout = ANY
     arguments = ("activation",)
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         return e.activation(x, self.layer.activation)
 
 
@@ -51,7 +51,7 @@ class Dropout(Lowering):
     def module(self) -> Any:
         return nn.Dropout(self.layer.rate)
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         return e.module(x)
 
 
@@ -59,7 +59,7 @@ class Dropout(Lowering):
 class Flatten(Lowering):
     """Keras flattens in (H, W, C) order: the input is taken channels-last."""
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         return e.method(x, "flatten", 1)
 
 
@@ -67,7 +67,7 @@ class Flatten(Lowering):
 class Reshape(Lowering):
     arguments = ("target_shape",)
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         shape = self.site.output.shape
         if None not in shape:
             return e.method(x, "reshape", -1, *shape)
@@ -79,7 +79,7 @@ class Reshape(Lowering):
 class Permute(Lowering):
     arguments = ("dims",)
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         return e.method(x, "permute", 0, *self.layer.dims)
 
 
@@ -95,7 +95,7 @@ class Embedding(Lowering):
     def module(self) -> Any:
         return nn.Embedding(self.layer.input_dim, self.layer.output_dim)
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         integer = self.site.inputs[0].dtype.startswith("int")
         return e.module(x if integer else e.method(x, "long"))
 

@@ -8,7 +8,7 @@ from functools import reduce
 from typing import Any, ClassVar
 
 from ....layers import merge
-from ..lowering import ANY, LOWERINGS, Lowering
+from ..lowering import ANY, LOWERINGS, Emitter, Lowering
 from ..runtime import torch
 
 
@@ -18,7 +18,7 @@ class _Chain(Lowering):
     layout = ANY
     op: ClassVar[Callable[..., Any]] = operator.add
 
-    def emit(self, e, *xs):
+    def emit(self, e: Emitter, *xs: Any) -> Any:
         return reduce(lambda a, b: e.fn(type(self).op, a, b), xs)
 
 
@@ -39,7 +39,7 @@ class Multiply(_Chain):
 
 @LOWERINGS.register(merge.Average)
 class Average(_Chain):
-    def emit(self, e, *xs):
+    def emit(self, e: Emitter, *xs: Any) -> Any:
         return e.fn(operator.truediv, super().emit(e, *xs), len(xs))
 
 
@@ -48,5 +48,5 @@ class Concatenate(Lowering):
     layout = ANY
     arguments = ("axis",)
 
-    def emit(self, e, *xs):
+    def emit(self, e: Emitter, *xs: Any) -> Any:
         return e.fn(torch.cat, list(xs), dim=e.dim(self.layer.axis))

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ....layers import normalization
-from ..lowering import ANY, CHANNELS_FIRST, CHANNELS_LAST, LOWERINGS, Arrays, Lowering, renamed
+from ..lowering import (
+    ANY,
+    CHANNELS_FIRST,
+    CHANNELS_LAST,
+    LOWERINGS,
+    Arrays,
+    Emitter,
+    Lowering,
+    renamed,
+)
 from ..modules import BatchNorm, LayerNorm
 
 
@@ -50,7 +59,7 @@ class BatchNormalization(_Normalization):
         cfg = self.layer
         return BatchNorm(self.features(), cfg.momentum, cfg.epsilon, cfg.center, cfg.scale)
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         if e.dim(self.axis) == 1:
             return e.module(x)
         moved = e.module(e.method(x, "movedim", e.dim(self.axis), 1))
@@ -66,7 +75,7 @@ class LayerNormalization(_Normalization):
     def module(self) -> Any:
         return LayerNorm((self.features(),), self.layer.epsilon, self.layer.center, self.layer.scale)
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         if self.axis == self.rank - 1:
             return e.module(x)
         return e.method(e.module(e.method(x, "movedim", self.axis, -1)), "movedim", -1, self.axis)

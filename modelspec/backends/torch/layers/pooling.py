@@ -6,9 +6,11 @@ Max pooling pads with -inf; average pooling divides by the number of real cells
 
 from __future__ import annotations
 
+from typing import Any
+
 from ....layers import pooling
 from ..functions import avg_pool_same, pad_sizes
-from ..lowering import ANY, CHANNELS_FIRST, LOWERINGS, Lowering, ntuple
+from ..lowering import ANY, CHANNELS_FIRST, LOWERINGS, Emitter, Lowering, Site, ntuple
 from ..runtime import F
 from .conv import pre_pad, same_padding
 
@@ -17,7 +19,7 @@ class _Pooling(Lowering):
     layout = CHANNELS_FIRST
     arguments = ("pool_size", "strides", "padding")
 
-    def __init__(self, layer, site) -> None:
+    def __init__(self, layer: Any, site: Site) -> None:
         super().__init__(layer, site)
         n = layer.rank
         self.kernel = ntuple(layer.pool_size, n)
@@ -34,7 +36,7 @@ class _Pooling(Lowering):
 
 @LOWERINGS.register(pooling.MaxPooling1D, pooling.MaxPooling2D)
 class MaxPooling(_Pooling):
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         function = (F.max_pool1d, F.max_pool2d)[self.layer.rank - 1]
         x = pre_pad(e, x, self.pre, self.kernel, self.stride, self.ones, value=float("-inf"))
         return e.fn(function, x, kernel_size=self.kernel, stride=self.stride)
@@ -42,7 +44,7 @@ class MaxPooling(_Pooling):
 
 @LOWERINGS.register(pooling.AveragePooling1D, pooling.AveragePooling2D)
 class AveragePooling(_Pooling):
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         if not self.padded:
             function = (F.avg_pool1d, F.avg_pool2d)[self.layer.rank - 1]
             return e.fn(function, x, kernel_size=self.kernel, stride=self.stride)
@@ -56,7 +58,7 @@ class GlobalAveragePooling(Lowering):
     arguments = ("keepdims",)
     method = "mean"
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         return e.method(x, self.method, e.spatial(), keepdim=self.layer.keepdims)
 
 

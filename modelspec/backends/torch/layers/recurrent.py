@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from ....layers import recurrent as core
 from .. import recurrent as modules
-from ..lowering import LOWERINGS, Arrays, Lowering, lowering_for, stacked
+from ..lowering import LOWERINGS, Arrays, Emitter, Lowering, lowering_for, stacked
 
 
 class Recurrent(Lowering):
@@ -33,7 +33,7 @@ class Recurrent(Lowering):
     def module(self) -> Any:
         return self.recurrent_module(self.layer.go_backwards)
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         return e.module(x)
 
     def gate_order(self) -> list[int] | None:
@@ -117,7 +117,7 @@ class Bidirectional(Lowering):
         return modules.Bidirectional(self.inner.recurrent_module(backwards),
                                      self.inner.recurrent_module(not backwards), self.layer.merge_mode)  # fmt: skip
 
-    def emit(self, e, x):
+    def emit(self, e: Emitter, x: Any) -> Any:
         return e.module(x)
 
     def to_torch(self, weights: Arrays) -> Arrays:
