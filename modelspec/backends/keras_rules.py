@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import inspect
 import os
-import re
 from functools import cache
 from typing import Any, NoReturn
 
 from pydantic import BaseModel
 
 from ..layers import Layer, attention, conv, core, merge, normalization, pooling, recurrent
+from ..naming import keras_name
 from . import BackendError, import_framework
 from .lowerings import Lowerings
 
@@ -97,11 +97,6 @@ def _oneline(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
-def snake(kind: str) -> str:
-    """Keras' default layer name for a class: `SimpleRNN` -> `simple_rnn`, `LSTM` -> `lstm`."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", kind).lower()
-
-
 # --- the lowerings ---------------------------------------------------------------------------
 
 
@@ -160,7 +155,7 @@ class Bidirectional(KerasLowering):
     @classmethod
     def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
         inner = config.layer  # type: ignore[attr-defined]
-        layer = LOWERINGS.lookup(inner, name).build(inner, snake(inner.type), dtype)
+        layer = LOWERINGS.lookup(inner, name).build(inner, keras_name(inner.type), dtype)
         return construct(keras.layers.Bidirectional, config, name, dtype, layer=layer)
 
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import functools
 import keyword
-import re
 from typing import Any
 
 from ...graph import Graph, Node
+from ...naming import keras_name
 from .. import BackendError
 from . import layers  # noqa: F401  (registers the built-in kinds' lowerings)
 from .functions import ACTIVATIONS, AXIS_ACTIVATIONS
@@ -244,7 +244,7 @@ class FxEmitter:
 
     def module(self, *args: Any, **kwargs: Any) -> Any:
         kind = type(self._b.root.get_submodule(self._attribute)).__name__
-        return self._add("call_module", self._attribute, args, kwargs, _snake(kind))
+        return self._add("call_module", self._attribute, args, kwargs, keras_name(kind))
 
     def fn(self, function: Any, *args: Any, **kwargs: Any) -> Any:
         return self._add("call_function", function, args, kwargs, getattr(function, "__name__", "fn"))
@@ -268,10 +268,6 @@ class FxEmitter:
     def _add(self, op: str, target: Any, args: tuple, kwargs: dict, what: str) -> Any:
         name = f"{self._node.name}_{what.strip('_')}"
         return self._b.fx.create_node(op, target, args, kwargs, name=name)
-
-
-def _snake(kind: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", kind).lower()
 
 
 def _class_name(name: str) -> str:
