@@ -33,7 +33,20 @@ def transfer_weights(src, dst, spec=None) -> None:
 
 
 __all__ = [
-    "Analysis", "BackendError", "DataError", "Graph", "Location", "MissingFramework", "Node", "Problem", "Spec",
-    "SpecError", "TensorType",
-    "analyse", "load", "load_torch", "loads", "transfer_weights",
-]  # fmt: skip
+    "Analysis",
+    "BackendError",
+    "DataError",
+    "Graph",
+    "Location",
+    "MissingFramework",
+    "Node",
+    "Problem",
+    "Spec",
+    "SpecError",
+    "TensorType",
+    "analyse",
+    "load",
+    "load_torch",
+    "loads",
+    "transfer_weights",
+]

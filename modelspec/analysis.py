@@ -48,9 +48,10 @@ def analyse(doc: Document, overrides: dict[str, Any] | None = None) -> Analysis:
         broken: dict[tuple, set] = {}
     except ValidationError as exc:
         problems = problems_from(exc, SpecDocument, doc)
-        document, broken = _salvage(doc, problems)
-        if document is None:
+        salvaged, broken = _salvage(doc, problems)
+        if salvaged is None:
             return Analysis(None, None, problems)
+        document = salvaged
     graph = resolve(document, doc, overrides, broken)
     seen = set(problems)
     problems += [p for p in graph.problems if p not in seen]
@@ -72,7 +73,11 @@ def _salvage(doc: Document, problems: list[Problem]) -> tuple[SpecDocument | Non
             data.pop("training", None)
             continue
         section = ("layers",) if path[:1] == ("layers",) else path[:3]
-        if section[-1:] != ("layers",) or len(path) <= len(section) or section[:1] not in (("layers",), ("blocks",)):
+        if (
+            section[-1:] != ("layers",)
+            or len(path) <= len(section)
+            or section[:1] not in (("layers",), ("blocks",))
+        ):
             return None, {}
         broken.setdefault(section, set()).add(path[len(section)])
     for section, keys in broken.items():
@@ -83,7 +88,7 @@ def _salvage(doc: Document, problems: list[Problem]) -> tuple[SpecDocument | Non
             for key in keys:
                 target.pop(key, None)
         else:
-            del target[min(keys):]
+            del target[min(keys) :]
     try:
         return SpecDocument.model_validate(data), broken
     except ValidationError:

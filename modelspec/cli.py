@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import tempfile
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .errors import BackendError, DataError, RenderError, SpecError, StudyError
 from .registry import BACKENDS, NAMES, Backend, backend
@@ -24,7 +24,9 @@ class UsageError(Exception):
 
 
 def _colour() -> bool:
-    return sys.stderr.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    return (
+        sys.stderr.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    )
 
 
 def report(problems) -> None:
@@ -36,8 +38,10 @@ def report(problems) -> None:
             continue
         tone = "\033[33m" if p.severity == "warning" else "\033[31m"
         prefix = "warning: " if p.severity == "warning" else ""
-        print(f"\033[1m{p.location}\033[0m: \033[36m{p.dotted_path}\033[0m: {tone}{prefix}{p.message}\033[0m",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"\033[1m{p.location}\033[0m: \033[36m{p.dotted_path}\033[0m: {tone}{prefix}{p.message}\033[0m",
+            file=sys.stderr,
+        )
 
 
 def _load(path: str):
@@ -118,7 +122,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     _model_path(args.backend, args.output)
     _writable_folder(args.output)
     result = train(spec, args.data, args.backend, epochs=args.epochs)
-    print(f"\ntrained {spec.name} with {args.backend} in {result.seconds:.1f} s\n{history_table(result.history)}")
+    print(
+        f"\ntrained {spec.name} with {args.backend} in {result.seconds:.1f} s\n{history_table(result.history)}"
+    )
     figures = "  ".join(f"{k} {v:.4g}" for k, v in result.evaluation.items())
     print(f"evaluation on the {result.evaluated_on}: {figures}")
     if args.output:
@@ -141,14 +147,23 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     spec = _load(args.spec)
     _writable_folder(args.best_out)
-    result = search(spec, args.data, args.backend, args.trials, sampler=args.sampler, storage=args.storage,
-                    study_name=args.study, seed=args.seed, epochs=args.epochs)  # fmt: skip
+    result = search(
+        spec,
+        args.data,
+        args.backend,
+        args.trials,
+        sampler=args.sampler,
+        storage=args.storage,
+        study_name=args.study,
+        seed=args.seed,
+        epochs=args.epochs,
+    )
     print(result.table())
-    best = result.best_spec
-    if best is None:
+    best, trial = result.best_spec, result.best_trial
+    if best is None or trial is None:
         print("no trial completed, so there is no best spec", file=sys.stderr)
         return EXIT_INVALID
-    print(f"best: trial {result.best_trial.number}, {result.objective} {result.best_trial.value:.4g}")
+    print(f"best: trial {trial.number}, {result.objective} {trial.value:.4g}")
     if args.best_out:
         from .files import write_atomic
 
@@ -160,7 +175,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 def training_arguments(p: argparse.ArgumentParser, epochs_help: str) -> None:
     """What `train` and `search` both take: the spec, its data, the back end, an epoch count."""
     p.add_argument("spec", metavar="SPEC")
-    p.add_argument("--data", metavar="FILE.npz", required=True, help="one array per input and output, by name")
+    p.add_argument(
+        "--data", metavar="FILE.npz", required=True, help="one array per input and output, by name"
+    )
     p.add_argument("--backend", choices=NAMES, required=True)
     p.add_argument("--epochs", type=_positive, metavar="N", help=epochs_help)
 
@@ -200,68 +217,125 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable, help: str, example: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help, epilog=f"example:\n  {example}",
-                           formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+        p = sub.add_parser(
+            name,
+            help=help,
+            description=help,
+            epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         p.set_defaults(func=func)
         return p
 
-    p = add("validate", cmd_validate, "check specs; print every problem as FILE:LINE:COL: path: message",
-            "modelspec validate specs/*.yaml")  # fmt: skip
+    p = add(
+        "validate",
+        cmd_validate,
+        "check specs; print every problem as FILE:LINE:COL: path: message",
+        "modelspec validate specs/*.yaml",
+    )
     p.add_argument("specs", nargs="+", metavar="SPEC")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
 
-    p = add("summary", cmd_summary, "print layers, output shapes and parameter counts",
-            "modelspec summary specs/stock_lstm.yaml --json")  # fmt: skip
+    p = add(
+        "summary",
+        cmd_summary,
+        "print layers, output shapes and parameter counts",
+        "modelspec summary specs/stock_lstm.yaml --json",
+    )
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
-    p = add("render", cmd_render, "draw a spec with graphviz (svg, png, pdf or dot, by suffix); "
-            "an invalid spec is drawn as far as it resolves, its problems marked",
-            "modelspec render specs/toy_resnet.yaml -o resnet.svg --rankdir LR")  # fmt: skip
+    p = add(
+        "render",
+        cmd_render,
+        "draw a spec with graphviz (svg, png, pdf or dot, by suffix); "
+        "an invalid spec is drawn as far as it resolves, its problems marked",
+        "modelspec render specs/toy_resnet.yaml -o resnet.svg --rankdir LR",
+    )
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.svg|.png|.pdf|.dot")
     p.add_argument("--rankdir", choices=["TB", "LR"], default="TB", help="top-down or left-right")
     p.add_argument("--collapse", action="store_true", help="draw each block instance as one box")
 
-    p = add("compile", cmd_compile, "build the Keras model or the torch module and save it",
-            "modelspec compile specs/stock_lstm.yaml --backend torch -o stock.pt")  # fmt: skip
+    p = add(
+        "compile",
+        cmd_compile,
+        "build the Keras model or the torch module and save it",
+        "modelspec compile specs/stock_lstm.yaml --backend torch -o stock.pt",
+    )
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--backend", choices=NAMES, required=True)
     p.add_argument("-o", "--output", metavar="FILE", required=True, help=_model_files())
 
-    p = add("train", cmd_train, "train the spec per its `training:` section on arrays named after its "
-            "inputs and outputs (checked against the spec before any training)",
-            "modelspec train specs/stock_lstm.yaml --data prices.npz --backend torch -o stock.pt")  # fmt: skip
+    p = add(
+        "train",
+        cmd_train,
+        "train the spec per its `training:` section on arrays named after its "
+        "inputs and outputs (checked against the spec before any training)",
+        "modelspec train specs/stock_lstm.yaml --data prices.npz --backend torch -o stock.pt",
+    )
     training_arguments(p, epochs_help="instead of training.epochs")
-    p.add_argument("-o", "--output", metavar="FILE", help=f"save the model ({_model_files()}) and "
-                   "its history as FILE.history.json beside it")  # fmt: skip
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=f"save the model ({_model_files()}) and its history as FILE.history.json beside it",
+    )
 
-    p = add("check", cmd_check, "build both back ends, copy Keras' weights into torch, and compare "
-            "shapes, parameter counts and outputs on random inputs (exit 1 on any disagreement)",
-            "modelspec check specs/stock_lstm.yaml")  # fmt: skip
+    p = add(
+        "check",
+        cmd_check,
+        "build both back ends, copy Keras' weights into torch, and compare "
+        "shapes, parameter counts and outputs on random inputs (exit 1 on any disagreement)",
+        "modelspec check specs/stock_lstm.yaml",
+    )
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
 
-    p = add("search", cmd_search, "search the spec's params with Optuna: train one trial per sample and print "
-            "the trials and the best sample; the study is kept in a database, so running the same command "
-            "again resumes it, and workers given one --storage share it",
-            "modelspec search specs/sequential_classifier.yaml --data data.npz --backend keras --trials 20 "
-            "--best-out best.yaml")  # fmt: skip
-    p.epilog += ("\n\n--trials N: the study ends up holding N counted trials (complete, pruned, or failed\n"
-                 "because the sample made the spec or data invalid, or the objective NaN); a rerun runs only\n"
-                 "the missing ones. A trial left running by a process that died (same host: its pid is gone;\n"
-                 "any host: no heartbeat for 2 minutes) is failed and not counted. Workers racing for the\n"
-                 "last place: the later trial number yields. Details: modelspec/study.py.\n")
+    p = add(
+        "search",
+        cmd_search,
+        "search the spec's params with Optuna: train one trial per sample and print "
+        "the trials and the best sample; the study is kept in a database, so running the same command "
+        "again resumes it, and workers given one --storage share it",
+        "modelspec search specs/sequential_classifier.yaml --data data.npz --backend keras --trials 20 "
+        "--best-out best.yaml",
+    )
+    p.epilog = (p.epilog or "") + (
+        "\n\n--trials N: the study ends up holding N counted trials (complete, pruned, or failed\n"
+        "because the sample made the spec or data invalid, or the objective NaN); a rerun runs only\n"
+        "the missing ones. A trial left running by a process that died (same host: its pid is gone;\n"
+        "any host: no heartbeat for 2 minutes) is failed and not counted. Workers racing for the\n"
+        "last place: the later trial number yields. Details: modelspec/study.py.\n"
+    )
     training_arguments(p, epochs_help="train each trial N epochs instead of training.epochs")
-    p.add_argument("--trials", type=_positive, required=True, metavar="N", help="counted trials the study ends with")
-    p.add_argument("--sampler", choices=["tpe", "random"], default="tpe", help="Optuna sampler (default tpe)")
-    p.add_argument("--storage", metavar="URL", help="database URL (default sqlite:///STUDY.db here)")
+    p.add_argument(
+        "--trials",
+        type=_positive,
+        required=True,
+        metavar="N",
+        help="counted trials the study ends with",
+    )
+    p.add_argument(
+        "--sampler", choices=["tpe", "random"], default="tpe", help="Optuna sampler (default tpe)"
+    )
+    p.add_argument(
+        "--storage", metavar="URL", help="database URL (default sqlite:///STUDY.db here)"
+    )
     p.add_argument("--study", metavar="NAME", help="study name (default: the spec's name)")
-    p.add_argument("--seed", type=int, help="sampler seed (offset by the trials already in the study)")
-    p.add_argument("--best-out", metavar="FILE.yaml", help="write the best trial's concrete spec here")
+    p.add_argument(
+        "--seed", type=int, help="sampler seed (offset by the trials already in the study)"
+    )
+    p.add_argument(
+        "--best-out", metavar="FILE.yaml", help="write the best trial's concrete spec here"
+    )
 
-    p = add("schema", cmd_schema, "print the JSON Schema of spec files (for editors)",
-            "modelspec schema -o schema/modelspec.schema.json")  # fmt: skip
+    p = add(
+        "schema",
+        cmd_schema,
+        "print the JSON Schema of spec files (for editors)",
+        "modelspec schema -o schema/modelspec.schema.json",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     return parser
 
@@ -298,8 +372,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug in modelspec: say so, briefly, unless asked for the traceback
         if args.debug:
             raise
-        print(f"modelspec: internal error: {type(exc).__name__}: {exc} "
-              "(run with --debug for the traceback, and please report it)", file=sys.stderr)  # fmt: skip
+        print(
+            f"modelspec: internal error: {type(exc).__name__}: {exc} "
+            "(run with --debug for the traceback, and please report it)",
+            file=sys.stderr,
+        )
         return EXIT_INVALID
 
 

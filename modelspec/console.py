@@ -12,7 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Self
 
 
-def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "", *, boxed: bool = False) -> str:
+def text_table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "", *, boxed: bool = False
+) -> str:
     """`rows` under `header`, each column as wide as its widest cell.
 
     `align` has one character per column, `<` (left, the default for columns it leaves out) or
@@ -22,12 +24,17 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str 
     """
     table = [list(header), *(list(r) for r in rows)]
     if any(len(r) != len(header) for r in table):
-        raise ValueError(f"every row needs {len(header)} cells, got {sorted({len(r) for r in table})}")
+        raise ValueError(
+            f"every row needs {len(header)} cells, got {sorted({len(r) for r in table})}"
+        )
     widths = [max(len(r[c]) for r in table) for c in range(len(header))]
     sides = [align[c] if c < len(align) else "<" for c in range(len(header))]
 
     def cells(row: list[str]) -> list[str]:
-        return [cell.rjust(w) if side == ">" else cell.ljust(w) for cell, w, side in zip(row, widths, sides)]
+        return [
+            cell.rjust(w) if side == ">" else cell.ljust(w)
+            for cell, w, side in zip(row, widths, sides)
+        ]
 
     if not boxed:
         lines = ["  ".join(cells(r)).rstrip() for r in table]
@@ -41,13 +48,24 @@ class Progress:
     """A progress bar over `total` steps (tqdm, on stderr) when enabled and stderr is a terminal;
     elsewhere no bar, and `say` prints its lines through `echo` instead."""
 
-    def __init__(self, total: int, label: str, unit: str, *, enabled: bool = True, initial: int = 0,
-                 leave: bool = True, echo: Callable[[str], None] = print):  # fmt: skip
+    def __init__(
+        self,
+        total: int,
+        label: str,
+        unit: str,
+        *,
+        enabled: bool = True,
+        initial: int = 0,
+        leave: bool = True,
+        echo: Callable[[str], None] = print,
+    ):
         self._total, self._echo, self._bar = total, echo, None
         if enabled and sys.stderr.isatty():
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, initial=initial, desc=label, unit=unit, leave=leave, file=sys.stderr)
+            self._bar = tqdm(
+                total=total, initial=initial, desc=label, unit=unit, leave=leave, file=sys.stderr
+            )
 
     @property
     def on_terminal(self) -> bool:

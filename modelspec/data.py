@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 
 from .errors import DataError, did_you_mean
 from .graph import Graph
+from .layers.core import Embedding
 
 
 @dataclass
@@ -29,17 +30,25 @@ class Arrays:
     def __len__(self) -> int:
         return len(next(iter(self.x.values())))
 
-    def take(self, index: np.ndarray | slice) -> "Arrays":
-        return Arrays({k: v[index] for k, v in self.x.items()}, {k: v[index] for k, v in self.y.items()})
+    def take(self, index: np.ndarray | slice) -> Arrays:
+        return Arrays(
+            {k: v[index] for k, v in self.x.items()}, {k: v[index] for k, v in self.y.items()}
+        )
 
-    def split(self, validation_split: float) -> tuple["Arrays", "Arrays | None"]:
+    def split(self, validation_split: float) -> tuple[Arrays, Arrays | None]:
         """Keras' split: the last `validation_split` of the samples, before any shuffling."""
         if not validation_split:
             return self, None
         at = int(np.floor(len(self) * (1.0 - validation_split)))
         if at == 0 or at == len(self):
-            raise DataError([f"validation_split {validation_split} of {len(self)} samples leaves "
-                             f"{at} to train on and {len(self) - at} to validate on"])  # fmt: skip
+            raise DataError(
+                [
+                    (
+                        f"validation_split {validation_split} of {len(self)} samples leaves "
+                        f"{at} to train on and {len(self) - at} to validate on"
+                    )
+                ]
+            )
         return self.take(slice(0, at)), self.take(slice(at, None))
 
 
@@ -49,13 +58,21 @@ def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     if not os.path.exists(path):
         raise DataError([f"{path}: no such file"])
     if not zipfile.is_zipfile(path):
-        raise DataError([f"{path}: not an .npz file (numpy.savez writes one: a zip of one array per input "
-                         "and output)"])  # fmt: skip
+        raise DataError(
+            [
+                (
+                    f"{path}: not an .npz file (numpy.savez writes one: a zip of one array per input "
+                    "and output)"
+                )
+            ]
+        )
     try:
         with np.load(path, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError([f"{path}: not a readable .npz file ({' '.join(str(exc).split())})"]) from None
+        raise DataError(
+            [f"{path}: not a readable .npz file ({' '.join(str(exc).split())})"]
+        ) from None
 
 
 def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
@@ -69,7 +86,9 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
     """
     plan = graph.training
     if plan is None:
-        raise DataError([f"spec {graph.name!r} has no `training:` section, so its targets have no kind"])
+        raise DataError(
+            [f"spec {graph.name!r} has no `training:` section, so its targets have no kind"]
+        )
     problems: list[str] = []
     known = [*graph.inputs, *graph.outputs]
     vocab = embedding_vocab(graph)
@@ -85,8 +104,10 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
             lengths[name] = len(value)
             return value
         unused = [k for k in arrays if k not in known]
-        problems.append(f"array {name!r} ({role}) is missing{did_you_mean(name, unused)}; "
-                        f"the data holds {', '.join(map(repr, arrays)) or 'no arrays'}")  # fmt: skip
+        problems.append(
+            f"array {name!r} ({role}) is missing{did_you_mean(name, unused)}; "
+            f"the data holds {', '.join(map(repr, arrays)) or 'no arrays'}"
+        )
         return None
 
     for name, t in graph.inputs.items():
@@ -98,7 +119,9 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
         if not ok or not _fits(value.shape[1:], t.shape):
             problems.append(_mismatch(name, value, [t.shape], "integer" if want_int else "numeric"))
             continue
-        problems += _out_of_range(name, value, vocab.get(name), "token ids (the Embedding's input_dim)")
+        problems += _out_of_range(
+            name, value, vocab.get(name), "token ids (the Embedding's input_dim)"
+        )
         x[name] = value.astype(t.dtype, copy=False)
 
     for output in plan.outputs:
@@ -106,10 +129,15 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
         value = get(name, "target of output")
         if value is None:
             continue
-        shape = graph.tensor_type(name).shape  # type: ignore[union-attr]
+        shape = graph.tensor_type(name).shape
         sparse = output.sparse_targets
         if sparse:
-            allowed, ok, dtype, kind = [shape[:-1], (*shape[:-1], 1)], _integer(value), "int64", "integer class"
+            allowed, ok, dtype, kind = (
+                [shape[:-1], (*shape[:-1], 1)],
+                _integer(value),
+                "int64",
+                "integer class",
+            )
         else:
             allowed = [shape, shape[:-1]] if shape[-1:] == (1,) else [shape]
             ok, dtype, kind = _numeric(value), "float32", "numeric"
@@ -136,18 +164,22 @@ def embedding_vocab(graph: Graph) -> dict[str, int]:
     """Model input -> the ids it may hold: the smallest `input_dim` of the Embeddings that read it."""
     vocab: dict[str, int] = {}
     for node in graph.nodes:
-        if node.kind == "Embedding":
+        if isinstance(node.layer, Embedding):
             for name in node.inputs:
-                vocab[name] = min(vocab.get(name, node.layer.input_dim), node.layer.input_dim)  # type: ignore[union-attr]
+                vocab[name] = min(vocab.get(name, node.layer.input_dim), node.layer.input_dim)
     return vocab
 
 
 def _out_of_range(name: str, value: np.ndarray, high: int | None, what: str) -> list[str]:
     """Ids outside [0, high), or NaN/infinite floats: values no back end can train on."""
     if value.dtype.kind == "f" and not np.isfinite(value).all():
-        return [f"array {name!r}: {int(np.size(value) - np.isfinite(value).sum())} NaN or infinite values"]
+        return [
+            f"array {name!r}: {int(np.size(value) - np.isfinite(value).sum())} NaN or infinite values"
+        ]
     if high is not None and value.size and (value.min() < 0 or value.max() >= high):
-        return [f"array {name!r}: {what} must lie in [0, {high}), got {value.min()} to {value.max()}"]
+        return [
+            f"array {name!r}: {what} must lie in [0, {high}), got {value.min()} to {value.max()}"
+        ]
     return []
 
 
@@ -165,8 +197,10 @@ def _fits(shape: tuple, want: tuple) -> bool:
 
 def _mismatch(name: str, value: np.ndarray, allowed: list[tuple], kind: str) -> str:
     wants = " or ".join(_shape(("N", *a)) for a in allowed)
-    return (f"array {name!r}: expected {kind} values of shape {wants}, "
-            f"got {value.dtype} of shape {_shape(value.shape)}")  # fmt: skip
+    return (
+        f"array {name!r}: expected {kind} values of shape {wants}, "
+        f"got {value.dtype} of shape {_shape(value.shape)}"
+    )
 
 
 def _shape(shape: tuple) -> str:

@@ -97,9 +97,13 @@ def problems_from(
             messages.append(message)
     problems = []
     for path, messages in by_path.items():
-        if path and messages[0].startswith("missing required field") and any(
-            other[:-1] == path[:-1] and f"(did you mean {path[-1]!r}?)" in by_path[other][0]
-            for other in key_problems
+        if (
+            path
+            and messages[0].startswith("missing required field")
+            and any(
+                other[:-1] == path[:-1] and f"(did you mean {path[-1]!r}?)" in by_path[other][0]
+                for other in key_problems
+            )
         ):
             continue  # the misspelled key reported next to it says the same, and better
         where = doc.locate_key(path) if path in key_problems else doc.locate(path)
@@ -107,7 +111,7 @@ def problems_from(
     return problems
 
 
-def _message(error: dict, path: tuple, owner: type[BaseModel] | None) -> str:
+def _message(error: Any, path: tuple, owner: type[BaseModel] | None) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "extra_forbidden" and path:
         key = path[-1]
@@ -115,7 +119,7 @@ def _message(error: dict, path: tuple, owner: type[BaseModel] | None) -> str:
         return f"unknown field {key!r}{did_you_mean(str(key), known)}"
     if kind == "union_tag_invalid":
         tags = [t.strip(" '") for t in ctx.get("expected_tags", "").split(",")]
-        tag = ctx.get("tag")
+        tag = str(ctx.get("tag"))
         if "shares" in tags:  # a node: list layer kinds, not the internal tags
             kinds = [t for t in tags if t not in ("shares", "block")]
             return f"unknown layer type {tag!r}{did_you_mean(tag, kinds)}"

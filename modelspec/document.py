@@ -7,7 +7,7 @@ key is present), so a mistake yields one precise error rather than one per union
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 
 from pydantic import (
     BaseModel,
@@ -47,7 +47,7 @@ Names = Annotated[
 def _tagged(mapping: dict[str, Any], pick: Any) -> Any:
     """A union discriminated by the callable `pick`, one `Tag` per member."""
     members = tuple(Annotated[cls, Tag(tag)] for tag, cls in mapping.items())
-    return Annotated[Union[members], Discriminator(pick)]  # type: ignore[valid-type]
+    return Annotated[Union[members], Discriminator(pick)]  # noqa: UP007  (a tuple of members)
 
 
 # --- inputs --------------------------------------------------------------------------------
@@ -69,7 +69,9 @@ class NodeFields(Strict):
     inputs: Names | None = Field(
         None, description="Tensors this node consumes: model inputs or node names (graph form)."
     )
-    name: str | None = Field(None, description="Node name (sequential form; graph keys name nodes).")
+    name: str | None = Field(
+        None, description="Node name (sequential form; graph keys name nodes)."
+    )
 
 
 class SharedNode(NodeFields):
@@ -104,11 +106,17 @@ def node_tag(value: Any) -> str | None:
     return getattr(value, "type", None) or ("shares" if isinstance(value, SharedNode) else "block")
 
 
-Node = _tagged({**NODE_MODELS, "shares": SharedNode, "block": BlockNode}, node_tag)
-Layers = _tagged(
-    {"graph": dict[str, Node], "sequence": Annotated[list[Node], Field(min_length=1)]},
-    lambda v: "sequence" if isinstance(v, list) else "graph",
-)
+# The discriminated unions are built at run time (one node model per registered kind); to a type
+# checker they are what they hold.
+if TYPE_CHECKING:
+    Node: TypeAlias = Any  # a layer node of a registered kind, a SharedNode or a BlockNode
+    Layers: TypeAlias = dict[str, Any] | list[Any]
+else:
+    Node = _tagged({**NODE_MODELS, "shares": SharedNode, "block": BlockNode}, node_tag)
+    Layers = _tagged(
+        {"graph": dict[str, Node], "sequence": Annotated[list[Node], Field(min_length=1)]},
+        lambda v: "sequence" if isinstance(v, list) else "graph",
+    )
 
 
 class Block(Strict):
@@ -127,25 +135,40 @@ def _space_kind(value: Any) -> str:
     if isinstance(value, dict):
         return next((k for k in SPACE_KINDS if k in value), "choice")
     kinds = {cls: kind for kind, cls in SPACE_KINDS.items()}
-    return kinds.get(type(value), "value")  # type: ignore[arg-type]
+    return kinds.get(type(value), "value")
 
 
-ParamValue = _tagged(
-    {"value": Union[bool, int, float, str, list, None], **SPACE_KINDS}, _space_kind
-)
+if TYPE_CHECKING:
+    ParamValue: TypeAlias = Any  # a plain value or a search space
+else:
+    ParamValue = _tagged(
+        {"value": bool | int | float | str | list | None, **SPACE_KINDS}, _space_kind
+    )
 
 
 # --- training --------------------------------------------------------------------------------
 
 LossName = Literal[
-    "mse", "mae", "mape", "huber", "binary_crossentropy", "categorical_crossentropy",
-    "sparse_categorical_crossentropy", "mean_squared_error", "mean_absolute_error",
+    "mse",
+    "mae",
+    "mape",
+    "huber",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "mean_squared_error",
+    "mean_absolute_error",
     "mean_absolute_percentage_error",
-]  # fmt: skip
+]
 MetricName = Literal[
-    "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-    "mae", "mse", "mape",
-]  # fmt: skip
+    "accuracy",
+    "binary_accuracy",
+    "categorical_accuracy",
+    "sparse_categorical_accuracy",
+    "mae",
+    "mse",
+    "mape",
+]
 Rate = Annotated[float, Field(gt=0)]
 
 
@@ -185,10 +208,15 @@ class RMSprop(Strict):
 
 OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD, "rmsprop": RMSprop}
 OptimizerKind = Adam | AdamW | SGD | RMSprop
-Optimizer = Annotated[
-    _tagged(OPTIMIZERS, lambda v: v.get("type") if isinstance(v, dict) else getattr(v, "type", None)),
-    BeforeValidator(_optimizer_shorthand),
-]
+if TYPE_CHECKING:
+    Optimizer: TypeAlias = OptimizerKind
+else:
+    Optimizer = Annotated[
+        _tagged(
+            OPTIMIZERS, lambda v: v.get("type") if isinstance(v, dict) else getattr(v, "type", None)
+        ),
+        BeforeValidator(_optimizer_shorthand),
+    ]
 
 
 # Each loss kind is its own model with only its own arguments (Keras 3's names and defaults,
@@ -243,16 +271,29 @@ class SparseCategoricalCrossentropy(Strict):
     from_logits: bool = False
 
 
-LossKind = (MeanSquaredError | MeanAbsoluteError | MeanAbsolutePercentageError | Huber
-            | BinaryCrossentropy | CategoricalCrossentropy | SparseCategoricalCrossentropy)  # fmt: skip
+LossKind = (
+    MeanSquaredError
+    | MeanAbsoluteError
+    | MeanAbsolutePercentageError
+    | Huber
+    | BinaryCrossentropy
+    | CategoricalCrossentropy
+    | SparseCategoricalCrossentropy
+)
 LOSSES: dict[str, type[LossKind]] = {
-    "mse": MeanSquaredError, "mae": MeanAbsoluteError, "mape": MeanAbsolutePercentageError,
-    "huber": Huber, "binary_crossentropy": BinaryCrossentropy,
+    "mse": MeanSquaredError,
+    "mae": MeanAbsoluteError,
+    "mape": MeanAbsolutePercentageError,
+    "huber": Huber,
+    "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-}  # fmt: skip
-LOSS_ALIASES = {"mean_squared_error": "mse", "mean_absolute_error": "mae",
-                "mean_absolute_percentage_error": "mape"}  # fmt: skip
+}
+LOSS_ALIASES = {
+    "mean_squared_error": "mse",
+    "mean_absolute_error": "mae",
+    "mean_absolute_percentage_error": "mape",
+}
 
 
 def canonical_loss(loss: str | LossKind) -> LossKind:
@@ -270,10 +311,13 @@ def _loss_tag(value: Any) -> str | None:
     return LOSS_ALIASES.get(kind, kind) if isinstance(kind, str) else None
 
 
-Loss = _tagged(
-    {"name": LossName, "object": _tagged(LOSSES, _loss_tag)},
-    lambda v: "name" if isinstance(v, str) else "object",
-)
+if TYPE_CHECKING:
+    Loss: TypeAlias = str | LossKind
+else:
+    Loss = _tagged(
+        {"name": LossName, "object": _tagged(LOSSES, _loss_tag)},
+        lambda v: "name" if isinstance(v, str) else "object",
+    )
 
 
 def _keyed_by_output(value: Any) -> Any:
@@ -297,27 +341,35 @@ def _metrics_kind(value: Any) -> str:
 
 def _positional(value: Any) -> Any:
     if isinstance(value, list):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004  (Pydantic reports a ValueError at its field, not a TypeError)
             "loss is one loss for every output, or a mapping from output name to loss: "
             "a list by position is refused (Keras orders outputs alphabetically)"
         )
     return value
 
 
+if TYPE_CHECKING:
+    LossSetting: TypeAlias = Loss | dict[str, Loss]
+    MetricsSetting: TypeAlias = list[str] | dict[str, list[str]]
+else:
+    LossSetting = Annotated[
+        _tagged({"all": Loss, "per_output": dict[str, Loss]}, _loss_kind),
+        BeforeValidator(_positional),
+    ]
+    MetricsSetting = Annotated[
+        _tagged({"all": list[MetricName], "per_output": dict[str, Names]}, _metrics_kind),
+        BeforeValidator(_keyed_by_output),
+        BeforeValidator(_as_list),
+    ]
+
+
 class Training(Strict):
     """How `fit` runs: optimizer, losses and metrics per output (by name), epochs, batches."""
 
     optimizer: Optimizer = Field(default_factory=lambda: Adam(type="adam"))
-    loss: Annotated[
-        _tagged({"all": Loss, "per_output": dict[str, Loss]}, _loss_kind),
-        BeforeValidator(_positional),
-    ]
+    loss: LossSetting
     loss_weights: dict[str, Annotated[float, Field(ge=0)]] | None = None
-    metrics: Annotated[
-        _tagged({"all": list[MetricName], "per_output": dict[str, Names]}, _metrics_kind),
-        BeforeValidator(_keyed_by_output),
-        BeforeValidator(_as_list),
-    ] = []
+    metrics: MetricsSetting = []
     epochs: P[PositiveInt] = 1
     batch_size: P[PositiveInt] = 32
     validation_split: P[Annotated[float, Field(ge=0, lt=1)]] = 0.0
@@ -335,9 +387,7 @@ class Search(Strict):
 class SpecDocument(Strict):
     """A whole spec file."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, title="modelspec"
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, title="modelspec")
 
     modelspec: Literal[1] = Field(1, description="Spec language version.")
     name: Annotated[str, Field(pattern=NAME_PATTERN)] = "model"
@@ -351,6 +401,19 @@ class SpecDocument(Strict):
     search: Search | None = None
 
 
-__all__ = ["SpecDocument", "Block", "BlockNode", "SharedNode", "NODE_MODELS", "NODE_FIELDS",
-           "InputSpec", "Training", "SearchSpace", "node_tag", "LossKind", "LOSSES", "canonical_loss",
-           "OptimizerKind"]  # fmt: skip
+__all__ = [
+    "LOSSES",
+    "NODE_FIELDS",
+    "NODE_MODELS",
+    "Block",
+    "BlockNode",
+    "InputSpec",
+    "LossKind",
+    "OptimizerKind",
+    "SearchSpace",
+    "SharedNode",
+    "SpecDocument",
+    "Training",
+    "canonical_loss",
+    "node_tag",
+]

@@ -27,7 +27,9 @@ def write_atomic(path: str | os.PathLike, content: Content) -> None:
     error) propagates, and the temporary file is removed.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}"
+    )
     try:
         if callable(content):
             os.close(fd)

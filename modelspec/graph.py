@@ -180,13 +180,27 @@ class Graph(_GraphFigures):
         """The complete graph of a draft that has no errors; `ValueError` naming the first node
         without a layer or a type (the resolver reports an error for each, so none is left)."""
         if not draft.ok:
-            raise ValueError(f"model {draft.name!r} has errors; only a valid spec has a complete graph")
+            raise ValueError(
+                f"model {draft.name!r} has errors; only a valid spec has a complete graph"
+            )
         nodes = []
         for n in draft.nodes:
             if n.layer is None or n.output is None:
-                raise ValueError(f"node {n.name!r} of {draft.name!r} has no {'layer' if n.layer is None else 'type'}")
-            nodes.append(Node(n.name, n.layer, list(n.inputs), n.path, n.output, n.layer_name, n.scope,
-                              dict(n.weights)))  # fmt: skip
+                raise ValueError(
+                    f"node {n.name!r} of {draft.name!r} has no {'layer' if n.layer is None else 'type'}"
+                )
+            nodes.append(
+                Node(
+                    n.name,
+                    n.layer,
+                    list(n.inputs),
+                    n.path,
+                    n.output,
+                    n.layer_name,
+                    n.scope,
+                    dict(n.weights),
+                )
+            )
         return cls(draft.name, dict(draft.inputs), nodes, list(draft.outputs), draft.training)
 
 

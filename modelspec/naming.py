@@ -17,4 +17,3 @@ def keras_name(kind: str) -> str:
     name = re.sub(r"\W+", "", kind)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-

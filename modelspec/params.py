@@ -43,7 +43,9 @@ class _AllowRef:
             return value if ref_name(value) else next_(value)
 
         return core_schema.no_info_wrap_validator_function(
-            validate, inner, serialization=core_schema.wrap_serializer_function_ser_schema(serialize)
+            validate,
+            inner,
+            serialization=core_schema.wrap_serializer_function_ser_schema(serialize),
         )
 
     def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler):
@@ -139,7 +141,9 @@ class _Range(_Space):
 
     def contains(self, value: Any) -> bool:
         low, high = self._bounds()
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
+        return (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
+        )
 
     def bounds_problem(self) -> str | None:
         low, high = self._bounds()

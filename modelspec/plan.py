@@ -77,23 +77,40 @@ class TrainingPlan:
         return [(o.name, m) for o in self.outputs for m in o.metrics]
 
 
-def plan_training(training: Training, outputs: list[str], written: list[str],
-                  activations: Mapping[str, str | None]) -> TrainingPlan:  # fmt: skip
+def plan_training(
+    training: Training,
+    outputs: list[str],
+    written: list[str],
+    activations: Mapping[str, str | None],
+) -> TrainingPlan:
     """The plan of a concrete training section (params substituted, validated) for the graph's
-    outputs (tensor names, in output order), `written[i]` being how the spec names `outputs[i]`
-    (the key of its per-output settings), `activations` each output's final activation
-(`Layer.final_activation`; None for none).
+        outputs (tensor names, in output order), `written[i]` being how the spec names `outputs[i]`
+        (the key of its per-output settings), `activations` each output's final activation
+    (`Layer.final_activation`; None for none).
 
-    The caller has checked that every output has a loss and that per-output keys name outputs;
-    an output without a loss here raises `KeyError`.
+        The caller has checked that every output has a loss and that per-output keys name outputs;
+        an output without a loss here raises `KeyError`.
     """
     losses, weights, metrics = training.loss, training.loss_weights or {}, training.metrics
     plans = []
     for name, key in zip(outputs, written, strict=True):
         loss = losses[key] if isinstance(losses, dict) else losses
         listed = metrics.get(key, []) if isinstance(metrics, dict) else metrics
-        plans.append(OutputPlan(name, canonical_loss(loss), float(weights.get(key, 1.0)), tuple(listed),
-                                activations[name]))  # fmt: skip
-    return TrainingPlan(training.optimizer, tuple(plans), training.epochs, training.batch_size,  # type: ignore[arg-type]
-                        training.validation_split, training.shuffle, training.seed)  # type: ignore[arg-type]  # fmt: skip
-
+        plans.append(
+            OutputPlan(
+                name,
+                canonical_loss(loss),
+                float(weights.get(key, 1.0)),
+                tuple(listed),
+                activations[name],
+            )
+        )
+    return TrainingPlan(
+        training.optimizer,
+        tuple(plans),
+        training.epochs,
+        training.batch_size,
+        training.validation_split,
+        training.shuffle,
+        training.seed,
+    )

@@ -70,7 +70,9 @@ class Backend:
     def check_path(self, path: str | os.PathLike) -> None:
         """Raise `ValueError` unless `path` ends in one of the suffixes this back end writes."""
         if not os.fspath(path).endswith(self.suffixes):
-            raise ValueError(f"a {self.name} model file ends in {' or '.join(self.suffixes)}, got {os.fspath(path)!r}")
+            raise ValueError(
+                f"a {self.name} model file ends in {' or '.join(self.suffixes)}, got {os.fspath(path)!r}"
+            )
 
     def release(self) -> None:
         """Free what the framework keeps of the models built so far (Keras' global graph state);
@@ -79,30 +81,69 @@ class Backend:
             self.release_models()
 
 
-def _backend(name: str, module: str, suffixes: tuple[str, ...], frameworks: tuple[str, ...], *,
-             build: str, save: str, load: str, trainer: str, release: str, run: str,
-             count_params: str) -> Backend:  # fmt: skip
+def _backend(
+    name: str,
+    module: str,
+    suffixes: tuple[str, ...],
+    frameworks: tuple[str, ...],
+    *,
+    build: str,
+    save: str,
+    load: str,
+    trainer: str,
+    release: str,
+    run: str,
+    count_params: str,
+) -> Backend:
     def entry(target: str) -> EntryPoint:
         return EntryPoint(target if ":" in target else f"{module}:{target}")
 
-    return Backend(name, suffixes, name, frameworks, entry(build), entry(save), entry(load), entry(trainer),
-                   entry(release), entry(run), entry(count_params))  # fmt: skip
+    return Backend(
+        name,
+        suffixes,
+        name,
+        frameworks,
+        entry(build),
+        entry(save),
+        entry(load),
+        entry(trainer),
+        entry(release),
+        entry(run),
+        entry(count_params),
+    )
 
 
 BACKENDS: dict[str, Backend] = {
     b.name: b
     for b in (
-        _backend("keras", "modelspec.backends.keras", (".keras",), ("keras", "tensorflow"),
-                 build="to_keras", save="save_keras", load="load_keras",
-                 trainer="modelspec.backends.keras_train:KerasTrainer", release="release",
-                 run="modelspec.backends.check:run_keras",
-                 count_params="modelspec.backends.check:count_keras_params"),
-        _backend("torch", "modelspec.backends.torch", (".pt",), ("torch",),
-                 build="to_torch", save="save", load="load_torch",
-                 trainer="modelspec.backends.torch.train:TorchTrainer", release="release",
-                 run="modelspec.backends.check:run_torch", count_params="count_params"),
+        _backend(
+            "keras",
+            "modelspec.backends.keras",
+            (".keras",),
+            ("keras", "tensorflow"),
+            build="to_keras",
+            save="save_keras",
+            load="load_keras",
+            trainer="modelspec.backends.keras_train:KerasTrainer",
+            release="release",
+            run="modelspec.backends.check:run_keras",
+            count_params="modelspec.backends.check:count_keras_params",
+        ),
+        _backend(
+            "torch",
+            "modelspec.backends.torch",
+            (".pt",),
+            ("torch",),
+            build="to_torch",
+            save="save",
+            load="load_torch",
+            trainer="modelspec.backends.torch.train:TorchTrainer",
+            release="release",
+            run="modelspec.backends.check:run_torch",
+            count_params="count_params",
+        ),
     )
-}  # fmt: skip
+}
 """Every back end by name, in the order the CLI lists them (the first one is `check`'s reference)."""
 
 NAMES = tuple(BACKENDS)

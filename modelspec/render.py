@@ -13,15 +13,16 @@ from __future__ import annotations
 import os
 import re
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import graphviz
 
 from .analysis import analyse
-from .errors import Problem, RenderError  # noqa: F401  (RenderError is part of this API)
+from .errors import Problem, RenderError
 from .files import write_atomic
-from .graph import DraftGraph, DraftNode, Graph, Node, Scope, TensorType
+from .graph import DraftGraph, DraftNode, Graph, Scope, TensorType
 from .layers.base import format_shape
 from .yamlio import Document
 
@@ -51,10 +52,15 @@ SHARE_PALETTE = ["#d81b60", "#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#00897b
 _FAMILIES = [(re.compile(p), fill, line) for p, fill, line in FAMILIES]
 
 
-
-def render_graph(graph: Graph | DraftGraph, problems: Iterable[Problem] | None = None, *,
-                 rankdir: str = "TB", collapse_blocks: bool = False, show_shapes: bool = True,
-                 show_dtypes: bool = True) -> graphviz.Digraph:  # fmt: skip
+def render_graph(
+    graph: Graph | DraftGraph,
+    problems: Iterable[Problem] | None = None,
+    *,
+    rankdir: str = "TB",
+    collapse_blocks: bool = False,
+    show_shapes: bool = True,
+    show_dtypes: bool = True,
+) -> graphviz.Digraph:
     """The diagram of `graph`: a spec's complete graph (`spec.graph`) or the draft of a broken
     one (`modelspec.analyse(doc).graph`), drawn as far as it resolved.
 
@@ -69,8 +75,16 @@ def render_graph(graph: Graph | DraftGraph, problems: Iterable[Problem] | None =
 
 
 class _Drawing:
-    def __init__(self, graph: Graph | DraftGraph, problems: Iterable[Problem], rankdir: str, collapse: bool,
-                 shapes: bool, dtypes: bool, written: Any = None):  # fmt: skip
+    def __init__(
+        self,
+        graph: Graph | DraftGraph,
+        problems: Iterable[Problem],
+        rankdir: str,
+        collapse: bool,
+        shapes: bool,
+        dtypes: bool,
+        written: Any = None,
+    ):
         if rankdir not in ("TB", "LR", "BT", "RL"):
             raise ValueError(f"rankdir must be 'TB' or 'LR' (or 'BT', 'RL'), got {rankdir!r}")
         self.graph, self.rankdir, self.collapse = graph, rankdir, collapse
@@ -82,7 +96,9 @@ class _Drawing:
         self.by_path: dict[tuple, list[str]] = {}
         for node in graph.nodes:
             self.by_path.setdefault(tuple(node.path), []).append(node.name)
-        self.at_node = {n.name: list(n.problems) if isinstance(n, DraftNode) else [] for n in graph.nodes}
+        self.at_node = {
+            n.name: list(n.problems) if isinstance(n, DraftNode) else [] for n in graph.nodes
+        }
         self.at_block: dict[str, list[Problem]] = {}
         self.loose: list[Problem] = []  # problems no node or block is drawn for
         # "ghosts": nodes as written that are not in the graph (invalid, or behind an invalid one)
@@ -155,15 +171,32 @@ class _Drawing:
     # --- the picture ---------------------------------------------------------------------------
     def draw(self) -> graphviz.Digraph:
         g = graphviz.Digraph(self.graph.name, encoding="utf-8")
-        g.attr("graph", rankdir=self.rankdir, fontname=FONT, fontsize="12", labelloc="t",
-               labeljust="l", nodesep="0.25", ranksep="0.35", bgcolor="white",
-               label=f"<{self.title()}>", tooltip=self.graph.name)  # fmt: skip
+        g.attr(
+            "graph",
+            rankdir=self.rankdir,
+            fontname=FONT,
+            fontsize="12",
+            labelloc="t",
+            labeljust="l",
+            nodesep="0.25",
+            ranksep="0.35",
+            bgcolor="white",
+            label=f"<{self.title()}>",
+            tooltip=self.graph.name,
+        )
         if len(self.graph.nodes) > LARGE:  # network simplex would place long skip edges for ages
             g.attr("graph", nslimit="1")
-        g.attr("node", shape="box", style="rounded,filled", fontname=FONT, fontsize="10",
-               margin="0.08,0.04")  # fmt: skip
-        g.attr("edge", fontname=FONT, fontsize="8", fontcolor=GREY, color="#78909c",
-               arrowsize="0.7")  # fmt: skip
+        g.attr(
+            "node",
+            shape="box",
+            style="rounded,filled",
+            fontname=FONT,
+            fontsize="10",
+            margin="0.08,0.04",
+        )
+        g.attr(
+            "edge", fontname=FONT, fontsize="8", fontcolor=GREY, color="#78909c", arrowsize="0.7"
+        )
         for name, ttype in self.graph.inputs.items():
             rows = [f"<B>{_esc(name)}</B>", "Input"]
             rows += [self.shape_text(ttype, True)] if self.shapes else []
@@ -198,8 +231,9 @@ class _Drawing:
                     self.emit(c, children, depth + 1)
 
     def edges(self, g: graphviz.Digraph) -> None:
-        box = {n.name: n.scope[0].instance if self.collapse and n.scope else n.name
-               for n in self.graph}  # fmt: skip
+        box = {
+            n.name: n.scope[0].instance if self.collapse and n.scope else n.name for n in self.graph
+        }
         seen = set()
         for node in self.graph.nodes:
             head = box[node.name]
@@ -213,11 +247,19 @@ class _Drawing:
             owner = box.get(node.layer_name)
             if node.shared and owner and owner != head:
                 colour = self.share_colour[node.layer_name]
-                g.edge(head, owner, label="shares", style="dashed", color=colour, fontcolor=colour,
-                       arrowhead="none", constraint="false")  # fmt: skip
+                g.edge(
+                    head,
+                    owner,
+                    label="shares",
+                    style="dashed",
+                    color=colour,
+                    fontcolor=colour,
+                    arrowhead="none",
+                    constraint="false",
+                )
         ghosts = {path[1]: self.ghost_id(path) for path in self.ghosts if path[0] == "layers"}
         known = set(self.graph.inputs) | set(box.values()) | set(ghosts.values())
-        for path, (name, _, reads) in self.ghost_info.items():
+        for name, _, reads in self.ghost_info.values():
             for tail in (ghosts.get(ref, ref) for ref in reads):
                 if tail in known:
                     g.edge(tail, name, style="dashed", color=GREY)
@@ -251,22 +293,30 @@ class _Drawing:
             frozen_note = f" ({frozen:,} non-trainable)" if frozen else ""
             rows.append(f"{node.params:,} params{frozen_note}")
         problems = self.at_node.get(node.name, [])
-        attrs = self.box(rows, _colours(node.kind), problems, self.outputs.get(node.name),
-                         node.output is None)  # fmt: skip
+        attrs = self.box(
+            rows, _colours(node.kind), problems, self.outputs.get(node.name), node.output is None
+        )
         if colour and not problems:
             attrs.update(color=colour, penwidth="2")
         return attrs
 
     def block_attrs(self, level: Scope, members: list[DraftNode]) -> dict:
         times = f" \u00d7{level.copies}" if level.copies > 1 else ""
-        rows = [f"<B>{_esc(level.instance)}</B>", f"block {_esc(level.block)}{times}",
-                f"{len(members)} layers"]  # fmt: skip
+        rows = [
+            f"<B>{_esc(level.instance)}</B>",
+            f"block {_esc(level.block)}{times}",
+            f"{len(members)} layers",
+        ]
         inside = {n.name for n in members}
         if self.shapes:
             reads = dict.fromkeys(t for n in members for t in n.inputs if t not in inside)
             ins = _listed([self.shape_text(self.graph.tensor_type(t)) for t in reads])
-            leaving = [n for n in members if n.name in self.outputs
-                       or any(c not in inside for c in self.consumers.get(n.name, ()))]  # fmt: skip
+            leaving = [
+                n
+                for n in members
+                if n.name in self.outputs
+                or any(c not in inside for c in self.consumers.get(n.name, ()))
+            ]
             outs = _listed([self.shape_text(n.output, True) for n in leaving])
             rows.append(_wrap(f"{ins} \u2192 {outs}", 60))
         params = sum(n.params for n in members)
@@ -274,9 +324,15 @@ class _Drawing:
             rows.append(f"{params:,} params")
         problems = [p for n in members for p in self.at_node[n.name]]
         problems += self.at_block.get(level.instance, [])
-        output = min([self.outputs[n.name] for n in members if n.name in self.outputs] or [None])
-        attrs = self.box(rows, BLOCK, list(dict.fromkeys(problems)), output,
-                         any(n.output is None for n in members))  # fmt: skip
+        indices = [self.outputs[n.name] for n in members if n.name in self.outputs]
+        output = min(indices) if indices else None
+        attrs = self.box(
+            rows,
+            BLOCK,
+            list(dict.fromkeys(problems)),
+            output,
+            any(n.output is None for n in members),
+        )
         return attrs | {"shape": "box3d", "style": "filled"}
 
     def cluster_attrs(self, level: Scope, copy: bool, depth: int) -> dict:
@@ -287,21 +343,36 @@ class _Drawing:
             label = f"{_esc(level.instance)}: {_esc(level.block)}{times}"
             problems = self.at_block.get(level.instance, [])
         notes = "".join(f'<BR/><FONT COLOR="{RED}">{_wrap(_brief(p), 60)}</FONT>' for p in problems)
-        return dict(label=f"<{label}{notes}>", style="rounded,dashed" if copy else "rounded",
-                    color=RED if problems else BLOCK[1], fontcolor=BLOCK[1], fontsize="10",
-                    labeljust="l", bgcolor="#f7f4fc" if depth % 2 == 0 else "#ffffff")  # fmt: skip
+        return {
+            "label": f"<{label}{notes}>",
+            "style": "rounded,dashed" if copy else "rounded",
+            "color": RED if problems else BLOCK[1],
+            "fontcolor": BLOCK[1],
+            "fontsize": "10",
+            "labeljust": "l",
+            "bgcolor": "#f7f4fc" if depth % 2 == 0 else "#ffffff",
+        }
 
     def ghost_attrs(self, path: tuple, problems: list[Problem]) -> dict:
         errors = any(p.severity == "error" for p in problems)
         what = "invalid" if errors else "left out" if problems else "not resolved"
         kind = self.ghost_info.get(path, ("", "", []))[1]
-        rows = [f"<B>{_esc(self.ghost_id(path))}</B>", *([_esc(kind)] if kind else []),
-                f"<I>{what}</I>"]  # fmt: skip
+        rows = [
+            f"<B>{_esc(self.ghost_id(path))}</B>",
+            *([_esc(kind)] if kind else []),
+            f"<I>{what}</I>",
+        ]
         attrs = self.box(rows, ERROR if errors else PLAIN, problems)
         return attrs | {"style": "rounded,dashed,filled"}
 
-    def box(self, rows: list[str], colours: tuple[str, str], problems: list[Problem],
-            output: int | None = None, unresolved: bool = False) -> dict:  # fmt: skip
+    def box(
+        self,
+        rows: list[str],
+        colours: tuple[str, str],
+        problems: list[Problem],
+        output: int | None = None,
+        unresolved: bool = False,
+    ) -> dict:
         """A node's attributes: its label rows as a table, with problems and output marker."""
         attrs = {"fillcolor": colours[0], "color": colours[1]}
         for p in problems:
@@ -329,7 +400,7 @@ class _Drawing:
             return ""
         text = node.layer.describe()
         field = type(node.layer).model_fields.get("activation")
-        if field is not None and getattr(node.layer, "activation") == field.default:
+        if field is not None and getattr(node.layer, "activation", None) == field.default:
             text = ", ".join(filter(None, [text, str(field.default)]))
         return text
 
@@ -382,9 +453,15 @@ def _wrap(text: str, width: int) -> str:
 # --- specs, files and notebooks ----------------------------------------------------------------
 
 
-def render_analysis(analysis: Any, doc: Document | None = None, *, rankdir: str = "TB",
-                    collapse_blocks: bool = False, show_shapes: bool = True,
-                    show_dtypes: bool = True) -> graphviz.Digraph:  # fmt: skip
+def render_analysis(
+    analysis: Any,
+    doc: Document | None = None,
+    *,
+    rankdir: str = "TB",
+    collapse_blocks: bool = False,
+    show_shapes: bool = True,
+    show_dtypes: bool = True,
+) -> graphviz.Digraph:
     """The diagram of an `Analysis` (`modelspec.analyse(doc)`), valid or not, problems in place.
 
     With `doc`, the document analysed, the nodes that did not resolve are drawn too (dashed).
@@ -394,8 +471,15 @@ def render_analysis(analysis: Any, doc: Document | None = None, *, rankdir: str 
     if graph is None:  # too broken to resolve: a title and the list of problems
         name = analysis.document.name if analysis.document else str(data.get("name", "spec"))
         graph = DraftGraph(name, {}, [], [])
-    return _Drawing(graph, analysis.problems, rankdir, collapse_blocks, show_shapes, show_dtypes,
-                    data.get("layers")).draw()  # fmt: skip
+    return _Drawing(
+        graph,
+        analysis.problems,
+        rankdir,
+        collapse_blocks,
+        show_shapes,
+        show_dtypes,
+        data.get("layers"),
+    ).draw()
 
 
 def render_file(path: str | os.PathLike, **options: Any) -> graphviz.Digraph:

@@ -15,7 +15,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from .diagnostics import problems_from
-from .document import NAME_PATTERN, NODE_FIELDS, Block, BlockNode, SharedNode, SpecDocument, Training
+from .document import (
+    NAME_PATTERN,
+    NODE_FIELDS,
+    Block,
+    BlockNode,
+    SharedNode,
+    SpecDocument,
+    Training,
+)
 from .errors import Problem, did_you_mean
 from .graph import DraftGraph, DraftNode, Scope, TensorType
 from .layers import REGISTRY, Layer, ShapeError, format_shape
@@ -40,26 +48,39 @@ def param_values(spec: SpecDocument, overrides: dict[str, Any] | None = None) ->
     return values
 
 
-def resolve(spec: SpecDocument, doc: Document, overrides: dict[str, Any] | None = None,
-            broken: dict[tuple, set] | None = None) -> DraftGraph:  # fmt: skip
+def resolve(
+    spec: SpecDocument,
+    doc: Document,
+    overrides: dict[str, Any] | None = None,
+    broken: dict[tuple, set] | None = None,
+) -> DraftGraph:
     """The typed graph of a validated document. `broken`: nodes set aside as invalid, by section."""
     return _Resolver(spec, doc, param_values(spec, overrides), broken or {}).run()
 
 
 class _Resolver:
-    def __init__(self, spec: SpecDocument, doc: Document, env: dict[str, Any], broken: dict[tuple, set]):
+    def __init__(
+        self, spec: SpecDocument, doc: Document, env: dict[str, Any], broken: dict[tuple, set]
+    ):
         self.spec, self.doc, self.env, self.broken = spec, doc, env, broken
         self.problems: list[Problem] = []
         self.nodes: list[DraftNode] = []
         self.types: dict[str, TensorType | None] = {}  # tensor name -> type (None: unknown)
         self.taken: set[str] = set()
-        self.shares: list[tuple[DraftNode, DraftNode]] = []  # (sharing node, owning node)
+        self.shares: list[tuple[DraftNode, DraftNode | None]] = []  # (sharing node, owning node)
         self.block_stack: list[str] = []
         self.context = ""  # "in res1 (copy 2 of 3): " while expanding a block
 
     # --- reporting -------------------------------------------------------------------------
-    def report(self, path: tuple, message: str, node: DraftNode | None = None, *, key: bool = False,
-               severity: str = "error") -> None:  # fmt: skip
+    def report(
+        self,
+        path: tuple,
+        message: str,
+        node: DraftNode | None = None,
+        *,
+        key: bool = False,
+        severity: str = "error",
+    ) -> None:
         if path and isinstance(path[-1], int) and isinstance(self.doc.get(path[:-1]), str):
             path = path[:-1]  # `inputs: x` was written without brackets
         where = self.doc.locate_key(path) if key else self.doc.locate(path)
@@ -101,7 +122,9 @@ class _Resolver:
                 continue
             bad = [d for d in shape if d is not None and (not isinstance(d, int) or d < 1)]
             if bad:
-                self.report(path + ("shape",), f"dimensions must be positive ints or null, got {bad[0]!r}")
+                self.report(
+                    path + ("shape",), f"dimensions must be positive ints or null, got {bad[0]!r}"
+                )
                 continue
             out[name] = TensorType(tuple(shape), spec.dtype)
         return out
@@ -133,34 +156,53 @@ class _Resolver:
                 continue
             for key in value:
                 if key not in declared:
-                    self.report(("training", field, key),
-                                f"{key!r} is not an output{did_you_mean(key, declared)}; "
-                                f"outputs: {', '.join(declared)}", key=True)  # fmt: skip
+                    self.report(
+                        ("training", field, key),
+                        f"{key!r} is not an output{did_you_mean(key, declared)}; "
+                        f"outputs: {', '.join(declared)}",
+                        key=True,
+                    )
             if field == "loss":
                 for missing in (o for o in declared if o not in value):
                     self.report(("training", "loss"), f"no loss for output {missing!r}")
         if concrete is None or len(self.problems) > before or len(declared) != len(outputs):
             return None
         layers = {n.name: n.layer for n in self.nodes}  # an output that is a model input has none
-        activations = {o: layer.final_activation() if (layer := layers.get(o)) else None for o in outputs}
+        activations = {
+            o: layer.final_activation() if (layer := layers.get(o)) else None for o in outputs
+        }
         return plan_training(concrete, outputs, declared, activations)
 
     def concrete_training(self) -> Training | None:
         """The training section with params substituted, validated again with the values."""
-        raw = self.substitute(self.spec.training.model_dump(by_alias=True, exclude_unset=True),
-                              self.env, ("training",))  # fmt: skip
+        if self.spec.training is None:
+            return None
+        raw = self.substitute(
+            self.spec.training.model_dump(by_alias=True, exclude_unset=True),
+            self.env,
+            ("training",),
+        )
         if raw is None:
             return None
         try:
             return Training.model_validate(raw)
         except ValidationError as exc:
-            for problem in problems_from(exc, Training, self.doc, base=("training",), note_refs=True):
+            for problem in problems_from(
+                exc, Training, self.doc, base=("training",), note_refs=True
+            ):
                 self.report(problem.path, problem.message)
             return None
 
     # --- one section (the model's layers or a block's) --------------------------------------
-    def expand(self, section: Any, path: tuple, scope: tuple, prefix: str,
-               env: dict[str, Any], bound: dict[str, str]) -> tuple[dict[str, Any], list[str]]:  # fmt: skip
+    def expand(
+        self,
+        section: Any,
+        path: tuple,
+        scope: tuple,
+        prefix: str,
+        env: dict[str, Any],
+        bound: dict[str, str],
+    ) -> tuple[dict[str, Any], list[str]]:
         """Place a section's nodes; return local name -> tensor(s), and the section's sinks."""
         if isinstance(section, list):
             return self.expand_sequence(section, path, scope, prefix, env, bound)
@@ -175,10 +217,15 @@ class _Resolver:
             model = section[name]
             refs = model.inputs
             if refs is None:
-                self.report(node_path, "needs `inputs:` (the tensors it takes: inputs or nodes)", key=True)
+                self.report(
+                    node_path, "needs `inputs:` (the tensors it takes: inputs or nodes)", key=True
+                )
                 continue
-            tensors = [self.lookup(r, local, node_path + ("inputs", i)) for i, r in enumerate(refs)]
-            if any(t is None for t in tensors):
+            looked_up = [
+                self.lookup(r, local, node_path + ("inputs", i)) for i, r in enumerate(refs)
+            ]
+            tensors = [t for t in looked_up if t is not None]
+            if len(tensors) < len(looked_up):
                 local[name] = None
                 continue
             local[name] = self.place(name, model, node_path, tensors, section, scope, prefix, env)
@@ -186,11 +233,21 @@ class _Resolver:
         sinks = [self.single(local[n]) for n in order if n not in used and local.get(n)]
         return local, [s for s in sinks if s]
 
-    def expand_sequence(self, section: list, path: tuple, scope: tuple, prefix: str,
-                        env: dict[str, Any], bound: dict[str, str]) -> tuple[dict[str, Any], list[str]]:  # fmt: skip
+    def expand_sequence(
+        self,
+        section: list,
+        path: tuple,
+        scope: tuple,
+        prefix: str,
+        env: dict[str, Any],
+        bound: dict[str, str],
+    ) -> tuple[dict[str, Any], list[str]]:
         if len(bound) != 1:
-            self.report(path, f"a sequential list takes exactly one input, got {len(bound)} "
-                              f"({', '.join(bound)}); use the graph form (a mapping) instead")  # fmt: skip
+            self.report(
+                path,
+                f"a sequential list takes exactly one input, got {len(bound)} "
+                f"({', '.join(bound)}); use the graph form (a mapping) instead",
+            )
             return {}, []
         local: dict[str, Any] = dict(bound)
         current: str | None = next(iter(bound.values()))
@@ -199,8 +256,12 @@ class _Resolver:
         for i, (name, model) in enumerate(zip(names, section)):
             node_path = path + (i,)
             if model.inputs is not None:
-                self.report(node_path + ("inputs",), "in a sequential list each layer takes the "
-                            "previous one's output; `inputs:` belongs to the graph form", key=True)  # fmt: skip
+                self.report(
+                    node_path + ("inputs",),
+                    "in a sequential list each layer takes the "
+                    "previous one's output; `inputs:` belongs to the graph form",
+                    key=True,
+                )
             if current is None:
                 break
             result = self.place(name, model, node_path, [current], named, scope, prefix, env)
@@ -212,7 +273,10 @@ class _Resolver:
         """Declaration order, moved only as far as dependencies require; cycles are reported."""
         names = list(section)
         index = {name: i for i, name in enumerate(names)}
-        deps = {n: {self.base(r) for r in (section[n].inputs or []) if self.base(r) in index} for n in names}
+        deps = {
+            n: {self.base(r) for r in (section[n].inputs or []) if self.base(r) in index}
+            for n in names
+        }
         waiting = {n: len(d) for n, d in deps.items()}
         readers: dict[str, list[str]] = {}
         for name, needs in deps.items():
@@ -236,13 +300,24 @@ class _Resolver:
         return done
 
     # --- one node ------------------------------------------------------------------------------
-    def place(self, name: str, model: Any, path: tuple, tensors: list[str], section: Any,
-              scope: tuple, prefix: str, env: dict[str, Any]) -> Any:  # fmt: skip
+    def place(
+        self,
+        name: str,
+        model: Any,
+        path: tuple,
+        tensors: list[str],
+        section: Any,
+        scope: tuple,
+        prefix: str,
+        env: dict[str, Any],
+    ) -> Any:
         if isinstance(model, BlockNode):
             return self.instantiate(name, model, path, tensors, scope, prefix, env)
         full = prefix + name
         if not _NAME.match(name):
-            self.report(path, f"node name {name!r} must be an identifier (letters, digits, _)", key=True)
+            self.report(
+                path, f"node name {name!r} must be an identifier (letters, digits, _)", key=True
+            )
         if full in self.taken:
             self.report(path, f"duplicate name {full!r}", key=True)
             return None
@@ -252,13 +327,19 @@ class _Resolver:
             if model.shares in self.broken.get(path[:-1], ()):
                 return None  # the owner is invalid and already reported
             if owner_model is None or isinstance(owner_model, (SharedNode, BlockNode)):
-                candidates = [k for k, m in section.items() if not isinstance(m, (SharedNode, BlockNode))]
+                candidates = [
+                    k for k, m in section.items() if not isinstance(m, (SharedNode, BlockNode))
+                ]
                 what = "names no layer node" if owner_model is None else "must name a layer node"
-                self.report(path + ("shares",), f"shares {model.shares!r}: {what}"
-                            f"{did_you_mean(model.shares, candidates)}")  # fmt: skip
+                self.report(
+                    path + ("shares",),
+                    f"shares {model.shares!r}: {what}{did_you_mean(model.shares, candidates)}",
+                )
                 return None
             layer = self.concretize(owner_model, path, env, quiet=True)
-            node = DraftNode(full, layer, tensors, path, layer_name=prefix + model.shares, scope=scope)
+            node = DraftNode(
+                full, layer, tensors, path, layer_name=prefix + model.shares, scope=scope
+            )
         else:
             layer = self.concretize(model, path, env)
             node = DraftNode(full, layer, tensors, path, scope=scope)
@@ -269,7 +350,9 @@ class _Resolver:
             self.shares.append((node, owner))  # owner may come later; matched in check_shares
         return full
 
-    def concretize(self, model: Any, path: tuple, env: dict[str, Any], quiet: bool = False) -> Layer | None:
+    def concretize(
+        self, model: Any, path: tuple, env: dict[str, Any], quiet: bool = False
+    ) -> Layer | None:
         """The node's layer config with params substituted, validated again with the values."""
         raw = model.model_dump(exclude=NODE_FIELDS, by_alias=True)
         sink: list[Problem] = []
@@ -277,8 +360,11 @@ class _Resolver:
             raw = substitute(raw, env)
         except UnresolvedParam as exc:
             if not quiet:
-                self.report(path + exc.path, f"unresolved ${{{exc.name}}}: no param of that name"
-                            f"{did_you_mean(exc.name, env)}")  # fmt: skip
+                self.report(
+                    path + exc.path,
+                    f"unresolved ${{{exc.name}}}: no param of that name"
+                    f"{did_you_mean(exc.name, env)}",
+                )
             return None
         try:
             return REGISTRY[raw["type"]].model_validate(raw)
@@ -298,14 +384,18 @@ class _Resolver:
         n, low, high = len(types), layer.min_inputs, layer.max_inputs
         if n < low or (high is not None and n > high):
             want = f"{low}" if low == high else f"{low} to {high}" if high else f"at least {low}"
-            self.report(node.path + ("inputs",), f"{layer.type} takes {want} input(s), got {n}", node)
+            self.report(
+                node.path + ("inputs",), f"{layer.type} takes {want} input(s), got {n}", node
+            )
             return
         shapes = [t.shape for t in types]  # type: ignore[union-attr]
         try:
             shape = tuple(layer.output_shape(*shapes))
             if any(d is not None and d < 1 for d in shape):
-                raise ShapeError(f"{layer.type} would output {format_shape(shape)} from "
-                                 f"{', '.join(format_shape(s) for s in shapes)}: input too small")  # fmt: skip
+                raise ShapeError(
+                    f"{layer.type} would output {format_shape(shape)} from "
+                    f"{', '.join(format_shape(s) for s in shapes)}: input too small"
+                )
             weights = layer.weights(*shapes) if not node.shared else {}
         except ShapeError as exc:
             self.report(node.path, str(exc), node, key=True)
@@ -315,16 +405,29 @@ class _Resolver:
         self.types[node.name] = node.output
 
     # --- blocks --------------------------------------------------------------------------------
-    def instantiate(self, name: str, model: BlockNode, path: tuple, tensors: list[str],
-                    scope: tuple, prefix: str, env: dict[str, Any]) -> Any:  # fmt: skip
+    def instantiate(
+        self,
+        name: str,
+        model: BlockNode,
+        path: tuple,
+        tensors: list[str],
+        scope: tuple,
+        prefix: str,
+        env: dict[str, Any],
+    ) -> Any:
         block: Block | None = self.spec.blocks.get(model.block)
         if block is None:
-            self.report(path + ("block",), f"unknown block {model.block!r}"
-                        f"{did_you_mean(model.block, self.spec.blocks)}")  # fmt: skip
+            self.report(
+                path + ("block",),
+                f"unknown block {model.block!r}{did_you_mean(model.block, self.spec.blocks)}",
+            )
             return None
         if model.block in self.block_stack:
-            self.report(path + ("block",), f"block {model.block!r} instantiates itself "
-                        f"({' -> '.join([*self.block_stack, model.block])})")  # fmt: skip
+            self.report(
+                path + ("block",),
+                f"block {model.block!r} instantiates itself "
+                f"({' -> '.join([*self.block_stack, model.block])})",
+            )
             return None
         repeat = self.substitute(model.repeat, env, path + ("repeat",))
         args = self.substitute(model.params, env, path + ("params",))
@@ -337,18 +440,27 @@ class _Resolver:
             ok = False
         for key in args:
             if key not in block.params:
-                self.report(path + ("params", key), f"block {model.block!r} has no param {key!r}"
-                            f"{did_you_mean(key, block.params)}", key=True)  # fmt: skip
+                self.report(
+                    path + ("params", key),
+                    f"block {model.block!r} has no param {key!r}{did_you_mean(key, block.params)}",
+                    key=True,
+                )
                 ok = False
         if len(tensors) != len(block.inputs):
-            self.report(path + ("inputs",), f"block {model.block!r} takes {len(block.inputs)} "
-                        f"input(s) ({', '.join(block.inputs)}), got {len(tensors)}")  # fmt: skip
+            self.report(
+                path + ("inputs",),
+                f"block {model.block!r} takes {len(block.inputs)} "
+                f"input(s) ({', '.join(block.inputs)}), got {len(tensors)}",
+            )
             ok = False
         n_out = len(block.outputs) if block.outputs else None
         if ok and repeat > 1 and n_out not in (None, len(block.inputs)):
-            self.report(path + ("repeat",), f"repeat {repeat} chains each copy into the next, so "
-                        f"block {model.block!r} needs as many outputs as inputs "
-                        f"({n_out} outputs, {len(block.inputs)} inputs)")  # fmt: skip
+            self.report(
+                path + ("repeat",),
+                f"repeat {repeat} chains each copy into the next, so "
+                f"block {model.block!r} needs as many outputs as inputs "
+                f"({n_out} outputs, {len(block.inputs)} inputs)",
+            )
             ok = False
         if not ok:
             return None
@@ -365,19 +477,25 @@ class _Resolver:
                 where = f"{prefix + name}" + (f" (copy {copy} of {repeat})" if repeat > 1 else "")
                 self.context = f"{outer_context}in {where}: "
                 bound = dict(zip(block.inputs, current))
-                local, sinks = self.expand(block.layers, body, scope + (level,), tag, inner_env, bound)
+                local, sinks = self.expand(
+                    block.layers, body, scope + (level,), tag, inner_env, bound
+                )
                 if block.outputs is None:
                     names = sinks
-                    outputs = dict(zip([s[len(tag):] for s in sinks], sinks))
+                    outputs = dict(zip([s[len(tag) :] for s in sinks], sinks))
                 else:
-                    found = [self.lookup(o, local, ("blocks", model.block, "outputs", i))
-                             for i, o in enumerate(block.outputs)]  # fmt: skip
+                    found = [
+                        self.lookup(o, local, ("blocks", model.block, "outputs", i))
+                        for i, o in enumerate(block.outputs)
+                    ]
                     if any(t is None for t in found):
                         return None
                     names = found  # type: ignore[assignment]
                     outputs = dict(zip(block.outputs, found))  # type: ignore[arg-type]
                 if repeat > 1 and len(names) != len(block.inputs):
-                    self.report(path + ("repeat",), "repeat needs the block's outputs to match its inputs")
+                    self.report(
+                        path + ("repeat",), "repeat needs the block's outputs to match its inputs"
+                    )
                     return None
                 current = names
         finally:
@@ -396,8 +514,11 @@ class _Resolver:
             if len(value) == 1:
                 return next(iter(value.values()))
             if value and path is not None:  # empty: the block broke inside, already reported
-                self.report(path, f"this block has {len(value)} outputs ({', '.join(value)}); "
-                                  f"name one, as in `{{node}}.{next(iter(value))}`")  # fmt: skip
+                self.report(
+                    path,
+                    f"this block has {len(value)} outputs ({', '.join(value)}); "
+                    f"name one, as in `{{node}}.{next(iter(value))}`",
+                )
             return None
         return value
 
@@ -412,7 +533,9 @@ class _Resolver:
         if isinstance(value, dict):
             if member:
                 if member not in value:
-                    self.report(path, f"{base!r} has no output {member!r}{did_you_mean(member, value)}")
+                    self.report(
+                        path, f"{base!r} has no output {member!r}{did_you_mean(member, value)}"
+                    )
                     return None
                 return value[member]
             return self.single(value, path)
@@ -425,15 +548,17 @@ class _Resolver:
         try:
             return substitute(value, env)
         except UnresolvedParam as exc:
-            self.report(path + exc.path, f"unresolved ${{{exc.name}}}: no param of that name"
-                        f"{did_you_mean(exc.name, env)}")  # fmt: skip
+            self.report(
+                path + exc.path,
+                f"unresolved ${{{exc.name}}}: no param of that name{did_you_mean(exc.name, env)}",
+            )
             return None
 
     # --- after all nodes are placed -------------------------------------------------------------
     def check_shares(self) -> None:
         by_name = {n.name: n for n in self.nodes}
-        for node, owner in self.shares:
-            owner = owner or by_name.get(node.layer_name)
+        for node, found in self.shares:
+            owner = found or by_name.get(node.layer_name)
             if owner is None or owner.layer is None or not owner.weights and owner.output is None:
                 continue
             if node.output is None:
@@ -443,8 +568,12 @@ class _Resolver:
             if mine != owner.weights:
                 got = ", ".join(format_shape(t.shape) for t in types)  # type: ignore[union-attr]
                 built = ", ".join(format_shape(self.types[t].shape) for t in owner.inputs)  # type: ignore[union-attr]
-                self.report(node.path + ("shares",), f"shares the layer of {owner.name!r}, built for "
-                            f"input {built}, but gets {got}: its weights would not fit", node)  # fmt: skip
+                self.report(
+                    node.path + ("shares",),
+                    f"shares the layer of {owner.name!r}, built for "
+                    f"input {built}, but gets {got}: its weights would not fit",
+                    node,
+                )
 
     def prune(self, outputs: list[str], inputs: dict[str, TensorType]) -> list[DraftNode]:
         """Keep the nodes outputs depend on (as Keras' Model does); warn about the rest.
@@ -467,11 +596,16 @@ class _Resolver:
                     stack.append(node.layer_name)
         for node in self.nodes:
             if node.name not in needed and not quiet:
-                self.report(node.path, f"node {node.name!r} does not reach any output; it is left "
-                            "out of the model", severity="warning")  # fmt: skip
+                self.report(
+                    node.path,
+                    f"node {node.name!r} does not reach any output; it is left out of the model",
+                    severity="warning",
+                )
         for name in inputs:
             if name not in needed and not quiet:
-                self.report(("inputs", name), f"input {name!r} is not used", key=True, severity="warning")
+                self.report(
+                    ("inputs", name), f"input {name!r} is not used", key=True, severity="warning"
+                )
         return [n for n in self.nodes if n.name in needed]
 
 
@@ -505,6 +639,6 @@ def _cycle(start: str, deps: dict[str, set[str]]) -> list[str]:
             return path
         path.append(nxt)
         if nxt in seen:
-            return path[path.index(nxt):]
+            return path[path.index(nxt) :]
         seen.add(nxt)
         current = nxt

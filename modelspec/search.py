@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .console import Progress, text_table
 from .data import check_arrays, read_npz
@@ -35,10 +36,10 @@ from .errors import (
     StudyError,
     did_you_mean,
 )
+from .logs import log_names
 from .params import Choice, IntRange, LogUniform, Uniform
 from .registry import backend as backend_named
 from .study import Heartbeat, claim, count, fail_dead_trials, open_study, tell
-from .logs import log_names
 from .training import train
 
 
@@ -53,8 +54,10 @@ def suggest(trial: Any, space: Mapping[str, Any]) -> dict[str, Any]:
         try:
             values[name] = _suggest_one(trial, name, s)
         except ValueError as exc:  # Optuna refuses a space that differs from the study's own
-            raise StudyError(f"param {name!r}: the study {trial.study.study_name!r} searched another space "
-                             f"for it ({exc}); give this search a new --study name") from None  # fmt: skip
+            raise StudyError(
+                f"param {name!r}: the study {trial.study.study_name!r} searched another space "
+                f"for it ({exc}); give this search a new --study name"
+            ) from None
     return values
 
 
@@ -80,19 +83,40 @@ def objective_names(graph: Any) -> list[str]:
 def check_searchable(spec: Any) -> tuple[str, str]:
     """(objective, direction) of `spec`; `SpecError` when there is nothing to search or the
     objective is not a figure training reports."""
-    objective, direction = ("val_loss", "minimize") if spec.document.search is None else (
-        spec.document.search.objective, spec.document.search.direction)  # fmt: skip
+    objective, direction = (
+        ("val_loss", "minimize")
+        if spec.document.search is None
+        else (spec.document.search.objective, spec.document.search.direction)
+    )
     problems = []
     if spec.graph.training is None:
-        problems.append(_problem(spec, ("training",), "a search trains every trial; add a `training:` section"))
+        problems.append(
+            _problem(spec, ("training",), "a search trains every trial; add a `training:` section")
+        )
     if not spec.search_space:
-        problems.append(_problem(spec, ("params",), "no param is a search space, so there is nothing to search "
-                                 "(write one as e.g. `units: {choice: [32, 64], default: 32}`)"))  # fmt: skip
+        problems.append(
+            _problem(
+                spec,
+                ("params",),
+                "no param is a search space, so there is nothing to search "
+                "(write one as e.g. `units: {choice: [32, 64], default: 32}`)",
+            )
+        )
     if spec.graph.training is not None and objective not in (names := objective_names(spec.graph)):
         hint = did_you_mean(objective, names)
-        why = "" if spec.graph.training.validation_split else " (val_ figures need validation_split > 0)"
-        problems.append(_problem(spec, ("search", "objective"), f"{objective!r} is not a figure training "
-                                 f"reports{hint}; choose one of {', '.join(names)}{why}"))  # fmt: skip
+        why = (
+            ""
+            if spec.graph.training.validation_split
+            else " (val_ figures need validation_split > 0)"
+        )
+        problems.append(
+            _problem(
+                spec,
+                ("search", "objective"),
+                f"{objective!r} is not a figure training "
+                f"reports{hint}; choose one of {', '.join(names)}{why}",
+            )
+        )
     if problems:
         raise SpecError(problems)
     return objective, direction
@@ -134,9 +158,16 @@ class SearchResult:
         best = self.best_trial
         names = list(self.spec.search_space)
         head = ["trial", "state", self.objective, *names, "note"]
-        rows = [[f"{t.number}{' *' if best is not None and t.number == best.number else ''}",
-                 t.state.name, _fmt(t.value), *(_fmt(t.params.get(n)) for n in names), _note(t)]
-                for t in trials]  # fmt: skip
+        rows = [
+            [
+                f"{t.number}{' *' if best is not None and t.number == best.number else ''}",
+                t.state.name,
+                _fmt(t.value),
+                *(_fmt(t.params.get(n)) for n in names),
+                _note(t),
+            ]
+            for t in trials
+        ]
         return text_table(head, rows)
 
 
@@ -170,10 +201,19 @@ def _note(trial: Any) -> str:
     return "running" if state == "RUNNING" else ""
 
 
-def search(spec: Any, data: Mapping[str, Any] | str | os.PathLike, backend: str = "keras", trials: int = 10,
-           sampler: str = "tpe", storage: Any = None, study_name: str | None = None, seed: int | None = None,
-           epochs: int | None = None, echo: Callable[[str], None] = print,
-           progress: bool = True) -> SearchResult:  # fmt: skip
+def search(
+    spec: Any,
+    data: Mapping[str, Any] | str | os.PathLike,
+    backend: str = "keras",
+    trials: int = 10,
+    sampler: str = "tpe",
+    storage: Any = None,
+    study_name: str | None = None,
+    seed: int | None = None,
+    epochs: int | None = None,
+    echo: Callable[[str], None] = print,
+    progress: bool = True,
+) -> SearchResult:
     """Run trials until the study holds `trials` counted ones (see the module docstring).
 
     `storage` is a database URL or an Optuna storage (default `sqlite:///<study>.db` here);
@@ -188,7 +228,9 @@ def search(spec: Any, data: Mapping[str, Any] | str | os.PathLike, backend: str 
     check_arrays(spec.graph, arrays)  # a bad file fails now, not in every trial
     study, where = open_study(spec, storage, study_name, sampler, seed, direction)
     echo(f"study {study.study_name!r} in {where}")
-    with Progress(trials, "trials", "trial", enabled=progress, initial=count(study)[0], echo=echo) as bar:
+    with Progress(
+        trials, "trials", "trial", enabled=progress, initial=count(study)[0], echo=echo
+    ) as bar:
         while True:
             fail_dead_trials(study)
             done, running = count(study)
@@ -204,8 +246,9 @@ def search(spec: Any, data: Mapping[str, Any] | str | os.PathLike, backend: str 
     return SearchResult(study, spec, objective, direction, where)
 
 
-def _run_trial(study: Any, trial: Any, spec: Any, arrays: Any, backend: str, objective: str,
-               epochs: int | None) -> None:  # fmt: skip
+def _run_trial(
+    study: Any, trial: Any, spec: Any, arrays: Any, backend: str, objective: str, epochs: int | None
+) -> None:
     import optuna
     from optuna.trial import TrialState
 
@@ -220,8 +263,15 @@ def _run_trial(study: Any, trial: Any, spec: Any, arrays: Any, backend: str, obj
     with Heartbeat(study, trial):
         try:
             concrete = spec.with_params(suggest(trial, spec.search_space))
-            result = train(concrete, arrays, backend, epochs=epochs, progress=False, on_epoch=on_epoch,
-                           echo=lambda line: None)  # fmt: skip
+            result = train(
+                concrete,
+                arrays,
+                backend,
+                epochs=epochs,
+                progress=False,
+                on_epoch=on_epoch,
+                echo=lambda line: None,
+            )
         except SpecError as exc:
             tell(study, trial, TrialState.FAIL, error="\n".join(str(p) for p in exc.errors))
         except MissingFramework as exc:  # every trial would fail alike: stop

@@ -21,8 +21,14 @@ class Spec:
     """A valid spec: the document as written, its param values, and its complete graph (`graph`,
     what the back ends build; `draft` is the resolver's graph of it, which the renderer draws)."""
 
-    def __init__(self, document: SpecDocument, doc: Document, draft: DraftGraph, values: dict[str, Any],
-                 warnings: list[Problem]):  # fmt: skip
+    def __init__(
+        self,
+        document: SpecDocument,
+        doc: Document,
+        draft: DraftGraph,
+        values: dict[str, Any],
+        warnings: list[Problem],
+    ):
         self.document = document
         self.source = doc.source
         self.draft = draft
@@ -32,7 +38,7 @@ class Spec:
         self._doc = doc
 
     @classmethod
-    def from_document(cls, doc: Document, overrides: dict[str, Any] | None = None) -> "Spec":
+    def from_document(cls, doc: Document, overrides: dict[str, Any] | None = None) -> Spec:
         analysis = analyse(doc, overrides)
         if analysis.errors or analysis.document is None or analysis.graph is None:
             raise SpecError(analysis.problems)
@@ -58,7 +64,7 @@ class Spec:
         return not self.search_space
 
     # --- derived specs -------------------------------------------------------------------------
-    def with_params(self, values: dict[str, Any]) -> "Spec":
+    def with_params(self, values: dict[str, Any]) -> Spec:
         """A concrete spec: the given values (the rest at their defaults) written into `params`."""
         unknown = set(values) - set(self.document.params)
         if unknown:
@@ -67,10 +73,12 @@ class Spec:
         data["params"] = {**param_values(self.document), **values}
         return Spec.from_document(Document(data, self._doc.locations, self.source))
 
-    def sample(self, seed: int | None = None) -> "Spec":
+    def sample(self, seed: int | None = None) -> Spec:
         """Draw every search space once (reproducibly for a given seed)."""
         rng = random.Random(seed)
-        return self.with_params({name: space.draw(rng) for name, space in self.search_space.items()})
+        return self.with_params(
+            {name: space.draw(rng) for name, space in self.search_space.items()}
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as plain data, as written (params unresolved), without defaults filled in."""

@@ -31,7 +31,7 @@ import socket
 import threading
 import time
 import warnings
-from typing import Any
+from typing import Any, Self
 
 from .errors import StudyError
 
@@ -50,11 +50,18 @@ def counted(trial: Any) -> bool:
     from optuna.trial import TrialState
 
     return trial.state in (TrialState.COMPLETE, TrialState.PRUNED) or (
-        trial.state == TrialState.FAIL and "error" in trial.user_attrs)  # fmt: skip
+        trial.state == TrialState.FAIL and "error" in trial.user_attrs
+    )
 
 
-def open_study(spec: Any, storage: Any = None, study_name: str | None = None, sampler: str = "tpe",
-               seed: int | None = None, direction: str = "minimize") -> tuple[Any, str]:  # fmt: skip
+def open_study(
+    spec: Any,
+    storage: Any = None,
+    study_name: str | None = None,
+    sampler: str = "tpe",
+    seed: int | None = None,
+    direction: str = "minimize",
+) -> tuple[Any, str]:
     """The study (created or loaded) and a printable description of where it is stored."""
     from .frameworks import import_framework
 
@@ -68,15 +75,25 @@ def open_study(spec: Any, storage: Any = None, study_name: str | None = None, sa
     if isinstance(url, str):
         storage = _rdb_storage(url)
     pruner = optuna.pruners.MedianPruner(n_startup_trials=3)  # prunes from the 4th trial on
-    study = optuna.create_study(storage=storage, study_name=study_name, direction=direction, pruner=pruner,
-                                load_if_exists=True)  # fmt: skip
+    study = optuna.create_study(
+        storage=storage,
+        study_name=study_name,
+        direction=direction,
+        pruner=pruner,
+        load_if_exists=True,
+    )
     if study.direction.name.lower() != direction:
-        raise StudyError(f"study {study_name!r} in {url} was made to {study.direction.name.lower()}, "
-                         f"the spec says {direction}; name another study (--study)")  # fmt: skip
+        raise StudyError(
+            f"study {study_name!r} in {url} was made to {study.direction.name.lower()}, "
+            f"the spec says {direction}; name another study (--study)"
+        )
     # A resumed search must not redraw the samples it drew before: offset the seed by what is there.
     offset = None if seed is None else seed + len(study.get_trials(deepcopy=False))
-    study.sampler = (optuna.samplers.RandomSampler(seed=offset) if sampler == "random"
-                     else optuna.samplers.TPESampler(seed=offset))  # fmt: skip
+    study.sampler = (
+        optuna.samplers.RandomSampler(seed=offset)
+        if sampler == "random"
+        else optuna.samplers.TPESampler(seed=offset)
+    )
     return study, url if isinstance(url, str) else type(url).__name__
 
 
@@ -89,14 +106,20 @@ def _rdb_storage(url: str) -> Any:
     for attempt in range(5):
         try:
             with _quiet_optuna():
-                return optuna.storages.RDBStorage(url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
+                return optuna.storages.RDBStorage(
+                    url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S
+                )
         except (ArgumentError, NoSuchModuleError) as exc:
-            raise StudyError(f"--storage {url!r} is not a database URL SQLAlchemy knows ({exc})") from None
+            raise StudyError(
+                f"--storage {url!r} is not a database URL SQLAlchemy knows ({exc})"
+            ) from None
         except (IntegrityError, OperationalError) as exc:
             # Workers started together on a new database race to create its tables; the loser
             # finds them made on a second try.
             if attempt == 4:
-                raise StudyError(f"cannot open the study's database {url!r}: {' '.join(str(exc).split())[:300]}") from None
+                raise StudyError(
+                    f"cannot open the study's database {url!r}: {' '.join(str(exc).split())[:300]}"
+                ) from None
             time.sleep(0.2 * (attempt + 1) + random.random() * 0.2)
 
 
@@ -115,8 +138,11 @@ def claim(study: Any, n: int) -> Any | None:
         trial = study.ask()
     trial.set_user_attr("host", _HOST)
     trial.set_user_attr("pid", _PID)
-    ahead = [t for t in study.get_trials(deepcopy=False)
-             if t.number <= trial.number and (counted(t) or t.state == TrialState.RUNNING)]  # fmt: skip
+    ahead = [
+        t
+        for t in study.get_trials(deepcopy=False)
+        if t.number <= trial.number and (counted(t) or t.state == TrialState.RUNNING)
+    ]
     if len(ahead) <= n:
         return trial
     trial.set_user_attr("surplus", f"another worker took the last of {n} places")
@@ -148,7 +174,11 @@ def fail_dead_trials(study: Any) -> None:
     now = datetime.datetime.now()
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         pid = t.user_attrs.get("pid")
-        if pid is None and t.datetime_start and (now - t.datetime_start).total_seconds() > UNCLAIMED_S:
+        if (
+            pid is None
+            and t.datetime_start
+            and (now - t.datetime_start).total_seconds() > UNCLAIMED_S
+        ):
             why = "its process died before recording itself"
         elif pid is not None and t.user_attrs.get("host") == _HOST and not _alive(pid):
             why = f"process {pid} on {_HOST} is gone"
@@ -187,23 +217,27 @@ class Heartbeat:
 
     def __init__(self, study: Any, trial: Any):
         storage = study._storage  # RDBStorage made by `open_study` beats; other storages do not
-        self._beat = storage.record_heartbeat if getattr(storage, "heartbeat_interval", None) else None
+        self._beat = (
+            storage.record_heartbeat if getattr(storage, "heartbeat_interval", None) else None
+        )
         self._trial_id = trial._trial_id
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
+        beat = self._beat
+        assert beat is not None  # started only for a storage that beats
         while True:
-            self._beat(self._trial_id)
+            beat(self._trial_id)
             if self._stop.wait(HEARTBEAT_S):
                 return
 
-    def __enter__(self) -> "Heartbeat":
+    def __enter__(self) -> Self:
         if self._beat is not None:
             self._thread.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._beat is not None:
             self._stop.set()
             self._thread.join()

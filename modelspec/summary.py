@@ -33,7 +33,7 @@ class Summary:
         return self.trainable_params + self.non_trainable_params
 
     @classmethod
-    def of(cls, graph: Graph) -> "Summary":
+    def of(cls, graph: Graph) -> Summary:
         rows = [
             Row(name, "InputLayer", format_shape(t.shape, batch=True), t.dtype, 0, [])
             for name, t in graph.inputs.items()
@@ -42,9 +42,16 @@ class Summary:
             shape = format_shape(node.output.shape, batch=True) if node.output else "?"
             dtype = node.output.dtype if node.output else "?"
             shares = node.layer_name if node.shared else None
-            rows.append(Row(node.name, node.kind, shape, dtype, node.params, list(node.inputs), shares))
-        return cls(graph.name, rows, list(graph.outputs), graph.trainable_params,
-                   graph.non_trainable_params)  # fmt: skip
+            rows.append(
+                Row(node.name, node.kind, shape, dtype, node.params, list(node.inputs), shares)
+            )
+        return cls(
+            graph.name,
+            rows,
+            list(graph.outputs),
+            graph.trainable_params,
+            graph.non_trainable_params,
+        )
 
     def to_dict(self) -> dict:
         out = asdict(self)

@@ -21,9 +21,10 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -41,21 +42,30 @@ class Trainer(Protocol):
 
     model: Any
 
-    def train_epoch(self, data: Arrays, batches: list[np.ndarray], on_batch: OnBatch) -> dict[str, float]: ...
+    def train_epoch(
+        self, data: Arrays, batches: list[np.ndarray], on_batch: OnBatch
+    ) -> dict[str, float]: ...
 
     def evaluate(self, data: Arrays, batch_size: int) -> dict[str, float]: ...
 
     def save(self, path: str | os.PathLike) -> None: ...
 
 
-def make_trainer(graph: Graph, backend: str, model: Any = None, seed: int | None = None,
-                 source: str | None = None) -> Trainer:  # fmt: skip
+def make_trainer(
+    graph: Graph,
+    backend: str,
+    model: Any = None,
+    seed: int | None = None,
+    source: str | None = None,
+) -> Trainer:
     """The back end's trainer for `graph` (building the model unless one is given); `source` is
     the spec's YAML, which a saved torch module carries."""
     return backend_named(backend).trainer(graph, model=model, seed=seed, source=source)
 
 
-def batch_order(n: int, batch_size: int, shuffle: bool, rng: np.random.Generator) -> list[np.ndarray]:
+def batch_order(
+    n: int, batch_size: int, shuffle: bool, rng: np.random.Generator
+) -> list[np.ndarray]:
     """The sample indices of each batch of one epoch (the last batch may be smaller)."""
     order = rng.permutation(n) if shuffle else np.arange(n)
     return [order[i : i + batch_size] for i in range(0, n, batch_size)]
@@ -75,7 +85,10 @@ class TrainResult:
 
     def history_dict(self) -> dict[str, list[float]]:
         """As Keras' `History.history`: name -> one value per epoch."""
-        return {k: [epoch[k] for epoch in self.history] for k in (self.history[0] if self.history else {})}
+        return {
+            k: [epoch[k] for epoch in self.history]
+            for k in (self.history[0] if self.history else {})
+        }
 
     def save(self, path: str | os.PathLike) -> Path:
         """Save the model (`.keras` or `.pt`) and its history beside it; return the history's path."""
@@ -83,8 +96,12 @@ class TrainResult:
 
         self.trainer.save(path)
         history = history_path(path)
-        payload = {"backend": self.backend, "history": self.history_dict(), "evaluation": self.evaluation,
-                   "evaluated_on": self.evaluated_on}  # fmt: skip
+        payload = {
+            "backend": self.backend,
+            "history": self.history_dict(),
+            "evaluation": self.evaluation,
+            "evaluated_on": self.evaluated_on,
+        }
         write_atomic(history, json.dumps(payload, indent=2) + "\n")
         return history
 
@@ -95,10 +112,17 @@ def history_path(model_path: str | os.PathLike) -> Path:
     return path.with_name(f"{path.stem}.history.json")
 
 
-def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend: str = "keras", *,
-          epochs: int | None = None, model: Any = None, progress: bool = True,
-          on_epoch: Callable[[int, dict[str, float]], None] | None = None,
-          echo: Callable[[str], None] | None = None) -> TrainResult:  # fmt: skip
+def train(
+    spec: Any,
+    data: Mapping[str, np.ndarray] | str | os.PathLike,
+    backend: str = "keras",
+    *,
+    epochs: int | None = None,
+    model: Any = None,
+    progress: bool = True,
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+    echo: Callable[[str], None] | None = None,
+) -> TrainResult:
     """Train `spec` on `data` (an `.npz` path or a mapping of arrays) per its `training:` section.
 
     The data is checked against the spec before a framework is imported (`DataError`). `epochs`
@@ -125,8 +149,12 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
     names += [f"val_{n}" for n in names]
     for epoch in range(1, epochs + 1):
         batches = batch_order(len(train_set), t.batch_size, t.shuffle, rng)
-        with Progress(len(batches), f"epoch {epoch}/{epochs}", "batch", enabled=progress, leave=False) as bar:
-            logs = trainer.train_epoch(train_set, batches, lambda done, loss: bar.update(done, _loss(loss)))
+        with Progress(
+            len(batches), f"epoch {epoch}/{epochs}", "batch", enabled=progress, leave=False
+        ) as bar:
+            logs = trainer.train_epoch(
+                train_set, batches, lambda done, loss: bar.update(done, _loss(loss))
+            )
         if val_set is not None:
             logs.update({f"val_{k}": v for k, v in trainer.evaluate(val_set, t.batch_size).items()})
         logs = _in_order(logs, names)
@@ -135,11 +163,24 @@ def train(spec: Any, data: Mapping[str, np.ndarray] | str | os.PathLike, backend
         if on_epoch is not None:
             on_epoch(epoch, logs)
     if val_set is not None:  # the last epoch evaluated it already
-        evaluated_on, evaluation = "validation split", {k[4:]: v for k, v in logs.items() if k.startswith("val_")}
+        evaluated_on, evaluation = (
+            "validation split",
+            {k[4:]: v for k, v in logs.items() if k.startswith("val_")},
+        )
     else:
-        evaluated_on, evaluation = "training data", _in_order(trainer.evaluate(train_set, t.batch_size), names)
-    return TrainResult(backend, trainer.model, history, evaluation, evaluated_on, trainer,
-                       time.perf_counter() - started)  # fmt: skip
+        evaluated_on, evaluation = (
+            "training data",
+            _in_order(trainer.evaluate(train_set, t.batch_size), names),
+        )
+    return TrainResult(
+        backend,
+        trainer.model,
+        history,
+        evaluation,
+        evaluated_on,
+        trainer,
+        time.perf_counter() - started,
+    )
 
 
 def _loss(loss: float) -> str:

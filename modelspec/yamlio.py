@@ -134,7 +134,9 @@ def read(path: str | os.PathLike) -> Document:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise SpecError([Problem(Location(str(path), 0, 0), (), f"cannot read file: {reason}")]) from None
+        raise SpecError(
+            [Problem(Location(str(path), 0, 0), (), f"cannot read file: {reason}")]
+        ) from None
     return parse(text, str(path))
 
 

@@ -14,5 +14,12 @@ from ..errors import BackendError, MissingFramework
 from ..frameworks import _muted_stderr, import_framework, tensorflow_environment
 from ..registry import BACKENDS, backend
 
-__all__ = ["BACKENDS", "BackendError", "MissingFramework", "_muted_stderr", "backend",
-           "import_framework", "tensorflow_environment"]  # fmt: skip
+__all__ = [
+    "BACKENDS",
+    "BackendError",
+    "MissingFramework",
+    "_muted_stderr",
+    "backend",
+    "import_framework",
+    "tensorflow_environment",
+]

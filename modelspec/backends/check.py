@@ -47,18 +47,45 @@ class CheckReport:
         return len(set(self.params.values())) == 1 and all(o.ok for o in self.outputs)
 
     def __str__(self) -> str:
-        params = text_table(["params", "total", "trainable", "non-trainable"],
-                            [[side, f"{t + f:,}", f"{t:,}", f"{f:,}"] for side, (t, f) in self.params.items()],
-                            "<>>>")  # fmt: skip
-        outputs = text_table(["output", "core shape", "keras shape", "torch shape", "max |keras - torch|", "verdict"],
-                             [[o.name, str(o.core_shape), str(o.keras_shape), str(o.torch_shape),
-                               f"{o.max_abs_diff:.3g}", "ok" if o.ok else "MISMATCH"] for o in self.outputs],
-                             "<<<<>")  # fmt: skip
+        params = text_table(
+            ["params", "total", "trainable", "non-trainable"],
+            [[side, f"{t + f:,}", f"{t:,}", f"{f:,}"] for side, (t, f) in self.params.items()],
+            "<>>>",
+        )
+        outputs = text_table(
+            [
+                "output",
+                "core shape",
+                "keras shape",
+                "torch shape",
+                "max |keras - torch|",
+                "verdict",
+            ],
+            [
+                [
+                    o.name,
+                    str(o.core_shape),
+                    str(o.keras_shape),
+                    str(o.torch_shape),
+                    f"{o.max_abs_diff:.3g}",
+                    "ok" if o.ok else "MISMATCH",
+                ]
+                for o in self.outputs
+            ],
+            "<<<<>",
+        )
         verdict = "both back ends agree" if self.ok else "DISAGREEMENT"
-        return "\n".join([f"{self.name}: {verdict}", *(f"  {line}".rstrip() for line in f"{params}\n\n{outputs}".split("\n"))])
+        return "\n".join(
+            [
+                f"{self.name}: {verdict}",
+                *(f"  {line}".rstrip() for line in f"{params}\n\n{outputs}".split("\n")),
+            ]
+        )
 
 
-def random_inputs(graph: Graph, batch: int = 4, seed: int = 0, steps: int = 7) -> dict[str, np.ndarray]:
+def random_inputs(
+    graph: Graph, batch: int = 4, seed: int = 0, steps: int = 7
+) -> dict[str, np.ndarray]:
     """Inputs of the declared shapes (unknown lengths become `steps`); integers stay below the
     vocabulary of every Embedding that reads them."""
     rng = np.random.default_rng(seed)
@@ -113,7 +140,7 @@ def check(spec: Any, seed: int = 0) -> CheckReport:
     results = [b.run(model, graph, inputs) for b, model in built]
     for i, name in enumerate(graph.outputs):
         k, t = results[0][i], results[1][i]
-        core = graph.tensor_type(name).shape  # type: ignore[union-attr]
+        core = graph.tensor_type(name).shape
         diff = float(np.max(np.abs(k - t))) if k.shape == t.shape and k.size else 0.0
         close = k.shape == t.shape and bool(np.allclose(k, t, atol=ATOL, rtol=RTOL))
         report.outputs.append(OutputReport(name, core, _shape(k), _shape(t), diff, close))

@@ -24,7 +24,15 @@ from ..registry import BACKENDS
 from . import BackendError
 from .keras_rules import LOWERINGS, keras
 
-__all__ = ["LOWERINGS", "to_keras", "compile_model", "save_keras", "load_keras", "release", "mismatches"]
+__all__ = [
+    "LOWERINGS",
+    "compile_model",
+    "load_keras",
+    "mismatches",
+    "release",
+    "save_keras",
+    "to_keras",
+]
 
 FLOATS = ("float16", "bfloat16", "float32", "float64")
 
@@ -32,16 +40,22 @@ FLOATS = ("float16", "bfloat16", "float32", "float64")
 def to_keras(graph: Graph, compile: bool = True) -> Any:
     """A `keras.Model` of the complete graph (`Spec.graph`): inputs and outputs in the spec's
     order, named as in the spec."""
-    inputs = {name: keras.Input(shape=t.shape, dtype=t.dtype, name=name) for name, t in graph.inputs.items()}
+    inputs = {
+        name: keras.Input(shape=t.shape, dtype=t.dtype, name=name)
+        for name, t in graph.inputs.items()
+    }
     tensors: dict[str, Any] = dict(inputs)
     layers: dict[str, Any] = {}
     for node in graph.nodes:
         if node.layer_name not in layers:
             layers[node.layer_name] = _lower(graph, node)
-        tensors[node.name] = _apply(node, layers[node.layer_name], [tensors[t] for t in node.inputs])
+        tensors[node.name] = _apply(
+            node, layers[node.layer_name], [tensors[t] for t in node.inputs]
+        )
     outputs = [_output(graph, name, tensors[name]) for name in graph.outputs]
-    model = keras.Model(inputs=_one_or_list(list(inputs.values())), outputs=_one_or_list(outputs),
-                        name=graph.name)  # fmt: skip
+    model = keras.Model(
+        inputs=_one_or_list(list(inputs.values())), outputs=_one_or_list(outputs), name=graph.name
+    )
     if compile and graph.training is not None:
         compile_model(model, graph)
     return model
@@ -70,8 +84,10 @@ def _apply(node: Node, layer: Any, tensors: list[Any]) -> Any:
     try:
         out = LOWERINGS.lookup(node.layer, node.name).call(node.layer, layer, tensors)
     except (ValueError, TypeError) as exc:
-        raise BackendError(f"node {node.name!r}: layer kind {node.kind}: Keras refused the call "
-                           f"({' '.join(str(exc).split())}) in the keras back end") from None  # fmt: skip
+        raise BackendError(
+            f"node {node.name!r}: layer kind {node.kind}: Keras refused the call "
+            f"({' '.join(str(exc).split())}) in the keras back end"
+        ) from None
     want = node.output
     got_shape, got_dtype = tuple(out.shape), keras.backend.standardize_dtype(out.dtype)
     if got_shape != (None, *want.shape) or got_dtype != want.dtype:
@@ -99,11 +115,14 @@ def _output(graph: Graph, name: str, tensor: Any) -> Any:
 
 OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop"}
 LOSSES = {
-    "mse": "MeanSquaredError", "mae": "MeanAbsoluteError", "mape": "MeanAbsolutePercentageError",
-    "huber": "Huber", "binary_crossentropy": "BinaryCrossentropy",
+    "mse": "MeanSquaredError",
+    "mae": "MeanAbsoluteError",
+    "mape": "MeanAbsolutePercentageError",
+    "huber": "Huber",
+    "binary_crossentropy": "BinaryCrossentropy",
     "categorical_crossentropy": "CategoricalCrossentropy",
     "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
-}  # fmt: skip
+}
 
 
 def compile_model(model: Any, graph: Graph) -> None:
@@ -113,10 +132,16 @@ def compile_model(model: Any, graph: Graph) -> None:
         raise BackendError(f"model {graph.name!r} has no `training:` section to compile")
     names = list(model.output_names)
     if names != [o.name for o in plan.outputs]:  # cannot happen: `_output` names every output
-        raise BackendError(f"keras back end: output names {names} differ from the spec's {graph.outputs}")
+        raise BackendError(
+            f"keras back end: output names {names} differ from the spec's {graph.outputs}"
+        )
     metrics = {o.name: list(o.metrics) for o in plan.outputs if o.metrics}
-    model.compile(optimizer=_optimizer(plan.optimizer), loss={o.name: _loss(o.loss) for o in plan.outputs},
-                  loss_weights={o.name: o.weight for o in plan.outputs}, metrics=metrics or None)  # fmt: skip
+    model.compile(
+        optimizer=_optimizer(plan.optimizer),
+        loss={o.name: _loss(o.loss) for o in plan.outputs},
+        loss_weights={o.name: o.weight for o in plan.outputs},
+        metrics=metrics or None,
+    )
 
 
 # keras.losses.Huber's base class, which serialises its function's arguments (not exported).
@@ -134,7 +159,9 @@ def _loss(loss: LossKind) -> Any:
     """The Keras loss object of a plan's loss (its fields, `from_logits` or huber's `delta`, are
     the Keras class's arguments), so that a saved model keeps them."""
     kwargs = loss.model_dump(exclude={"type"})
-    if loss.type == "huber":  # keras.losses.Huber.get_config drops delta: a saved model would forget it
+    if (
+        loss.type == "huber"
+    ):  # keras.losses.Huber.get_config drops delta: a saved model would forget it
         return _LossFunctionWrapper(keras.losses.huber, name="huber_loss", **kwargs)
     return getattr(keras.losses, LOSSES[loss.type])(**kwargs)
 
@@ -167,7 +194,10 @@ def mismatches(model: Any, graph: Graph) -> list[str]:
         k = seen.get(name)
         if k is None:
             out.append(f"input {name}: missing")
-        elif tuple(k.shape) != (None, *t.shape) or keras.backend.standardize_dtype(k.dtype) != t.dtype:
+        elif (
+            tuple(k.shape) != (None, *t.shape)
+            or keras.backend.standardize_dtype(k.dtype) != t.dtype
+        ):
             out.append(f"input {name}: keras {tuple(k.shape)} {k.dtype}, spec {t.shape} {t.dtype}")
     if [t.name for t in model.inputs] != list(graph.inputs):
         out.append(f"inputs: keras {[t.name for t in model.inputs]}, spec {list(graph.inputs)}")
@@ -181,14 +211,16 @@ def mismatches(model: Any, graph: Graph) -> list[str]:
         if node.shared:
             continue
         layer = model.get_layer(node.layer_name)
-        got = sorted((tuple(w.shape), w.trainable) for w in layer.weights)
-        want = sorted((tuple(w.shape), w.trainable) for w in node.weights.values())
-        if got != want:
-            out.append(f"node {node.name} ({node.kind}): keras weights {got}, spec {want}")
+        theirs = sorted((tuple(w.shape), w.trainable) for w in layer.weights)
+        ours = sorted((tuple(w.shape), w.trainable) for w in node.weights.values())
+        if theirs != ours:
+            out.append(f"node {node.name} ({node.kind}): keras weights {theirs}, spec {ours}")
     counts = (_count(model.trainable_weights), _count(model.non_trainable_weights))
     if counts != (graph.trainable_params, graph.non_trainable_params):
-        out.append(f"params (trainable, non-trainable): keras {counts}, "
-                   f"spec {(graph.trainable_params, graph.non_trainable_params)}")  # fmt: skip
+        out.append(
+            f"params (trainable, non-trainable): keras {counts}, "
+            f"spec {(graph.trainable_params, graph.non_trainable_params)}"
+        )
     return out
 
 

@@ -36,7 +36,6 @@ if os.environ["KERAS_BACKEND"] == "tensorflow":
 keras = import_framework("keras")
 
 
-
 def refuse(config: Layer, name: str, what: str) -> NoReturn:
     raise BackendError(
         f"node {name!r}: layer kind {config.type}: {what} is not supported by the keras back end"
@@ -68,7 +67,11 @@ def arguments(config: Layer, name: str, cls: type, skip: tuple[str, ...] = ()) -
             continue
         value = getattr(config, attribute)
         if field not in accepted:
-            refuse(config, name, f"argument {field}={value!r} (keras.layers.{cls.__name__} has no such argument)")
+            refuse(
+                config,
+                name,
+                f"argument {field}={value!r} (keras.layers.{cls.__name__} has no such argument)",
+            )
         out[field] = _plain(value, config, name, field)
     return out
 
@@ -81,8 +84,9 @@ def _plain(value: Any, config: Layer, name: str, field: str) -> Any:
     return value
 
 
-def construct(cls: type, config: Layer, name: str, dtype: str | None, skip: tuple[str, ...] = (),
-              **fixed: Any) -> Any:  # fmt: skip
+def construct(
+    cls: type, config: Layer, name: str, dtype: str | None, skip: tuple[str, ...] = (), **fixed: Any
+) -> Any:
     """`cls(**config fields but `skip`, **fixed)`, with Keras' own refusals turned into `BackendError`."""
     kwargs = {**arguments(config, name, cls, skip=(*skip, *fixed)), **fixed}
     if dtype is not None:
@@ -104,7 +108,9 @@ class KerasLowering:
     """One kind's Keras lowering. Subclasses override `build`, and `call` when the layer is not
     called on one tensor (or a list, for kinds that take several)."""
 
-    call_arguments: tuple[str, ...] = ()  # config fields that are arguments of the call, not of `__init__`
+    call_arguments: tuple[
+        str, ...
+    ] = ()  # config fields that are arguments of the call, not of `__init__`
 
     @classmethod
     def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
@@ -119,15 +125,35 @@ LOWERINGS: Lowerings[type[KerasLowering]] = Lowerings("keras")
 
 
 @LOWERINGS.register(
-    core.Dense, core.Dropout, core.Activation, core.Flatten, core.Reshape, core.Permute, core.Embedding,
-    conv.Conv1D, conv.Conv2D, conv.Conv2DTranspose, conv.DepthwiseConv2D, conv.ZeroPadding2D,
+    core.Dense,
+    core.Dropout,
+    core.Activation,
+    core.Flatten,
+    core.Reshape,
+    core.Permute,
+    core.Embedding,
+    conv.Conv1D,
+    conv.Conv2D,
+    conv.Conv2DTranspose,
+    conv.DepthwiseConv2D,
+    conv.ZeroPadding2D,
     conv.UpSampling2D,
-    pooling.MaxPooling1D, pooling.MaxPooling2D, pooling.AveragePooling1D, pooling.AveragePooling2D,
-    pooling.GlobalAveragePooling1D, pooling.GlobalAveragePooling2D, pooling.GlobalMaxPooling1D,
+    pooling.MaxPooling1D,
+    pooling.MaxPooling2D,
+    pooling.AveragePooling1D,
+    pooling.AveragePooling2D,
+    pooling.GlobalAveragePooling1D,
+    pooling.GlobalAveragePooling2D,
+    pooling.GlobalMaxPooling1D,
     pooling.GlobalMaxPooling2D,
-    normalization.BatchNormalization, normalization.LayerNormalization,
-    merge.Concatenate, merge.Add, merge.Subtract, merge.Multiply, merge.Average,
-)  # fmt: skip
+    normalization.BatchNormalization,
+    normalization.LayerNormalization,
+    merge.Concatenate,
+    merge.Add,
+    merge.Subtract,
+    merge.Multiply,
+    merge.Average,
+)
 class SameName(KerasLowering):
     """The Keras layer of the same name, given every field of the config by name."""
 
@@ -144,7 +170,9 @@ class Recurrent(SameName):
     def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
         for flag in ("return_state", "stateful"):
             if getattr(config, flag, False):
-                refuse(config, name, f"{flag}=True (a node produces one tensor, for any batch size)")
+                refuse(
+                    config, name, f"{flag}=True (a node produces one tensor, for any batch size)"
+                )
         return super().build(config, name, dtype)
 
 
@@ -169,7 +197,9 @@ class MultiHeadAttention(KerasLowering):
     def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
         if getattr(config, "return_attention_scores", False):
             refuse(config, name, "return_attention_scores=True (a node produces one tensor)")
-        return construct(keras.layers.MultiHeadAttention, config, name, dtype, skip=cls.call_arguments)
+        return construct(
+            keras.layers.MultiHeadAttention, config, name, dtype, skip=cls.call_arguments
+        )
 
     @classmethod
     def call(cls, config: Layer, layer: Any, tensors: list[Any]) -> Any:

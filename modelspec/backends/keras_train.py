@@ -27,7 +27,9 @@ class _NoRetracingAdvice(logging.Filter):
 
 
 class KerasTrainer:
-    def __init__(self, graph: Graph, model: Any = None, seed: int | None = None, source: str | None = None):
+    def __init__(
+        self, graph: Graph, model: Any = None, seed: int | None = None, source: str | None = None
+    ):
         logger = logging.getLogger("tensorflow")
         if not any(isinstance(f, _NoRetracingAdvice) for f in logger.filters):
             logger.addFilter(_NoRetracingAdvice())
@@ -49,8 +51,15 @@ class KerasTrainer:
             raise ValueError("Keras batches are equal in size but for a smaller last one")
         x, y = self._xy(data.take(np.concatenate(batches)))
         self._progress.on_batch = on_batch
-        history = self.model.fit(x, y, batch_size=len(batches[0]), epochs=1, shuffle=False, verbose=0,
-                                 callbacks=[self._progress])  # fmt: skip
+        history = self.model.fit(
+            x,
+            y,
+            batch_size=len(batches[0]),
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+            callbacks=[self._progress],
+        )
         return {k: float(v[-1]) for k, v in history.history.items()}
 
     def evaluate(self, data: Arrays, batch_size: int) -> dict[str, float]:

@@ -35,7 +35,9 @@ class Lowerings(Generic[T]):
         def decorate(lowering: T) -> T:
             for kind in kinds:
                 if kind in self._table:
-                    raise ValueError(f"{self.backend}: a lowering for {kind.__name__} is registered twice")
+                    raise ValueError(
+                        f"{self.backend}: a lowering for {kind.__name__} is registered twice"
+                    )
                 self._table[kind] = lowering
             return lowering
 

@@ -45,7 +45,9 @@ def transfer_weights(src: Any, dst: Any, spec: Any = None) -> None:
     not built by `Spec.to_keras()`/`Spec.to_torch()` in this process."""
     graph = _graph(spec) or _ORIGINS.get(src) or _ORIGINS.get(dst)
     if graph is None:
-        raise BackendError("transfer_weights: pass spec=... (these models were not built by modelspec here)")
+        raise BackendError(
+            "transfer_weights: pass spec=... (these models were not built by modelspec here)"
+        )
     if is_keras(src) and is_torch(dst):
         keras_model, torch_module, to_torch = src, dst, True
     elif is_torch(src) and is_keras(dst):
@@ -64,13 +66,17 @@ def transfer_weights(src: Any, dst: Any, spec: Any = None) -> None:
             try:
                 set_keras_weights(torch_module, node.layer_name, dict(zip(names, arrays)))
             except (KeyError, RuntimeError, ValueError) as exc:
-                raise BackendError(f"node {node.name!r} ({node.kind}): the torch module does not "
-                                   f"match the spec: {exc}") from None  # fmt: skip
+                raise BackendError(
+                    f"node {node.name!r} ({node.kind}): the torch module does not "
+                    f"match the spec: {exc}"
+                ) from None
         else:
             try:
                 weights = get_keras_weights(torch_module, node.layer_name)
             except (KeyError, AttributeError) as exc:
-                raise BackendError(f"node {node.name!r} ({node.kind}): not in the torch module ({exc})") from None
+                raise BackendError(
+                    f"node {node.name!r} ({node.kind}): not in the torch module ({exc})"
+                ) from None
             arrays = [weights[name] for name in names if name in weights]
             _check(node, names, [a.shape for a in arrays], "the torch module")
             keras_layer.set_weights(arrays)
@@ -86,12 +92,16 @@ def _keras_layer(model: Any, node: Node) -> Any:
     try:
         return model.get_layer(node.layer_name)
     except ValueError:
-        raise BackendError(f"node {node.name!r} ({node.kind}): the Keras model has no layer of that name") from None
+        raise BackendError(
+            f"node {node.name!r} ({node.kind}): the Keras model has no layer of that name"
+        ) from None
 
 
 def _check(node: Node, names: list[str], shapes: list[tuple], side: str) -> None:
     want = [w.shape for w in node.weights.values()]
     got = [tuple(s) for s in shapes]
     if got != want:
-        raise BackendError(f"node {node.name!r} ({node.kind}): {side} holds weights of shapes {got}, "
-                           f"the spec gives {dict(zip(names, want))}")  # fmt: skip
+        raise BackendError(
+            f"node {node.name!r} ({node.kind}): {side} holds weights of shapes {got}, "
+            f"the spec gives {dict(zip(names, want))}"
+        )

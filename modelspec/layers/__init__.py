@@ -2,17 +2,27 @@
 
 from . import attention, conv, core, merge, normalization, pooling, recurrent  # noqa: F401  (registers)
 from .base import (
-           ACTIVATIONS,
-           REGISTRY,
-           Concatenation,
-           Initializer,
-           Layer,
-           Shape,
-           ShapeError,
-           Weight,
-           format_shape,
-           register,
+    ACTIVATIONS,
+    REGISTRY,
+    Concatenation,
+    Initializer,
+    Layer,
+    Shape,
+    ShapeError,
+    Weight,
+    format_shape,
+    register,
 )
 
-__all__ = ["ACTIVATIONS", "REGISTRY", "Concatenation", "Initializer", "Layer", "Shape", "ShapeError", "Weight",
-           "format_shape", "register"]  # fmt: skip
+__all__ = [
+    "ACTIVATIONS",
+    "REGISTRY",
+    "Concatenation",
+    "Initializer",
+    "Layer",
+    "Shape",
+    "ShapeError",
+    "Weight",
+    "format_shape",
+    "register",
+]

@@ -46,12 +46,16 @@ class MultiHeadAttention(Layer):
         key = inputs[2] if len(inputs) > 2 else value
         for role, shape in (("query", query), ("value", value), ("key", key)):
             if len(shape) < 2:
-                raise ShapeError(f"MultiHeadAttention needs {role} of rank 2 or more "
-                                 f"(steps, features), got {format_shape(shape)}")  # fmt: skip
+                raise ShapeError(
+                    f"MultiHeadAttention needs {role} of rank 2 or more "
+                    f"(steps, features), got {format_shape(shape)}"
+                )
             known_dim(self, shape[-1], f"{role} feature dimension")
         if len(value) != len(key) or (None not in (value[-2], key[-2]) and value[-2] != key[-2]):
-            raise ShapeError(f"MultiHeadAttention needs value and key with the same steps, got "
-                             f"value {format_shape(value)} and key {format_shape(key)}")  # fmt: skip
+            raise ShapeError(
+                f"MultiHeadAttention needs value and key with the same steps, got "
+                f"value {format_shape(value)} and key {format_shape(key)}"
+            )
         return query, value, key
 
     def output_shape(self, *inputs: Shape) -> Shape:

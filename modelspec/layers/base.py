@@ -21,10 +21,25 @@ Shape = tuple[int | None, ...]
 DType = Literal["float32", "float64", "float16", "int32", "int64", "bool"]
 
 ACTIVATIONS = (
-    "linear", "relu", "relu6", "sigmoid", "hard_sigmoid", "tanh", "softmax", "log_softmax",
-    "softplus", "softsign", "elu", "selu", "gelu", "silu", "swish", "exponential", "leaky_relu",
+    "linear",
+    "relu",
+    "relu6",
+    "sigmoid",
+    "hard_sigmoid",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "softplus",
+    "softsign",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "swish",
+    "exponential",
+    "leaky_relu",
     "mish",
-)  # fmt: skip
+)
 Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 
 

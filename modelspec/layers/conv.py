@@ -55,8 +55,12 @@ class _Window(Layer):
     def output_shape(self, x: Shape) -> Shape:
         expect_rank(self, x, self.rank + 1, self.layout)
         channels = known_dim(self, x[-1], "channel dimension (last axis)")
-        kernel, strides, dilation = (self.axes(n) for n in ("kernel_size", "strides", "dilation_rate"))
-        spatial = tuple(self.length(n, k, s, d) for n, k, s, d in zip(x[:-1], kernel, strides, dilation))
+        kernel, strides, dilation = (
+            self.axes(n) for n in ("kernel_size", "strides", "dilation_rate")
+        )
+        spatial = tuple(
+            self.length(n, k, s, d) for n, k, s, d in zip(x[:-1], kernel, strides, dilation)
+        )
         return (*spatial, self.output_channels(channels))
 
     def length(self, n: int | None, k: int, s: int, d: int) -> int | None:
@@ -81,10 +85,14 @@ class _Conv(_Window):
     @model_validator(mode="after")
     def _not_strided_and_dilated(self):
         strides, dilation = self.axes("strides"), self.axes("dilation_rate")
-        concrete = isinstance(self.strides, (int, tuple)) and isinstance(self.dilation_rate, (int, tuple))
+        concrete = isinstance(self.strides, (int, tuple)) and isinstance(
+            self.dilation_rate, (int, tuple)
+        )
         if concrete and max(strides) > 1 and max(dilation) > 1:
-            raise ValueError(f"strides > 1 with dilation_rate > 1 is not supported (Keras refuses "
-                             f"it): strides={self.strides}, dilation_rate={self.dilation_rate}")  # fmt: skip
+            raise ValueError(
+                f"strides > 1 with dilation_rate > 1 is not supported (Keras refuses "
+                f"it): strides={self.strides}, dilation_rate={self.dilation_rate}"
+            )
         return self
 
     def output_channels(self, channels: int) -> int:
@@ -137,8 +145,10 @@ class Conv2DTranspose(_Conv):
         if self.output_padding is not None:
             pads = as_tuple(self.output_padding, 2)
             if any(p >= s for p, s in zip(pads, self.axes("strides"))):
-                raise ShapeError(f"Conv2DTranspose output_padding {self.output_padding} must be "
-                                 f"smaller than strides {self.strides}")  # fmt: skip
+                raise ShapeError(
+                    f"Conv2DTranspose output_padding {self.output_padding} must be "
+                    f"smaller than strides {self.strides}"
+                )
             if pads[0] != pads[1]:
                 raise ShapeError("Conv2DTranspose: give output_padding as one int for both axes")
         return super().output_shape(x)

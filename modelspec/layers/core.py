@@ -112,12 +112,16 @@ class Reshape(Layer):
         size = math.prod(x)  # type: ignore[arg-type]
         if -1 in target:
             if size % known:
-                raise ShapeError(f"Reshape cannot fit {size} values of {format_shape(x)} into "
-                                 f"target_shape {tuple(target)}: {size} is not a multiple of {known}")  # fmt: skip
+                raise ShapeError(
+                    f"Reshape cannot fit {size} values of {format_shape(x)} into "
+                    f"target_shape {tuple(target)}: {size} is not a multiple of {known}"
+                )
             return tuple(size // known if d == -1 else d for d in target)
         if known != size:
-            raise ShapeError(f"Reshape target_shape {tuple(target)} holds {known} values but the "
-                             f"input {format_shape(x)} has {size}")  # fmt: skip
+            raise ShapeError(
+                f"Reshape target_shape {tuple(target)} holds {known} values but the "
+                f"input {format_shape(x)} has {size}"
+            )
         return tuple(target)
 
 

@@ -37,8 +37,10 @@ class Concatenate(Layer):
                 continue
             known = {d for d in dims if d is not None}
             if len(known) > 1:
-                raise ShapeError(f"Concatenate along axis {self.axis} needs the other dimensions "
-                                 f"to agree, got {shapes()}")  # fmt: skip
+                raise ShapeError(
+                    f"Concatenate along axis {self.axis} needs the other dimensions "
+                    f"to agree, got {shapes()}"
+                )
             out.append(known.pop() if known else None)
         return tuple(out)
 

@@ -30,8 +30,10 @@ class _Normalization(Layer):
 
     def features(self, x: Shape) -> int:
         if not -len(x) <= self.axis < len(x) + 1 or self.axis == 0:
-            raise ShapeError(f"{self.type} axis {self.axis} is out of range for input "
-                             f"{format_shape(x)} (axes 1..{len(x)} or -1..-{len(x)}; 0 is the batch)")  # fmt: skip
+            raise ShapeError(
+                f"{self.type} axis {self.axis} is out of range for input "
+                f"{format_shape(x)} (axes 1..{len(x)} or -1..-{len(x)}; 0 is the batch)"
+            )
         index = self.axis - 1 if self.axis > 0 else self.axis
         return known_dim(self, x[index], f"size along axis {self.axis}")
 
@@ -55,8 +57,10 @@ class BatchNormalization(_Normalization):
 
     def weights(self, x: Shape) -> dict[str, Weight]:
         n = self.features(x)
-        stats = {"moving_mean": Weight((n,), ZEROS, trainable=False),
-                 "moving_variance": Weight((n,), ONES, trainable=False)}  # fmt: skip
+        stats = {
+            "moving_mean": Weight((n,), ZEROS, trainable=False),
+            "moving_variance": Weight((n,), ONES, trainable=False),
+        }
         return {**super().weights(x), **stats}
 
 

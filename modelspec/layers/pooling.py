@@ -30,7 +30,9 @@ class _Pooling(Layer):
         expect_rank(self, x, self.rank + 1, self.layout)
         pool = as_tuple(self.pool_size, self.rank)
         strides = pool if self.strides is None else as_tuple(self.strides, self.rank)
-        spatial = (conv_output_length(n, k, s, self.padding) for n, k, s in zip(x[:-1], pool, strides))
+        spatial = (
+            conv_output_length(n, k, s, self.padding) for n, k, s in zip(x[:-1], pool, strides)
+        )
         return (*spatial, x[-1])
 
 

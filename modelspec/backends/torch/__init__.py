@@ -25,10 +25,24 @@ from ...files import write_atomic
 from ...registry import BACKENDS
 from .. import import_framework
 
-__all__ = ["to_torch", "save_torch", "save", "load_torch", "release", "count_params", "LOWERINGS",
-           "set_keras_weights", "get_keras_weights", "submodule"]  # fmt: skip
-_LAZY = {"LOWERINGS": "layers", "set_keras_weights": "weights", "get_keras_weights": "weights",
-         "submodule": "weights"}  # fmt: skip
+__all__ = [
+    "LOWERINGS",
+    "count_params",
+    "get_keras_weights",
+    "load_torch",
+    "release",
+    "save",
+    "save_torch",
+    "set_keras_weights",
+    "submodule",
+    "to_torch",
+]
+_LAZY = {
+    "LOWERINGS": "layers",
+    "set_keras_weights": "weights",
+    "get_keras_weights": "weights",
+    "submodule": "weights",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -30,7 +30,17 @@ from .lowering import ANY, CHANNELS_FIRST, CHANNELS_LAST, Lowering, Site, loweri
 from .runtime import fx, nn, torch
 
 # Names the generated code needs for itself: an input named so gets a trailing underscore.
-RESERVED_ARGS = {"self", "torch", "inf", "nan", "NoneType", "device", "fx_pytree", "pytree", "builtins"}
+RESERVED_ARGS = {
+    "self",
+    "torch",
+    "inf",
+    "nan",
+    "NoneType",
+    "device",
+    "fx_pytree",
+    "pytree",
+    "builtins",
+}
 LAYOUT_SUFFIX = {CHANNELS_FIRST: {3: "ncw", 4: "nchw"}, CHANNELS_LAST: {3: "nwc", 4: "nhwc"}}
 
 
@@ -66,8 +76,8 @@ def training_view(module: Any, activations: dict[str, str]) -> Any:
     reads the generated code to find it.
     """
     meta = module.meta["modelspec"]
-    graph, env = fx.Graph(), {}
-    result = None
+    graph, env = fx.Graph(), dict[Any, Any]()
+    result: Any = None
     for node in module.graph.nodes:
         if node.op == "output":
             result = node.args[0]
@@ -75,7 +85,7 @@ def training_view(module: Any, activations: dict[str, str]) -> Any:
         env[node] = graph.node_copy(node, lambda n: env[n])
     by_name = {node.name: copied for node, copied in env.items()}
     results = list(result) if isinstance(result, (tuple, list)) else [result]
-    logits = []
+    logits: list[Any] = []
     for name in meta["outputs"]:
         before, layout, activation = meta["logits"].get(name, (None, None, None))
         if before is None or activation != activations.get(name):
@@ -99,7 +109,9 @@ class _Builder:
         self.home: dict[str, str] = {}  # tensor -> the layout it was produced in
         self.attributes: dict[str, str] = {}  # layer instance -> submodule name
         self.lowerings: dict[str, Lowering] = {}  # layer instance -> the lowering of its owner
-        self.logits: dict[str, tuple[str, str, str]] = {}  # node -> (pre-activation value, layout, activation)
+        self.logits: dict[
+            str, tuple[str, str, str]
+        ] = {}  # node -> (pre-activation value, layout, activation)
         self.reserved = set(_reserved_names())
 
     def build(self) -> Any:
@@ -120,11 +132,14 @@ class _Builder:
         if "__call__" in vars(type(module)):
             del type(module).__call__
         module.meta["modelspec"] = {  # spec input -> forward argument, layer instance -> submodule
-            "name": self.graph.name, "inputs": args, "outputs": list(self.graph.outputs),
-            "modules": dict(self.attributes), "lowerings": dict(self.lowerings),
+            "name": self.graph.name,
+            "inputs": args,
+            "outputs": list(self.graph.outputs),
+            "modules": dict(self.attributes),
+            "lowerings": dict(self.lowerings),
             "logits": {o: self.logits[o] for o in self.graph.outputs if o in self.logits},
             "ranks": {o: self._rank(o) for o in self.graph.outputs},
-        }  # fmt: skip
+        }
         return module.eval()
 
     # --- tensors and their layouts -------------------------------------------------------------
@@ -144,11 +159,16 @@ class _Builder:
         rank = self._rank(tensor)
         if rank <= 2 or layout in have:
             return have[self.home[tensor]] if rank <= 2 else have[layout]
-        perm = (0, rank - 1, *range(1, rank - 1)) if layout == CHANNELS_FIRST else (0, *range(2, rank), 1)
+        perm = (
+            (0, rank - 1, *range(1, rank - 1))
+            if layout == CHANNELS_FIRST
+            else (0, *range(2, rank), 1)
+        )
         suffix = LAYOUT_SUFFIX[layout].get(rank, "cf" if layout == CHANNELS_FIRST else "cl")
         source = have[self.home[tensor]]
-        have[layout] = self.fx.create_node("call_method", "permute", (source, *perm), {},
-                                           name=f"{source.name}_{suffix}")  # fmt: skip
+        have[layout] = self.fx.create_node(
+            "call_method", "permute", (source, *perm), {}, name=f"{source.name}_{suffix}"
+        )
         return have[layout]
 
     def _layout(self, lowering: Lowering, node: Node) -> str:
@@ -174,8 +194,11 @@ class _Builder:
             out._rename(node.name)  # the spec's name for the node's result in the generated code
         if emitter.activated is not None and emitter.activated[2] is out:
             before, activation, _ = emitter.activated
-            self.logits[node.name] = (before.name, layout if self._rank(node.name) > 2 else CHANNELS_LAST,
-                                      activation)  # fmt: skip
+            self.logits[node.name] = (
+                before.name,
+                layout if self._rank(node.name) > 2 else CHANNELS_LAST,
+                activation,
+            )
         self._set(node.name, out, layout)
 
     def _instance(self, node: Node, lowering: Lowering) -> str | None:
@@ -203,9 +226,11 @@ class _Builder:
         if set(state) != set(own) or any(tuple(state[k].shape) != tuple(own[k].shape) for k in own):
             got = {k: tuple(v.shape) for k, v in own.items()}
             want = {k: tuple(v.shape) for k, v in state.items()}
-            raise BackendError(f"node {owner.name!r}: layer kind {owner.kind}: the torch back end built "
-                               f"weights {got} where modelspec's weights map to {want} "
-                               "(a bug in modelspec: please report it with the spec)")  # fmt: skip
+            raise BackendError(
+                f"node {owner.name!r}: layer kind {owner.kind}: the torch back end built "
+                f"weights {got} where modelspec's weights map to {want} "
+                "(a bug in modelspec: please report it with the spec)"
+            )
         module.load_state_dict(state)
 
     def _cast(self, value: Any, tensor: str, node: Node, lowering: Lowering) -> Any:
@@ -213,17 +238,22 @@ class _Builder:
         have, want = self.graph.tensor_type(tensor).dtype, node.output.dtype
         if not lowering.casts or have == want or node.layer.keeps_dtype:
             return value
-        return self.fx.create_node("call_method", "to", (value, getattr(torch, want)), {},
-                                   name=f"{value.name}_{want}")  # fmt: skip
+        return self.fx.create_node(
+            "call_method", "to", (value, getattr(torch, want)), {}, name=f"{value.name}_{want}"
+        )
 
 
 class FxEmitter:
     """The `lowering.Emitter` the builder hands each lowering: every call adds one fx node."""
 
-    def __init__(self, builder: _Builder, node: Node, site: Site, attribute: str | None, layout: str):
+    def __init__(
+        self, builder: _Builder, node: Node, site: Site, attribute: str | None, layout: str
+    ):
         self._b, self._node, self.site, self._attribute = builder, node, site, attribute
         self.layout = layout
-        self.activated: tuple[Any, str, Any] | None = None  # the last activation: (input, name, result)
+        self.activated: tuple[Any, str, Any] | None = (
+            None  # the last activation: (input, name, result)
+        )
 
     @property
     def rank(self) -> int:
@@ -247,7 +277,9 @@ class FxEmitter:
         return self._add("call_module", self._attribute, args, kwargs, keras_name(kind))
 
     def fn(self, function: Any, *args: Any, **kwargs: Any) -> Any:
-        return self._add("call_function", function, args, kwargs, getattr(function, "__name__", "fn"))
+        return self._add(
+            "call_function", function, args, kwargs, getattr(function, "__name__", "fn")
+        )
 
     def method(self, x: Any, name: str, *args: Any, **kwargs: Any) -> Any:
         """`x.name(*args, **kwargs)`."""
@@ -272,4 +304,3 @@ class FxEmitter:
 
 def _class_name(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("_")) or "Model"
-

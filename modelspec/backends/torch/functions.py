@@ -62,8 +62,12 @@ def same_padding(n: int, kernel: int, stride: int, dilation: int = 1) -> tuple[i
     return total // 2, total - total // 2
 
 
-def pad_sizes(lengths: Sequence[int | None], kernel: Sequence[int], stride: Sequence[int],
-              dilation: Sequence[int]) -> list[int] | None:  # fmt: skip
+def pad_sizes(
+    lengths: Sequence[int | None],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+) -> list[int] | None:
     """`F.pad`'s argument (last axis first) for 'same' padding, or None if a needed length is unknown."""
     pads: list[int] = []
     for n, k, s, d in reversed(list(zip(lengths, kernel, stride, dilation))):

@@ -12,7 +12,8 @@ otherwise clipped to [1e-7, 1 - 1e-7], Keras' epsilon.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .. import import_framework
 
@@ -23,8 +24,11 @@ EPSILON = 1e-7
 LOSSES: dict[str, Callable[..., Any]] = {}
 METRICS: dict[str, Callable[[Any, Any], Any]] = {}
 # Which activation's input a loss takes as logits when the output comes straight from it.
-LOGIT_ACTIVATIONS = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax",
-                     "sparse_categorical_crossentropy": "softmax"}  # fmt: skip
+LOGIT_ACTIVATIONS = {
+    "binary_crossentropy": "sigmoid",
+    "categorical_crossentropy": "softmax",
+    "sparse_categorical_crossentropy": "softmax",
+}
 
 
 def loss(name: str) -> Callable[[Callable], Callable]:

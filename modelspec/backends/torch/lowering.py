@@ -133,7 +133,9 @@ def lowering_for(layer: Layer, site: Site) -> Lowering:
 
 
 def refuse(layer: Layer, site: Site, what: str) -> NoReturn:
-    raise BackendError(f"node {site.name!r}: layer kind {layer.type}: {what} is not supported by the torch back end")
+    raise BackendError(
+        f"node {site.name!r}: layer kind {layer.type}: {what} is not supported by the torch back end"
+    )
 
 
 def honour(layer: Layer, site: Site, *fields: str, **only: Any) -> None:
@@ -153,11 +155,16 @@ def ntuple(value: Any, n: int) -> tuple[int, ...]:
 # --- helpers for the weight mappings -------------------------------------------------------------
 
 
-def renamed(names: dict[str, str], weights: Arrays, convert: Callable[[str, Any], Any] | None = None) -> Arrays:
+def renamed(
+    names: dict[str, str], weights: Arrays, convert: Callable[[str, Any], Any] | None = None
+) -> Arrays:
     """`names` maps source name -> target name; `convert(source name, array)` changes the array
     on the way; weights missing from `weights` are skipped."""
-    return {target: convert(source, weights[source]) if convert else weights[source]
-            for source, target in names.items() if source in weights}  # fmt: skip
+    return {
+        target: convert(source, weights[source]) if convert else weights[source]
+        for source, target in names.items()
+        if source in weights
+    }
 
 
 def permuted(a: Any, axes: tuple[int, ...]) -> Any:

@@ -20,8 +20,14 @@ class BatchNorm(nn.Module):
     BatchNorm uses the unbiased one and the opposite meaning of momentum).
     """
 
-    def __init__(self, features: int, momentum: float = 0.99, epsilon: float = 1e-3,
-                 center: bool = True, scale: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self,
+        features: int,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+    ) -> None:
         super().__init__()
         self.features, self.momentum, self.epsilon = features, momentum, epsilon
         self.weight = nn.Parameter(torch.ones(features)) if scale else None
@@ -34,8 +40,16 @@ class BatchNorm(nn.Module):
 
     def forward(self, x):
         if not self.training:
-            return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                                False, 0.0, self.epsilon)  # fmt: skip
+            return F.batch_norm(
+                x,
+                self.running_mean,
+                self.running_var,
+                self.weight,
+                self.bias,
+                False,
+                0.0,
+                self.epsilon,
+            )
         dims = [0, *range(2, x.dim())]
         var, mean = torch.var_mean(x, dims, correction=0, keepdim=True)
         with torch.no_grad():
@@ -52,8 +66,9 @@ class BatchNorm(nn.Module):
 class LayerNorm(nn.Module):
     """Keras' LayerNormalization over the last `len(shape)` axes, gamma and beta each optional."""
 
-    def __init__(self, shape: tuple[int, ...], epsilon: float = 1e-3, center: bool = True,
-                 scale: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self, shape: tuple[int, ...], epsilon: float = 1e-3, center: bool = True, scale: bool = True
+    ) -> None:
         super().__init__()
         self.shape, self.epsilon = tuple(shape), epsilon
         self.weight = nn.Parameter(torch.ones(self.shape)) if scale else None
@@ -73,9 +88,20 @@ class MultiHeadAttention(nn.Module):
     (`query`, `key`, `value`, `output`); `weights.py` reshapes Keras' einsum kernels.
     """
 
-    def __init__(self, query_dim: int, value_dim_in: int, key_dim_in: int, *, num_heads: int,
-                 key_dim: int, value_dim: int | None = None, output_dim: int | None = None,
-                 use_bias: bool = True, dropout: float = 0.0, causal: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        query_dim: int,
+        value_dim_in: int,
+        key_dim_in: int,
+        *,
+        num_heads: int,
+        key_dim: int,
+        value_dim: int | None = None,
+        output_dim: int | None = None,
+        use_bias: bool = True,
+        dropout: float = 0.0,
+        causal: bool = False,
+    ) -> None:
         super().__init__()
         value_dim = value_dim or key_dim
         self.num_heads, self.key_dim, self.value_dim = num_heads, key_dim, value_dim
@@ -96,8 +122,9 @@ class MultiHeadAttention(nn.Module):
         k = self._heads(self.key(key), self.key_dim)
         v = self._heads(self.value(value), self.value_dim)
         p = self.dropout if self.training else 0.0
-        out = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=self.causal,
-                                             scale=1 / math.sqrt(self.key_dim))  # fmt: skip
+        out = F.scaled_dot_product_attention(
+            q, k, v, dropout_p=p, is_causal=self.causal, scale=1 / math.sqrt(self.key_dim)
+        )
         out = out.transpose(1, 2).flatten(2)  # (batch, positions, heads * value_dim)
         return self.output(out.reshape(*shape, out.shape[-1]))
 

@@ -10,12 +10,12 @@ torch tensors; `OPTIMIZERS` maps the spec's `optimizer.type` to its class.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
-
+from collections.abc import Callable
+from typing import Any
 
 from .runtime import torch
 
-OPTIMIZERS: dict[str, type["KerasOptimizer"]] = {}
+OPTIMIZERS: dict[str, type[KerasOptimizer]] = {}
 
 
 def register(name: str) -> Callable[[type], type]:
@@ -26,7 +26,7 @@ def register(name: str) -> Callable[[type], type]:
     return decorate
 
 
-def make_optimizer(config: Any, params: Any) -> "KerasOptimizer":
+def make_optimizer(config: Any, params: Any) -> KerasOptimizer:
     """The optimizer of a spec's `training.optimizer` section over `params`."""
     options = config.model_dump(exclude={"type"})
     return OPTIMIZERS[config.type](params, **options)
@@ -42,7 +42,9 @@ class KerasOptimizer(torch.optim.Optimizer):
     seen twice in a batch adds g1^2 + g2^2 to Adam's and RMSprop's second moments, not (g1 + g2)^2.
     """
 
-    def __init__(self, params: Any, learning_rate: float, weight_decay: float | None = None, **options: Any):
+    def __init__(
+        self, params: Any, learning_rate: float, weight_decay: float | None = None, **options: Any
+    ):
         super().__init__(params, dict(lr=learning_rate, weight_decay=weight_decay, **options))
         self.iterations = 0
         self.squared_gradients: dict[Any, Any] = {}
@@ -93,7 +95,13 @@ class KerasOptimizer(torch.optim.Optimizer):
 
 @register("sgd")
 class SGD(KerasOptimizer):
-    def __init__(self, params: Any, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False):
+    def __init__(
+        self,
+        params: Any,
+        learning_rate: float = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+    ):
         super().__init__(params, learning_rate, momentum=momentum, nesterov=nesterov)
 
     def update(self, p: Any, g: Any, state: dict, group: dict) -> None:
@@ -108,10 +116,25 @@ class SGD(KerasOptimizer):
 
 @register("adam")
 class Adam(KerasOptimizer):
-    def __init__(self, params: Any, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, amsgrad: bool = False, weight_decay: float | None = None):  # fmt: skip
-        super().__init__(params, learning_rate, weight_decay, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-                         amsgrad=amsgrad)  # fmt: skip
+    def __init__(
+        self,
+        params: Any,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        weight_decay: float | None = None,
+    ):
+        super().__init__(
+            params,
+            learning_rate,
+            weight_decay,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            amsgrad=amsgrad,
+        )
 
     def update(self, p: Any, g: Any, state: dict, group: dict) -> None:
         b1, b2, t = group["beta_1"], group["beta_2"], self.iterations
@@ -129,16 +152,35 @@ class Adam(KerasOptimizer):
 
 @register("adamw")
 class AdamW(Adam):
-    def __init__(self, params: Any, learning_rate: float = 0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
-                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False):  # fmt: skip
-        super().__init__(params, learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay)
+    def __init__(
+        self,
+        params: Any,
+        learning_rate: float = 0.001,
+        weight_decay: float = 0.004,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+    ):
+        super().__init__(
+            params, learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay
+        )
 
 
 @register("rmsprop")
 class RMSprop(KerasOptimizer):
-    def __init__(self, params: Any, learning_rate: float = 0.001, rho: float = 0.9, momentum: float = 0.0,
-                 epsilon: float = 1e-7, centered: bool = False):  # fmt: skip
-        super().__init__(params, learning_rate, rho=rho, momentum=momentum, epsilon=epsilon, centered=centered)
+    def __init__(
+        self,
+        params: Any,
+        learning_rate: float = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+    ):
+        super().__init__(
+            params, learning_rate, rho=rho, momentum=momentum, epsilon=epsilon, centered=centered
+        )
 
     def update(self, p: Any, g: Any, state: dict, group: dict) -> None:
         rho, eps = group["rho"], group["epsilon"]

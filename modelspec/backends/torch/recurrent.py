@@ -28,16 +28,31 @@ class Recurrent(nn.Module):
     """What LSTM, GRU and SimpleRNN share: sizes, options, the dropout masks and the outer loop."""
 
     gates = 1
-    fused_activations: frozenset[tuple[str, str | None]] = frozenset()  # what torch's fused kernel computes
+    fused_activations: frozenset[tuple[str, str | None]] = (
+        frozenset()
+    )  # what torch's fused kernel computes
 
-    def __init__(self, input_size: int, units: int, *, activation: str = "tanh",
-                 recurrent_activation: str | None = "sigmoid", use_bias: bool = True,
-                 return_sequences: bool = False, go_backwards: bool = False, dropout: float = 0.0,
-                 recurrent_dropout: float = 0.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        input_size: int,
+        units: int,
+        *,
+        activation: str = "tanh",
+        recurrent_activation: str | None = "sigmoid",
+        use_bias: bool = True,
+        return_sequences: bool = False,
+        go_backwards: bool = False,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         self.input_size, self.units = input_size, units
         self.activation, self.recurrent_activation = activation, recurrent_activation
-        self.use_bias, self.return_sequences, self.go_backwards = use_bias, return_sequences, go_backwards
+        self.use_bias, self.return_sequences, self.go_backwards = (
+            use_bias,
+            return_sequences,
+            go_backwards,
+        )
         self.dropout, self.recurrent_dropout = dropout, recurrent_dropout
         self.act = activation_function(activation)
         self.rec_act = activation_function(recurrent_activation) if recurrent_activation else None
@@ -46,8 +61,15 @@ class Recurrent(nn.Module):
         self.native = (activation, recurrent_activation) in self.fused_activations
 
     def extra_repr(self) -> str:
-        keys = ("activation", "recurrent_activation", "use_bias", "return_sequences", "go_backwards",
-                "dropout", "recurrent_dropout")  # fmt: skip
+        keys = (
+            "activation",
+            "recurrent_activation",
+            "use_bias",
+            "return_sequences",
+            "go_backwards",
+            "dropout",
+            "recurrent_dropout",
+        )
         defaults = Recurrent.__init__.__kwdefaults__ or {}
         changed = [f"{k}={getattr(self, k)!r}" for k in keys if getattr(self, k) != defaults.get(k)]
         return ", ".join([f"{self.input_size}, {self.units}", *changed])
@@ -86,7 +108,9 @@ class Recurrent(nn.Module):
 
     def _loop(self, x):
         in_mask, rec_mask = self._masks(x)
-        projected = self._linear(x, in_mask, self.weight_ih, self._input_bias())  # every step at once
+        projected = self._linear(
+            x, in_mask, self.weight_ih, self._input_bias()
+        )  # every step at once
         state = self._initial_state(x)
         outputs = []
         for step in projected.unbind(1):
@@ -129,7 +153,9 @@ class LSTM(Recurrent):
         params = [self.weight_ih, self.weight_hh]
         if self.use_bias:
             params += [self.bias, self._zero_bias()]
-        seq, h, _ = torch.lstm(x, (h0, h0), params, self.use_bias, 1, 0.0, self.training, False, True)
+        seq, h, _ = torch.lstm(
+            x, (h0, h0), params, self.use_bias, 1, 0.0, self.training, False, True
+        )
         return seq, h[0]
 
 
@@ -215,10 +241,15 @@ class Bidirectional(nn.Module):
     With `return_sequences` the backward layer's sequence is flipped back into time order first.
     """
 
-    def __init__(self, forward_layer: Recurrent, backward_layer: Recurrent,
-                 merge_mode: str = "concat") -> None:  # fmt: skip
+    def __init__(
+        self, forward_layer: Recurrent, backward_layer: Recurrent, merge_mode: str = "concat"
+    ) -> None:
         super().__init__()
-        self.forward_layer, self.backward_layer, self.merge_mode = forward_layer, backward_layer, merge_mode
+        self.forward_layer, self.backward_layer, self.merge_mode = (
+            forward_layer,
+            backward_layer,
+            merge_mode,
+        )
 
     def extra_repr(self) -> str:
         return f"merge_mode={self.merge_mode!r}"
@@ -234,4 +265,3 @@ class Bidirectional(nn.Module):
         if self.merge_mode == "mul":
             return y * y_rev
         return (y + y_rev) / 2  # "ave"
-

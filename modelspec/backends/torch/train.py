@@ -32,7 +32,9 @@ torch = import_framework("torch")
 
 
 class TorchTrainer:
-    def __init__(self, graph: Graph, model: Any = None, seed: int | None = None, source: str | None = None):
+    def __init__(
+        self, graph: Graph, model: Any = None, seed: int | None = None, source: str | None = None
+    ):
         from . import to_torch
 
         if seed is not None:
@@ -47,7 +49,11 @@ class TorchTrainer:
         self.weights = [o.weight for o in plan.outputs]
         self.metrics = [(i, m) for i, o in enumerate(plan.outputs) for m in o.metrics]
         # Keras computes a crossentropy from the logits of a sigmoid or softmax output
-        wanted = {o.name: o.activation for o in plan.outputs if o.activation == LOGIT_ACTIVATIONS.get(o.loss.type)}
+        wanted = {
+            o.name: activation
+            for o in plan.outputs
+            if (activation := LOGIT_ACTIVATIONS.get(o.loss.type)) and o.activation == activation
+        }
         self.view = training_view(self.model, wanted)
         self.optimizer = make_optimizer(plan.optimizer, self.model.parameters())
         self.embeddings = [m for m in self.model.modules() if isinstance(m, torch.nn.Embedding)]
@@ -60,7 +66,10 @@ class TorchTrainer:
         return list(outputs), list(logits), ys
 
     def _losses(self, outputs: list[Any], logits: list[Any], ys: list[Any]) -> list[Any]:
-        return [LOSSES[c.type](y, p, z, c).mean() for c, y, p, z in zip(self.losses, ys, outputs, logits)]
+        return [
+            LOSSES[c.type](y, p, z, c).mean()
+            for c, y, p, z in zip(self.losses, ys, outputs, logits)
+        ]
 
     def train_epoch(self, data: Arrays, batches: list[np.ndarray], on_batch) -> dict[str, float]:
         tensors, logs = _tensors(data), _Logs(self)
@@ -74,7 +83,7 @@ class TorchTrainer:
             self.model.eval()
         return logs.result()
 
-    def _train(self, tensors: dict, batches: list[np.ndarray], logs: "_Logs", on_batch) -> None:
+    def _train(self, tensors: dict, batches: list[np.ndarray], logs: _Logs, on_batch) -> None:
         self.model.train()
         for done, batch in enumerate(batches, 1):
             index = torch.from_numpy(batch)
@@ -84,7 +93,13 @@ class TorchTrainer:
             self.optimizer.zero_grad(set_to_none=True)
             total.backward()
             self.optimizer.step()
-            logs.add(len(batch), total.detach(), [l.detach() for l in losses], [o.detach() for o in outputs], ys)
+            logs.add(
+                len(batch),
+                total.detach(),
+                [l.detach() for l in losses],
+                [o.detach() for o in outputs],
+                ys,
+            )
             on_batch(done, logs.running_loss)
 
     @torch.no_grad()
@@ -95,7 +110,9 @@ class TorchTrainer:
             index = torch.arange(start, min(start + batch_size, len(data)))
             outputs, logits, ys = self._forward(tensors, index)
             losses = self._losses(outputs, logits, ys)
-            logs.add(len(index), sum(w * l for w, l in zip(self.weights, losses)), losses, outputs, ys)
+            logs.add(
+                len(index), sum(w * l for w, l in zip(self.weights, losses)), losses, outputs, ys
+            )
         return logs.result()
 
     def save(self, path: str | os.PathLike) -> None:
@@ -137,5 +154,7 @@ class _Logs:
 
 
 def _tensors(data: Arrays) -> dict[str, dict[str, Any]]:
-    return {"x": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in data.x.items()},
-            "y": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in data.y.items()}}  # fmt: skip
+    return {
+        "x": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in data.x.items()},
+        "y": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in data.y.items()},
+    }

@@ -27,7 +27,9 @@ def set_keras_weights(module: Any, layer_name: str, weights: Arrays) -> None:
     for name, value in lowering(module, layer_name).to_torch(weights).items():
         like = own.get(name)
         dtype = like.dtype if like is not None else None
-        state[name] = torch.as_tensor(value.copy() if hasattr(value, "flags") else value, dtype=dtype)
+        state[name] = torch.as_tensor(
+            value.copy() if hasattr(value, "flags") else value, dtype=dtype
+        )
     target.load_state_dict(state)
 
 

@@ -24,9 +24,17 @@ class MultiHeadAttention(Lowering):
         query, value = inputs[0].shape[-1], inputs[min(1, len(inputs) - 1)].shape[-1]
         key = inputs[2].shape[-1] if len(inputs) > 2 else value
         assert query and value and key  # the core refuses unknown feature sizes
-        return Module(query, value, key, num_heads=cfg.num_heads, key_dim=cfg.key_dim,
-                      value_dim=cfg.value_dim, output_dim=self.site.output.shape[-1], use_bias=cfg.use_bias,
-                      dropout=cfg.dropout)  # fmt: skip
+        return Module(
+            query,
+            value,
+            key,
+            num_heads=cfg.num_heads,
+            key_dim=cfg.key_dim,
+            value_dim=cfg.value_dim,
+            output_dim=self.site.output.shape[-1],
+            use_bias=cfg.use_bias,
+            dropout=cfg.dropout,
+        )
 
     def emit(self, e: Emitter, *xs: Any) -> Any:
         return e.module(*xs)

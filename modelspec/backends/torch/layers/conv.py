@@ -29,8 +29,13 @@ from ..runtime import F, nn
 Padding = tuple[tuple[int, ...], Any]  # (padding for the torch op, None | F.pad list | "dynamic")
 
 
-def same_padding(lengths: tuple[int | None, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
-                 dilation: tuple[int, ...], padding: str) -> Padding:  # fmt: skip
+def same_padding(
+    lengths: tuple[int | None, ...],
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    padding: str,
+) -> Padding:
     """(padding for the torch op, what to do before it: None, a static F.pad list, or "dynamic")."""
     n = len(kernel)
     if padding == "valid":
@@ -46,8 +51,15 @@ def same_padding(lengths: tuple[int | None, ...], kernel: tuple[int, ...], strid
     return (0,) * n, pads
 
 
-def pre_pad(e: Emitter, x: Any, pre: Any, kernel: tuple[int, ...], stride: tuple[int, ...],
-            dilation: tuple[int, ...], value: float = 0.0) -> Any:  # fmt: skip
+def pre_pad(
+    e: Emitter,
+    x: Any,
+    pre: Any,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    value: float = 0.0,
+) -> Any:
     """`x` padded as `same_padding` said (nothing, a constant `F.pad`, or `pad_same` at run time)."""
     if pre is None or (pre != "dynamic" and not any(pre)):
         return x
@@ -82,19 +94,35 @@ class _Kernel(Lowering):
 
 @LOWERINGS.register(conv.Conv1D, conv.Conv2D)
 class Conv(_Kernel):
-    arguments = ("filters", "kernel_size", "strides", "padding", "dilation_rate", "activation", "use_bias")
+    arguments = (
+        "filters",
+        "kernel_size",
+        "strides",
+        "padding",
+        "dilation_rate",
+        "activation",
+        "use_bias",
+    )
 
     def __init__(self, layer: Any, site: Any) -> None:
         super().__init__(layer, site)
         self.kernel, self.stride = self.axes("kernel_size"), self.axes("strides")
         self.dilation = self.axes("dilation_rate")
-        self.padding, self.pre = same_padding(site.shape[:-1], self.kernel, self.stride, self.dilation,
-                                              layer.padding)  # fmt: skip
+        self.padding, self.pre = same_padding(
+            site.shape[:-1], self.kernel, self.stride, self.dilation, layer.padding
+        )
 
     def module(self) -> Any:
         cls = (nn.Conv1d, nn.Conv2d)[self.layer.rank - 1]
-        return cls(self.site.shape[-1], self.layer.filters, self.kernel, self.stride, self.padding,
-                   self.dilation, bias=self.layer.use_bias)  # fmt: skip
+        return cls(
+            self.site.shape[-1],
+            self.layer.filters,
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.dilation,
+            bias=self.layer.use_bias,
+        )
 
     def emit(self, e: Emitter, x: Any) -> Any:
         x = pre_pad(e, x, self.pre, self.kernel, self.stride, self.dilation)
@@ -107,13 +135,28 @@ class DepthwiseConv2D(Conv):
     as TensorFlow's depthwise convolution. Keras' kernel (kh, kw, c, m) is torch's weight
     (c * m, 1, kh, kw)."""
 
-    arguments = ("kernel_size", "strides", "padding", "depth_multiplier", "dilation_rate", "activation",
-                 "use_bias")  # fmt: skip
+    arguments = (
+        "kernel_size",
+        "strides",
+        "padding",
+        "depth_multiplier",
+        "dilation_rate",
+        "activation",
+        "use_bias",
+    )
 
     def module(self) -> Any:
         channels = self.site.shape[-1]
-        return nn.Conv2d(channels, self.site.output.shape[-1], self.kernel, self.stride, self.padding,
-                         self.dilation, groups=channels, bias=self.layer.use_bias)  # fmt: skip
+        return nn.Conv2d(
+            channels,
+            self.site.output.shape[-1],
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.dilation,
+            groups=channels,
+            bias=self.layer.use_bias,
+        )
 
     def to_torch(self, weights: Arrays) -> Arrays:
         def convert(name: str, a: Any) -> Any:
@@ -144,8 +187,16 @@ class Conv2DTranspose(_Kernel):
     the window does not depend on n. torch's `padding` crops both ends alike, `output_padding`
     extends the end, and a slice takes the rest when the two ends differ."""
 
-    arguments = ("filters", "kernel_size", "strides", "padding", "activation", "use_bias", "dilation_rate",
-                 "output_padding")  # fmt: skip
+    arguments = (
+        "filters",
+        "kernel_size",
+        "strides",
+        "padding",
+        "activation",
+        "use_bias",
+        "dilation_rate",
+        "output_padding",
+    )
 
     def __init__(self, layer: Any, site: Any) -> None:
         super().__init__(layer, site)
@@ -156,22 +207,37 @@ class Conv2DTranspose(_Kernel):
             full = (k - 1) * d + 1  # the full output's length for an input of length 1
             out = layer.length(1, k, s, d)  # the core's (Keras') output length for that input
             before = max(full - out, 0) // 2 if layer.padding == "same" else 0
-            self.extra.append(max(0, before + out - full))  # cells needed past the full output's end
+            self.extra.append(
+                max(0, before + out - full)
+            )  # cells needed past the full output's end
             if self.extra[-1] >= max(s, d):
-                self.refuse(f"output_padding={layer.output_padding!r} with strides={layer.strides!r}")
+                self.refuse(
+                    f"output_padding={layer.output_padding!r} with strides={layer.strides!r}"
+                )
             after = full + self.extra[-1] - before - out
             self.padding.append(min(before, after))
             self.crops.append((before - self.padding[-1], after - self.padding[-1]))
 
     def module(self) -> Any:
-        return nn.ConvTranspose2d(self.site.shape[-1], self.layer.filters, self.kernel, self.stride,
-                                  tuple(self.padding), tuple(self.extra), bias=self.layer.use_bias,
-                                  dilation=self.dilation)  # fmt: skip
+        return nn.ConvTranspose2d(
+            self.site.shape[-1],
+            self.layer.filters,
+            self.kernel,
+            self.stride,
+            tuple(self.padding),
+            tuple(self.extra),
+            bias=self.layer.use_bias,
+            dilation=self.dilation,
+        )
 
     def emit(self, e: Emitter, x: Any) -> Any:
         y = e.module(x)
         if any(a or b for a, b in self.crops):
-            window = (slice(None), slice(None), *(slice(a, -b if b else None) for a, b in self.crops))
+            window = (
+                slice(None),
+                slice(None),
+                *(slice(a, -b if b else None) for a, b in self.crops),
+            )
             y = e.fn(operator.getitem, y, window)
         return e.activation(y, self.layer.activation)
 

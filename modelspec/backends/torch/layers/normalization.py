@@ -49,7 +49,11 @@ class BatchNormalization(_Normalization):
     default); another axis is moved to dim 1 and back, in whichever layout its input has."""
 
     arguments: ClassVar[tuple[str, ...]] = (*_Normalization.arguments, "momentum")
-    names: ClassVar[dict[str, str]] = {**_Normalization.names, "moving_mean": "running_mean", "moving_variance": "running_var"}
+    names: ClassVar[dict[str, str]] = {
+        **_Normalization.names,
+        "moving_mean": "running_mean",
+        "moving_variance": "running_var",
+    }
 
     def __init__(self, layer: Any, site: Any) -> None:
         super().__init__(layer, site)
@@ -73,7 +77,9 @@ class LayerNormalization(_Normalization):
     layout = CHANNELS_LAST
 
     def module(self) -> Any:
-        return LayerNorm((self.features(),), self.layer.epsilon, self.layer.center, self.layer.scale)
+        return LayerNorm(
+            (self.features(),), self.layer.epsilon, self.layer.center, self.layer.scale
+        )
 
     def emit(self, e: Emitter, x: Any) -> Any:
         if self.axis == self.rank - 1:

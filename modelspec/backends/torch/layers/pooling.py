@@ -25,8 +25,12 @@ class _Pooling(Lowering):
         self.kernel = ntuple(layer.pool_size, n)
         self.stride = ntuple(layer.strides, n) if layer.strides is not None else self.kernel
         self.ones = (1,) * n
-        _, self.pre = same_padding(site.shape[:-1], self.kernel, self.stride, self.ones, layer.padding)
-        if self.pre is None and layer.padding == "same":  # symmetric: still explicit, pooling pads differently
+        _, self.pre = same_padding(
+            site.shape[:-1], self.kernel, self.stride, self.ones, layer.padding
+        )
+        if (
+            self.pre is None and layer.padding == "same"
+        ):  # symmetric: still explicit, pooling pads differently
             self.pre = pad_sizes(site.shape[:-1], self.kernel, self.stride, self.ones)
 
     @property

@@ -18,17 +18,31 @@ from ..lowering import LOWERINGS, Arrays, Emitter, Lowering, lowering_for, stack
 class Recurrent(Lowering):
     """What the three recurrent kinds share; `recurrent_module` is what Bidirectional wraps."""
 
-    arguments: ClassVar[tuple[str, ...]] = ("units", "activation", "use_bias", "return_sequences",
-                                            "go_backwards", "dropout", "recurrent_dropout")  # fmt: skip
+    arguments: ClassVar[tuple[str, ...]] = (
+        "units",
+        "activation",
+        "use_bias",
+        "return_sequences",
+        "go_backwards",
+        "dropout",
+        "recurrent_dropout",
+    )
     cls: type = modules.SimpleRNN
 
     def options(self) -> dict[str, Any]:
         cfg = self.layer
-        return {"activation": cfg.activation, "use_bias": cfg.use_bias, "return_sequences": cfg.return_sequences,
-                "dropout": cfg.dropout, "recurrent_dropout": cfg.recurrent_dropout}  # fmt: skip
+        return {
+            "activation": cfg.activation,
+            "use_bias": cfg.use_bias,
+            "return_sequences": cfg.return_sequences,
+            "dropout": cfg.dropout,
+            "recurrent_dropout": cfg.recurrent_dropout,
+        }
 
     def recurrent_module(self, go_backwards: bool) -> Any:
-        return self.cls(self.site.shape[-1], self.layer.units, go_backwards=go_backwards, **self.options())
+        return self.cls(
+            self.site.shape[-1], self.layer.units, go_backwards=go_backwards, **self.options()
+        )
 
     def module(self) -> Any:
         return self.recurrent_module(self.layer.go_backwards)
@@ -46,7 +60,10 @@ class Recurrent(Lowering):
         def gates(a: Any) -> Any:  # Keras (n, gates * U) -> torch (gates * U, n)
             return (a if order is None else a[:, order]).T
 
-        out = {"weight_ih": gates(weights["kernel"]), "weight_hh": gates(weights["recurrent_kernel"])}
+        out = {
+            "weight_ih": gates(weights["kernel"]),
+            "weight_hh": gates(weights["recurrent_kernel"]),
+        }
         if "bias" in weights:
             b = weights["bias"] if order is None else weights["bias"][..., order]
             if b.ndim == 2:  # GRU reset_after: input and recurrent biases
@@ -76,7 +93,11 @@ class SimpleRNN(Recurrent):
 
 @LOWERINGS.register(core.LSTM)
 class LSTM(Recurrent):
-    arguments: ClassVar[tuple[str, ...]] = (*Recurrent.arguments, "recurrent_activation", "unit_forget_bias")
+    arguments: ClassVar[tuple[str, ...]] = (
+        *Recurrent.arguments,
+        "recurrent_activation",
+        "unit_forget_bias",
+    )
     cls = modules.LSTM
 
     def options(self) -> dict[str, Any]:
@@ -85,12 +106,20 @@ class LSTM(Recurrent):
 
 @LOWERINGS.register(core.GRU)
 class GRU(Recurrent):
-    arguments: ClassVar[tuple[str, ...]] = (*Recurrent.arguments, "recurrent_activation", "reset_after")
+    arguments: ClassVar[tuple[str, ...]] = (
+        *Recurrent.arguments,
+        "recurrent_activation",
+        "reset_after",
+    )
     cls = modules.GRU
 
     def options(self) -> dict[str, Any]:
         cfg = self.layer
-        return {**super().options(), "recurrent_activation": cfg.recurrent_activation, "reset_after": cfg.reset_after}
+        return {
+            **super().options(),
+            "recurrent_activation": cfg.recurrent_activation,
+            "reset_after": cfg.reset_after,
+        }
 
     def gate_order(self) -> list[int] | None:
         u = self.layer.units
@@ -114,8 +143,11 @@ class Bidirectional(Lowering):
 
     def module(self) -> Any:
         backwards = self.layer.layer.go_backwards
-        return modules.Bidirectional(self.inner.recurrent_module(backwards),
-                                     self.inner.recurrent_module(not backwards), self.layer.merge_mode)  # fmt: skip
+        return modules.Bidirectional(
+            self.inner.recurrent_module(backwards),
+            self.inner.recurrent_module(not backwards),
+            self.layer.merge_mode,
+        )
 
     def emit(self, e: Emitter, x: Any) -> Any:
         return e.module(x)
@@ -130,6 +162,10 @@ class Bidirectional(Lowering):
     def to_keras(self, params: Arrays) -> Arrays:
         out = {}
         for side, attribute in self.sides.items():
-            mine = {k[len(attribute) + 1 :]: a for k, a in params.items() if k.startswith(attribute + ".")}
+            mine = {
+                k[len(attribute) + 1 :]: a
+                for k, a in params.items()
+                if k.startswith(attribute + ".")
+            }
             out.update({f"{side}_{k}": a for k, a in self.inner.to_keras(mine).items()})
         return out
