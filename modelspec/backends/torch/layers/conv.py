@@ -20,6 +20,7 @@ from ..lowering import (
     Arrays,
     Emitter,
     Lowering,
+    Site,
     ntuple,
     permuted,
     renamed,
@@ -74,6 +75,11 @@ class _Kernel(Lowering):
 
     layout = CHANNELS_FIRST
 
+    def __init__(self, layer: Any, site: Site) -> None:
+        super().__init__(layer, site)
+        self.kernel, self.stride = self.axes("kernel_size"), self.axes("strides")
+        self.dilation = self.axes("dilation_rate")
+
     def axes(self, name: str) -> tuple[int, ...]:
         return ntuple(getattr(self.layer, name), self.layer.rank)
 
@@ -104,10 +110,8 @@ class Conv(_Kernel):
         "use_bias",
     )
 
-    def __init__(self, layer: Any, site: Any) -> None:
+    def __init__(self, layer: Any, site: Site) -> None:
         super().__init__(layer, site)
-        self.kernel, self.stride = self.axes("kernel_size"), self.axes("strides")
-        self.dilation = self.axes("dilation_rate")
         self.padding, self.pre = same_padding(
             site.shape[:-1], self.kernel, self.stride, self.dilation, layer.padding
         )
@@ -198,10 +202,8 @@ class Conv2DTranspose(_Kernel):
         "output_padding",
     )
 
-    def __init__(self, layer: Any, site: Any) -> None:
+    def __init__(self, layer: Any, site: Site) -> None:
         super().__init__(layer, site)
-        self.kernel, self.stride = self.axes("kernel_size"), self.axes("strides")
-        self.dilation = self.axes("dilation_rate")
         self.padding, self.extra, self.crops = [], [], []
         for k, s, d in zip(self.kernel, self.stride, self.dilation):
             full = (k - 1) * d + 1  # the full output's length for an input of length 1
