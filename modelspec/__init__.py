@@ -9,6 +9,9 @@ This package never imports TensorFlow, Keras or PyTorch; `modelspec.backends` do
 reached through the table of back ends (`modelspec.registry`).
 """
 
+import os
+from typing import Any
+
 from .errors import BackendError, DataError, Location, MissingFramework, Problem, SpecError
 from .graph import Graph, Node, TensorType
 from .spec import Analysis, Spec, analyse, load, loads
@@ -16,7 +19,7 @@ from .spec import Analysis, Spec, analyse, load, loads
 __version__ = "0.1.0"
 
 
-def load_torch(path):
+def load_torch(path: str | os.PathLike) -> Any:
     """The torch module saved by `modelspec compile --backend torch`: rebuilt from the spec
     inside the file, with its weights."""
     from .registry import BACKENDS
@@ -24,7 +27,7 @@ def load_torch(path):
     return BACKENDS["torch"].load(path)
 
 
-def transfer_weights(src, dst, spec=None) -> None:
+def transfer_weights(src: Any, dst: Any, spec: Any = None) -> None:
     """Copy every weight of `src` into `dst`: a Keras model into the torch module built from the
     same spec, or the other way (see `modelspec.backends.transfer.transfer_weights`)."""
     from .registry import TRANSFER_WEIGHTS

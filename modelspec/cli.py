@@ -11,10 +11,14 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from .errors import BackendError, DataError, RenderError, SpecError, StudyError
+from .errors import BackendError, DataError, Problem, RenderError, SpecError, StudyError
 from .registry import BACKENDS, NAMES, Backend, backend
+
+if TYPE_CHECKING:
+    from .spec import Spec
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -29,7 +33,7 @@ def _colour() -> bool:
     )
 
 
-def report(problems) -> None:
+def report(problems: Iterable[Problem]) -> None:
     """Print problems to stderr as FILE:LINE:COL: path: message, coloured only on a terminal."""
     paint = _colour()
     for p in problems:
@@ -44,7 +48,7 @@ def report(problems) -> None:
         )
 
 
-def _load(path: str):
+def _load(path: str) -> Spec:
     from .spec import load
 
     return load(path)

@@ -1,9 +1,14 @@
-"""The names training reports its figures by (Keras' names), shared by the core's loop and
-every back end's trainer; nothing here imports a framework or a back end."""
+"""What the core's training loop and every back end's trainer share: the names figures are
+reported by (Keras' names) and the progress callback; nothing here imports a framework or a
+back end."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .graph import Graph
+
+OnBatch = Callable[[int, float], None]  # called after each batch: (batches done, running loss)
 
 
 def log_names(graph: Graph) -> list[str]:

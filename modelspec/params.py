@@ -33,7 +33,7 @@ def ref_name(value: Any) -> str | None:
 class _AllowRef:
     """Pydantic marker: let a `${name}` string through unvalidated; validate anything else."""
 
-    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler):
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
         inner = handler(source)
 
         def validate(value: Any, next_: core_schema.ValidatorFunctionWrapHandler) -> Any:
@@ -48,7 +48,7 @@ class _AllowRef:
             serialization=core_schema.wrap_serializer_function_ser_schema(serialize),
         )
 
-    def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler):
+    def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler) -> Any:
         return {"anyOf": [handler(schema), _REF_JSON_SCHEMA]}
 
 

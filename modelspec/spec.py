@@ -7,14 +7,21 @@ import copy
 import gc
 import os
 import random
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from .analysis import Analysis, analyse  # noqa: F401  (re-exported: `modelspec.spec.analyse` as before)
-from .document import SpecDocument
+from .document import SpecDocument, Training
 from .errors import Problem, SpecError
 from .graph import DraftGraph, Graph
 from .resolve import param_values
 from .yamlio import Document, dump, parse, read
+
+if TYPE_CHECKING:
+    import graphviz
+
+    from .summary import Summary
+    from .training import TrainResult
 
 
 class Spec:
@@ -51,7 +58,8 @@ class Spec:
         return self.document.name
 
     @property
-    def training(self):
+    def training(self) -> Training | None:
+        """The `training:` section as written (`graph.training` is its resolved plan)."""
         return self.document.training
 
     @property
@@ -87,35 +95,36 @@ class Spec:
     def to_yaml(self) -> str:
         return dump(self.to_dict())
 
-    def summary(self):
+    def summary(self) -> Summary:
+        """Keras' `model.summary()` table of the graph: `print(spec.summary())`; `.to_dict()` for JSON."""
         from .summary import Summary
 
         return Summary.of(self.graph)
 
-    def render(self, **options):
+    def render(self, **options: Any) -> graphviz.Digraph:
         """A `graphviz.Digraph` of the graph (options: rankdir, collapse_blocks, ...)."""
         from .render import render_graph
 
         return render_graph(self.draft, self.warnings, **options)
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         from .render import mimebundle
 
         return mimebundle(self.render(), repr(self))
 
-    def to_keras(self, compile: bool = True):
+    def to_keras(self, compile: bool = True) -> Any:
         """A Keras 3 functional model of this spec (compiled per `training:` when there is one)."""
         from .registry import BACKENDS, REMEMBER
 
         return REMEMBER(BACKENDS["keras"].build(self.graph, compile=compile), self.graph)
 
-    def to_torch(self):
+    def to_torch(self) -> Any:
         """A native `torch.nn.Module` computing what the Keras model computes."""
         from .registry import BACKENDS, REMEMBER
 
         return REMEMBER(BACKENDS["torch"].build(self.graph), self.graph)
 
-    def train(self, data, backend: str = "keras", **options):
+    def train(self, data: Any, backend: str = "keras", **options: Any) -> TrainResult:
         """Train per `training:` on `data` (an `.npz` path or arrays by name) with either back end;
         returns a `TrainResult` (model, history, evaluation). See `modelspec.training.train`."""
         from .training import train
@@ -130,7 +139,7 @@ class Spec:
 
 
 @contextlib.contextmanager
-def _no_gc_pauses():
+def _no_gc_pauses() -> Iterator[None]:
     """Loading allocates many small objects that all live on; the cyclic collector re-scanning
     them made a 10,000-node spec take seconds instead of a fraction of one."""
     enabled = gc.isenabled()

@@ -31,6 +31,7 @@ import socket
 import threading
 import time
 import warnings
+from collections.abc import Iterator
 from typing import Any, Self
 
 from .errors import StudyError
@@ -192,7 +193,7 @@ def fail_dead_trials(study: Any) -> None:
 
 
 @contextlib.contextmanager
-def _quiet_optuna():
+def _quiet_optuna() -> Iterator[None]:
     """Without Optuna's warnings that the heartbeat is experimental and meant for `optimize`."""
     import optuna
 

@@ -31,10 +31,8 @@ import numpy as np
 from .console import Progress, text_table
 from .data import Arrays, check_arrays, read_npz
 from .graph import Graph
-from .logs import log_names
+from .logs import OnBatch, log_names
 from .registry import backend as backend_named
-
-OnBatch = Callable[[int, float], None]  # batches done, running loss
 
 
 class Trainer(Protocol):

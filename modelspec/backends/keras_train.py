@@ -15,6 +15,7 @@ import numpy as np
 
 from ..data import Arrays
 from ..graph import Graph
+from ..logs import OnBatch
 from .keras import compile_model, keras, save_keras, to_keras
 
 
@@ -45,7 +46,9 @@ class KerasTrainer:
         y = [data.y[name] for name in self.graph.outputs]
         return (x[0] if len(x) == 1 else x), (y[0] if len(y) == 1 else y)
 
-    def train_epoch(self, data: Arrays, batches: list[np.ndarray], on_batch) -> dict[str, float]:
+    def train_epoch(
+        self, data: Arrays, batches: list[np.ndarray], on_batch: OnBatch
+    ) -> dict[str, float]:
         sizes = {len(b) for b in batches[:-1]}
         if len(sizes) > 1 or (sizes and len(batches[-1]) > sizes.pop()):
             raise ValueError("Keras batches are equal in size but for a smaller last one")
@@ -72,9 +75,9 @@ class KerasTrainer:
 
 
 class _BatchProgress(keras.callbacks.Callback):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
-        self.on_batch = None
+        self.on_batch: OnBatch | None = None
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self.on_batch is not None:

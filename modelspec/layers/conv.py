@@ -41,7 +41,7 @@ class _Window(Layer):
     has_weights = True
 
     @model_validator(mode="after")
-    def _check_tuples(self):
+    def _check_tuples(self) -> _Window:
         for name in ("kernel_size", "strides", "dilation_rate"):
             value = getattr(self, name)
             if isinstance(value, tuple) and len(value) != self.rank:
@@ -83,7 +83,7 @@ class _Conv(_Window):
     use_bias: P[bool] = True
 
     @model_validator(mode="after")
-    def _not_strided_and_dilated(self):
+    def _not_strided_and_dilated(self) -> _Conv:
         strides, dilation = self.axes("strides"), self.axes("dilation_rate")
         concrete = isinstance(self.strides, (int, tuple)) and isinstance(
             self.dilation_rate, (int, tuple)

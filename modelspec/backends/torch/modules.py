@@ -7,8 +7,11 @@ layers live in `recurrent.py`. Each module here holds exactly the weights its Ke
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .runtime import F, nn, torch
+
+Tensor = Any  # torch.Tensor (Any to the type checker, as torch is)
 
 
 class BatchNorm(nn.Module):
@@ -38,7 +41,7 @@ class BatchNorm(nn.Module):
     def extra_repr(self) -> str:
         return f"{self.features}, momentum={self.momentum}, epsilon={self.epsilon}"
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if not self.training:
             return F.batch_norm(
                 x,
@@ -77,7 +80,7 @@ class LayerNorm(nn.Module):
     def extra_repr(self) -> str:
         return f"{self.shape}, epsilon={self.epsilon}"
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return F.layer_norm(x, self.shape, self.weight, self.bias, self.epsilon)
 
 
@@ -114,7 +117,9 @@ class MultiHeadAttention(nn.Module):
     def extra_repr(self) -> str:
         return f"num_heads={self.num_heads}, key_dim={self.key_dim}, value_dim={self.value_dim}"
 
-    def forward(self, query, value=None, key=None):
+    def forward(
+        self, query: Tensor, value: Tensor | None = None, key: Tensor | None = None
+    ) -> Tensor:
         value = query if value is None else value
         key = value if key is None else key
         shape = query.shape[:-1]
@@ -128,7 +133,7 @@ class MultiHeadAttention(nn.Module):
         out = out.transpose(1, 2).flatten(2)  # (batch, positions, heads * value_dim)
         return self.output(out.reshape(*shape, out.shape[-1]))
 
-    def _heads(self, x, size: int):
+    def _heads(self, x: Tensor, size: int) -> Tensor:
         """(batch, *positions, heads * size) -> (batch, heads, positions, size)."""
         x = x.flatten(1, -2) if x.dim() > 3 else x
         return x.unflatten(-1, (self.num_heads, size)).transpose(1, 2)

@@ -20,8 +20,12 @@ returned sequence is in reading order.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .functions import activation_function
 from .runtime import F, nn, torch
+
+Tensor = Any  # torch.Tensor (Any to the type checker, as torch is)
 
 
 class Recurrent(nn.Module):
@@ -55,7 +59,7 @@ class Recurrent(nn.Module):
         )
         self.dropout, self.recurrent_dropout = dropout, recurrent_dropout
         self.act = activation_function(activation)
-        self.rec_act = activation_function(recurrent_activation) if recurrent_activation else None
+        self.rec_act = activation_function(recurrent_activation or "linear")  # SimpleRNN has none
         self.weight_ih = nn.Parameter(torch.empty(self.gates * units, input_size))
         self.weight_hh = nn.Parameter(torch.empty(self.gates * units, units))
         self.native = (activation, recurrent_activation) in self.fused_activations
@@ -74,7 +78,7 @@ class Recurrent(nn.Module):
         changed = [f"{k}={getattr(self, k)!r}" for k in keys if getattr(self, k) != defaults.get(k)]
         return ", ".join([f"{self.input_size}, {self.units}", *changed])
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if self.go_backwards:
             x = x.flip(1)
         dropping = self.training and (self.dropout > 0 or self.recurrent_dropout > 0)
@@ -84,7 +88,7 @@ class Recurrent(nn.Module):
             seq, last = self._loop(x)
         return seq if self.return_sequences else last
 
-    def _masks(self, x):
+    def _masks(self, x: Tensor) -> tuple[Tensor | None, Tensor | None]:
         """Keras' dropout masks, (masks, batch, [1,] features): one per gate, or one for all gates."""
         if not self.training:
             return None, None
@@ -97,7 +101,9 @@ class Recurrent(nn.Module):
         return inp, rec
 
     @staticmethod
-    def _linear(x, mask, weight, bias=None):
+    def _linear(
+        x: Tensor, mask: Tensor | None, weight: Tensor, bias: Tensor | None = None
+    ) -> Tensor:
         """`F.linear(x, weight, bias)` where each gate's block of `weight` reads `x` times its own mask."""
         if mask is None:
             return F.linear(x, weight, bias)
@@ -106,7 +112,7 @@ class Recurrent(nn.Module):
         out = torch.cat([F.linear(x * m, w) for m, w in zip(mask, weight.chunk(mask.shape[0]))], -1)
         return out if bias is None else out + bias
 
-    def _loop(self, x):
+    def _loop(self, x: Tensor) -> tuple[Tensor | None, Tensor]:
         in_mask, rec_mask = self._masks(x)
         projected = self._linear(
             x, in_mask, self.weight_ih, self._input_bias()
@@ -118,13 +124,13 @@ class Recurrent(nn.Module):
             outputs.append(state[0])
         return (torch.stack(outputs, 1) if self.return_sequences else None), state[0]
 
-    def _initial_state(self, x):
+    def _initial_state(self, x: Tensor) -> tuple[Tensor, ...]:
         return (x.new_zeros(x.shape[0], self.units),)
 
-    def _input_bias(self):
+    def _input_bias(self) -> Tensor | None:
         return self.bias if self.use_bias else None
 
-    def _zero_bias(self):
+    def _zero_bias(self) -> Tensor:
         return torch.zeros_like(self.weight_hh[:, 0])
 
 
@@ -134,21 +140,23 @@ class LSTM(Recurrent):
     gates = 4
     fused_activations = frozenset({("tanh", "sigmoid")})
 
-    def __init__(self, input_size: int, units: int, **options) -> None:
+    def __init__(self, input_size: int, units: int, **options: Any) -> None:
         super().__init__(input_size, units, **options)
         self.bias = nn.Parameter(torch.empty(4 * units)) if self.use_bias else None
 
-    def _initial_state(self, x):
+    def _initial_state(self, x: Tensor) -> tuple[Tensor, ...]:
         zeros = x.new_zeros(x.shape[0], self.units)
         return zeros, zeros
 
-    def _step(self, projected, state, rec_mask):
+    def _step(
+        self, projected: Tensor, state: tuple[Tensor, ...], rec_mask: Tensor | None
+    ) -> tuple[Tensor, ...]:
         h, c = state
         i, f, g, o = (projected + self._linear(h, rec_mask, self.weight_hh)).chunk(4, 1)
         c = self.rec_act(f) * c + self.rec_act(i) * self.act(g)
         return self.rec_act(o) * self.act(c), c
 
-    def _fused(self, x):
+    def _fused(self, x: Tensor) -> tuple[Tensor, Tensor]:
         h0 = x.new_zeros(1, x.shape[0], self.units)
         params = [self.weight_ih, self.weight_hh]
         if self.use_bias:
@@ -166,7 +174,9 @@ class GRU(Recurrent):
     gates = 3
     fused_activations = frozenset({("tanh", "sigmoid")})
 
-    def __init__(self, input_size: int, units: int, *, reset_after: bool = True, **options) -> None:
+    def __init__(
+        self, input_size: int, units: int, *, reset_after: bool = True, **options: Any
+    ) -> None:
         super().__init__(input_size, units, **options)
         self.reset_after = reset_after
         self.native = self.native and reset_after
@@ -181,12 +191,14 @@ class GRU(Recurrent):
     def extra_repr(self) -> str:
         return super().extra_repr() + ("" if self.reset_after else ", reset_after=False")
 
-    def _input_bias(self):
+    def _input_bias(self) -> Tensor | None:
         if not self.use_bias:
             return None
         return self.bias_ih if self.reset_after else self.bias
 
-    def _step(self, projected, state, rec_mask):
+    def _step(
+        self, projected: Tensor, state: tuple[Tensor, ...], rec_mask: Tensor | None
+    ) -> tuple[Tensor, ...]:
         (h,) = state
         xr, xz, xn = projected.chunk(3, 1)
         u = self.units
@@ -202,7 +214,7 @@ class GRU(Recurrent):
             n = self.act(xn + F.linear(r * hn, self.weight_hh[2 * u :]))
         return (z * h + (1 - z) * n,)  # the state unmasked, as in Keras
 
-    def _fused(self, x):
+    def _fused(self, x: Tensor) -> tuple[Tensor, Tensor]:
         h0 = x.new_zeros(1, x.shape[0], self.units)
         params = [self.weight_ih, self.weight_hh]
         if self.use_bias:
@@ -217,15 +229,17 @@ class SimpleRNN(Recurrent):
     gates = 1
     fused_activations = frozenset({("tanh", None), ("relu", None)})
 
-    def __init__(self, input_size: int, units: int, **options) -> None:
+    def __init__(self, input_size: int, units: int, **options: Any) -> None:
         super().__init__(input_size, units, recurrent_activation=None, **options)
         self.bias = nn.Parameter(torch.empty(units)) if self.use_bias else None
 
-    def _step(self, projected, state, rec_mask):
+    def _step(
+        self, projected: Tensor, state: tuple[Tensor, ...], rec_mask: Tensor | None
+    ) -> tuple[Tensor, ...]:
         (h,) = state
         return (self.act(projected + self._linear(h, rec_mask, self.weight_hh)),)
 
-    def _fused(self, x):
+    def _fused(self, x: Tensor) -> tuple[Tensor, Tensor]:
         h0 = x.new_zeros(1, x.shape[0], self.units)
         params = [self.weight_ih, self.weight_hh]
         if self.use_bias:
@@ -254,7 +268,7 @@ class Bidirectional(nn.Module):
     def extra_repr(self) -> str:
         return f"merge_mode={self.merge_mode!r}"
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         y, y_rev = self.forward_layer(x), self.backward_layer(x)
         if self.backward_layer.return_sequences:
             y_rev = y_rev.flip(1)

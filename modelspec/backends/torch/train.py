@@ -22,7 +22,7 @@ import numpy as np
 
 from ...data import Arrays
 from ...graph import Graph
-from ...logs import log_names
+from ...logs import OnBatch, log_names
 from .. import import_framework
 from .builder import training_view
 from .losses import LOGIT_ACTIVATIONS, LOSSES, METRICS
@@ -71,7 +71,9 @@ class TorchTrainer:
             for c, y, p, z in zip(self.losses, ys, outputs, logits)
         ]
 
-    def train_epoch(self, data: Arrays, batches: list[np.ndarray], on_batch) -> dict[str, float]:
+    def train_epoch(
+        self, data: Arrays, batches: list[np.ndarray], on_batch: OnBatch
+    ) -> dict[str, float]:
         tensors, logs = _tensors(data), _Logs(self)
         hooks = [self.optimizer.track_embedding(m) for m in self.embeddings]  # only while we train
         try:
@@ -83,7 +85,9 @@ class TorchTrainer:
             self.model.eval()
         return logs.result()
 
-    def _train(self, tensors: dict, batches: list[np.ndarray], logs: _Logs, on_batch) -> None:
+    def _train(
+        self, tensors: dict, batches: list[np.ndarray], logs: _Logs, on_batch: OnBatch
+    ) -> None:
         self.model.train()
         for done, batch in enumerate(batches, 1):
             index = torch.from_numpy(batch)
