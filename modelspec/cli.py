@@ -65,7 +65,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             continue
         report(spec.warnings)
         if not args.quiet:
-            print(f"{path}: ok ({len(spec.graph.nodes)} nodes, {spec.graph.params:,} params)")
+            n = len(spec.graph.nodes)
+            print(f"{path}: ok ({n} node{'s' * (n != 1)}, {spec.graph.params:,} params)")
     return status
 
 

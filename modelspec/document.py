@@ -7,7 +7,7 @@ key is present), so a mistake yields one precise error rather than one per union
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias, Union
 
 from pydantic import (
     BaseModel,
@@ -225,50 +225,63 @@ else:
 # to the short name the resolved training plan carries.
 
 
-class MeanSquaredError(Strict):
+class _Loss(Strict):
+    """What a loss kind says of itself besides its arguments."""
+
+    # Keras computes the loss from the logits of an output that comes straight from this
+    # activation (`_keras_logits` on TensorFlow), whatever `from_logits` says.
+    logit_activation: ClassVar[str | None] = None
+    sparse_targets: ClassVar[bool] = False  # targets are integer class ids, not output-shaped
+
+
+class MeanSquaredError(_Loss):
     """`mse`: mean of `(y_pred - y_true)**2` over the last axis."""
 
     type: Literal["mse", "mean_squared_error"]
 
 
-class MeanAbsoluteError(Strict):
+class MeanAbsoluteError(_Loss):
     """`mae`: mean of `|y_pred - y_true|` over the last axis."""
 
     type: Literal["mae", "mean_absolute_error"]
 
 
-class MeanAbsolutePercentageError(Strict):
+class MeanAbsolutePercentageError(_Loss):
     """`mape`: mean of `100 * |(y_true - y_pred) / y_true|` over the last axis."""
 
     type: Literal["mape", "mean_absolute_percentage_error"]
 
 
-class Huber(Strict):
+class Huber(_Loss):
     """`huber`: quadratic for errors up to `delta`, linear beyond."""
 
     type: Literal["huber"]
     delta: Rate = 1.0
 
 
-class BinaryCrossentropy(Strict):
+class BinaryCrossentropy(_Loss):
     """`binary_crossentropy`: per unit, targets 0 or 1; `from_logits`: the output is logits."""
 
     type: Literal["binary_crossentropy"]
     from_logits: bool = False
+    logit_activation = "sigmoid"
 
 
-class CategoricalCrossentropy(Strict):
+class CategoricalCrossentropy(_Loss):
     """`categorical_crossentropy`: one-hot (or soft) targets over the last axis."""
 
     type: Literal["categorical_crossentropy"]
     from_logits: bool = False
+    logit_activation = "softmax"
 
 
-class SparseCategoricalCrossentropy(Strict):
+class SparseCategoricalCrossentropy(_Loss):
     """`sparse_categorical_crossentropy`: integer class ids as targets."""
 
     type: Literal["sparse_categorical_crossentropy"]
     from_logits: bool = False
+    logit_activation = "softmax"
+    sparse_targets = True
 
 
 LossKind = (

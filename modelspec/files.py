@@ -23,10 +23,11 @@ def write_atomic(path: str | os.PathLike, content: Content) -> None:
     same suffix as `path`) beside `path`, then move it over `path` in one step.
 
     An existing file keeps its mode; a new one gets `0o666 & ~umask`, as `open` would give it.
-    Whatever fails (an `OSError`, a `TypeError` for content of another type, the writer's own
-    error) propagates, and the temporary file is removed.
+    A symbolic link is followed: its target is replaced, the link stays. Whatever fails (an
+    `OSError`, a `TypeError` for content of another type, the writer's own error) propagates,
+    and the temporary file is removed.
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}"
     )
@@ -45,7 +46,14 @@ def write_atomic(path: str | os.PathLike, content: Content) -> None:
 
 
 def umask() -> int:
-    """The process's umask (read by setting it and setting it back)."""
+    """The process's umask: from /proc on Linux; elsewhere by setting it and setting it back
+    (another thread creating a file in that instant would get mode 0666)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0)
     os.umask(mask)
     return mask

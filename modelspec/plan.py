@@ -44,7 +44,7 @@ class OutputPlan:
     def sparse_targets(self) -> bool:
         """Whether this output's targets are integer class ids (a sparse crossentropy), not
         arrays shaped like the output."""
-        return self.loss.type == "sparse_categorical_crossentropy"
+        return self.loss.sparse_targets
 
 
 @dataclass(frozen=True)
@@ -84,12 +84,12 @@ def plan_training(
     activations: Mapping[str, str | None],
 ) -> TrainingPlan:
     """The plan of a concrete training section (params substituted, validated) for the graph's
-        outputs (tensor names, in output order), `written[i]` being how the spec names `outputs[i]`
-        (the key of its per-output settings), `activations` each output's final activation
+    outputs (tensor names, in output order), `written[i]` being how the spec names `outputs[i]`
+    (the key of its per-output settings), `activations` each output's final activation
     (`Layer.final_activation`; None for none).
 
-        The caller has checked that every output has a loss and that per-output keys name outputs;
-        an output without a loss here raises `KeyError`.
+    The caller has checked that every output has a loss and that per-output keys name outputs;
+    an output without a loss here raises `KeyError`.
     """
     losses, weights, metrics = training.loss, training.loss_weights or {}, training.metrics
     plans = []

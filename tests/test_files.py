@@ -116,3 +116,26 @@ def test_a_failing_writer_leaves_the_old_file_and_no_temporary(tmp_path):
         write_atomic(target, fail)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]
+
+
+def test_a_symbolic_link_is_followed_and_kept(tmp_path):
+    from modelspec.files import write_atomic
+
+    target = tmp_path / "real.yaml"
+    target.write_text("old\n")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(target)
+    write_atomic(link, "new\n")
+    assert link.is_symlink() and target.read_text() == "new\n"
+
+
+def test_the_umask_is_read_without_changing_it():
+    import os
+
+    from modelspec.files import umask
+
+    before = os.umask(0o027)
+    try:
+        assert umask() == 0o027
+    finally:
+        os.umask(before)

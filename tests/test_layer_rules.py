@@ -146,6 +146,7 @@ def test_shape_errors_say_why(kind, args, inputs, message):
         ("Reshape", {"target_shape": [-1, -1]}, "-1 only once"),
         ("Permute", {"dims": [1, 3]}, "permutation of 1..2"),
         ("Bidirectional", {"layer": {"type": "Dense", "units": 2}}, "does not match any of the expected tags"),
+        ("Bidirectional", {"layer": {"type": "LSTM", "units": 2, "go_backwards": True}}, "must read forwards"),
         ("BatchNormalization", {"momentum": 1.5}, "less than or equal to 1"),
     ],
 )

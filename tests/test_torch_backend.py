@@ -499,3 +499,16 @@ def test_the_training_view_returns_each_outputs_logits_as_the_builder_recorded_t
     torch.testing.assert_close(torch.sigmoid(logits[1]), outputs[1])
     assert logits[2] is None  # `plain` ends in linear, not the softmax asked for
     assert module.code.count("permute") == 2  # the inference forward pays for no logits
+
+
+def test_an_initializer_torch_cannot_draw_is_refused_naming_node_and_initializer():
+    from modelspec.backends.torch import lowering
+    from modelspec.layers import Initializer, Weight
+
+    class HeDense(Dense):  # the same kind, its kernel declared with an initializer torch lacks
+        def weights(self, x):
+            return {**super().weights(x), "kernel": Weight((x[-1], self.units), Initializer("no_such_init"))}
+
+    assert lowering.LOWERINGS.find(HeDense) is not None  # Dense's own lowering (same kind name)
+    with pytest.raises(BackendError, match=r"node 'head': layer kind Dense: initializer 'no_such_init' is not"):
+        to_torch(one_node_graph(HeDense(units=2)))

@@ -1,8 +1,8 @@
-"""The Keras back end: the graph IR as a Keras 3 functional model (TensorFlow back end).
+"""The Keras back end: the complete graph as a Keras 3 functional model (TensorFlow back end).
 
-`to_keras` walks the IR's nodes once, in their topological order. Each layer instance (a node's
-`layer_name`: shared layers are one instance called at several nodes) is made once by the rule
-for its kind (`keras_rules.LOWERINGS`) and named after the node that owns it, so every name in the
+`to_keras` walks the graph's nodes once, in their topological order. Each layer instance (a
+node's `layer_name`: shared layers are one instance called at several nodes) is made once by
+the lowering of its kind (`keras_lowerings.LOWERINGS`, found by class) and named after the node that owns it, so every name in the
 model is the spec's, never Keras' `dense_7` counters. Every tensor Keras builds is checked
 against the shape and dtype the core inferred: a disagreement is a `BackendError`, not a model
 that differs from its spec. The graph's training plan becomes `model.compile`, every per-output
@@ -22,7 +22,7 @@ from ..files import write_atomic
 from ..graph import Graph, Node
 from ..registry import BACKENDS
 from . import BackendError
-from .keras_rules import LOWERINGS, keras
+from .keras_lowerings import LOWERINGS, keras
 
 __all__ = [
     "LOWERINGS",
@@ -68,16 +68,9 @@ def _one_or_list(tensors: list[Any]) -> Any:
 
 def _lower(graph: Graph, node: Node) -> Any:
     """The Keras layer of the instance `node.layer_name`, made from its owner's config."""
-    owner = _find(graph, node.layer_name) or node
-    dtype = owner.output.dtype if owner.output and owner.output.dtype in FLOATS else None
+    owner = graph.node(node.layer_name)
+    dtype = owner.output.dtype if owner.output.dtype in FLOATS else None
     return LOWERINGS.lookup(owner.layer, owner.name).build(owner.layer, owner.name, dtype)
-
-
-def _find(graph: Graph, name: str) -> Node | None:
-    try:
-        return graph.node(name)
-    except KeyError:
-        return None
 
 
 def _apply(node: Node, layer: Any, tensors: list[Any]) -> Any:
@@ -105,8 +98,7 @@ def _output(graph: Graph, name: str, tensor: Any) -> Any:
     A node that applies a shared layer has no layer of its own, so its output passes through an
     `Identity` layer named after it (no weights, no computation).
     """
-    node = _find(graph, name)
-    if node is not None and node.shared:
+    if name not in graph.inputs and graph.node(name).shared:  # an output may be a model input
         return keras.layers.Identity(name=name)(tensor)
     return tensor
 
@@ -127,9 +119,7 @@ LOSSES = {
 
 def compile_model(model: Any, graph: Graph) -> None:
     """`model.compile` per the graph's training plan: losses, weights, metrics by output name."""
-    plan = graph.training
-    if plan is None:
-        raise BackendError(f"model {graph.name!r} has no `training:` section to compile")
+    plan = graph.training_plan()  # DataError without a `training:` section
     names = list(model.output_names)
     if names != [o.name for o in plan.outputs]:  # cannot happen: `_output` names every output
         raise BackendError(

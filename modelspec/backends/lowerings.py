@@ -1,11 +1,13 @@
 """A back end's lowerings: one per layer kind, found by the kind's class.
 
 Each back end keeps one `Lowerings` table (as JAX registers one lowering per primitive per
-platform). A lowering is registered for a core layer class; looking one up walks the class's
-bases, so a family (the recurrent kinds, the pooling kinds) can share one lowering registered
-on its base class and a subclass can override it. A kind from a user's own package registers
-its class in the core (`modelspec.layers.register`) and its lowerings here, the same way the
-built-in kinds do.
+platform). A lowering is registered for core layer classes (the built-in kinds register each
+kind; the lowering classes of a family share a base class). Looking one up walks the layer
+class's bases up to the first class that is another kind, so a class that extends a kind under
+the same `type` name finds that kind's lowering, and a new kind derived from Dense finds none:
+it must say how it lowers. The tables take any layer class, so a kind from a user's own package
+can register its lowerings the same way the built-in kinds do (the document's union of kinds is
+still built once, at import: see issue 15 for making it follow the registry).
 
 No framework is imported here.
 """

@@ -2,8 +2,9 @@
 
 One class per kind, registered by its `type` name, in the spirit of an ONNX op schema: the
 arguments (with Keras' names, defaults and ranges), the output-shape rule and the weights the
-layer creates all sit in one place and run without any framework. Backends look kinds up by
-name in their own tables of lowering rules.
+layer creates (each `Weight` with its shape, trainability and Keras initializer) all sit in one
+place and run without any framework. Each back end looks a kind's lowering up by its class
+(`modelspec/backends/lowerings.py`).
 
 Shapes are Keras-style: batch dimension omitted, channels last, `None` for a length unknown
 until run time.

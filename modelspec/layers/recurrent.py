@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, PositiveInt, model_validator
 
 from ..params import P
 from .base import (
@@ -116,6 +116,15 @@ class Bidirectional(Layer):
     layer: RecurrentLayer
     merge_mode: P[Literal["concat", "sum", "mul", "ave"]] = "concat"
     has_weights = True
+
+    @model_validator(mode="after")
+    def _reads_forwards(self) -> Bidirectional:
+        if self.layer.go_backwards is True:  # a `${param}` is checked once it has its value
+            raise ValueError(
+                "the wrapped layer must read forwards (go_backwards: false): Keras' Bidirectional "
+                "makes the backward copy with go_backwards=True and refuses two that read alike"
+            )
+        return self
 
     def output_shape(self, x: Shape) -> Shape:
         shape = self.layer.output_shape(x)

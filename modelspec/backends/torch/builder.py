@@ -1,13 +1,14 @@
-"""The torch back end's builder: the graph IR as a `torch.fx.GraphModule`, its forward pass generated.
+"""The torch back end's builder: the complete graph as a `torch.fx.GraphModule`, its forward pass generated.
 
-`to_torch` walks the IR's nodes once, in order, and writes one fx graph: a placeholder per spec
+`to_torch` walks the graph's nodes once, in order, asks each node's lowering (`lowering.py`,
+found by the layer's class) for its submodule and its code, and writes one fx graph: a placeholder per spec
 input (in declared order, named after it), a `call_module` per layer call (submodules named after
 the node that owns the layer, so a shared layer is one submodule called at each of its nodes),
 activations, merges, reshapes and pooling inline as `call_function`/`call_method`, and an output
 in the declared order. `module.code` is the forward pass as plain Python.
 
-Layout: tensors cross the module's boundary channels-last, as Keras has them. A rule says which
-layout it needs (`CHANNELS_FIRST` for convolution, pooling and batch norm over channels; `ANY`
+Layout: tensors cross the module's boundary channels-last, as Keras has them. A lowering's
+`layout` says which layout it needs (`CHANNELS_FIRST` for convolution, pooling and batch norm over channels; `ANY`
 for element-wise work). Each tensor is kept in the layout its producer wrote it in and converted
 the first time a consumer needs the other one (the conversion is reused by later consumers), so
 the permutes that would cancel are never written: a chain of convolutions permutes once in and
@@ -221,7 +222,10 @@ class _Builder:
     def _initialize(self, owner: Node, module: Any, lowering: Lowering) -> None:
         """Keras' initial values, drawn in Keras' shapes and mapped: also checks the names and sizes."""
         shapes = [self.graph.tensor_type(t).shape for t in owner.inputs]
-        state = lowering.to_torch(keras_initial_weights(owner.layer, shapes))
+        try:
+            state = lowering.to_torch(keras_initial_weights(owner.layer, shapes))
+        except BackendError as exc:
+            raise BackendError(f"node {owner.name!r}: layer kind {owner.kind}: {exc}") from None
         own = module.state_dict()
         if set(state) != set(own) or any(tuple(state[k].shape) != tuple(own[k].shape) for k in own):
             got = {k: tuple(v.shape) for k, v in own.items()}

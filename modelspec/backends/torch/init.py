@@ -21,24 +21,35 @@ from collections.abc import Callable
 from typing import Any
 
 from ...layers import Concatenation, Initializer, Layer, Shape
+from .. import BackendError
 from .runtime import torch
 
 
 def keras_initial_weights(layer: Layer, inputs: list[Shape]) -> dict[str, Any]:
-    """Fresh values for every weight the core declares for `layer` (Keras' shapes, the core's names)."""
+    """Fresh values for every weight the core declares for `layer` (Keras' shapes, the core's
+    names), for these input shapes; `BackendError` for an initializer with no draw function."""
     return {name: draw(w.initializer, w.shape) for name, w in layer.weights(*inputs).items()}
 
 
 def draw(initializer: Initializer | Concatenation, shape: tuple[int, ...]) -> Any:
-    """A tensor of `shape` drawn from `initializer`; `KeyError` for a name with no draw function."""
+    """A tensor of `shape` drawn from `initializer`; `BackendError` for an initializer this back
+    end has no draw function for."""
     if isinstance(initializer, Concatenation):
         pieces = [draw(init, (*shape[:-1], n)) for init, n in initializer.parts]
         return torch.cat(pieces, -1)
-    return DRAWS[initializer.name](shape, **initializer.kwargs)
+    function = DRAWS.get(initializer.name)
+    if function is None:
+        raise BackendError(
+            f"initializer {initializer.name!r} is not supported by the torch back end"
+        )
+    return function(shape, **initializer.kwargs)
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:
-    """Keras' `compute_fans`: the last two axes are (in, out); the axes before them multiply both."""
+    """Keras' `compute_fans`: the last two axes are (in, out); the axes before them multiply both
+    (a scalar: 1 and 1; a vector: its length twice)."""
+    if not shape:
+        return 1, 1
     if len(shape) == 1:
         return shape[0], shape[0]
     receptive = math.prod(shape[:-2])

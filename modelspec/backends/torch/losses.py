@@ -23,12 +23,6 @@ F = torch.nn.functional
 EPSILON = 1e-7
 LOSSES: dict[str, Callable[..., Any]] = {}
 METRICS: dict[str, Callable[[Any, Any], Any]] = {}
-# Which activation's input a loss takes as logits when the output comes straight from it.
-LOGIT_ACTIVATIONS = {
-    "binary_crossentropy": "sigmoid",
-    "categorical_crossentropy": "softmax",
-    "sparse_categorical_crossentropy": "softmax",
-}
 
 
 def loss(name: str) -> Callable[[Callable], Callable]:

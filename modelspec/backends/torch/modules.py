@@ -88,7 +88,8 @@ class MultiHeadAttention(nn.Module):
     """Keras' MultiHeadAttention: project query, key and value to `num_heads` heads, attend with
     scale 1/sqrt(key_dim) over every axis between batch and features (flattened into one), and
     project the heads back. Projections are `nn.Linear`s named as the core names their weights
-    (`query`, `key`, `value`, `output`); `weights.py` reshapes Keras' einsum kernels.
+    (`query`, `key`, `value`, `output`); the lowering (`layers/attention.py`) reshapes Keras'
+    einsum kernels.
     """
 
     def __init__(

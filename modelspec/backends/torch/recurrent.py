@@ -2,7 +2,8 @@
 
 Each module holds exactly the weights Keras holds, named in torch's style (`weight_ih`,
 `weight_hh`, `bias`), so parameter counts match `count_params()`. Gate blocks are in torch's
-order (LSTM i, f, g, o as in Keras; GRU r, z, n where Keras has z, r, h: `weights.py` reorders).
+order (LSTM i, f, g, o as in Keras; GRU r, z, n where Keras has z, r, h: the GRU lowering's `gate_order`, in `layers/recurrent.py`,
+reorders).
 
 When the layer's activations are the ones torch's fused kernels implement (LSTM and GRU with
 tanh/sigmoid, SimpleRNN with tanh or relu; GRU only with `reset_after=True`), `forward` calls that

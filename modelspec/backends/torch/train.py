@@ -25,7 +25,7 @@ from ...graph import Graph
 from ...logs import OnBatch, log_names
 from .. import import_framework
 from .builder import training_view
-from .losses import LOGIT_ACTIVATIONS, LOSSES, METRICS
+from .losses import LOSSES, METRICS
 from .optimizers import make_optimizer
 
 torch = import_framework("torch")
@@ -41,9 +41,7 @@ class TorchTrainer:
             torch.manual_seed(seed)  # dropout masks; the batch order is the core's
         self.graph, self.source = graph, source
         self.model = model if model is not None else to_torch(graph)
-        plan = graph.training
-        if plan is None:
-            raise ValueError(f"model {graph.name!r} has no `training:` section to train by")
+        plan = graph.training_plan()  # DataError without a `training:` section
         self.outputs = [o.name for o in plan.outputs]
         self.losses = [o.loss for o in plan.outputs]
         self.weights = [o.weight for o in plan.outputs]
@@ -52,7 +50,7 @@ class TorchTrainer:
         wanted = {
             o.name: activation
             for o in plan.outputs
-            if (activation := LOGIT_ACTIVATIONS.get(o.loss.type)) and o.activation == activation
+            if (activation := o.loss.logit_activation) and o.activation == activation
         }
         self.view = training_view(self.model, wanted)
         self.optimizer = make_optimizer(plan.optimizer, self.model.parameters())

@@ -142,10 +142,11 @@ class Bidirectional(Lowering):
         self.inner: Recurrent = inner
 
     def module(self) -> Any:
-        backwards = self.layer.layer.go_backwards
         return modules.Bidirectional(
-            self.inner.recurrent_module(backwards),
-            self.inner.recurrent_module(not backwards),
+            self.inner.recurrent_module(
+                False
+            ),  # the core refuses a wrapped layer reading backwards
+            self.inner.recurrent_module(True),
             self.layer.merge_mode,
         )
 

@@ -84,11 +84,9 @@ def _plain(value: Any, config: Layer, name: str, field: str) -> Any:
     return value
 
 
-def construct(
-    cls: type, config: Layer, name: str, dtype: str | None, skip: tuple[str, ...] = (), **fixed: Any
-) -> Any:
-    """`cls(**config fields but `skip`, **fixed)`, with Keras' own refusals turned into `BackendError`."""
-    kwargs = {**arguments(config, name, cls, skip=(*skip, *fixed)), **fixed}
+def construct(cls: type, config: Layer, name: str, dtype: str | None, **fixed: Any) -> Any:
+    """`cls(**config fields, **fixed)`, with Keras' own refusals turned into `BackendError`."""
+    kwargs = {**arguments(config, name, cls, skip=tuple(fixed)), **fixed}
     if dtype is not None:
         kwargs["dtype"] = dtype
     try:
@@ -107,10 +105,6 @@ def _oneline(exc: Exception) -> str:
 class KerasLowering:
     """One kind's Keras lowering. Subclasses override `build`, and `call` when the layer is not
     called on one tensor (or a list, for kinds that take several)."""
-
-    call_arguments: tuple[
-        str, ...
-    ] = ()  # config fields that are arguments of the call, not of `__init__`
 
     @classmethod
     def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
@@ -153,6 +147,9 @@ LOWERINGS: Lowerings[type[KerasLowering]] = Lowerings("keras")
     merge.Subtract,
     merge.Multiply,
     merge.Average,
+    recurrent.LSTM,
+    recurrent.GRU,
+    recurrent.SimpleRNN,
 )
 class SameName(KerasLowering):
     """The Keras layer of the same name, given every field of the config by name."""
@@ -160,20 +157,6 @@ class SameName(KerasLowering):
     @classmethod
     def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
         return construct(getattr(keras.layers, config.type), config, name, dtype)
-
-
-@LOWERINGS.register(recurrent.LSTM, recurrent.GRU, recurrent.SimpleRNN)
-class Recurrent(SameName):
-    """A recurrent layer producing one tensor: states and batch-bound state are refused."""
-
-    @classmethod
-    def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
-        for flag in ("return_state", "stateful"):
-            if getattr(config, flag, False):
-                refuse(
-                    config, name, f"{flag}=True (a node produces one tensor, for any batch size)"
-                )
-        return super().build(config, name, dtype)
 
 
 @LOWERINGS.register(recurrent.Bidirectional)
@@ -191,18 +174,11 @@ class Bidirectional(KerasLowering):
 class MultiHeadAttention(KerasLowering):
     """Called as `layer(query=, value=, key=)`: value defaults to query, key to value."""
 
-    call_arguments = ("use_causal_mask", "return_attention_scores")
-
     @classmethod
     def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
-        if getattr(config, "return_attention_scores", False):
-            refuse(config, name, "return_attention_scores=True (a node produces one tensor)")
-        return construct(
-            keras.layers.MultiHeadAttention, config, name, dtype, skip=cls.call_arguments
-        )
+        return construct(keras.layers.MultiHeadAttention, config, name, dtype)
 
     @classmethod
     def call(cls, config: Layer, layer: Any, tensors: list[Any]) -> Any:
         query, value, key = (*tensors, None, None)[:3]
-        extra = {k: getattr(config, k) for k in cls.call_arguments if hasattr(config, k)}
-        return layer(query=query, value=query if value is None else value, key=key, **extra)
+        return layer(query=query, value=query if value is None else value, key=key)
