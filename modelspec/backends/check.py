@@ -21,6 +21,11 @@ ATOL = RTOL = 1e-4
 
 @dataclass
 class OutputReport:
+    """One output compared: its shape by the core, Keras and torch (batch omitted, channels last),
+    the largest absolute difference between the two back ends' values, and whether they are close
+    (`np.allclose` with `ATOL` and `RTOL`).
+    """
+
     name: str
     core_shape: tuple
     keras_shape: tuple
@@ -30,6 +35,9 @@ class OutputReport:
 
     @property
     def ok(self) -> bool:
+        """True when the values are close, Keras' shape is the core's (a None in the core's matches any
+        length) and torch's shape is Keras'.
+        """
         fits = len(self.core_shape) == len(self.keras_shape) and all(
             c is None or c == k for c, k in zip(self.core_shape, self.keras_shape)
         )  # the core's None (any length) matches the length the check ran with
@@ -38,12 +46,17 @@ class OutputReport:
 
 @dataclass
 class CheckReport:
+    """The check of one spec: parameter counts per back end (and the core), and each output's report;
+    `str()` prints them as two tables.
+    """
+
     name: str
     params: dict[str, tuple[int, int]]  # side -> (trainable, non-trainable)
     outputs: list[OutputReport] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
+        """True when every side counts the same parameters and every output is `ok`."""
         return len(set(self.params.values())) == 1 and all(o.ok for o in self.outputs)
 
     def __str__(self) -> str:

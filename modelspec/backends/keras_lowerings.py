@@ -24,6 +24,7 @@ from functools import cache
 from typing import Any, NoReturn
 
 from pydantic import BaseModel
+from typing_extensions import override
 
 from ..layers import Layer, attention, conv, core, merge, normalization, pooling, recurrent
 from ..naming import keras_name
@@ -37,6 +38,7 @@ keras = import_framework("keras")
 
 
 def refuse(config: Layer, name: str, what: str) -> NoReturn:
+    """`BackendError` naming the node, the layer kind and `what` Keras does not support."""
     raise BackendError(
         f"node {name!r}: layer kind {config.type}: {what} is not supported by the keras back end"
     )
@@ -108,10 +110,16 @@ class KerasLowering:
 
     @classmethod
     def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
+        """The Keras layer for `config`, named `name`, computing in `dtype` (None: Keras' default);
+        `BackendError` for an argument it cannot take.
+        """
         raise NotImplementedError
 
     @classmethod
     def call(cls, config: Layer, layer: Any, tensors: list[Any]) -> Any:
+        """The layer applied to the node's input tensors, in the node's input order: one tensor for a
+        kind of one input, else the list.
+        """
         return layer(tensors[0]) if config.max_inputs == 1 else layer(list(tensors))
 
 
@@ -154,6 +162,7 @@ LOWERINGS: Lowerings[type[KerasLowering]] = Lowerings("keras")
 class SameName(KerasLowering):
     """The Keras layer of the same name, given every field of the config by name."""
 
+    @override
     @classmethod
     def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
         return construct(getattr(keras.layers, config.type), config, name, dtype)
@@ -163,6 +172,7 @@ class SameName(KerasLowering):
 class Bidirectional(KerasLowering):
     """Wraps the nested recurrent layer, lowered by its own lowering and named as Keras would."""
 
+    @override
     @classmethod
     def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
         inner = config.layer  # type: ignore[attr-defined]
@@ -174,10 +184,12 @@ class Bidirectional(KerasLowering):
 class MultiHeadAttention(KerasLowering):
     """Called as `layer(query=, value=, key=)`: value defaults to query, key to value."""
 
+    @override
     @classmethod
     def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
         return construct(keras.layers.MultiHeadAttention, config, name, dtype)
 
+    @override
     @classmethod
     def call(cls, config: Layer, layer: Any, tensors: list[Any]) -> Any:
         query, value, key = (*tensors, None, None)[:3]

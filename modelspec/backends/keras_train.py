@@ -28,6 +28,12 @@ class _NoRetracingAdvice(logging.Filter):
 
 
 class KerasTrainer:
+    """The `Trainer` of the Keras back end: `fit` for one epoch, `evaluate`, `save_keras`.
+
+    `seed` seeds Keras' random generators (dropout masks); the model is compiled here from the
+    graph's training plan (`DataError` without a `training:` section).
+    """
+
     def __init__(
         self, graph: Graph, model: Any = None, seed: int | None = None, source: str | None = None
     ):
@@ -49,6 +55,10 @@ class KerasTrainer:
     def train_epoch(
         self, data: Arrays, batches: list[np.ndarray], on_batch: OnBatch
     ) -> dict[str, float]:
+        """One `fit(epochs=1, shuffle=False)` over `batches` (sample indices) in their order; the last
+        epoch's logs under Keras' names. `ValueError` for batches Keras cannot take: all of one size
+        but a smaller last one.
+        """
         sizes = {len(b) for b in batches[:-1]}
         if len(sizes) > 1 or (sizes and len(batches[-1]) > sizes.pop()):
             raise ValueError("Keras batches are equal in size but for a smaller last one")
@@ -66,11 +76,13 @@ class KerasTrainer:
         return {k: float(v[-1]) for k, v in history.history.items()}
 
     def evaluate(self, data: Arrays, batch_size: int) -> dict[str, float]:
+        """`model.evaluate` on `data` in batches of `batch_size`: Keras' logs (loss, metrics)."""
         x, y = self._xy(data)
         logs = self.model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
         return {k: float(v) for k, v in logs.items()}
 
     def save(self, path: str | os.PathLike) -> None:
+        """The model as a `.keras` file at `path` (`save_keras`)."""
         save_keras(self.model, path)
 
 

@@ -27,10 +27,12 @@ def remember(model: Any, graph: Graph) -> Any:
 
 
 def is_torch(model: Any) -> bool:
+    """Whether `model` looks like a torch module (it has `state_dict` and `named_parameters`)."""
     return hasattr(model, "state_dict") and hasattr(model, "named_parameters")
 
 
 def is_keras(model: Any) -> bool:
+    """Whether `model` looks like a Keras model (it has `get_layer` and `get_weights`)."""
     return hasattr(model, "get_layer") and hasattr(model, "get_weights")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field, PositiveInt
+from typing_extensions import override
 
 from ..params import P
 from .base import (
@@ -58,11 +59,15 @@ class MultiHeadAttention(Layer):
             )
         return query, value, key
 
+    @override
     def output_shape(self, *inputs: Shape) -> Shape:
         query, _, _ = self._shapes(inputs)
         return (*query[:-1], self.output_shape_ or query[-1])
 
     def weights(self, *inputs: Shape) -> dict[str, Weight]:
+        """`query_kernel`, `key_kernel`, `value_kernel`, `output_kernel` and, with `use_bias`, their
+        biases, in the shapes the class docstring gives (Keras' `EinsumDense` layouts).
+        """
         query, value, key = self._shapes(inputs)
         heads, kd = self.num_heads, self.key_dim
         vd = self.value_dim or kd

@@ -66,6 +66,7 @@ class Initializer:
 
     @property
     def kwargs(self) -> dict[str, float]:
+        """The arguments as keywords, for `keras.initializers.get` or a torch init function."""
         return dict(self.arguments)
 
 
@@ -95,6 +96,7 @@ class Weight:
 
     @property
     def size(self) -> int:
+        """The number of values it holds (the product of its shape)."""
         return math.prod(self.shape)
 
 
@@ -129,6 +131,9 @@ class Layer(BaseModel):
         return None
 
     def output_dtype(self, *dtypes: str) -> str:
+        """The output dtype for these input dtypes: the first input's for a `keeps_dtype` kind,
+        otherwise float32 (Keras' default float type).
+        """
         return dtypes[0] if self.keeps_dtype else "float32"
 
     def describe(self) -> str:
@@ -167,6 +172,9 @@ def register(cls: type[Layer]) -> type[Layer]:
 
 
 def expect_rank(layer: Layer, shape: Shape, rank: int | tuple[int, ...], what: str = "") -> None:
+    """`ShapeError` unless `shape` (batch excluded) has rank `rank` (or one of the ranks given);
+    `what` names the expected layout in the message, e.g. "(timesteps, features)".
+    """
     ranks = (rank,) if isinstance(rank, int) else rank
     if len(shape) not in ranks:
         want = " or ".join(str(r) for r in ranks)
@@ -178,6 +186,9 @@ def expect_rank(layer: Layer, shape: Shape, rank: int | tuple[int, ...], what: s
 
 
 def known_dim(layer: Layer, dim: int | None, what: str) -> int:
+    """`dim` if it is known; `ShapeError` naming `what` if it is None (a length known only at run
+    time), for a rule that needs it, such as a kernel's input features.
+    """
     if dim is None:
         raise ShapeError(f"{layer.type} needs a known {what}, got None (any length)")
     return dim

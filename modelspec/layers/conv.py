@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from pydantic import NonNegativeInt, PositiveInt, model_validator
+from typing_extensions import override
 
 from ..params import P
 from .base import (
@@ -49,10 +50,14 @@ class _Window(Layer):
         return self
 
     def axes(self, name: str) -> tuple[int, ...]:
+        """The field `name` as one value per spatial axis (1 on every axis while it is an unset `${param}`)."""
         value = getattr(self, name)
         return as_tuple(value, self.rank) if isinstance(value, (int, tuple)) else (1,) * self.rank
 
     def output_shape(self, x: Shape) -> Shape:
+        """(*spatial, channels) -> (*new spatial, `output_channels(channels)`), each length by `length`;
+        `ShapeError` for a wrong rank or an unknown channel dimension.
+        """
         expect_rank(self, x, self.rank + 1, self.layout)
         channels = known_dim(self, x[-1], "channel dimension (last axis)")
         kernel, strides, dilation = (
@@ -64,11 +69,16 @@ class _Window(Layer):
         return (*spatial, self.output_channels(channels))
 
     def length(self, n: int | None, k: int, s: int, d: int) -> int | None:
+        """The output length along one axis of input length `n` (None: unknown), kernel `k`, stride `s`
+        and dilation `d`, by Keras' rule for this padding.
+        """
         return conv_output_length(n, k, s, self.padding, d)  # type: ignore[attr-defined]
 
     def output_channels(self, channels: int) -> int:
+        """The number of output channels for `channels` input channels."""
         raise NotImplementedError
 
+    @override
     def final_activation(self) -> str | None:
         return self.activation  # type: ignore[attr-defined]
 
@@ -95,10 +105,12 @@ class _Conv(_Window):
             )
         return self
 
+    @override
     def output_channels(self, channels: int) -> int:
         return self.filters
 
     def weights(self, x: Shape) -> dict[str, Weight]:
+        """Kernel (*kernel_size, channels, filters) and bias (filters,), as Keras' `Conv` builds them."""
         out = {"kernel": Weight((*self.axes("kernel_size"), x[-1], self.filters), GLOROT_UNIFORM)}  # type: ignore[arg-type]
         if self.use_bias:
             out["bias"] = Weight((self.filters,), ZEROS)
@@ -132,6 +144,9 @@ class Conv2DTranspose(_Conv):
     output_padding: P[IntOrPair] | None = None
 
     def length(self, n: int | None, k: int, s: int, d: int) -> int | None:
+        """Keras' `deconv_output_length`: without `output_padding`, `n * s + max(span - s, 0)` for
+        `valid` and `n * s` for `same`; with it, `(n - 1) * s + span - 2 * pad + output_padding`.
+        """
         if n is None:
             return None
         span = k + (k - 1) * (d - 1)
@@ -142,6 +157,9 @@ class Conv2DTranspose(_Conv):
         return (n - 1) * s + span - 2 * pad + out_pad
 
     def output_shape(self, x: Shape) -> Shape:
+        """The convolution's shape rule with the transposed lengths; `ShapeError` for an
+        `output_padding` not smaller than `strides`, or one that differs between the two axes.
+        """
         if self.output_padding is not None:
             pads = as_tuple(self.output_padding, 2)
             if any(p >= s for p, s in zip(pads, self.axes("strides"))):
@@ -154,6 +172,9 @@ class Conv2DTranspose(_Conv):
         return super().output_shape(x)
 
     def weights(self, x: Shape) -> dict[str, Weight]:
+        """Kernel (kh, kw, filters, channels), output channels before input ones (Keras' layout for a
+        transposed convolution), and bias (filters,).
+        """
         out = {"kernel": Weight((*self.axes("kernel_size"), self.filters, x[-1]), GLOROT_UNIFORM)}  # type: ignore[arg-type]
         if self.use_bias:
             out["bias"] = Weight((self.filters,), ZEROS)
@@ -176,10 +197,12 @@ class DepthwiseConv2D(_Window):
     activation: P[Activation] = "linear"
     use_bias: P[bool] = True
 
+    @override
     def output_channels(self, channels: int) -> int:
         return channels * self.depth_multiplier
 
     def weights(self, x: Shape) -> dict[str, Weight]:
+        """`depthwise_kernel` (kh, kw, channels, depth_multiplier) and bias (channels * depth_multiplier,)."""
         channels = known_dim(self, x[-1], "channel dimension (last axis)")
         kernel = (*self.axes("kernel_size"), channels, self.depth_multiplier)
         out = {"depthwise_kernel": Weight(kernel, GLOROT_UNIFORM)}
@@ -197,6 +220,7 @@ class UpSampling2D(Layer):
     interpolation: P[Literal["nearest", "bilinear"]] = "nearest"
     keeps_dtype = True
 
+    @override
     def output_shape(self, x: Shape) -> Shape:
         expect_rank(self, x, 3, "(height, width, channels)")
         sh, sw = as_tuple(self.size, 2)
@@ -222,6 +246,7 @@ class ZeroPadding2D(Layer):
         height, width = (as_tuple(p, 2) for p in self.padding)
         return (height[0], height[1]), (width[0], width[1])
 
+    @override
     def output_shape(self, x: Shape) -> Shape:
         expect_rank(self, x, 3, "(height, width, channels)")
         grown = (None if n is None else n + a + b for n, (a, b) in zip(x[:2], self.sides()))

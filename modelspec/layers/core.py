@@ -6,6 +6,7 @@ import math
 from typing import Annotated, Literal
 
 from pydantic import Field, PositiveInt, model_validator
+from typing_extensions import override
 
 from ..params import P
 from .base import (
@@ -34,14 +35,17 @@ class Dense(Layer):
     use_bias: P[bool] = True
     has_weights = True
 
+    @override
     def final_activation(self) -> str | None:
         return self.activation
 
+    @override
     def output_shape(self, x: Shape) -> Shape:
         known_dim(self, x[-1], "last dimension (input features)")
         return (*x[:-1], self.units)
 
     def weights(self, x: Shape) -> dict[str, Weight]:
+        """Kernel (d, units) and, with `use_bias`, bias (units,); `ShapeError` if d is unknown."""
         d = known_dim(self, x[-1], "last dimension (input features)")
         out = {"kernel": Weight((d, self.units), GLOROT_UNIFORM)}
         if self.use_bias:
@@ -58,6 +62,7 @@ class Dropout(Layer):
     seed: P[int] | None = None
     keeps_dtype = True
 
+    @override
     def output_shape(self, x: Shape) -> Shape:
         return x
 
@@ -69,9 +74,11 @@ class Activation(Layer):
     type: Literal["Activation"] = "Activation"
     activation: P[ActivationName]
 
+    @override
     def final_activation(self) -> str | None:
         return self.activation
 
+    @override
     def output_shape(self, x: Shape) -> Shape:
         return x
 
@@ -83,6 +90,7 @@ class Flatten(Layer):
     type: Literal["Flatten"] = "Flatten"
     keeps_dtype = True
 
+    @override
     def output_shape(self, x: Shape) -> Shape:
         return (None,) if None in x else (math.prod(x),)  # type: ignore[arg-type]
 
@@ -105,6 +113,9 @@ class Reshape(Layer):
         return self
 
     def output_shape(self, x: Shape) -> Shape:
+        """`target_shape` with -1 filled in; `ShapeError` if the input's size does not fit it. With an
+        unknown input dimension the -1 stays unknown (None), and the sizes are not checked.
+        """
         target = list(self.target_shape)
         known = math.prod(d for d in target if d != -1)
         if None in x:
@@ -139,6 +150,7 @@ class Permute(Layer):
             raise ValueError(f"dims must be a permutation of 1..{len(self.dims)}, got {self.dims}")
         return self
 
+    @override
     def output_shape(self, x: Shape) -> Shape:
         expect_rank(self, x, len(self.dims))
         return tuple(x[d - 1] for d in self.dims)
@@ -154,10 +166,14 @@ class Embedding(Layer):
     mask_zero: bool = False
     has_weights = True
 
+    @override
     def output_shape(self, x: Shape) -> Shape:
         return (*x, self.output_dim)
 
     def weights(self, x: Shape) -> dict[str, Weight]:
         # Keras' default `embeddings_initializer="uniform"`: RandomUniform(-0.05, 0.05)
+        """`embeddings` (input_dim, output_dim), Keras' default initializer `uniform`
+        (RandomUniform(-0.05, 0.05)).
+        """
         uniform = Initializer("random_uniform", minval=-0.05, maxval=0.05)
         return {"embeddings": Weight((self.input_dim, self.output_dim), uniform)}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from typing_extensions import override
+
 from ..params import P
 from .base import Layer, Shape, ShapeError, format_shape, register
 
@@ -21,6 +23,7 @@ class Concatenate(Layer):
     min_inputs = 2
     max_inputs = None
 
+    @override
     def output_shape(self, *inputs: Shape) -> Shape:
         rank = len(inputs[0])
         shapes = lambda: ", ".join(format_shape(s) for s in inputs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import override
 
 from ..params import P
 from .base import ONES, ZEROS, Layer, Shape, ShapeError, Weight, format_shape, known_dim, register
@@ -24,11 +25,15 @@ class _Normalization(Layer):
     scale: P[bool] = True
     has_weights = True
 
+    @override
     def output_shape(self, x: Shape) -> Shape:
         self.features(x)
         return x
 
     def features(self, x: Shape) -> int:
+        """The size of the normalised axis (`axis` counts from 1, or from -1 at the end; 0 is the
+        batch); `ShapeError` if it is out of range or unknown.
+        """
         if not -len(x) <= self.axis < len(x) + 1 or self.axis == 0:
             raise ShapeError(
                 f"{self.type} axis {self.axis} is out of range for input "
@@ -38,6 +43,7 @@ class _Normalization(Layer):
         return known_dim(self, x[index], f"size along axis {self.axis}")
 
     def weights(self, x: Shape) -> dict[str, Weight]:
+        """`gamma` (with `scale`) and `beta` (with `center`), each of the normalised axis' size."""
         n = self.features(x)
         out = {}
         if self.scale:
@@ -56,6 +62,9 @@ class BatchNormalization(_Normalization):
     momentum: P[Annotated[float, Field(ge=0, le=1)]] = 0.99
 
     def weights(self, x: Shape) -> dict[str, Weight]:
+        """`gamma` and `beta` as LayerNormalization's, and the non-trainable `moving_mean` (zeros) and
+        `moving_variance` (ones), each of the normalised axis' size.
+        """
         n = self.features(x)
         stats = {
             "moving_mean": Weight((n,), ZEROS, trainable=False),

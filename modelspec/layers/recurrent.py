@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, PositiveInt, model_validator
+from typing_extensions import override
 
 from ..params import P
 from .base import (
@@ -44,12 +45,16 @@ class _Recurrent(Layer):
     dropout: P[Rate] = 0.0
     recurrent_dropout: P[Rate] = 0.0
 
+    @override
     def output_shape(self, x: Shape) -> Shape:
         expect_rank(self, x, 2, "(timesteps, features)")
         known_dim(self, x[-1], "feature dimension")
         return (x[0], self.units) if self.return_sequences else (self.units,)
 
     def weights(self, x: Shape) -> dict[str, Weight]:
+        """`kernel` (features, gates*units), `recurrent_kernel` (units, gates*units) and, with
+        `use_bias`, `bias` of `bias_shape()`, with Keras' initializers (glorot, orthogonal, zeros).
+        """
         features, width = x[-1], self.gates * self.units
         out = {
             "kernel": Weight((features, width), GLOROT_UNIFORM),  # type: ignore[arg-type]
@@ -60,9 +65,11 @@ class _Recurrent(Layer):
         return out
 
     def bias_shape(self) -> tuple[int, ...]:
+        """The bias' shape: (gates*units,)."""
         return (self.gates * self.units,)
 
     def bias_initializer(self) -> Initializer | Concatenation:
+        """The bias' initializer (Keras': zeros)."""
         return ZEROS
 
 
@@ -101,6 +108,7 @@ class GRU(_Recurrent):
     reset_after: P[bool] = True
 
     def bias_shape(self) -> tuple[int, ...]:
+        """(2, 3*units) with `reset_after` (input and recurrent biases, Keras' layout), else (3*units,)."""
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
 
@@ -127,15 +135,18 @@ class Bidirectional(Layer):
         return self
 
     def output_shape(self, x: Shape) -> Shape:
+        """The wrapped layer's output shape, its last axis doubled for `concat`."""
         shape = self.layer.output_shape(x)
         if self.merge_mode == "concat":
             return (*shape[:-1], 2 * shape[-1])  # type: ignore[operator]
         return shape
 
     def weights(self, x: Shape) -> dict[str, Weight]:
+        """The wrapped layer's weights twice, prefixed `forward_` and `backward_` (Keras' names)."""
         inner = self.layer.weights(x)
         return {f"{d}_{name}": w for d in ("forward", "backward") for name, w in inner.items()}
 
+    @override
     def describe(self) -> str:
         inner = f"{self.layer.type}({self.layer.describe()})"
         return inner if self.merge_mode == "concat" else f"{inner}, {self.merge_mode}"

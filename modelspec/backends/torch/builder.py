@@ -277,10 +277,12 @@ class FxEmitter:
         return tuple(range(2, rank)) if self.layout == CHANNELS_FIRST else tuple(range(1, rank - 1))
 
     def module(self, *args: Any, **kwargs: Any) -> Any:
+        """A call of the node's submodule (its layer instance), an fx `call_module` node."""
         kind = type(self._b.root.get_submodule(self._attribute)).__name__
         return self._add("call_module", self._attribute, args, kwargs, keras_name(kind))
 
     def fn(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """A call of a torch function (`operator.add`, ...), an fx `call_function` node."""
         return self._add(
             "call_function", function, args, kwargs, getattr(function, "__name__", "fn")
         )

@@ -57,6 +57,7 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 def glorot_uniform(shape: tuple[int, ...]) -> Any:
+    """Keras' GlorotUniform: U(-l, l), l = sqrt(6 / (fan_in + fan_out)) with `fans`."""
     fan_in, fan_out = fans(shape)
     limit = math.sqrt(6.0 / max(1.0, fan_in + fan_out))
     return torch.empty(shape).uniform_(-limit, limit)
@@ -71,6 +72,7 @@ def orthogonal(shape: tuple[int, ...]) -> Any:
 
 
 def random_uniform(shape: tuple[int, ...], minval: float = -0.05, maxval: float = 0.05) -> Any:
+    """Keras' RandomUniform: U(minval, maxval), by default U(-0.05, 0.05)."""
     return torch.empty(shape).uniform_(minval, maxval)
 
 

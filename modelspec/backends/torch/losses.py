@@ -26,6 +26,8 @@ METRICS: dict[str, Callable[[Any, Any], Any]] = {}
 
 
 def loss(name: str) -> Callable[[Callable], Callable]:
+    """Decorator: register a loss function in `LOSSES` under the loss' short name."""
+
     def decorate(fn: Callable) -> Callable:
         LOSSES[name] = fn
         return fn
@@ -34,6 +36,8 @@ def loss(name: str) -> Callable[[Callable], Callable]:
 
 
 def metric(*names: str) -> Callable[[Callable], Callable]:
+    """Decorator: register a metric function in `METRICS` under each of `names`."""
+
     def decorate(fn: Callable) -> Callable:
         for name in names:
             METRICS[name] = fn
@@ -45,23 +49,31 @@ def metric(*names: str) -> Callable[[Callable], Callable]:
 @loss("mse")
 @metric("mse")
 def mean_squared_error(y: Any, p: Any, logits: Any = None, config: Any = None) -> Any:
+    """Keras' `mean_squared_error`: mean of (p - y)^2 over the last axis."""
     return (p - y).square().mean(-1)
 
 
 @loss("mae")
 @metric("mae")
 def mean_absolute_error(y: Any, p: Any, logits: Any = None, config: Any = None) -> Any:
+    """Keras' `mean_absolute_error`: mean of |p - y| over the last axis."""
     return (p - y).abs().mean(-1)
 
 
 @loss("mape")
 @metric("mape")
 def mean_absolute_percentage_error(y: Any, p: Any, logits: Any = None, config: Any = None) -> Any:
+    """Keras' `mean_absolute_percentage_error`: 100 * mean |(y - p) / y| over the last axis, |y|
+    clamped to at least 1e-7.
+    """
     return 100.0 * ((y - p) / y.abs().clamp_min(EPSILON)).abs().mean(-1)
 
 
 @loss("huber")
 def huber(y: Any, p: Any, logits: Any, config: Any) -> Any:
+    """Keras' `huber`: 0.5 e^2 where |e| <= delta, else delta |e| - 0.5 delta^2, mean over the
+    last axis.
+    """
     delta = config.delta
     error = p - y
     small = error.abs() <= delta
@@ -70,6 +82,9 @@ def huber(y: Any, p: Any, logits: Any, config: Any) -> Any:
 
 @loss("binary_crossentropy")
 def binary_crossentropy(y: Any, p: Any, logits: Any, config: Any) -> Any:
+    """Keras' `binary_crossentropy`, mean over the last axis: from the logits when there are any
+    (`from_logits`, or a sigmoid output's), else from clipped probabilities.
+    """
     if logits is None and config.from_logits:
         logits = p
     if logits is not None:
@@ -80,6 +95,9 @@ def binary_crossentropy(y: Any, p: Any, logits: Any, config: Any) -> Any:
 
 @loss("categorical_crossentropy")
 def categorical_crossentropy(y: Any, p: Any, logits: Any, config: Any) -> Any:
+    """Keras' `categorical_crossentropy` over the last axis (one-hot `y`): from the logits when
+    there are any, else from probabilities normalised to sum 1 and clipped.
+    """
     if logits is None and config.from_logits:
         logits = p
     if logits is not None:
@@ -90,6 +108,9 @@ def categorical_crossentropy(y: Any, p: Any, logits: Any, config: Any) -> Any:
 
 @loss("sparse_categorical_crossentropy")
 def sparse_categorical_crossentropy(y: Any, p: Any, logits: Any, config: Any) -> Any:
+    """Keras' `sparse_categorical_crossentropy` (`y` class ids, with or without a last axis of 1):
+    from the logits, or from the log of the clipped probabilities, as Keras does.
+    """
     if logits is None and config.from_logits:
         logits = p
     if logits is None:  # Keras takes the log of the clipped probabilities as logits
@@ -103,16 +124,19 @@ def _class_ids(y: Any, p: Any) -> Any:
 
 @metric("binary_accuracy")
 def binary_accuracy(y: Any, p: Any) -> Any:
+    """Keras' `binary_accuracy`: the mean over the last axis of y == (p > 0.5)."""
     return (y == (p > 0.5).to(y.dtype)).float().mean(-1)
 
 
 @metric("categorical_accuracy")
 def categorical_accuracy(y: Any, p: Any) -> Any:
+    """Keras' `categorical_accuracy`: 1 where argmax y == argmax p, else 0."""
     return (y.argmax(-1) == p.argmax(-1)).float()
 
 
 @metric("sparse_categorical_accuracy")
 def sparse_categorical_accuracy(y: Any, p: Any) -> Any:
+    """Keras' `sparse_categorical_accuracy`: 1 where the class id y == argmax p, else 0."""
     return (_class_ids(y, p) == p.argmax(-1)).float()
 
 

@@ -90,7 +90,13 @@ class Emitter(Protocol):
 
 
 class Lowering:
-    """The lowering of one layer kind; subclasses are registered in `LOWERINGS`."""
+    """The lowering of one layer kind at one site; subclasses are registered in `LOWERINGS`.
+
+    `Lowering(layer, site)` runs `check()` at once, so a lowering that exists computes the node
+    exactly: a field it does not honour is a `BackendError` naming the node, the kind and torch.
+    The builder calls `module()` once, `emit` while tracing the forward pass, and
+    `to_torch`/`to_keras` when weights move between Keras' layout and the submodule's.
+    """
 
     layout: str = CHANNELS_LAST  # an instance may choose by its site (BatchNormalization)
     casts: ClassVar[bool] = True  # inputs are cast to the node's dtype first (Keras' autocast)
@@ -110,6 +116,9 @@ class Lowering:
         return None
 
     def emit(self, e: Emitter, *inputs: Any) -> Any:
+        """The node's computation on its inputs (fx nodes, in `e.layout`), written through `e`;
+        returns the output, in `e.layout` too (a kind whose layout is ANY keeps the one it got).
+        """
         raise NotImplementedError
 
     def to_torch(self, weights: Arrays) -> Arrays:
@@ -121,6 +130,7 @@ class Lowering:
         return {}
 
     def refuse(self, what: str) -> NoReturn:
+        """`BackendError`: this node's `what` (an argument, a value) is not supported by torch."""
         refuse(self.layer, self.site, what)
 
 
@@ -133,6 +143,7 @@ def lowering_for(layer: Layer, site: Site) -> Lowering:
 
 
 def refuse(layer: Layer, site: Site, what: str) -> NoReturn:
+    """`BackendError` naming the node, the layer kind and `what` torch does not support."""
     raise BackendError(
         f"node {site.name!r}: layer kind {layer.type}: {what} is not supported by the torch back end"
     )

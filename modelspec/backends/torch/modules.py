@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from typing_extensions import override
+
 from .runtime import F, nn, torch
 
 Tensor = Any  # torch.Tensor (Any to the type checker, as torch is)
@@ -38,10 +40,14 @@ class BatchNorm(nn.Module):
         self.register_buffer("running_mean", torch.zeros(features))
         self.register_buffer("running_var", torch.ones(features))
 
+    @override
     def extra_repr(self) -> str:
         return f"{self.features}, momentum={self.momentum}, epsilon={self.epsilon}"
 
     def forward(self, x: Tensor) -> Tensor:
+        """x (batch, channels, ...), channels first -> the same shape; batch statistics in training
+        (updating the moving ones), the moving statistics in inference.
+        """
         if not self.training:
             return F.batch_norm(
                 x,
@@ -77,9 +83,11 @@ class LayerNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(self.shape)) if scale else None
         self.bias = nn.Parameter(torch.zeros(self.shape)) if center else None
 
+    @override
     def extra_repr(self) -> str:
         return f"{self.shape}, epsilon={self.epsilon}"
 
+    @override
     def forward(self, x: Tensor) -> Tensor:
         return F.layer_norm(x, self.shape, self.weight, self.bias, self.epsilon)
 
@@ -115,12 +123,16 @@ class MultiHeadAttention(nn.Module):
         self.value = nn.Linear(value_dim_in, num_heads * value_dim, bias=use_bias)
         self.output = nn.Linear(num_heads * value_dim, output_dim or query_dim, bias=use_bias)
 
+    @override
     def extra_repr(self) -> str:
         return f"num_heads={self.num_heads}, key_dim={self.key_dim}, value_dim={self.value_dim}"
 
     def forward(
         self, query: Tensor, value: Tensor | None = None, key: Tensor | None = None
     ) -> Tensor:
+        """query (batch, ..., Tq, Dq), value (batch, ..., Tv, Dv), key (batch, ..., Tv, Dk) -> (batch,
+        ..., Tq, output_dim); value defaults to query and key to value, as Keras calls the layer.
+        """
         value = query if value is None else value
         key = value if key is None else key
         shape = query.shape[:-1]

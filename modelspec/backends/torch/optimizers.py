@@ -13,12 +13,16 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from typing_extensions import override
+
 from .runtime import torch
 
 OPTIMIZERS: dict[str, type[KerasOptimizer]] = {}
 
 
 def register(name: str) -> Callable[[type], type]:
+    """Decorator: register an optimizer class in `OPTIMIZERS` under the spec's `optimizer.type`."""
+
     def decorate(cls: type) -> type:
         OPTIMIZERS[name] = cls
         return cls
@@ -73,6 +77,7 @@ class KerasOptimizer(torch.optim.Optimizer):
 
         return embedding.register_forward_hook(forward_hook)
 
+    @override
     @torch.no_grad()
     def step(self, closure: Any = None) -> None:
         self.iterations += 1
@@ -85,16 +90,22 @@ class KerasOptimizer(torch.optim.Optimizer):
                 self.update(p, p.grad, self.state[p], group)
 
     def zeros(self, state: dict, name: str, like: Any) -> Any:
+        """The state tensor `name` of a parameter, created as zeros like `like` on first use."""
         if name not in state:
             state[name] = torch.zeros_like(like, memory_format=torch.preserve_format)
         return state[name]
 
     def update(self, p: Any, g: Any, state: dict, group: dict) -> None:
+        """Keras' `update_step` for one parameter `p` with gradient `g` (weight decay already applied)."""
         raise NotImplementedError
 
 
 @register("sgd")
 class SGD(KerasOptimizer):
+    """Keras' SGD: `p -= lr * g`; with momentum `m = momentum * m - lr * g`, `p += m`
+    (nesterov: `p += momentum * m - lr * g`).
+    """
+
     def __init__(
         self,
         params: Any,
@@ -104,6 +115,7 @@ class SGD(KerasOptimizer):
     ):
         super().__init__(params, learning_rate, momentum=momentum, nesterov=nesterov)
 
+    @override
     def update(self, p: Any, g: Any, state: dict, group: dict) -> None:
         lr, momentum = group["lr"], group["momentum"]
         if not momentum:
@@ -116,6 +128,10 @@ class SGD(KerasOptimizer):
 
 @register("adam")
 class Adam(KerasOptimizer):
+    """Keras' Adam: the step, not epsilon, scaled by the bias corrections
+    (`lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)`), optionally AMSGrad.
+    """
+
     def __init__(
         self,
         params: Any,
@@ -136,6 +152,7 @@ class Adam(KerasOptimizer):
             amsgrad=amsgrad,
         )
 
+    @override
     def update(self, p: Any, g: Any, state: dict, group: dict) -> None:
         b1, b2, t = group["beta_1"], group["beta_2"], self.iterations
         # Keras scales the step, not epsilon, by the bias corrections
@@ -152,6 +169,10 @@ class Adam(KerasOptimizer):
 
 @register("adamw")
 class AdamW(Adam):
+    """Keras' AdamW: Adam with decoupled weight decay (`p -= p * weight_decay * lr` before the
+    update), weight_decay 0.004 by default.
+    """
+
     def __init__(
         self,
         params: Any,
@@ -169,6 +190,8 @@ class AdamW(Adam):
 
 @register("rmsprop")
 class RMSprop(KerasOptimizer):
+    """Keras' RMSprop: epsilon added inside the square root, optionally centered and with momentum."""
+
     def __init__(
         self,
         params: Any,
@@ -182,6 +205,7 @@ class RMSprop(KerasOptimizer):
             params, learning_rate, rho=rho, momentum=momentum, epsilon=epsilon, centered=centered
         )
 
+    @override
     def update(self, p: Any, g: Any, state: dict, group: dict) -> None:
         rho, eps = group["rho"], group["epsilon"]
         velocity = self.zeros(state, "velocity", p)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import override
+
 from .functions import activation_function
 from .runtime import F, nn, torch
 
@@ -65,6 +67,7 @@ class Recurrent(nn.Module):
         self.weight_hh = nn.Parameter(torch.empty(self.gates * units, units))
         self.native = (activation, recurrent_activation) in self.fused_activations
 
+    @override
     def extra_repr(self) -> str:
         keys = (
             "activation",
@@ -80,6 +83,10 @@ class Recurrent(nn.Module):
         return ", ".join([f"{self.input_size}, {self.units}", *changed])
 
     def forward(self, x: Tensor) -> Tensor:
+        """x (batch, time, features) -> (batch, units), or (batch, time, units) with
+        `return_sequences`; the fused kernel when it computes Keras' cell and no dropout runs, else
+        the step loop.
+        """
         if self.go_backwards:
             x = x.flip(1)
         dropping = self.training and (self.dropout > 0 or self.recurrent_dropout > 0)
@@ -189,6 +196,7 @@ class GRU(Recurrent):
         else:
             self.bias = nn.Parameter(torch.empty(3 * units))
 
+    @override
     def extra_repr(self) -> str:
         return super().extra_repr() + ("" if self.reset_after else ", reset_after=False")
 
@@ -266,10 +274,14 @@ class Bidirectional(nn.Module):
             merge_mode,
         )
 
+    @override
     def extra_repr(self) -> str:
         return f"merge_mode={self.merge_mode!r}"
 
     def forward(self, x: Tensor) -> Tensor:
+        """x (batch, time, features) -> both layers' outputs merged: last axis 2*units for `concat`,
+        units for `sum`, `mul` and `ave`.
+        """
         y, y_rev = self.forward_layer(x), self.backward_layer(x)
         if self.backward_layer.return_sequences:
             y_rev = y_rev.flip(1)

@@ -32,6 +32,13 @@ torch = import_framework("torch")
 
 
 class TorchTrainer:
+    """The `Trainer` of the torch back end: Keras' `train_step`/`test_step` written out in torch.
+
+    The losses, metrics and optimizer are the plan's (`losses.py`, `optimizers.py`), a crossentropy
+    reads the logits of a sigmoid or softmax output as Keras does, and `seed` seeds torch's
+    generator (dropout masks). `DataError` without a `training:` section.
+    """
+
     def __init__(
         self, graph: Graph, model: Any = None, seed: int | None = None, source: str | None = None
     ):
@@ -72,6 +79,9 @@ class TorchTrainer:
     def train_epoch(
         self, data: Arrays, batches: list[np.ndarray], on_batch: OnBatch
     ) -> dict[str, float]:
+        """One epoch over `batches` (sample indices) in their order, an optimizer step per batch;
+        the epoch's logs under Keras' names, averaged as Keras averages them.
+        """
         tensors, logs = _tensors(data), _Logs(self)
         hooks = [self.optimizer.track_embedding(m) for m in self.embeddings]  # only while we train
         try:
@@ -106,6 +116,7 @@ class TorchTrainer:
 
     @torch.no_grad()
     def evaluate(self, data: Arrays, batch_size: int) -> dict[str, float]:
+        """The logs on `data` in batches of `batch_size`, in inference mode (no gradients)."""
         tensors, logs = _tensors(data), _Logs(self)
         self.model.eval()
         for start in range(0, len(data), batch_size):
@@ -118,6 +129,7 @@ class TorchTrainer:
         return logs.result()
 
     def save(self, path: str | os.PathLike) -> None:
+        """The module and the spec's YAML as one file at `path` (`save_torch`)."""
         from . import save_torch
 
         save_torch(self.model, self.source or "", path)

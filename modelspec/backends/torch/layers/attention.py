@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import override
+
 from ....layers import attention
 from ..lowering import LOWERINGS, Arrays, Emitter, Lowering
 from ..modules import MultiHeadAttention as Module
@@ -19,6 +21,7 @@ class MultiHeadAttention(Lowering):
 
     arguments = ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape_")
 
+    @override
     def module(self) -> Any:
         inputs, cfg = self.site.inputs, self.layer
         query, value = inputs[0].shape[-1], inputs[min(1, len(inputs) - 1)].shape[-1]
@@ -36,9 +39,11 @@ class MultiHeadAttention(Lowering):
             dropout=cfg.dropout,
         )
 
+    @override
     def emit(self, e: Emitter, *xs: Any) -> Any:
         return e.module(*xs)
 
+    @override
     def to_torch(self, weights: Arrays) -> Arrays:
         out = {}
         for part in PARTS:
@@ -51,6 +56,7 @@ class MultiHeadAttention(Lowering):
                 out[f"{part}.bias"] = bias.reshape(-1)
         return out
 
+    @override
     def to_keras(self, params: Arrays) -> Arrays:
         heads, key_dim = self.layer.num_heads, self.layer.key_dim
         value_dim = self.layer.value_dim or key_dim

@@ -11,6 +11,8 @@ from __future__ import annotations
 import operator
 from typing import Any
 
+from typing_extensions import override
+
 from ....layers import conv
 from ..functions import pad_same, pad_sizes
 from ..lowering import (
@@ -100,6 +102,10 @@ class _Kernel(Lowering):
 
 @LOWERINGS.register(conv.Conv1D, conv.Conv2D)
 class Conv(_Kernel):
+    """`nn.Conv1d`/`nn.Conv2d` on channels-first data; `same` and `causal` padding as the
+    module docstring says (`causal`: (kernel_size - 1) * dilation_rate cells before, none after).
+    """
+
     arguments = (
         "filters",
         "kernel_size",
@@ -116,6 +122,7 @@ class Conv(_Kernel):
             site.shape[:-1], self.kernel, self.stride, self.dilation, layer.padding
         )
 
+    @override
     def module(self) -> Any:
         cls = (nn.Conv1d, nn.Conv2d)[self.layer.rank - 1]
         return cls(
@@ -128,6 +135,7 @@ class Conv(_Kernel):
             bias=self.layer.use_bias,
         )
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         x = pre_pad(e, x, self.pre, self.kernel, self.stride, self.dilation)
         return e.activation(e.module(x), self.layer.activation)
@@ -149,6 +157,7 @@ class DepthwiseConv2D(Conv):
         "use_bias",
     )
 
+    @override
     def module(self) -> Any:
         channels = self.site.shape[-1]
         return nn.Conv2d(
@@ -162,6 +171,7 @@ class DepthwiseConv2D(Conv):
             bias=self.layer.use_bias,
         )
 
+    @override
     def to_torch(self, weights: Arrays) -> Arrays:
         def convert(name: str, a: Any) -> Any:
             if name != "depthwise_kernel":
@@ -171,6 +181,7 @@ class DepthwiseConv2D(Conv):
 
         return renamed({"depthwise_kernel": "weight", "bias": "bias"}, weights, convert)
 
+    @override
     def to_keras(self, params: Arrays) -> Arrays:
         m = self.layer.depth_multiplier
 
@@ -220,6 +231,7 @@ class Conv2DTranspose(_Kernel):
             self.padding.append(min(before, after))
             self.crops.append((before - self.padding[-1], after - self.padding[-1]))
 
+    @override
     def module(self) -> Any:
         return nn.ConvTranspose2d(
             self.site.shape[-1],
@@ -233,6 +245,7 @@ class Conv2DTranspose(_Kernel):
         )
 
     def emit(self, e: Emitter, x: Any) -> Any:
+        """The module, then a slice that crops what torch's symmetric `padding` left, then the activation."""
         y = e.module(x)
         if any(a or b for a, b in self.crops):
             window = (
@@ -251,6 +264,7 @@ class UpSampling2D(Lowering):
     layout = CHANNELS_FIRST
     arguments = ("size", "interpolation")
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         scale = tuple(float(s) for s in ntuple(self.layer.size, 2))
         extra = {"align_corners": False} if self.layer.interpolation == "bilinear" else {}
@@ -264,6 +278,7 @@ class ZeroPadding2D(Lowering):
     layout = ANY
     arguments = ("padding",)
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         (top, bottom), (left, right) = self.layer.sides()
         channels = () if e.layout == CHANNELS_FIRST else (0, 0)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from typing_extensions import override
+
 from ....layers import core
 from ..lowering import ANY, LOWERINGS, Arrays, Emitter, Lowering, renamed
 from ..runtime import nn
@@ -19,24 +21,31 @@ class Dense(Lowering):
 
     arguments = ("units", "activation", "use_bias")
 
+    @override
     def module(self) -> Any:
         return nn.Linear(self.site.shape[-1], self.layer.units, bias=self.layer.use_bias)
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         return e.activation(e.module(x), self.layer.activation)
 
+    @override
     def to_torch(self, weights: Arrays) -> Arrays:
         return renamed({"kernel": "weight", "bias": "bias"}, weights, _transposed)
 
+    @override
     def to_keras(self, params: Arrays) -> Arrays:
         return renamed({"weight": "kernel", "bias": "bias"}, params, _transposed)
 
 
 @LOWERINGS.register(core.Activation)
 class Activation(Lowering):
+    """The activation function applied inline, in any layout (softmax over the channels)."""
+
     layout = ANY
     arguments = ("activation",)
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         return e.activation(x, self.layer.activation)
 
@@ -48,9 +57,11 @@ class Dropout(Lowering):
     layout = ANY
     arguments = ("rate", "seed")
 
+    @override
     def module(self) -> Any:
         return nn.Dropout(self.layer.rate)
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         return e.module(x)
 
@@ -59,14 +70,18 @@ class Dropout(Lowering):
 class Flatten(Lowering):
     """Keras flattens in (H, W, C) order: the input is taken channels-last."""
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         return e.method(x, "flatten", 1)
 
 
 @LOWERINGS.register(core.Reshape)
 class Reshape(Lowering):
+    """`reshape`, or with an unknown dimension `flatten` then `unflatten` (torch infers one -1)."""
+
     arguments = ("target_shape",)
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         shape = self.site.output.shape
         if None not in shape:
@@ -77,8 +92,11 @@ class Reshape(Lowering):
 
 @LOWERINGS.register(core.Permute)
 class Permute(Lowering):
+    """`permute`, batch kept first; Keras counts `dims` from 1, so they are torch's dimensions."""
+
     arguments = ("dims",)
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         return e.method(x, "permute", 0, *self.layer.dims)
 
@@ -92,15 +110,19 @@ class Embedding(Lowering):
     fixed: ClassVar[dict[str, Any]] = {"mask_zero": False}
     casts = False
 
+    @override
     def module(self) -> Any:
         return nn.Embedding(self.layer.input_dim, self.layer.output_dim)
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         integer = self.site.inputs[0].dtype.startswith("int")
         return e.module(x if integer else e.method(x, "long"))
 
+    @override
     def to_torch(self, weights: Arrays) -> Arrays:
         return renamed({"embeddings": "weight"}, weights)
 
+    @override
     def to_keras(self, params: Arrays) -> Arrays:
         return renamed({"weight": "embeddings"}, params)

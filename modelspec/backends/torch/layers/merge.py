@@ -7,6 +7,8 @@ from collections.abc import Callable
 from functools import reduce
 from typing import Any, ClassVar
 
+from typing_extensions import override
+
 from ....layers import merge
 from ..lowering import ANY, LOWERINGS, Emitter, Lowering
 from ..runtime import torch
@@ -18,35 +20,48 @@ class _Chain(Lowering):
     layout = ANY
     op: ClassVar[Callable[..., Any]] = operator.add
 
+    @override
     def emit(self, e: Emitter, *xs: Any) -> Any:
         return reduce(lambda a, b: e.fn(type(self).op, a, b), xs)
 
 
 @LOWERINGS.register(merge.Add)
 class Add(_Chain):
+    """`x1 + x2 + ...`."""
+
     op = operator.add
 
 
 @LOWERINGS.register(merge.Subtract)
 class Subtract(_Chain):
+    """`x1 - x2`."""
+
     op = operator.sub
 
 
 @LOWERINGS.register(merge.Multiply)
 class Multiply(_Chain):
+    """`x1 * x2 * ...`."""
+
     op = operator.mul
 
 
 @LOWERINGS.register(merge.Average)
 class Average(_Chain):
+    """The sum divided by the number of inputs."""
+
+    @override
     def emit(self, e: Emitter, *xs: Any) -> Any:
         return e.fn(operator.truediv, super().emit(e, *xs), len(xs))
 
 
 @LOWERINGS.register(merge.Concatenate)
 class Concatenate(Lowering):
+    """`torch.cat` along the torch dimension that holds Keras' `axis`, in any layout."""
+
     layout = ANY
     arguments = ("axis",)
 
+    @override
     def emit(self, e: Emitter, *xs: Any) -> Any:
         return e.fn(torch.cat, list(xs), dim=e.dim(self.layer.axis))

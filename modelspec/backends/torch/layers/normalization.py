@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from typing_extensions import override
+
 from ....layers import normalization
 from ..lowering import (
     ANY,
@@ -59,10 +61,12 @@ class BatchNormalization(_Normalization):
         super().__init__(layer, site)
         self.layout = CHANNELS_FIRST if self.axis == self.rank - 1 else ANY
 
+    @override
     def module(self) -> Any:
         cfg = self.layer
         return BatchNorm(self.features(), cfg.momentum, cfg.epsilon, cfg.center, cfg.scale)
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         if e.dim(self.axis) == 1:
             return e.module(x)
@@ -76,11 +80,13 @@ class LayerNormalization(_Normalization):
 
     layout = CHANNELS_LAST
 
+    @override
     def module(self) -> Any:
         return LayerNorm(
             (self.features(),), self.layer.epsilon, self.layer.center, self.layer.scale
         )
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         if self.axis == self.rank - 1:
             return e.module(x)

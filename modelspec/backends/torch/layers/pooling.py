@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import override
+
 from ....layers import pooling
 from ..functions import avg_pool_same, pad_sizes
 from ..lowering import ANY, CHANNELS_FIRST, LOWERINGS, Emitter, Lowering, Site, ntuple
@@ -40,6 +42,9 @@ class _Pooling(Lowering):
 
 @LOWERINGS.register(pooling.MaxPooling1D, pooling.MaxPooling2D)
 class MaxPooling(_Pooling):
+    """`max_pool1d`/`max_pool2d`, `same` padding done first with -inf (Keras pads max pooling so)."""
+
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         function = (F.max_pool1d, F.max_pool2d)[self.layer.rank - 1]
         x = pre_pad(e, x, self.pre, self.kernel, self.stride, self.ones, value=float("-inf"))
@@ -48,6 +53,9 @@ class MaxPooling(_Pooling):
 
 @LOWERINGS.register(pooling.AveragePooling1D, pooling.AveragePooling2D)
 class AveragePooling(_Pooling):
+    """`avg_pool1d`/`avg_pool2d`; with padding, `avg_pool_same`, which divides by the real cells."""
+
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         if not self.padded:
             function = (F.avg_pool1d, F.avg_pool2d)[self.layer.rank - 1]
@@ -58,14 +66,19 @@ class AveragePooling(_Pooling):
 
 @LOWERINGS.register(pooling.GlobalAveragePooling1D, pooling.GlobalAveragePooling2D)
 class GlobalAveragePooling(Lowering):
+    """The mean over the spatial dimensions, in any layout (`keepdims` kept as size-1 axes)."""
+
     layout = ANY
     arguments = ("keepdims",)
     method = "mean"
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         return e.method(x, self.method, e.spatial(), keepdim=self.layer.keepdims)
 
 
 @LOWERINGS.register(pooling.GlobalMaxPooling1D, pooling.GlobalMaxPooling2D)
 class GlobalMaxPooling(GlobalAveragePooling):
+    """The maximum (`amax`) over the spatial dimensions, in any layout."""
+
     method = "amax"

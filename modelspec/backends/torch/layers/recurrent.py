@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from typing_extensions import override
+
 from ....layers import recurrent as core
 from .. import recurrent as modules
 from ..lowering import LOWERINGS, Arrays, Emitter, Lowering, lowering_for, stacked
@@ -30,6 +32,7 @@ class Recurrent(Lowering):
     cls: type = modules.SimpleRNN
 
     def options(self) -> dict[str, Any]:
+        """The recurrent module's keyword arguments from the layer's config."""
         cfg = self.layer
         return {
             "activation": cfg.activation,
@@ -40,13 +43,16 @@ class Recurrent(Lowering):
         }
 
     def recurrent_module(self, go_backwards: bool) -> Any:
+        """The kind's module (`../recurrent.py`), reading backwards if `go_backwards`."""
         return self.cls(
             self.site.shape[-1], self.layer.units, go_backwards=go_backwards, **self.options()
         )
 
+    @override
     def module(self) -> Any:
         return self.recurrent_module(self.layer.go_backwards)
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         return e.module(x)
 
@@ -54,6 +60,7 @@ class Recurrent(Lowering):
         """The index that reorders Keras' gate blocks into torch's (its own inverse); None: same order."""
         return None
 
+    @override
     def to_torch(self, weights: Arrays) -> Arrays:
         order = self.gate_order()
 
@@ -72,6 +79,7 @@ class Recurrent(Lowering):
                 out["bias"] = b
         return out
 
+    @override
     def to_keras(self, params: Arrays) -> Arrays:
         order = self.gate_order()
 
@@ -88,11 +96,13 @@ class Recurrent(Lowering):
 
 @LOWERINGS.register(core.SimpleRNN)
 class SimpleRNN(Recurrent):
-    pass
+    """`h = activation(x @ W_ih.T + h @ W_hh.T + bias)`; Keras' kernels transposed."""
 
 
 @LOWERINGS.register(core.LSTM)
 class LSTM(Recurrent):
+    """Gates i, f, c, o in Keras' and torch's order alike: the kernels are only transposed."""
+
     arguments: ClassVar[tuple[str, ...]] = (
         *Recurrent.arguments,
         "recurrent_activation",
@@ -100,12 +110,15 @@ class LSTM(Recurrent):
     )
     cls = modules.LSTM
 
+    @override
     def options(self) -> dict[str, Any]:
         return {**super().options(), "recurrent_activation": self.layer.recurrent_activation}
 
 
 @LOWERINGS.register(core.GRU)
 class GRU(Recurrent):
+    """Keras' gate blocks z, r, h are torch's r, z, n: `gate_order` swaps the first two."""
+
     arguments: ClassVar[tuple[str, ...]] = (
         *Recurrent.arguments,
         "recurrent_activation",
@@ -113,6 +126,7 @@ class GRU(Recurrent):
     )
     cls = modules.GRU
 
+    @override
     def options(self) -> dict[str, Any]:
         cfg = self.layer
         return {
@@ -121,6 +135,7 @@ class GRU(Recurrent):
             "reset_after": cfg.reset_after,
         }
 
+    @override
     def gate_order(self) -> list[int] | None:
         u = self.layer.units
         return [*range(u, 2 * u), *range(u), *range(2 * u, 3 * u)]
@@ -141,6 +156,7 @@ class Bidirectional(Lowering):
             self.refuse(f"layer of kind {layer.layer.type} (a recurrent layer is needed)")
         self.inner: Recurrent = inner
 
+    @override
     def module(self) -> Any:
         return modules.Bidirectional(
             self.inner.recurrent_module(
@@ -150,9 +166,11 @@ class Bidirectional(Lowering):
             self.layer.merge_mode,
         )
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         return e.module(x)
 
+    @override
     def to_torch(self, weights: Arrays) -> Arrays:
         out = {}
         for side, attribute in self.sides.items():
@@ -160,6 +178,7 @@ class Bidirectional(Lowering):
             out.update({f"{attribute}.{k}": a for k, a in self.inner.to_torch(mine).items()})
         return out
 
+    @override
     def to_keras(self, params: Arrays) -> Arrays:
         out = {}
         for side, attribute in self.sides.items():
