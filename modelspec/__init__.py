@@ -21,7 +21,8 @@ __version__ = "0.1.0"
 
 def load_torch(path: str | os.PathLike) -> Any:
     """The torch module saved by `modelspec compile --backend torch`: rebuilt from the spec
-    inside the file, with its weights."""
+    inside the file, with its weights, in eval mode. `MissingFramework` without torch installed,
+    `SpecError` if the embedded spec no longer validates."""
     from .registry import BACKENDS
 
     return BACKENDS["torch"].load(path)
@@ -29,7 +30,9 @@ def load_torch(path: str | os.PathLike) -> Any:
 
 def transfer_weights(src: Any, dst: Any, spec: Any = None) -> None:
     """Copy every weight of `src` into `dst`: a Keras model into the torch module built from the
-    same spec, or the other way (see `modelspec.backends.transfer.transfer_weights`)."""
+    same spec, or the other way (see `modelspec.backends.transfer.transfer_weights`).
+    `BackendError` for two models of one framework, or for models not built by modelspec in
+    this process when `spec` is not given."""
     from .registry import TRANSFER_WEIGHTS
 
     TRANSFER_WEIGHTS(src, dst, spec)

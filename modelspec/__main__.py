@@ -1,3 +1,5 @@
+"""`python -m modelspec`: the `modelspec` command (`cli.main`)."""
+
 import sys
 
 from .cli import main

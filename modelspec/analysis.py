@@ -29,10 +29,12 @@ class Analysis:
 
     @property
     def errors(self) -> list[Problem]:
+        """The problems of severity "error"."""
         return [p for p in self.problems if p.severity == "error"]
 
     @property
     def warnings(self) -> list[Problem]:
+        """The problems of severity "warning"."""
         return [p for p in self.problems if p.severity == "warning"]
 
 

@@ -55,6 +55,7 @@ def _load(path: str) -> Spec:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """`modelspec validate SPEC...`: each spec loaded and reported; EXIT_INVALID if any is invalid."""
     status = EXIT_OK
     for path in args.specs:
         try:
@@ -71,6 +72,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    """`modelspec summary SPEC`: Keras' `model.summary()` table, or with `--json` its figures."""
     spec = _load(args.spec)
     summary = spec.summary()
     if args.json:
@@ -81,6 +83,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    """`modelspec render SPEC -o FILE`: the graph drawn with Graphviz (`RenderError` when
+    `dot` is missing or the file's format is unknown)."""
     from .render import render_file, write
 
     digraph = render_file(args.spec, rankdir=args.rankdir, collapse_blocks=args.collapse)
@@ -90,6 +94,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
+    """`modelspec compile SPEC --backend B -o FILE`: the model built and saved; `UsageError` for a
+    file suffix the back end does not write.
+    """
     chosen = _model_path(args.backend, args.output)
     spec = _load(args.spec)
     chosen.save(chosen.build(spec.graph), args.output, spec.to_yaml())
@@ -121,6 +128,9 @@ def _writable_folder(path: str | None) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    """`modelspec train SPEC --data FILE.npz --backend B`: train, print the history and the
+    evaluation, and save the model if `-o` is given.
+    """
     from .training import history_table, train
 
     spec = _load(args.spec)
@@ -139,6 +149,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """`modelspec check SPEC`: both back ends built and compared; EXIT_INVALID if they differ."""
     from .registry import CHECK
 
     spec = _load(args.spec)
@@ -148,6 +159,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    """`modelspec search SPEC --data FILE.npz --backend B --trials N`: an Optuna study over the
+    spec's search spaces; the best trial, and with `--best-out` its concrete spec written.
+    """
     from .search import search
 
     spec = _load(args.spec)
@@ -195,6 +209,7 @@ def _positive(text: str) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    """`modelspec schema [-o FILE]`: the JSON Schema of spec files, to stdout or a file."""
     from .schema import schema_text
 
     text = schema_text()
@@ -346,6 +361,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line `argv` (default `sys.argv[1:]`); returns the exit status: EXIT_OK,
+    EXIT_INVALID for a `SpecError`, `DataError`, `BackendError`, `RenderError`, `StudyError`,
+    `OSError` or an internal error (`--debug` re-raises), EXIT_USAGE for a `UsageError`, 130 on
+    an interrupt.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     try:

@@ -88,6 +88,7 @@ class Progress:
             self._echo(line)
 
     def close(self) -> None:
+        """Close the bar, if one is shown."""
         if self._bar is not None:
             self._bar.close()
 

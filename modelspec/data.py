@@ -31,6 +31,7 @@ class Arrays:
         return len(next(iter(self.x.values())))
 
     def take(self, index: np.ndarray | slice) -> Arrays:
+        """The samples at `index` (indices or a slice), inputs and targets alike."""
         return Arrays(
             {k: v[index] for k, v in self.x.items()}, {k: v[index] for k, v in self.y.items()}
         )

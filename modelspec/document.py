@@ -96,6 +96,7 @@ NODE_FIELDS = frozenset(NodeFields.model_fields)
 
 
 def node_tag(value: Any) -> str | None:
+    """The discriminator of a node entry: its layer `type`, "shares" or "block" (None: no type)."""
     if isinstance(value, dict):
         if "shares" in value:
             return "shares"

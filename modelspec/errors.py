@@ -10,6 +10,8 @@ from typing import Literal
 
 @dataclass(frozen=True, order=True)
 class Location:
+    """A position in a spec file (lines and columns from 1); line 0: the file as a whole."""
+
     file: str
     line: int
     column: int
@@ -29,6 +31,7 @@ class Problem:
 
     @property
     def dotted_path(self) -> str:
+        """The path as `layers.dense.units` (`<document>` for the root)."""
         return ".".join(str(p) for p in self.path) or "<document>"
 
     def __str__(self) -> str:
@@ -45,6 +48,7 @@ class SpecError(ValueError):
 
     @property
     def errors(self) -> list[Problem]:
+        """The problems of severity "error"."""
         return [p for p in self.problems if p.severity == "error"]
 
 

@@ -26,6 +26,10 @@ from .plan import TrainingPlan
 
 @dataclass(frozen=True)
 class TensorType:
+    """A tensor's type: its shape (batch omitted, channels last, None for a length unknown until
+    run time) and dtype.
+    """
+
     shape: Shape
     dtype: str = "float32"
 
@@ -88,6 +92,7 @@ class Node(_NodeFigures):
 
     @property
     def kind(self) -> str:
+        """The layer's kind, its `type` name (`Dense`, ...)."""
         return self.layer.type
 
 
@@ -110,6 +115,7 @@ class DraftNode(_NodeFigures):
 
     @property
     def kind(self) -> str:
+        """The layer's kind, its `type` name; "?" when its config was invalid."""
         return self.layer.type if self.layer else "?"
 
 
@@ -223,6 +229,7 @@ class DraftGraph(_GraphFigures):
         return iter(self.nodes)
 
     def node(self, name: str) -> DraftNode:
+        """The node named `name`; `KeyError` if there is none."""
         return self._by_name[name]
 
     def tensor_type(self, name: str) -> TensorType | None:
@@ -234,4 +241,5 @@ class DraftGraph(_GraphFigures):
 
     @property
     def ok(self) -> bool:
+        """True when no problem is an error."""
         return not any(p.severity == "error" for p in self.problems)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import core_schema
+from typing_extensions import override
 
 REF_PATTERN = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _REF_JSON_SCHEMA = {"type": "string", "pattern": REF_PATTERN.pattern}
@@ -101,6 +102,7 @@ class _Space(BaseModel):
         raise NotImplementedError
 
     def contains(self, value: Any) -> bool:
+        """Whether `value` lies in the space."""
         raise NotImplementedError
 
     def default_value(self) -> Any:
@@ -122,10 +124,12 @@ class Choice(_Space):
     def _first(self) -> Any:
         return self.choice[0]
 
+    @override
     def contains(self, value: Any) -> bool:
         return value in self.choice
 
     def draw(self, rng: random.Random) -> Any:
+        """A uniformly chosen value of the list."""
         return rng.choice(self.choice)
 
 
@@ -139,6 +143,7 @@ class _Range(_Space):
     def _first(self) -> Any:
         return self._bounds()[0]
 
+    @override
     def contains(self, value: Any) -> bool:
         low, high = self._bounds()
         return (
@@ -158,6 +163,7 @@ class Uniform(_Range):
     default: float | None = None
 
     def draw(self, rng: random.Random) -> float:
+        """A float drawn uniformly from [low, high]."""
         return rng.uniform(*self.uniform)
 
 
@@ -169,6 +175,7 @@ class LogUniform(_Range):
     default: float | None = None
 
     def draw(self, rng: random.Random) -> float:
+        """A float whose logarithm is drawn uniformly from [log low, log high]."""
         low, high = self.loguniform
         return math.exp(rng.uniform(math.log(low), math.log(high)))
 
@@ -186,10 +193,12 @@ class IntRange(_Range):
         return self.int_
 
     def contains(self, value: Any) -> bool:
+        """Whether `value` is an int in [low, high] on the grid low, low + step, ..."""
         low, _ = self.int_
         return super().contains(value) and isinstance(value, int) and (value - low) % self.step == 0
 
     def draw(self, rng: random.Random) -> int:
+        """An int drawn uniformly from low, low + step, ... up to high."""
         low, high = self.int_
         return rng.randrange(low, high + 1, self.step)
 

@@ -33,6 +33,7 @@ class EntryPoint:
 
     @property
     def module(self) -> str:
+        """The module part of the target (`package.module`)."""
         return self.target.partition(":")[0]
 
     def load(self) -> Any:
@@ -42,6 +43,7 @@ class EntryPoint:
         return getattr(importlib.import_module(module), attr)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Load the callable and call it with these arguments."""
         return self.load()(*args, **kwargs)
 
 

@@ -138,6 +138,7 @@ class SearchResult:
 
     @property
     def best_trial(self) -> Any | None:
+        """The best complete trial by the objective and direction; None when no trial completed."""
         from optuna.trial import TrialState
 
         done = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))

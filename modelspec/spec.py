@@ -46,6 +46,9 @@ class Spec:
 
     @classmethod
     def from_document(cls, doc: Document, overrides: dict[str, Any] | None = None) -> Spec:
+        """The spec of a parsed YAML document, with `overrides` (param name -> value) applied;
+        `SpecError` listing every problem if it is invalid.
+        """
         analysis = analyse(doc, overrides)
         if analysis.errors or analysis.document is None or analysis.graph is None:
             raise SpecError(analysis.problems)
@@ -55,6 +58,7 @@ class Spec:
     # --- what the spec says -------------------------------------------------------------------
     @property
     def name(self) -> str:
+        """The spec's `name`."""
         return self.document.name
 
     @property
@@ -69,6 +73,7 @@ class Spec:
 
     @property
     def is_concrete(self) -> bool:
+        """True when no param is a search space."""
         return not self.search_space
 
     # --- derived specs -------------------------------------------------------------------------
@@ -93,6 +98,7 @@ class Spec:
         return self.document.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
     def to_yaml(self) -> str:
+        """`to_dict()` as YAML text."""
         return dump(self.to_dict())
 
     def summary(self) -> Summary:
@@ -154,12 +160,15 @@ def _no_gc_pauses() -> Iterator[None]:
 
 
 def loads(text: str, source: str = "<string>") -> Spec:
-    """Validate spec text; raise `SpecError` listing every problem."""
+    """The spec in YAML `text` (`source` names it in messages), validated and resolved to its
+    complete graph; `SpecError` listing every problem, in file order, if it is invalid."""
     with _no_gc_pauses():
         return Spec.from_document(parse(text, source))
 
 
 def load(path: str | os.PathLike) -> Spec:
-    """Read and validate a spec file; raise `SpecError` listing every problem."""
+    """The spec in the YAML file at `path`, validated and resolved to its complete graph;
+    `SpecError` listing every problem, in file order, if it is invalid (a missing or unreadable
+    file is one too)."""
     with _no_gc_pauses():
         return Spec.from_document(read(path))

@@ -43,6 +43,7 @@ _HOST, _PID = socket.gethostname(), os.getpid()
 
 
 def default_storage(study_name: str) -> str:
+    """The storage URL a study uses unless told: a SQLite file `<study_name>.db` here."""
     return f"sqlite:///{study_name}.db"
 
 
@@ -125,6 +126,7 @@ def _rdb_storage(url: str) -> Any:
 
 
 def count(study: Any) -> tuple[int, int]:
+    """(trials that count towards `trials`, trials running now) in `study`."""
     from optuna.trial import TrialState
 
     trials = study.get_trials(deepcopy=False)

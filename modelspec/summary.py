@@ -11,6 +11,10 @@ from .layers.base import format_shape
 
 @dataclass(frozen=True)
 class Row:
+    """One row of the table: a node (or an input), Keras' output shape with the batch as None,
+    its parameters (counted at the node that owns them) and its inputs.
+    """
+
     name: str
     kind: str
     output_shape: str  # Keras style, batch shown as None
@@ -22,6 +26,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Summary:
+    """Keras' `model.summary()` of a graph: the rows and the parameter counts; `str()` prints it."""
+
     name: str
     rows: list[Row]
     outputs: list[str]
@@ -30,10 +36,12 @@ class Summary:
 
     @property
     def total_params(self) -> int:
+        """Trainable plus non-trainable parameters."""
         return self.trainable_params + self.non_trainable_params
 
     @classmethod
     def of(cls, graph: Graph) -> Summary:
+        """The summary of `graph`: its inputs as InputLayer rows, then one row per node."""
         rows = [
             Row(name, "InputLayer", format_shape(t.shape, batch=True), t.dtype, 0, [])
             for name, t in graph.inputs.items()
@@ -54,6 +62,7 @@ class Summary:
         )
 
     def to_dict(self) -> dict:
+        """The summary as plain data, `total_params` included (`modelspec summary --json`)."""
         out = asdict(self)
         out["total_params"] = self.total_params
         return out

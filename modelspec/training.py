@@ -42,11 +42,15 @@ class Trainer(Protocol):
 
     def train_epoch(
         self, data: Arrays, batches: list[np.ndarray], on_batch: OnBatch
-    ) -> dict[str, float]: ...
+    ) -> dict[str, float]:
+        """One epoch over `batches` (arrays of sample indices into `data`) in their order, calling
+        `on_batch(batches done, running loss)` after each; the epoch's logs under Keras' names."""
 
-    def evaluate(self, data: Arrays, batch_size: int) -> dict[str, float]: ...
+    def evaluate(self, data: Arrays, batch_size: int) -> dict[str, float]:
+        """The logs on `data` in batches of `batch_size`, in inference mode."""
 
-    def save(self, path: str | os.PathLike) -> None: ...
+    def save(self, path: str | os.PathLike) -> None:
+        """The trained model as a file at `path`, in the back end's format."""
 
 
 def make_trainer(

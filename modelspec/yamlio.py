@@ -51,6 +51,7 @@ class Document:
         return self.locations.get(("<key>", *path)) or self.locate(path)
 
     def get(self, path: tuple, default: Any = None) -> Any:
+        """The value at `path` in the data, or `default` when the path is not there."""
         node = self.data
         for part in path:
             try:
