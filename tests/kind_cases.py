@@ -111,7 +111,25 @@ for _kind in ("MaxPooling2D", "AveragePooling2D"):
 for _kind, _shape in [("GlobalAveragePooling1D", SEQ), ("GlobalMaxPooling1D", SEQ),
                       ("GlobalAveragePooling2D", IMG), ("GlobalMaxPooling2D", IMG)]:  # fmt: skip
     CASES[_kind] = [case(_kind, _shape), case(_kind, _shape, {"keepdims": True})]
-for _kind in ("Add", "Subtract", "Multiply", "Average"):
+CASES.update({
+    "ZeroPadding1D": [case("ZeroPadding1D", SEQ), case("ZeroPadding1D", [None, 3], {"padding": [2, 0]})],
+    "Cropping1D": [case("Cropping1D", SEQ), case("Cropping1D", [None, 3], {"cropping": [2, 0]}),
+                   case("Cropping1D", SEQ, {"cropping": 2})],
+    "Cropping2D": [case("Cropping2D", IMG), case("Cropping2D", IMG, {"cropping": 1}),
+                   case("Cropping2D", [5, 6, 3], {"cropping": [[1, 2], [0, 3]]}),
+                   case("Cropping2D", [None, 6, 2], {"cropping": [1, [2, 0]]})],
+    "UpSampling1D": [case("UpSampling1D", SEQ), case("UpSampling1D", [None, 2], {"size": 3})],
+    "RepeatVector": [case("RepeatVector", [4], {"n": 3})],
+    "Identity": [case("Identity", SEQ), case("Identity", IMG)],
+    "ReLU": [case("ReLU", [7]), case("ReLU", [7], {"max_value": 6.0}),
+             case("ReLU", [7], {"max_value": 2.5, "negative_slope": 0.1, "threshold": 0.5}),
+             case("ReLU", [7], {"negative_slope": 0.2}), case("ReLU", IMG, {"threshold": 0.3}),
+             case("ReLU", [7], {"max_value": 1.0, "negative_slope": 0.1})],
+    "LeakyReLU": [case("LeakyReLU", [7]), case("LeakyReLU", IMG, {"negative_slope": 0.1})],
+    "ELU": [case("ELU", [7]), case("ELU", SEQ, {"alpha": 0.5})],
+    "Softmax": [case("Softmax", [7]), case("Softmax", SEQ, {"axis": 1}), case("Softmax", IMG, {"axis": -1})],
+})  # fmt: skip
+for _kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
     CASES[_kind] = [case(_kind, [[4], [4]])] + ([case(_kind, [IMG] * 3)] if _kind != "Subtract" else [])
 
 # Kinds the catalogue does not hold are skipped; a kind it holds with no case fails below.

@@ -144,6 +144,28 @@ def _zero_padding(draw, shape):
     return {"padding": draw(st.integers(0, 2) | st.tuples(side, side).map(list))}
 
 
+def _sides(rank: int, name: str, most: int) -> Callable:
+    def args(draw, shape) -> dict | None:
+        if len(shape) != rank + 1:
+            return None
+        pair = st.tuples(st.integers(0, most), st.integers(0, most)).map(list)
+        value = st.integers(0, most) | pair if rank == 1 else st.integers(0, most) | st.tuples(
+            st.integers(0, most) | pair, st.integers(0, most) | pair).map(list)
+        return {name: draw(value)}
+
+    return args
+
+
+def _relu(draw, shape) -> dict:
+    return {"max_value": draw(st.sampled_from([None, 6.0, 1.5])),
+            "negative_slope": draw(st.sampled_from([0.0, 0.1])),
+            "threshold": draw(st.sampled_from([0.0, 0.5]))}  # fmt: skip
+
+
+def _softmax(draw, shape) -> dict:
+    return {"axis": draw(st.sampled_from([-1, *range(1, len(shape) + 1)]))}
+
+
 def _bidirectional(draw, shape):
     inner_kind = draw(st.sampled_from(["LSTM", "GRU", "SimpleRNN"]))
     inner = _rnn(inner_kind)(draw, shape)
@@ -177,12 +199,22 @@ UNARY: dict[str, Callable] = {
     "GlobalMaxPooling2D": _global(2),
     "DepthwiseConv2D": _depthwise,
     "ZeroPadding2D": _zero_padding,
+    "ZeroPadding1D": _sides(1, "padding", 2),
+    "Cropping1D": _sides(1, "cropping", 1),
+    "Cropping2D": _sides(2, "cropping", 1),
+    "UpSampling1D": lambda draw, shape: {"size": draw(st.integers(1, 3))} if len(shape) == 2 else None,
+    "RepeatVector": lambda draw, shape: {"n": draw(st.integers(1, 3))} if len(shape) == 1 else None,
+    "Identity": lambda draw, shape: {},
+    "ReLU": _relu,
+    "LeakyReLU": lambda draw, shape: {"negative_slope": draw(st.sampled_from([0.3, 0.05]))},
+    "ELU": lambda draw, shape: {"alpha": draw(st.sampled_from([1.0, 0.5]))},
+    "Softmax": _softmax,
     "UpSampling2D": _upsampling,
     "BatchNormalization": _norm("BatchNormalization"),
     "LayerNormalization": _norm("LayerNormalization"),
     "MultiHeadAttention": _mha,
 }
-MERGES = ["Concatenate", "Add", "Subtract", "Multiply", "Average"]
+MERGES = ["Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"]
 SPECIAL = {"Embedding"}  # only on integer inputs: drawn when the spec has one
 COVERED = set(UNARY) | set(MERGES) | SPECIAL
 

@@ -26,7 +26,18 @@ from typing import Any, NoReturn
 from pydantic import BaseModel
 from typing_extensions import override
 
-from ..layers import Layer, attention, conv, core, merge, normalization, pooling, recurrent
+from ..layers import (
+    Layer,
+    activations,
+    attention,
+    conv,
+    core,
+    merge,
+    normalization,
+    pooling,
+    recurrent,
+    reshaping,
+)
 from ..naming import keras_name
 from . import BackendError, import_framework
 from .lowerings import Lowerings
@@ -138,8 +149,18 @@ LOWERINGS: Lowerings[type[KerasLowering]] = Lowerings("keras")
     conv.Conv2D,
     conv.Conv2DTranspose,
     conv.DepthwiseConv2D,
-    conv.ZeroPadding2D,
-    conv.UpSampling2D,
+    reshaping.ZeroPadding1D,
+    reshaping.ZeroPadding2D,
+    reshaping.Cropping1D,
+    reshaping.Cropping2D,
+    reshaping.UpSampling1D,
+    reshaping.UpSampling2D,
+    reshaping.RepeatVector,
+    core.Identity,
+    activations.ReLU,
+    activations.LeakyReLU,
+    activations.ELU,
+    activations.Softmax,
     pooling.MaxPooling1D,
     pooling.MaxPooling2D,
     pooling.AveragePooling1D,
@@ -155,6 +176,8 @@ LOWERINGS: Lowerings[type[KerasLowering]] = Lowerings("keras")
     merge.Subtract,
     merge.Multiply,
     merge.Average,
+    merge.Maximum,
+    merge.Minimum,
     recurrent.LSTM,
     recurrent.GRU,
     recurrent.SimpleRNN,

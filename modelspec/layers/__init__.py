@@ -1,6 +1,16 @@
 """The layer catalogue. Importing this package registers every kind in `REGISTRY`."""
 
-from . import attention, conv, core, merge, normalization, pooling, recurrent  # noqa: F401  (registers)
+from . import (  # noqa: F401  (registers)
+    activations,
+    attention,
+    conv,
+    core,
+    merge,
+    normalization,
+    pooling,
+    recurrent,
+    reshaping,
+)
 from .base import (
     ACTIVATIONS,
     REGISTRY,

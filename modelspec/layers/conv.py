@@ -1,5 +1,4 @@
-"""Convolutions, padding and upsampling: Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D,
-ZeroPadding2D, UpSampling2D.
+"""Convolutions: Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D.
 
 Inputs are channels last: (length, channels) for 1-D, (height, width, channels) for 2-D.
 Output lengths follow Keras exactly: `valid` ((n - span) // stride + 1), `same` and `causal`
@@ -209,45 +208,3 @@ class DepthwiseConv2D(_Window):
         if self.use_bias:
             out["bias"] = Weight((self.output_channels(channels),), ZEROS)
         return out
-
-
-@register
-class UpSampling2D(Layer):
-    """Repeats rows and columns: (h, w, c) -> (h * size[0], w * size[1], c)."""
-
-    type: Literal["UpSampling2D"] = "UpSampling2D"
-    size: P[IntOrPair] = 2
-    interpolation: P[Literal["nearest", "bilinear"]] = "nearest"
-    keeps_dtype = True
-
-    @override
-    def output_shape(self, x: Shape) -> Shape:
-        expect_rank(self, x, 3, "(height, width, channels)")
-        sh, sw = as_tuple(self.size, 2)
-        return (None if x[0] is None else x[0] * sh, None if x[1] is None else x[1] * sw, x[2])
-
-
-@register
-class ZeroPadding2D(Layer):
-    """Zeros around the image: (h, w, c) -> (h + top + bottom, w + left + right, c).
-
-    `padding` as Keras takes it: an int for all four sides, (height, width) for symmetric
-    padding, or ((top, bottom), (left, right)); each of the two entries may be an int or a pair.
-    """
-
-    type: Literal["ZeroPadding2D"] = "ZeroPadding2D"
-    padding: P[NonNegativeInt | tuple[Side, Side]] = (1, 1)
-    keeps_dtype = True
-
-    def sides(self) -> tuple[tuple[int, int], tuple[int, int]]:
-        """((top, bottom), (left, right)), as Keras standardises `padding`."""
-        if isinstance(self.padding, int):
-            return (self.padding, self.padding), (self.padding, self.padding)
-        height, width = (as_tuple(p, 2) for p in self.padding)
-        return (height[0], height[1]), (width[0], width[1])
-
-    @override
-    def output_shape(self, x: Shape) -> Shape:
-        expect_rank(self, x, 3, "(height, width, channels)")
-        grown = (None if n is None else n + a + b for n, (a, b) in zip(x[:2], self.sides()))
-        return (*grown, x[2])

@@ -84,6 +84,18 @@ class Activation(Layer):
 
 
 @register
+class Identity(Layer):
+    """Its input, unchanged (a named point in the graph): (...) -> (...)."""
+
+    type: Literal["Identity"] = "Identity"
+    keeps_dtype = True
+
+    @override
+    def output_shape(self, x: Shape) -> Shape:
+        return x
+
+
+@register
 class Flatten(Layer):
     """Flattens all but the batch axis, in channels-last order: (d1, ..., dn) -> (d1*...*dn,)."""
 

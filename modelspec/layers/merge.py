@@ -96,3 +96,17 @@ class Average(_Elementwise):
     """The element-wise mean of its inputs."""
 
     type: Literal["Average"] = "Average"
+
+
+@register
+class Maximum(_Elementwise):
+    """The element-wise maximum of its inputs."""
+
+    type: Literal["Maximum"] = "Maximum"
+
+
+@register
+class Minimum(_Elementwise):
+    """The element-wise minimum of its inputs."""
+
+    type: Literal["Minimum"] = "Minimum"

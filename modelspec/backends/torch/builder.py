@@ -291,14 +291,16 @@ class FxEmitter:
         """`x.name(*args, **kwargs)`."""
         return self._add("call_method", name, (x, *args), kwargs, name)
 
-    def activation(self, x: Any, name: str) -> Any:
-        """The Keras activation `name` applied to `x` (softmax over the channels, wherever they are)."""
+    def activation(self, x: Any, name: str, axis: int = -1) -> Any:
+        """The Keras activation `name` applied to `x` (softmax and log_softmax along Keras axis
+        `axis`, the channels by default, wherever it is in the layout); records `x` as the
+        node's logits when this is the node's last step."""
         entry = ACTIVATIONS[name]
         if entry is None:
             return x
         function, kwargs = entry
         if name in AXIS_ACTIVATIONS:
-            kwargs = {"dim": self.dim(-1, len(self.site.output.shape) + 1)}
+            kwargs = {"dim": self.dim(axis, len(self.site.output.shape) + 1)}
         out = self.fn(function, x, **kwargs)
         self.activated = (x, name, out)
         return out

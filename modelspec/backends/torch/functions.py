@@ -93,3 +93,19 @@ def avg_pool_same(x: Any, kernel: tuple, stride: tuple, padding: list[int] | Non
         assert padding is not None  # every length is known at run time
     ones = torch.ones_like(x[:1, :1])
     return pool(F.pad(x, padding), kernel, stride) / pool(F.pad(ones, padding), kernel, stride)
+
+
+def keras_relu(
+    x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0
+) -> Any:
+    """Keras' `activations.relu` (Keras 3 `ReLU.static_call`), step by step: x where x exceeds
+    `threshold` (0 elsewhere), clipped to [0, max_value], minus `negative_slope` times
+    relu(threshold - x)."""
+    negative = torch.relu(threshold - x) if negative_slope else None
+    if threshold:
+        x = torch.where(x > threshold, x, torch.zeros_like(x))
+    else:
+        x = torch.relu(x)
+    if max_value is not None:
+        x = x.clamp(0.0, max_value)
+    return x - negative_slope * negative if negative is not None else x

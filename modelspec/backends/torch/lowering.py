@@ -84,8 +84,10 @@ class Emitter(Protocol):
         """`x.name(*args, **kwargs)`."""
         ...
 
-    def activation(self, x: Any, name: str) -> Any:
-        """The Keras activation `name` applied to `x` (softmax over the channels, wherever they are)."""
+    def activation(self, x: Any, name: str, axis: int = -1) -> Any:
+        """The Keras activation `name` applied to `x` (softmax and log_softmax along Keras axis
+        `axis`, the channels by default, wherever it is in the layout); the builder records `x`
+        as the node's logits when this is the node's last step."""
         ...
 
 

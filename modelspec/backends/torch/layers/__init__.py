@@ -2,6 +2,16 @@
 Importing this package registers them all in `lowering.LOWERINGS`."""
 
 from ..lowering import LOWERINGS
-from . import attention, conv, core, merge, normalization, pooling, recurrent  # noqa: F401  (registers)
+from . import (  # noqa: F401  (registers)
+    activations,
+    attention,
+    conv,
+    core,
+    merge,
+    normalization,
+    pooling,
+    recurrent,
+    reshaping,
+)
 
 __all__ = ["LOWERINGS"]

@@ -1,4 +1,4 @@
-"""Torch lowerings of Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, ZeroPadding2D, UpSampling2D.
+"""Torch lowerings of Conv1D, Conv2D, Conv2DTranspose and DepthwiseConv2D.
 
 Keras' `padding="same"` is honoured for every stride and kernel: symmetric padding goes into the
 torch module, asymmetric padding (the odd cell after, as Keras does it) is an explicit `F.pad`
@@ -16,7 +16,6 @@ from typing_extensions import override
 from ....layers import conv
 from ..functions import pad_same, pad_sizes
 from ..lowering import (
-    ANY,
     CHANNELS_FIRST,
     LOWERINGS,
     Arrays,
@@ -255,31 +254,3 @@ class Conv2DTranspose(_Kernel):
             )
             y = e.fn(operator.getitem, y, window)
         return e.activation(y, self.layer.activation)
-
-
-@LOWERINGS.register(conv.UpSampling2D)
-class UpSampling2D(Lowering):
-    """Nearest: rows and columns repeated. Bilinear: half-pixel centres, as TensorFlow resizes."""
-
-    layout = CHANNELS_FIRST
-    arguments = ("size", "interpolation")
-
-    @override
-    def emit(self, e: Emitter, x: Any) -> Any:
-        scale = tuple(float(s) for s in ntuple(self.layer.size, 2))
-        extra = {"align_corners": False} if self.layer.interpolation == "bilinear" else {}
-        return e.fn(F.interpolate, x, scale_factor=scale, mode=self.layer.interpolation, **extra)
-
-
-@LOWERINGS.register(conv.ZeroPadding2D)
-class ZeroPadding2D(Lowering):
-    """`F.pad` in whichever layout the input is in (`F.pad` lists the last axis first)."""
-
-    layout = ANY
-    arguments = ("padding",)
-
-    @override
-    def emit(self, e: Emitter, x: Any) -> Any:
-        (top, bottom), (left, right) = self.layer.sides()
-        channels = () if e.layout == CHANNELS_FIRST else (0, 0)
-        return e.fn(F.pad, x, (*channels, left, right, top, bottom))

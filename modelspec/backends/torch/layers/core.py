@@ -66,6 +66,17 @@ class Dropout(Lowering):
         return e.module(x)
 
 
+@LOWERINGS.register(core.Identity)
+class Identity(Lowering):
+    """No code at all: the node's tensor is its input's."""
+
+    layout = ANY
+
+    @override
+    def emit(self, e: Emitter, x: Any) -> Any:
+        return x
+
+
 @LOWERINGS.register(core.Flatten)
 class Flatten(Lowering):
     """Keras flattens in (H, W, C) order: the input is taken channels-last."""

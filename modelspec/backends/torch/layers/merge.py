@@ -55,6 +55,20 @@ class Average(_Chain):
         return e.fn(operator.truediv, super().emit(e, *xs), len(xs))
 
 
+@LOWERINGS.register(merge.Maximum)
+class Maximum(_Chain):
+    """`torch.maximum` of the first two, then of that and the next, ..."""
+
+    op = torch.maximum
+
+
+@LOWERINGS.register(merge.Minimum)
+class Minimum(_Chain):
+    """`torch.minimum`, chained as Maximum."""
+
+    op = torch.minimum
+
+
 @LOWERINGS.register(merge.Concatenate)
 class Concatenate(Lowering):
     """`torch.cat` along the torch dimension that holds Keras' `axis`, in any layout."""
