@@ -230,3 +230,24 @@ def test_a_convolution_output_trains_from_its_logits_as_keras_does(activation, l
     k_logs, t_logs = k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None)
     assert k_logs["loss"] > 50  # far above -log(1e-7) = 16.1: from the logits, unclipped
     assert_same(spec, k, t, k_logs, t_logs, weight_tol=dict(rtol=1e-4, atol=1e-4))
+
+
+@pytest.mark.parametrize("axis", [-1, 1])
+def test_a_softmax_layer_output_trains_from_its_logits_as_keras_does(axis):
+    """Keras keeps a Softmax layer's input as its output's logits (any axis): the crossentropy
+    comes from them, unclipped, and torch does the same."""
+    spec = modelspec.loads(textwrap.dedent(f"""
+        inputs: {{x: {{shape: [3, 4]}}}}
+        layers:
+          - {{type: Dense, units: 4, name: scores}}
+          - {{type: Softmax, axis: {axis}, name: probs}}
+        training: {{optimizer: {{type: sgd, learning_rate: 0.001}}, loss: categorical_crossentropy}}
+    """))
+    rng = np.random.default_rng(1)
+    target = np.eye(4)[rng.integers(0, 4, size=(16, 3))]
+    data = check_arrays(spec.graph, {"x": rng.normal(0, 300, size=(16, 3, 4)), "probs": target})
+    k, t = keras_and_torch(spec)
+    batches = [np.arange(8), np.arange(8, 16)]
+    k_logs, t_logs = k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None)
+    assert k_logs["loss"] > 50  # from the logits: clipped probabilities would give at most 16.1
+    assert_same(spec, k, t, k_logs, t_logs, weight_tol=dict(rtol=1e-4, atol=1e-4))
