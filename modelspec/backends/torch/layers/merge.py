@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from functools import reduce
-from typing import Any, ClassVar
+from typing import Any
 
 from typing_extensions import override
 
@@ -13,60 +13,31 @@ from ....layers import merge
 from ..lowering import ANY, LOWERINGS, Emitter, Lowering
 from ..runtime import torch
 
+# Each element-wise merge is one binary torch operation, chained over the inputs.
+CHAINED: dict[type, Callable[..., Any]] = {
+    merge.Add: operator.add,
+    merge.Subtract: operator.sub,
+    merge.Multiply: operator.mul,
+    merge.Average: operator.add,  # then divided by the number of inputs
+    merge.Maximum: torch.maximum,
+    merge.Minimum: torch.minimum,
+}
 
-class _Chain(Lowering):
-    """`x1 op x2 op ...`, element-wise with broadcasting, in whichever layout the inputs share."""
+
+@LOWERINGS.register(*CHAINED)
+class Chain(Lowering):
+    """`x1 op x2 op ...` (Average: the sum over the number of inputs), element-wise with
+    broadcasting, in whichever layout the inputs share."""
 
     layout = ANY
-    op: ClassVar[Callable[..., Any]] = operator.add
 
     @override
     def emit(self, e: Emitter, *xs: Any) -> Any:
-        return reduce(lambda a, b: e.fn(type(self).op, a, b), xs)
-
-
-@LOWERINGS.register(merge.Add)
-class Add(_Chain):
-    """`x1 + x2 + ...`."""
-
-    op = operator.add
-
-
-@LOWERINGS.register(merge.Subtract)
-class Subtract(_Chain):
-    """`x1 - x2`."""
-
-    op = operator.sub
-
-
-@LOWERINGS.register(merge.Multiply)
-class Multiply(_Chain):
-    """`x1 * x2 * ...`."""
-
-    op = operator.mul
-
-
-@LOWERINGS.register(merge.Average)
-class Average(_Chain):
-    """The sum divided by the number of inputs."""
-
-    @override
-    def emit(self, e: Emitter, *xs: Any) -> Any:
-        return e.fn(operator.truediv, super().emit(e, *xs), len(xs))
-
-
-@LOWERINGS.register(merge.Maximum)
-class Maximum(_Chain):
-    """`torch.maximum` of the first two, then of that and the next, ..."""
-
-    op = torch.maximum
-
-
-@LOWERINGS.register(merge.Minimum)
-class Minimum(_Chain):
-    """`torch.minimum`, chained as Maximum."""
-
-    op = torch.minimum
+        op = next(op for kind, op in CHAINED.items() if isinstance(self.layer, kind))
+        out = reduce(lambda a, b: e.fn(op, a, b), xs)
+        return (
+            e.fn(operator.truediv, out, len(xs)) if isinstance(self.layer, merge.Average) else out
+        )
 
 
 @LOWERINGS.register(merge.Concatenate)
