@@ -7,6 +7,7 @@ alone, and one run under `python -X importtime` summed by module.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -24,8 +25,16 @@ def _command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "modelspec"]
 
 
+# As an installed package runs: from cached bytecode (the warm-up run writes it), which a
+# PYTHONDONTWRITEBYTECODE in the environment would otherwise turn into a compile on every run.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+# The least any Pydantic-validated tool pays: `import pydantic` is lazy, a model class is not.
+ONE_MODEL = "import yaml\nfrom pydantic import BaseModel\nclass A(BaseModel):\n    x: int = 1"
+
+
 def _run(cmd: list[str]) -> None:
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                   env=ENV)  # fmt: skip
 
 
 def run(quick: bool) -> Report:
@@ -38,19 +47,28 @@ def run(quick: bool) -> Report:
                   warmup=1, gc_off=False)  # fmt: skip
     report.rows.append(row)
     print(row.row(), flush=True)
+    floor = compare(f"`modelspec validate specs/{SPEC.name}` vs `import yaml` and one Pydantic model class",
+                    lambda: _run(validate), lambda: _run([sys.executable, "-c", ONE_MODEL]), number=1,
+                    repeats=repeats, goal=1.5, warmup=1, gc_off=False)  # fmt: skip
+    floor.why = ("What modelspec adds to the least a Pydantic-validated tool pays (its first model "
+                 "class imports pydantic's schema machinery and plugin loader).")  # fmt: skip
+    report.rows.append(floor)
+    print(floor.row(), flush=True)
 
     parts = medians(interleaved({
         "`python -c pass`": lambda: _run([sys.executable, "-c", "pass"]),
+        "`import yaml` and one Pydantic model class": lambda: _run([sys.executable, "-c", ONE_MODEL]),
         "`import modelspec`": lambda: _run([sys.executable, "-c", "import modelspec"]),
         "`import modelspec.cli`": lambda: _run([sys.executable, "-c", "import modelspec.cli"]),
     }, 3 if quick else 7))  # fmt: skip
-    bare, imported, cli = parts.values()
+    bare, one_model, imported, cli = parts.values()
     import modelspec
 
     checking = median_time(lambda: modelspec.load(SPEC), 5 if quick else 21)
     shares = import_times(SPEC)
     report.diagnostics.append(Measurement("start-up parts (separate processes)", [row.ours_median], extra={
         "`python -c pass`": bare, "`import pydantic, yaml`": row.reference_median,
+        "`import yaml` and one Pydantic model class": one_model,
         "`import modelspec`": imported, "`import modelspec.cli`": cli,
         "`modelspec.load(spec)` in process": checking}))  # fmt: skip
     top = ", ".join(f"`{m}` {fmt_time(t)}" for m, t in shares["top"])
@@ -59,15 +77,17 @@ def run(quick: bool) -> Report:
         f"Under `python -X importtime` (which inflates every figure a little), `modelspec validate` "
         f"imported for {fmt_time(shares['total'])} of self time, `import pydantic, yaml` for "
         f"{fmt_time(shares['base'])}. The modules only `validate` imports took {fmt_time(shares['extra'])}; "
-        f"by package: {packages}. modelspec's own share is the creation of its Pydantic model classes "
-        f"(the layer kinds and the document's discriminated union: pydantic-core builds each "
-        f"validator when the class is defined); largest modules by self time: {top}.")  # fmt: skip
+        f"by package: {packages}. modelspec's own share is the creation of the document's Pydantic "
+        f"model classes (a layer kind's module is imported, and its validator built, only when a "
+        f"spec uses the kind); largest modules by self time: {top}.")  # fmt: skip
     row.why = (f"{fmt_time(row.ours_median)} against {fmt_time(row.reference_median)}. `import modelspec` alone "
                f"takes {fmt_time(imported)} (`python -c pass`: {fmt_time(bare)}): the difference is import "
                f"time; reading and validating the spec itself (`modelspec.load`, in process) takes "
-               f"{fmt_time(checking)}. Of the imports only `validate` "
+               f"{fmt_time(checking)}. Defining a single Pydantic model class after `import yaml` already "
+               f"takes {fmt_time(one_model)} ({one_model / row.reference_median:.2f}x; `import pydantic` "
+               f"is lazy, a model class imports its machinery). Of the imports only `validate` "
                f"makes ({fmt_time(shares['extra'])} under `-X importtime`), modelspec's own modules take "
-               f"{fmt_time(shares['own'])}, building Pydantic model classes at import (largest: {top}); "
+               f"{fmt_time(shares['own'])}, building the document's Pydantic model classes at import (largest: {top}); "
                f"by package: {packages}.")  # fmt: skip
     return report
 
@@ -75,7 +95,7 @@ def run(quick: bool) -> Report:
 def import_log(args: list[str]) -> dict[str, float]:
     """Self import time (seconds) of every module a `python ARGS` run imports, by `-X importtime`."""
     err = subprocess.run([sys.executable, "-X", "importtime", *args], cwd=ROOT, capture_output=True,
-                         text=True).stderr  # fmt: skip
+                         text=True, env=ENV).stderr  # fmt: skip
     times: dict[str, float] = {}
     for line in err.splitlines():
         m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| *(\S+)", line)

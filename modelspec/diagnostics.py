@@ -9,11 +9,13 @@ a misspelled key (for "did you mean"), and the position in the file.
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Tag, ValidationError
 
 from .errors import Problem, did_you_mean
+from .nodes import Node, model_for
 from .params import ref_name
 from .yamlio import Document
 
@@ -36,8 +38,13 @@ def _fields(model: type[BaseModel]) -> dict[str, str]:
     return {(f.alias or name): name for name, f in model.model_fields.items()}
 
 
-def walk(root: Any, loc: tuple) -> tuple[tuple, type[BaseModel] | None]:
-    """The user-facing path of a Pydantic `loc`, and the model that owns its last key."""
+def walk(
+    root: Any, loc: tuple, value_at: Callable[[tuple], Any] = lambda path: None
+) -> tuple[tuple, type[BaseModel] | None]:
+    """The user-facing path of a Pydantic `loc`, and the model that owns its last key.
+
+    `value_at(path)` gives the value written at a user-facing path: a node's model depends on it.
+    """
     path: list = []
     t: Any = root
     owner: type[BaseModel] | None = None
@@ -45,6 +52,8 @@ def walk(root: Any, loc: tuple) -> tuple[tuple, type[BaseModel] | None]:
         if t is None:  # below a leaf: Pydantic names union members ("int", "tuple[...]"); drop
             break
         t, _ = _unannotate(t)
+        if t is Node:
+            t = model_for(value_at(tuple(path)))
         if _is_union(t):
             members = [_unannotate(m) for m in get_args(t) if m is not type(None)]
             tagged = {tag: m for m, tag in members if tag is not None}
@@ -83,10 +92,10 @@ def problems_from(
     by_path: dict[tuple, list[str]] = {}
     key_problems: set[tuple] = set()
     for error in exc.errors(include_url=False):
-        path, owner = walk(root, tuple(error["loc"]))
+        path, owner = walk(root, tuple(error["loc"]), lambda p: doc.get(base + p))
         message = _message(error, path, owner)
         full = base + path
-        if error["type"] in ("extra_forbidden", "union_tag_invalid"):
+        if error["type"] in ("extra_forbidden", "union_tag_invalid", "node_kind_unknown"):
             key_problems.add(full)
         if note_refs:
             ref = ref_name(doc.get(full))
@@ -120,13 +129,8 @@ def _message(error: Any, path: tuple, owner: type[BaseModel] | None) -> str:
     if kind == "union_tag_invalid":
         tags = [t.strip(" '") for t in ctx.get("expected_tags", "").split(",")]
         tag = str(ctx.get("tag"))
-        if "shares" in tags:  # a node: list layer kinds, not the internal tags
-            kinds = [t for t in tags if t not in ("shares", "block")]
-            return f"unknown layer type {tag!r}{did_you_mean(tag, kinds)}"
         return f"unknown kind {tag!r}{did_you_mean(tag, tags)}; expected one of {', '.join(tags)}"
     if kind == "union_tag_not_found":
-        if "node_tag" in str(ctx.get("discriminator")):
-            return "a node needs `type:` (a layer kind), `shares:` (a node) or `block:` (a block)"
         return "needs a `type:`"
     if kind == "literal_error" and isinstance(error.get("input"), str):
         options = [o.strip(" '") for o in ctx.get("expected", "").replace(" or ", ", ").split(",")]

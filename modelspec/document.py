@@ -7,47 +7,16 @@ key is present), so a mistake yields one precise error rather than one per union
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Discriminator,
-    Field,
-    PositiveInt,
-    Tag,
-    WithJsonSchema,
-    create_model,
-)
+from pydantic import BeforeValidator, ConfigDict, Field, PositiveInt
 
-from .layers import REGISTRY
+from .doctypes import Names, Strict, as_list, tagged
 from .layers.base import DType
+from .nodes import NODE_FIELDS, BlockNode, Node, SharedNode, node_tag
 from .params import SPACE_KINDS, P, SearchSpace
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-def _as_list(value: Any) -> Any:
-    """Accept `x` for `[x]`, so a single input or output needs no brackets."""
-    return [value] if isinstance(value, str) else value
-
-
-Names = Annotated[
-    list[str],
-    BeforeValidator(_as_list),
-    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
-]
-
-
-def _tagged(mapping: dict[str, Any], pick: Any) -> Any:
-    """A union discriminated by the callable `pick`, one `Tag` per member."""
-    members = tuple(Annotated[cls, Tag(tag)] for tag, cls in mapping.items())
-    return Annotated[Union[members], Discriminator(pick)]  # noqa: UP007  (a tuple of members)
 
 
 # --- inputs --------------------------------------------------------------------------------
@@ -60,61 +29,12 @@ class InputSpec(Strict):
     dtype: DType = "float32"
 
 
-# --- nodes ---------------------------------------------------------------------------------
+# --- nodes (modelspec/nodes.py) -----------------------------------------------------------
 
-
-class NodeFields(Strict):
-    """Fields every node has besides its layer's own arguments."""
-
-    inputs: Names | None = Field(
-        None, description="Tensors this node consumes: model inputs or node names (graph form)."
-    )
-    name: str | None = Field(
-        None, description="Node name (sequential form; graph keys name nodes)."
-    )
-
-
-class SharedNode(NodeFields):
-    """Applies the layer of another node (the same weights) to other inputs."""
-
-    shares: str
-
-
-class BlockNode(NodeFields):
-    """Instantiates a block; `repeat: N` chains N copies, each feeding the next."""
-
-    block: str
-    params: dict[str, Any] = {}
-    repeat: P[PositiveInt] = 1
-
-
-NODE_MODELS: dict[str, type[BaseModel]] = {
-    kind: create_model(f"{kind}Node", __base__=(cls, NodeFields), __doc__=cls.__doc__)
-    for kind, cls in REGISTRY.items()
-}
-NODE_FIELDS = frozenset(NodeFields.model_fields)
-
-
-def node_tag(value: Any) -> str | None:
-    """The discriminator of a node entry: its layer `type`, "shares" or "block" (None: no type)."""
-    if isinstance(value, dict):
-        if "shares" in value:
-            return "shares"
-        if "block" in value:
-            return "block"
-        kind = value.get("type")
-        return kind if isinstance(kind, str) else None
-    return getattr(value, "type", None) or ("shares" if isinstance(value, SharedNode) else "block")
-
-
-# The discriminated unions are built at run time (one node model per registered kind); to a type
-# checker they are what they hold.
 if TYPE_CHECKING:
-    Node: TypeAlias = Any  # a layer node of a registered kind, a SharedNode or a BlockNode
     Layers: TypeAlias = dict[str, Any] | list[Any]
 else:
-    Node = _tagged({**NODE_MODELS, "shares": SharedNode, "block": BlockNode}, node_tag)
-    Layers = _tagged(
+    Layers = tagged(
         {"graph": dict[str, Node], "sequence": Annotated[list[Node], Field(min_length=1)]},
         lambda v: "sequence" if isinstance(v, list) else "graph",
     )
@@ -142,7 +62,7 @@ def _space_kind(value: Any) -> str:
 if TYPE_CHECKING:
     ParamValue: TypeAlias = Any  # a plain value or a search space
 else:
-    ParamValue = _tagged(
+    ParamValue = tagged(
         {"value": bool | int | float | str | list | None, **SPACE_KINDS}, _space_kind
     )
 
@@ -213,7 +133,7 @@ if TYPE_CHECKING:
     Optimizer: TypeAlias = OptimizerKind
 else:
     Optimizer = Annotated[
-        _tagged(
+        tagged(
             OPTIMIZERS, lambda v: v.get("type") if isinstance(v, dict) else getattr(v, "type", None)
         ),
         BeforeValidator(_optimizer_shorthand),
@@ -328,8 +248,8 @@ def _loss_tag(value: Any) -> str | None:
 if TYPE_CHECKING:
     Loss: TypeAlias = str | LossKind
 else:
-    Loss = _tagged(
-        {"name": LossName, "object": _tagged(LOSSES, _loss_tag)},
+    Loss = tagged(
+        {"name": LossName, "object": tagged(LOSSES, _loss_tag)},
         lambda v: "name" if isinstance(v, str) else "object",
     )
 
@@ -367,13 +287,13 @@ if TYPE_CHECKING:
     MetricsSetting: TypeAlias = list[str] | dict[str, list[str]]
 else:
     LossSetting = Annotated[
-        _tagged({"all": Loss, "per_output": dict[str, Loss]}, _loss_kind),
+        tagged({"all": Loss, "per_output": dict[str, Loss]}, _loss_kind),
         BeforeValidator(_positional),
     ]
     MetricsSetting = Annotated[
-        _tagged({"all": list[MetricName], "per_output": dict[str, Names]}, _metrics_kind),
+        tagged({"all": list[MetricName], "per_output": dict[str, Names]}, _metrics_kind),
         BeforeValidator(_keyed_by_output),
-        BeforeValidator(_as_list),
+        BeforeValidator(as_list),
     ]
 
 
@@ -418,7 +338,6 @@ class SpecDocument(Strict):
 __all__ = [
     "LOSSES",
     "NODE_FIELDS",
-    "NODE_MODELS",
     "Block",
     "BlockNode",
     "InputSpec",

@@ -15,19 +15,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from .diagnostics import problems_from
-from .document import (
-    NAME_PATTERN,
-    NODE_FIELDS,
-    Block,
-    BlockNode,
-    SharedNode,
-    SpecDocument,
-    Training,
-)
+from .document import NAME_PATTERN, Block, SpecDocument, Training
 from .errors import Problem, did_you_mean
 from .graph import DraftGraph, DraftNode, Scope, TensorType
 from .layers import REGISTRY, Layer, ShapeError, format_shape
 from .naming import keras_name
+from .nodes import NODE_FIELDS, BlockNode, SharedNode
 from .params import UnresolvedParam, substitute
 from .plan import TrainingPlan, plan_training
 from .yamlio import Document

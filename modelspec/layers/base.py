@@ -12,11 +12,14 @@ until run time.
 
 from __future__ import annotations
 
+import importlib
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
+from typing_extensions import override
 
 Shape = tuple[int | None, ...]
 DType = Literal["float32", "float64", "float16", "int32", "int64", "bool"]
@@ -107,7 +110,8 @@ class Layer(BaseModel):
     `output_shape` and `weights` receive one shape per input, batch omitted.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built on first use: a spec pays for the kinds it uses, not for the whole catalogue.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     type: str
     min_inputs: ClassVar[int] = 1
@@ -156,15 +160,56 @@ def _compact(value: Any) -> str:
     return str(value)
 
 
-REGISTRY: dict[str, type[Layer]] = {}
+class Registry(Mapping[str, type[Layer]]):
+    """The layer kinds by `type` name: the built-in catalogue and any kind `register`ed later.
+
+    A built-in kind's module is imported the first time the kind is asked for (`in` does not
+    import), so a spec pays for the kinds it uses, not for the whole catalogue. Iterating lists
+    every kind; `items()` and `values()` import them all.
+    """
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, type[Layer]] = {}
+        self._modules: dict[str, str] = {}  # built-in kind -> the module that defines it
+
+    def catalogue(self, package: str, modules: dict[str, tuple[str, ...]]) -> None:
+        """Declare the built-in kinds: module name (in `package`) -> the kinds it registers."""
+        for module, kinds in modules.items():
+            self._modules.update(dict.fromkeys(kinds, f"{package}.{module}"))
+
+    def add(self, name: str, cls: type[Layer]) -> None:
+        """Make `cls` the kind `name`; ValueError if the name is taken (by another module)."""
+        module = self._modules.get(name)
+        if name in self._kinds or (module is not None and module != cls.__module__):
+            raise ValueError(f"layer kind {name} is registered twice")
+        self._kinds[name] = cls
+
+    @override
+    def __getitem__(self, name: str) -> type[Layer]:
+        if name not in self._kinds and name in self._modules:
+            importlib.import_module(self._modules[name])
+        return self._kinds[name]
+
+    @override
+    def __contains__(self, name: object) -> bool:
+        return name in self._kinds or name in self._modules
+
+    @override
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._modules, *self._kinds]))
+
+    @override
+    def __len__(self) -> int:
+        return len(self._modules.keys() | self._kinds.keys())
+
+
+REGISTRY = Registry()
 
 
 def register(cls: type[Layer]) -> type[Layer]:
     """Class decorator: make a layer kind known by the name in its `type` literal."""
     (name,) = cls.model_fields["type"].annotation.__args__  # type: ignore[union-attr]
-    if name in REGISTRY:
-        raise ValueError(f"layer kind {name} is registered twice")
-    REGISTRY[name] = cls
+    REGISTRY.add(name, cls)
     return cls
 
 
