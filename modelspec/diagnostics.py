@@ -14,8 +14,8 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Tag, ValidationError
 
+from .dispatch import Dispatched
 from .errors import Problem, did_you_mean
-from .nodes import Node, model_for
 from .params import ref_name
 from .yamlio import Document
 
@@ -52,8 +52,8 @@ def walk(
         if t is None:  # below a leaf: Pydantic names union members ("int", "tuple[...]"); drop
             break
         t, _ = _unannotate(t)
-        if t is Node:
-            t = model_for(value_at(tuple(path)))
+        if isinstance(t, type) and issubclass(t, Dispatched):
+            t = t.model_for(value_at(tuple(path)))
         if _is_union(t):
             members = [_unannotate(m) for m in get_args(t) if m is not type(None)]
             tagged = {tag: m for m, tag in members if tag is not None}
@@ -95,7 +95,7 @@ def problems_from(
         path, owner = walk(root, tuple(error["loc"]), lambda p: doc.get(base + p))
         message = _message(error, path, owner)
         full = base + path
-        if error["type"] in ("extra_forbidden", "union_tag_invalid", "node_kind_unknown"):
+        if error["type"] in ("extra_forbidden", "union_tag_invalid", "layer_kind_unknown"):
             key_problems.add(full)
         if note_refs:
             ref = ref_name(doc.get(full))

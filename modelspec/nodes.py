@@ -11,21 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import (
-    BaseModel,
-    Field,
-    GetCoreSchemaHandler,
-    GetJsonSchemaHandler,
-    PositiveInt,
-    TypeAdapter,
-    create_model,
-)
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic import BaseModel, Field, PositiveInt, create_model
+from pydantic_core import PydanticCustomError
+from typing_extensions import override
 
+from .dispatch import Dispatched
 from .doctypes import Names, Strict, tagged
-from .errors import did_you_mean
 from .layers import REGISTRY, Layer
+from .layers.base import unknown_kind
 from .params import P
 
 
@@ -85,7 +78,7 @@ def node_tag(value: Any) -> str | None:
 
 def model_for(value: Any) -> type[BaseModel] | None:
     """The model that validates this node entry (None: no `type:`, or an unknown kind)."""
-    tag = node_tag(value)
+    tag = node_tag(value) if isinstance(value, dict) else None
     if tag == "shares":
         return SharedNode
     if tag == "block":
@@ -93,48 +86,25 @@ def model_for(value: Any) -> type[BaseModel] | None:
     return node_model(tag) if tag is not None else None
 
 
-def _validate(value: Any) -> BaseModel:
-    if isinstance(value, NodeFields):  # already a node (a document built in Python)
-        return value
-    if not isinstance(value, dict):
-        raise PydanticCustomError(
-            "node_kind", "a node is a mapping of its fields, got {value}", {"value": repr(value)}
-        )
-    model = model_for(value)
-    if model is not None:
-        return model.model_validate(value)
-    kind = value.get("type")
-    if kind is None:
-        raise PydanticCustomError(
-            "node_kind",
-            "a node needs `type:` (a layer kind), `shares:` (a node) or `block:` (a block)",
-        )
-    raise PydanticCustomError(
-        "node_kind_unknown",
-        "unknown layer type {kind}{hint}",
-        {"kind": repr(kind), "hint": did_you_mean(str(kind), REGISTRY)},
-    )
+class Node(Dispatched):
+    """The annotation of a node entry: validated as its kind's node model, a `SharedNode` or a
+    `BlockNode`, the model found when the entry is validated (`modelspec/dispatch.py`)."""
 
+    accepts = (NodeFields,)
+    missing = "a node needs `type:` (a layer kind), `shares:` (a node) or `block:` (a block)"
 
-class Node:
-    """The annotation of a node entry: validated as its kind's model (see the module's docstring).
-
-    To a type checker and to readers of the result, a node is a `BaseModel`: a kind's node model,
-    a `SharedNode` or a `BlockNode`.
-    """
-
+    @override
     @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        """A plain validator function that dispatches on the entry's `type`, `shares` or `block`."""
-        return core_schema.no_info_plain_validator_function(_validate)
+    def model_for(cls, value: Any) -> type[BaseModel] | None:
+        return model_for(value)
 
+    @override
     @classmethod
-    def __get_pydantic_json_schema__(
-        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        """Every registered kind's node, as the discriminated union the validator stands for."""
+    def unknown(cls, value: dict) -> PydanticCustomError | None:
+        return unknown_kind(value.get("type"))
+
+    @override
+    @classmethod
+    def union(cls) -> Any:
         models = {kind: node_model(kind) for kind in REGISTRY}
-        union = tagged({**models, "shares": SharedNode, "block": BlockNode}, node_tag)
-        return handler(TypeAdapter(union).core_schema)
+        return tagged({**models, "shares": SharedNode, "block": BlockNode}, node_tag)

@@ -128,7 +128,24 @@ CASES.update({
     "LeakyReLU": [case("LeakyReLU", [7]), case("LeakyReLU", IMG, {"negative_slope": 0.1})],
     "ELU": [case("ELU", [7]), case("ELU", SEQ, {"alpha": 0.5})],
     "Softmax": [case("Softmax", [7]), case("Softmax", SEQ, {"axis": 1}), case("Softmax", IMG, {"axis": -1})],
+    "Dot": [case("Dot", [[5], [5]], {"axes": 1}), case("Dot", [[3, 4], [6, 4]], {"axes": [2, 2]}),
+            case("Dot", [[4, 3], [2, 4]], {"axes": [1, 2], "normalize": True}),
+            case("Dot", [[2, 3, 4], [3, 5]], {"axes": [-2, 1]})],
+    "Attention": [case("Attention", [[3, 4], [5, 6], [5, 4]]),
+                  case("Attention", [[3, 4], [5, 4]], {"use_scale": True, "score_mode": "concat"}),
+                  case("Attention", [[4, 3], [4, 3]], {"use_causal_mask": True, "use_scale": True}),
+                  case("Attention", [[5, 3], [3, 3]], {"use_causal_mask": True, "score_mode": "concat"})],
+    "AdditiveAttention": [case("AdditiveAttention", [[None, 4], [None, 4]]),
+                          case("AdditiveAttention", [[3, 4], [5, 2], [5, 4]], {"use_scale": False}),
+                          case("AdditiveAttention", [[4, 3], [4, 3]], {"use_causal_mask": True})],
+    "TimeDistributed": [case("TimeDistributed", [5, 4], {"layer": {"type": "Dense", "units": 3, "activation": "relu"}}),
+                        case("TimeDistributed", [4, 6, 6, 2], {"layer": {"type": "Conv2D", "filters": 2, "kernel_size": 3}}),
+                        case("TimeDistributed", [None, 5, 3], {"layer": {"type": "LSTM", "units": 2}}),
+                        case("TimeDistributed", [3, 4, 5, 2], {"layer": {"type": "MaxPooling2D", "pool_size": 2}}),
+                        case("TimeDistributed", [3, 8, 2], {"layer": {"type": "Flatten"}})],
 })  # fmt: skip
+CASES["MultiHeadAttention"].append(case("MultiHeadAttention", [[5, 8], [4, 6]], {"num_heads": 2, "key_dim": 3,
+                                                                             "use_causal_mask": True}))
 for _kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
     CASES[_kind] = [case(_kind, [[4], [4]])] + ([case(_kind, [IMG] * 3)] if _kind != "Subtract" else [])
 

@@ -128,7 +128,46 @@ def _mha(draw, shape):
     if len(shape) != 2 or shape[-1] is None:
         return None
     return {"num_heads": draw(st.integers(1, 3)), "key_dim": draw(st.integers(1, 4)),
-            "use_bias": draw(st.booleans())}  # fmt: skip
+            "use_bias": draw(st.booleans()), "use_causal_mask": draw(st.booleans())}  # fmt: skip
+
+
+STEP_KINDS = ["Dense", "Activation", "Flatten", "Conv1D", "Conv2D", "LSTM", "GRU", "MaxPooling1D",
+              "GlobalAveragePooling1D", "LayerNormalization", "Dropout"]  # fmt: skip
+
+
+def _time_distributed(draw, shape):
+    if len(shape) < 2:
+        return None
+    kind = draw(st.sampled_from(STEP_KINDS))
+    args = UNARY[kind](draw, shape[1:])
+    return None if args is None else {"layer": {"type": kind, **args}}
+
+
+def _dot(draw, x, y):
+    pairs = [(a, b) for a in range(1, len(x) + 1) for b in range(1, len(y) + 1) if x[a - 1] == y[b - 1]]
+    if not pairs:
+        return None
+    a, b = draw(st.sampled_from(pairs))
+    negative = draw(st.booleans())
+    axes = [a - len(x) - 1, b - len(y) - 1] if negative else [a, b]
+    return {"axes": axes if a != b or negative else a, "normalize": draw(st.booleans())}
+
+
+def _attention(kind: str) -> Callable:
+    def args(draw, x, y):
+        if len(x) != 2 or len(y) != 2 or x[-1] is None or x[-1] != y[-1]:
+            return None
+        out: dict[str, Any] = {"use_scale": draw(st.booleans()), "use_causal_mask": draw(st.booleans())}
+        if kind == "Attention":
+            out["score_mode"] = draw(st.sampled_from(["dot", "concat"]))
+        return out
+
+    return args
+
+
+# Kinds of two inputs: (draw, x's shape, y's shape) -> arguments, or None if they cannot take them.
+PAIRS: dict[str, Callable] = {"Dot": _dot, "Attention": _attention("Attention"),
+                              "AdditiveAttention": _attention("AdditiveAttention")}  # fmt: skip
 
 
 def _upsampling(draw, shape):
@@ -213,10 +252,11 @@ UNARY: dict[str, Callable] = {
     "BatchNormalization": _norm("BatchNormalization"),
     "LayerNormalization": _norm("LayerNormalization"),
     "MultiHeadAttention": _mha,
+    "TimeDistributed": _time_distributed,
 }
 MERGES = ["Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"]
 SPECIAL = {"Embedding"}  # only on integer inputs: drawn when the spec has one
-COVERED = set(UNARY) | set(MERGES) | SPECIAL
+COVERED = set(UNARY) | set(MERGES) | set(PAIRS) | SPECIAL
 
 INPUT_FAMILIES = {
     "sequence": lambda draw: [draw(st.sampled_from([None, 3, 4, 5])), draw(st.integers(1, 4))],
@@ -266,7 +306,7 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
     float_tensors = lambda: [t for t in shapes if inputs.get(t, {}).get("dtype") != "int32"]  # noqa: E731
     for i in range(draw(st.integers(1, max_nodes))):
         name = f"n{i}"
-        choice = draw(st.sampled_from(["unary"] * 6 + ["merge", "share"]))
+        choice = draw(st.sampled_from(["unary"] * 6 + ["merge", "share", "pair"]))
         pool = float_tensors()
         if choice == "merge":
             kind = draw(st.sampled_from(MERGES))
@@ -283,6 +323,14 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
             count = 2 if kind == "Subtract" else draw(st.integers(2, 3))
             picked = [draw(st.sampled_from(mates)) for _ in range(count)]
             add(name, {"type": kind}, picked)
+        elif choice == "pair":
+            kind = draw(st.sampled_from(sorted(PAIRS)))
+            # one tensor twice when a length is unknown (two Nones may differ at run time)
+            x = draw(st.sampled_from(pool))
+            y = x if None in shapes[x] else draw(st.sampled_from([t for t in pool if None not in shapes[t]]))
+            args = PAIRS[kind](draw, shapes[x], shapes[y])
+            if args is not None:
+                add(name, {"type": kind, **args}, [x, y])
         elif choice == "share" and owners:
             owner = draw(st.sampled_from(sorted(owners)))
             fits = [t for t in pool if (shapes[t],) == owners[owner]]

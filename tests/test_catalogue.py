@@ -87,6 +87,6 @@ def test_node_entries_that_are_no_node_are_located():
         """) == [
         "spec.yaml:3:6: layers.a: a node needs `type:` (a layer kind), `shares:` (a node) or "
         "`block:` (a block)",
-        "spec.yaml:4:6: layers.b: a node is a mapping of its fields, got 'Dense'",
+        "spec.yaml:4:6: layers.b: expected a mapping of fields, got 'Dense'",
         "spec.yaml:5:3: layers.c: unknown layer type 3",
     ]  # fmt: skip

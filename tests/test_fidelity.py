@@ -28,9 +28,9 @@ def randomise_keras(model, rng) -> None:
         for variable in layer.weights:
             shape = tuple(variable.shape)
             if "variance" in variable.path:
-                values.append(rng.uniform(0.5, 1.5, shape).astype("float32"))
+                values.append(np.asarray(rng.uniform(0.5, 1.5, shape), "float32"))
             else:
-                values.append((rng.normal(size=shape) * 0.4).astype("float32"))
+                values.append(np.asarray(rng.normal(size=shape) * 0.4, "float32"))  # () too
         if values:
             layer.set_weights(values)
 
@@ -43,7 +43,7 @@ def randomise_torch(module, rng) -> None:
                     values = rng.uniform(0.5, 1.5, tuple(tensor.shape))
                 else:
                     values = rng.normal(size=tuple(tensor.shape)) * 0.4
-                tensor.copy_(torch.from_numpy(values.astype("float32")))
+                tensor.copy_(torch.from_numpy(np.asarray(values, "float32")))  # () too
 
 
 def compatible(core: tuple, actual: tuple) -> bool:

@@ -170,8 +170,19 @@ def test_kind_figures_equal_the_core(key, data):
     assert all(d is None or d == o for d, o in zip(core, out.shape[1:]))
 
 
+# Weights Keras adds with an initializer written in the call, kept by no attribute
+# (`add_weight(initializer="ones")` in keras/src/layers/attention/attention.py, additive_attention.py).
+LITERAL_INITIALIZERS = {("Attention", "scale"): "ones", ("Attention", "concat_score_weight"): "ones",
+                        ("AdditiveAttention", "scale"): "glorot_uniform"}  # fmt: skip
+
+
 def _keras_initializer(layer, weight: str):
     """The initializer the Keras layer `layer` draws its weight `weight` (the core's name) from."""
+    if type(layer).__name__ == "TimeDistributed":
+        layer = layer.layer
+    literal = LITERAL_INITIALIZERS.get((type(layer).__name__, weight))
+    if literal:
+        return keras.initializers.get(literal)
     if weight.startswith(("forward_", "backward_")):  # Bidirectional: the wrapped layer's own
         side, weight = weight.split("_", 1)
         layer = getattr(layer, f"{side}_layer")
@@ -202,7 +213,8 @@ def test_every_weight_declares_the_initializer_keras_draws_it_from(key, data):
     for name, weight in spec.graph.node("node").weights.items():
         theirs = _keras_initializer(layer, name)
         if isinstance(weight.initializer, Concatenation):  # LSTM's unit_forget_bias
-            cell = getattr(layer, "cell", None) or layer.forward_layer.cell
+            inner = layer.layer if type(layer).__name__ == "TimeDistributed" else layer
+            cell = getattr(inner, "cell", None) or inner.forward_layer.cell
             assert cell.unit_forget_bias and [n for _, n in weight.initializer.parts] == [cell.units, cell.units,
                                                                                             2 * cell.units]
             first, ones, rest = (init for init, _ in weight.initializer.parts)

@@ -102,6 +102,19 @@ KERAS_FIGURES = [
     ('MultiHeadAttention', {'num_heads': 2, 'key_dim': 4}, [(5, 8), (6, 8)], (5, 8), 288, 0),
     ('MultiHeadAttention', {'num_heads': 3, 'key_dim': 2, 'value_dim': 5, 'use_bias': False}, [(5, 8), (6, 7), (6, 3)], (5, 8), 291, 0),
     ('MultiHeadAttention', {'num_heads': 2, 'key_dim': 3, 'output_shape': 10}, [(None, 6), (None, 6)], (None, 10), 196, 0),
+    ('MultiHeadAttention', {'num_heads': 2, 'key_dim': 4, 'use_causal_mask': True}, [(5, 8)], (5, 8), 288, 0),
+    ('Dot', {'axes': 1}, [(5,), (5,)], (1,), 0, 0),
+    ('Dot', {'axes': [2, 2]}, [(3, 4), (6, 4)], (3, 6), 0, 0),
+    ('Dot', {'axes': [1, 2]}, [(4, 3), (2, 4)], (3, 2), 0, 0),
+    ('Dot', {'axes': -1, 'normalize': True}, [(3, 4), (3, 4)], (3, 3), 0, 0),
+    ('Dot', {'axes': [1, 1]}, [(None, 4), (None, 5)], (4, 5), 0, 0),
+    ('Attention', {}, [(3, 4), (5, 6), (5, 4)], (3, 6), 0, 0),
+    ('Attention', {'use_scale': True, 'score_mode': 'concat'}, [(3, 4), (5, 4)], (3, 4), 2, 0),
+    ('AdditiveAttention', {}, [(None, 4), (None, 4)], (None, 4), 4, 0),
+    ('AdditiveAttention', {'use_scale': False}, [(3, 4), (5, 4)], (3, 4), 0, 0),
+    ('TimeDistributed', {'layer': {'type': 'Dense', 'units': 3}}, [(5, 4)], (5, 3), 15, 0),
+    ('TimeDistributed', {'layer': {'type': 'Conv2D', 'filters': 2, 'kernel_size': 3}}, [(4, 6, 6, 2)], (4, 4, 4, 2), 38, 0),
+    ('TimeDistributed', {'layer': {'type': 'LSTM', 'units': 2}}, [(None, 5, 3)], (None, 2), 48, 0),
 ]
 
 

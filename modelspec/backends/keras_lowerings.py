@@ -37,6 +37,7 @@ from ..layers import (
     pooling,
     recurrent,
     reshaping,
+    wrappers,
 )
 from ..naming import keras_name
 from . import BackendError, import_framework
@@ -97,9 +98,17 @@ def _plain(value: Any, config: Layer, name: str, field: str) -> Any:
     return value
 
 
-def construct(cls: type, config: Layer, name: str, dtype: str | None, **fixed: Any) -> Any:
-    """`cls(**config fields, **fixed)`, with Keras' own refusals turned into `BackendError`."""
-    kwargs = {**arguments(config, name, cls, skip=tuple(fixed)), **fixed}
+def construct(
+    cls: type,
+    config: Layer,
+    name: str,
+    dtype: str | None,
+    call_arguments: tuple[str, ...] = (),
+    **fixed: Any,
+) -> Any:
+    """`cls(**config fields, **fixed)`, with Keras' own refusals turned into `BackendError`; the
+    fields in `call_arguments` are the layer call's (`use_causal_mask`), not the constructor's."""
+    kwargs = {**arguments(config, name, cls, skip=(*fixed, *call_arguments)), **fixed}
     if dtype is not None:
         kwargs["dtype"] = dtype
     try:
@@ -178,6 +187,7 @@ LOWERINGS: Lowerings[type[KerasLowering]] = Lowerings("keras")
     merge.Average,
     merge.Maximum,
     merge.Minimum,
+    merge.Dot,
     recurrent.LSTM,
     recurrent.GRU,
     recurrent.SimpleRNN,
@@ -203,17 +213,48 @@ class Bidirectional(KerasLowering):
         return construct(keras.layers.Bidirectional, config, name, dtype, layer=layer)
 
 
-@LOWERINGS.register(attention.MultiHeadAttention)
-class MultiHeadAttention(KerasLowering):
-    """Called as `layer(query=, value=, key=)`: value defaults to query, key to value."""
+@LOWERINGS.register(wrappers.TimeDistributed)
+class TimeDistributed(KerasLowering):
+    """Wraps the nested layer, lowered by its own lowering and named as Keras would."""
 
     @override
     @classmethod
     def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
-        return construct(keras.layers.MultiHeadAttention, config, name, dtype)
+        inner = config.layer  # type: ignore[attr-defined]
+        layer = LOWERINGS.lookup(inner, name).build(inner, keras_name(inner.type), dtype)
+        return construct(keras.layers.TimeDistributed, config, name, dtype, layer=layer)
+
+
+@LOWERINGS.register(attention.MultiHeadAttention)
+class MultiHeadAttention(KerasLowering):
+    """Called as `layer(query=, value=, key=, use_causal_mask=)`: value defaults to query, key
+    to value."""
+
+    @override
+    @classmethod
+    def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
+        return construct(keras.layers.MultiHeadAttention, config, name, dtype, ("use_causal_mask",))
 
     @override
     @classmethod
     def call(cls, config: Layer, layer: Any, tensors: list[Any]) -> Any:
         query, value, key = (*tensors, None, None)[:3]
-        return layer(query=query, value=query if value is None else value, key=key)
+        value = query if value is None else value
+        causal = config.use_causal_mask  # type: ignore[attr-defined]
+        return layer(query=query, value=value, key=key, use_causal_mask=causal)
+
+
+@LOWERINGS.register(attention.Attention, attention.AdditiveAttention)
+class Attention(KerasLowering):
+    """Called on [query, value(, key)] with `use_causal_mask=`, a call argument in Keras."""
+
+    @override
+    @classmethod
+    def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
+        keras_class = getattr(keras.layers, config.type)
+        return construct(keras_class, config, name, dtype, ("use_causal_mask",))
+
+    @override
+    @classmethod
+    def call(cls, config: Layer, layer: Any, tensors: list[Any]) -> Any:
+        return layer(list(tensors), use_causal_mask=config.use_causal_mask)  # type: ignore[attr-defined]

@@ -28,10 +28,12 @@ CATALOGUE: dict[str, tuple[str, ...]] = {
                 "GlobalMaxPooling2D"),
     "reshaping": ("ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D", "UpSampling1D",
                   "UpSampling2D", "RepeatVector"),
-    "merge": ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"),
+    "merge": ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
+              "Dot"),
     "normalization": ("BatchNormalization", "LayerNormalization"),
     "recurrent": ("SimpleRNN", "LSTM", "GRU", "Bidirectional"),
-    "attention": ("MultiHeadAttention",),
+    "attention": ("MultiHeadAttention", "Attention", "AdditiveAttention"),
+    "wrappers": ("TimeDistributed",),
 }  # fmt: skip
 REGISTRY.catalogue(__name__, CATALOGUE)
 

@@ -1,15 +1,22 @@
-"""MultiHeadAttention, as Keras builds it (`keras.layers.MultiHeadAttention`)."""
+"""Attention kinds, as Keras builds them: MultiHeadAttention, Attention (Luong's dot-product)
+and AdditiveAttention (Bahdanau's).
+
+Inputs are [query, value] or [query, value, key], the key defaulting to the value, as Keras'
+layers are called. `use_causal_mask` (a call argument in Keras) lets query step i attend to value
+steps 0..i only.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, NonNegativeInt, PositiveInt
 from typing_extensions import override
 
 from ..params import P
 from .base import (
     GLOROT_UNIFORM,
+    ONES,
     ZEROS,
     Layer,
     Shape,
@@ -38,6 +45,7 @@ class MultiHeadAttention(Layer):
     dropout: P[Annotated[float, Field(ge=0, lt=1)]] = 0.0
     use_bias: P[bool] = True
     output_shape_: P[PositiveInt] | None = Field(None, alias="output_shape")
+    use_causal_mask: P[bool] = False
     max_inputs = 3
     has_weights = True
 
@@ -61,7 +69,12 @@ class MultiHeadAttention(Layer):
 
     @override
     def output_shape(self, *inputs: Shape) -> Shape:
-        query, _, _ = self._shapes(inputs)
+        query, value, _ = self._shapes(inputs)
+        if self.use_causal_mask and (len(query) != 2 or len(value) != 2):
+            raise ShapeError(
+                "MultiHeadAttention use_causal_mask needs query and value of rank 2 "
+                f"(steps, features), got {format_shape(query)} and {format_shape(value)}"
+            )
         return (*query[:-1], self.output_shape_ or query[-1])
 
     def weights(self, *inputs: Shape) -> dict[str, Weight]:
@@ -84,3 +97,72 @@ class MultiHeadAttention(Layer):
             if self.use_bias:
                 out[f"{name}_bias"] = Weight(bias, ZEROS)  # type: ignore[arg-type]
         return out
+
+
+class _ScoredAttention(Layer):
+    """Attention over [query, value(, key)] of shapes (Tq, d), (Tv, dv), (Tv, d) -> (Tq, dv):
+    scores (Tq, Tv) from query and key, softmax over Tv (dropout on it while training), times
+    value. What Attention and AdditiveAttention share; subclasses say how scores are made."""
+
+    dropout: P[Annotated[float, Field(ge=0, lt=1)]] = 0.0
+    seed: P[NonNegativeInt] | None = None
+    use_causal_mask: P[bool] = False
+    min_inputs = 2
+    max_inputs = 3
+    has_weights = True
+
+    @override
+    def output_shape(self, *inputs: Shape) -> Shape:
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        for role, shape in (("query", query), ("value", value), ("key", key)):
+            if len(shape) != 2:
+                raise ShapeError(
+                    f"{self.type} needs {role} of rank 2 (steps, features), got {format_shape(shape)}"
+                )
+        known_dim(self, query[-1], "query feature dimension")
+        if query[-1] != key[-1]:
+            raise ShapeError(
+                f"{self.type} needs query and key of one feature size, got query "
+                f"{format_shape(query)} and key {format_shape(key)}"
+            )
+        if None not in (value[0], key[0]) and value[0] != key[0]:
+            raise ShapeError(
+                f"{self.type} needs value and key with the same steps, got value "
+                f"{format_shape(value)} and key {format_shape(key)}"
+            )
+        return (query[0], value[-1])
+
+
+@register
+class Attention(_ScoredAttention):
+    """Dot-product attention (Luong): scores = query . key (times the scalar weight `scale` with
+    `use_scale`); `score_mode: concat`: `concat_score_weight * sum(tanh(scale * (q + k)))` over
+    features. Weights: `scale` () and `concat_score_weight` (), both initialized to ones."""
+
+    type: Literal["Attention"] = "Attention"
+    use_scale: P[bool] = False
+    score_mode: P[Literal["dot", "concat"]] = "dot"
+
+    def weights(self, *inputs: Shape) -> dict[str, Weight]:
+        """`scale` () with `use_scale`, `concat_score_weight` () with `score_mode: concat`."""
+        out = {}
+        if self.use_scale:
+            out["scale"] = Weight((), ONES)
+        if self.score_mode == "concat":
+            out["concat_score_weight"] = Weight((), ONES)
+        return out
+
+
+@register
+class AdditiveAttention(_ScoredAttention):
+    """Additive attention (Bahdanau): scores = sum(scale * tanh(q + k)) over features, with the
+    weight `scale` (d,) drawn glorot-uniform when `use_scale` (the default)."""
+
+    type: Literal["AdditiveAttention"] = "AdditiveAttention"
+    use_scale: P[bool] = True
+
+    def weights(self, *inputs: Shape) -> dict[str, Weight]:
+        """`scale` (query features,) with `use_scale`."""
+        features = known_dim(self, inputs[0][-1], "query feature dimension")
+        return {"scale": Weight((features,), GLOROT_UNIFORM)} if self.use_scale else {}

@@ -16,10 +16,15 @@ import importlib
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict
+from pydantic_core import PydanticCustomError
 from typing_extensions import override
+
+from ..dispatch import Dispatched
+from ..doctypes import tagged
+from ..errors import did_you_mean
 
 Shape = tuple[int | None, ...]
 DType = Literal["float32", "float64", "float16", "int32", "int64", "bool"]
@@ -211,6 +216,54 @@ def register(cls: type[Layer]) -> type[Layer]:
     (name,) = cls.model_fields["type"].annotation.__args__  # type: ignore[union-attr]
     REGISTRY.add(name, cls)
     return cls
+
+
+def unknown_kind(kind: Any) -> PydanticCustomError | None:
+    """The error for a `type:` that names no registered kind (None: `kind` is not a string)."""
+    if not isinstance(kind, str):
+        return (
+            None
+            if kind is None
+            else PydanticCustomError(
+                "layer_kind_unknown", "unknown layer type {kind}", {"kind": repr(kind)}
+            )
+        )
+    hint = did_you_mean(kind, REGISTRY)
+    return PydanticCustomError(
+        "layer_kind_unknown", "unknown layer type {kind}{hint}", {"kind": repr(kind), "hint": hint}
+    )
+
+
+class LayerDispatch(Dispatched):
+    """The annotation of a layer config nested in another (TimeDistributed's `layer`): any
+    registered kind, validated by its class, found when validated (`modelspec/dispatch.py`)."""
+
+    accepts = (Layer,)
+    missing = "needs `type:` (a layer kind)"
+
+    @override
+    @classmethod
+    def model_for(cls, value: Any) -> type[BaseModel] | None:
+        kind = value.get("type") if isinstance(value, dict) else None
+        return REGISTRY[kind] if isinstance(kind, str) and kind in REGISTRY else None
+
+    @override
+    @classmethod
+    def unknown(cls, value: dict) -> PydanticCustomError | None:
+        return unknown_kind(value.get("type"))
+
+    @override
+    @classmethod
+    def union(cls) -> Any:
+        pick = lambda v: v.get("type") if isinstance(v, dict) else getattr(v, "type", None)
+        return tagged(dict(REGISTRY.items()), pick)
+
+
+# A field of any layer kind: a `Layer` to a type checker, validated by `LayerDispatch`.
+if TYPE_CHECKING:
+    AnyLayer: TypeAlias = Layer
+else:
+    AnyLayer = LayerDispatch
 
 
 # --- helpers the shape rules share ---------------------------------------------------------

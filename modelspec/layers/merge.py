@@ -1,4 +1,5 @@
-"""Merges: Concatenate along an axis; Add, Subtract, Multiply, Average element-wise.
+"""Merges: Concatenate along an axis; Add, Subtract, Multiply, Average, Maximum, Minimum
+element-wise; Dot, the dot product along an axis of each of two inputs.
 
 Element-wise merges need inputs of one rank whose dimensions agree, where a 1 broadcasts and
 None (unknown) matches anything, as in Keras.
@@ -110,3 +111,42 @@ class Minimum(_Elementwise):
     """The element-wise minimum of its inputs."""
 
     type: Literal["Minimum"] = "Minimum"
+
+
+@register
+class Dot(Layer):
+    """The dot product of two inputs along one axis of each (Keras' `batch_dot`).
+
+    `axes` counts the batch as axis 0, as Keras does (which it cannot be): an int for both inputs
+    (negative: from the end) or one per input. x (..., n, ...) and y (..., n, ...) -> x's other
+    axes then y's other axes, (1,) when none is left. `normalize` L2-normalizes both along the
+    axis first (`x * min(rsqrt(sum(x**2)), 1e7)`, Keras' `ops.normalize`): cosine proximity.
+    """
+
+    type: Literal["Dot"] = "Dot"
+    axes: P[int | tuple[int, int]]
+    normalize: P[bool] = False
+    min_inputs = 2
+    max_inputs = 2
+
+    def batch_axes(self, x: Shape, y: Shape) -> tuple[int, int]:
+        """The two axes, batch counted as 0 and made non-negative, as `batch_dot` resolves them."""
+        axes = (self.axes, self.axes) if isinstance(self.axes, int) else self.axes
+        return axes[0] % (len(x) + 1), axes[1] % (len(y) + 1)
+
+    @override
+    def output_shape(self, x: Shape, y: Shape) -> Shape:
+        if not x or not y:
+            raise ShapeError("Dot needs inputs of rank 1 or more (batch excluded)")
+        axes = (self.axes, self.axes) if isinstance(self.axes, int) else self.axes
+        if any(not (-r - 1 <= a <= r) for a, r in zip(axes, (len(x), len(y)))):
+            raise ShapeError(f"Dot axes {self.axes} out of range for {format_shape(x)} and "
+                             f"{format_shape(y)} (axes count the batch as 0)")  # fmt: skip
+        a, b = self.batch_axes(x, y)
+        if 0 in (a, b):
+            raise ShapeError(f"Dot axes {self.axes}: the batch axis (0) cannot be summed over")
+        if x[a - 1] != y[b - 1]:
+            raise ShapeError(f"Dot along axes {self.axes} needs equal sizes there, got "
+                             f"{format_shape(x)} and {format_shape(y)}")  # fmt: skip
+        out = (*x[: a - 1], *x[a:], *y[: b - 1], *y[b:])
+        return out or (1,)

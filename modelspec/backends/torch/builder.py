@@ -305,6 +305,11 @@ class FxEmitter:
         self.activated = (x, name, out)
         return out
 
+    def framed(self, site: Site, layout: str) -> FxEmitter:
+        """An emitter for a wrapped layer's lowering at `site`, in `layout` (the same node and
+        submodule); the builder reads the logits of this emitter only, not of a framed one."""
+        return FxEmitter(self._b, self._node, site, self._attribute, layout)
+
     def _add(self, op: str, target: Any, args: tuple, kwargs: dict, what: str) -> Any:
         name = f"{self._node.name}_{what.strip('_')}"
         return self._b.fx.create_node(op, target, args, kwargs, name=name)

@@ -90,6 +90,12 @@ class Emitter(Protocol):
         as the node's logits when this is the node's last step."""
         ...
 
+    def framed(self, site: Site, layout: str) -> Emitter:
+        """An emitter for a wrapped layer's lowering applied at `site` (TimeDistributed's one
+        step), its inputs in `layout`: the same node and submodule; its activations are not
+        recorded as the node's logits."""
+        ...
+
 
 class Lowering:
     """The lowering of one layer kind at one site; subclasses are registered in `LOWERINGS`.

@@ -150,3 +150,47 @@ class MultiHeadAttention(nn.Module):
         """(batch, *positions, heads * size) -> (batch, heads, positions, size)."""
         x = x.flatten(1, -2) if x.dim() > 3 else x
         return x.unflatten(-1, (self.num_heads, size)).transpose(1, 2)
+
+
+class ScoredAttention(nn.Module):
+    """Keras' Attention (`mode` "dot" or "concat") and AdditiveAttention (`mode` "additive") on
+    query (batch, Tq, d), value (batch, Tv, dv), key (batch, Tv, d) -> (batch, Tq, dv).
+
+    Scores: dot `q @ k^T` (times `scale`); concat `concat_score_weight * sum(tanh(scale * (q +
+    k)))`; additive `sum(scale * tanh(q + k))`, each sum over features. A causal mask lowers the
+    scores of later steps by 1e9 (Keras' `scores - 1e9`), then softmax over Tv, dropout while
+    training, times value. `scale` and `concat_score_weight` are parameters when Keras has them.
+    """
+
+    def __init__(
+        self, mode: str, scale: tuple[int, ...] | None, concat: bool, dropout: float, causal: bool
+    ) -> None:
+        super().__init__()
+        self.mode, self.dropout, self.causal = mode, dropout, causal
+        self.scale = nn.Parameter(torch.ones(scale)) if scale is not None else None
+        self.concat_score_weight = nn.Parameter(torch.ones(())) if concat else None
+
+    def forward(self, query: Tensor, value: Tensor, key: Tensor | None = None) -> Tensor:
+        """The attended values, as the class docstring says."""
+        key = value if key is None else key
+        if self.mode == "dot":
+            scores = torch.matmul(query, key.transpose(-2, -1))
+            scores = scores if self.scale is None else scores * self.scale
+        else:
+            summed = query.unsqueeze(-2) + key.unsqueeze(-3)  # (batch, Tq, Tv, d)
+            if self.mode == "additive":
+                terms = (
+                    torch.tanh(summed) if self.scale is None else self.scale * torch.tanh(summed)
+                )
+                scores = terms.sum(-1)
+            else:
+                summed = summed if self.scale is None else self.scale * summed
+                scores = self.concat_score_weight * torch.tanh(summed).sum(-1)
+        if self.causal:
+            steps = scores.shape[-2:]
+            later = ~torch.ones(steps, dtype=torch.bool, device=scores.device).tril()
+            scores = torch.where(later, scores - 1e9, scores)
+        weights = torch.softmax(scores, dim=-1)
+        if self.training and self.dropout > 0:
+            weights = F.dropout(weights, self.dropout)
+        return torch.matmul(weights, value)

@@ -1,4 +1,4 @@
-"""Torch lowering of MultiHeadAttention (the module: `../modules.py`)."""
+"""Torch lowerings of the attention kinds (their modules: `../modules.py`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing_extensions import override
 from ....layers import attention
 from ..lowering import LOWERINGS, Arrays, Emitter, Lowering
 from ..modules import MultiHeadAttention as Module
+from ..modules import ScoredAttention
 
 PARTS = ("query", "key", "value", "output")
 
@@ -19,7 +20,15 @@ class MultiHeadAttention(Lowering):
     Keras' einsum kernels: query/key (D, heads, key_dim), value (Dv, heads, value_dim) and output
     (heads, value_dim, D) are `nn.Linear` weights with the heads flattened, transposed."""
 
-    arguments = ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape_")
+    arguments = (
+        "num_heads",
+        "key_dim",
+        "value_dim",
+        "dropout",
+        "use_bias",
+        "output_shape_",
+        "use_causal_mask",
+    )
 
     @override
     def module(self) -> Any:
@@ -37,6 +46,7 @@ class MultiHeadAttention(Lowering):
             output_dim=self.site.output.shape[-1],
             use_bias=cfg.use_bias,
             dropout=cfg.dropout,
+            causal=cfg.use_causal_mask,
         )
 
     @override
@@ -71,3 +81,36 @@ class MultiHeadAttention(Lowering):
             if bias is not None:
                 out[f"{part}_bias"] = bias if part == "output" else bias.reshape(heads, dim)
         return out
+
+
+@LOWERINGS.register(attention.Attention, attention.AdditiveAttention)
+class Attention(Lowering):
+    """`ScoredAttention` on query, value(, key); its `scale` and `concat_score_weight` are Keras'
+    weights of those names and shapes. Dropout draws from torch's generator (`seed` is Keras')."""
+
+    arguments = ("use_scale", "score_mode", "dropout", "seed", "use_causal_mask")
+
+    @override
+    def module(self) -> Any:
+        cfg = self.layer
+        additive = isinstance(cfg, attention.AdditiveAttention)
+        scale = self.layer.weights(*(t.shape for t in self.site.inputs)).get("scale")
+        return ScoredAttention(
+            "additive" if additive else cfg.score_mode,
+            scale.shape if scale is not None else None,
+            concat=not additive and cfg.score_mode == "concat",
+            dropout=cfg.dropout,
+            causal=cfg.use_causal_mask,
+        )
+
+    @override
+    def emit(self, e: Emitter, *xs: Any) -> Any:
+        return e.module(*xs)
+
+    @override
+    def to_torch(self, weights: Arrays) -> Arrays:
+        return dict(weights)
+
+    @override
+    def to_keras(self, params: Arrays) -> Arrays:
+        return dict(params)

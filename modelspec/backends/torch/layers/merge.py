@@ -1,4 +1,4 @@
-"""Torch lowerings of the merging kinds: Add, Subtract, Multiply, Average, Concatenate (inline)."""
+"""Torch lowerings of the merging kinds, inline: the element-wise ones, Concatenate and Dot."""
 
 from __future__ import annotations
 
@@ -50,3 +50,31 @@ class Concatenate(Lowering):
     @override
     def emit(self, e: Emitter, *xs: Any) -> Any:
         return e.fn(torch.cat, list(xs), dim=e.dim(self.layer.axis))
+
+
+@LOWERINGS.register(merge.Dot)
+class Dot(Lowering):
+    """One `torch.einsum` summing the two axes (Keras' `batch_dot`: x's other axes, then y's);
+    with `normalize`, each input first times `clamp(rsqrt(sum(x**2)), max=1e7)` along its axis, as
+    Keras' `ops.normalize`. A result of the batch alone is made (batch, 1), as Keras does."""
+
+    arguments = ("axes", "normalize")
+
+    @override
+    def emit(self, e: Emitter, x: Any, y: Any) -> Any:
+        shapes = [t.shape for t in self.site.inputs]
+        a, b = self.layer.batch_axes(*shapes)
+        if self.layer.normalize:
+            x, y = (self._normalized(e, v, axis) for v, axis in ((x, a), (y, b)))
+        letters = iter("bcdefghijklmnopqrstuvwxyz")
+        xs = ["a"] + [next(letters) for _ in shapes[0]]
+        ys = ["a"] + [next(letters) for _ in shapes[1]]
+        ys[b] = xs[a]
+        kept = [c for c in xs if c != xs[a]] + [c for c in ys[1:] if c != xs[a]]
+        out = e.fn(torch.einsum, f"{''.join(xs)},{''.join(ys)}->{''.join(kept)}", x, y)
+        return e.method(out, "unsqueeze", 1) if len(kept) == 1 else out
+
+    @staticmethod
+    def _normalized(e: Emitter, x: Any, axis: int) -> Any:
+        squares = e.fn(torch.sum, e.fn(torch.square, x), dim=axis, keepdim=True)
+        return e.fn(operator.mul, x, e.fn(torch.clamp, e.fn(torch.rsqrt, squares), max=1e7))
