@@ -35,7 +35,8 @@ class Dispatched:
 
     @classmethod
     def union(cls) -> Any:
-        """Every member, as the discriminated union the JSON Schema shows."""
+        """Every member, as the discriminated union the JSON Schema shows (unless a subclass
+        gives its own `__get_pydantic_json_schema__`)."""
         raise NotImplementedError
 
     @classmethod

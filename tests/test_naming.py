@@ -17,13 +17,13 @@ pytestmark = pytest.mark.keras
 
 MINIMAL = {"units": 2, "filters": 2, "kernel_size": 1, "rate": 0.5, "activation": "relu", "target_shape": (2,),
            "dims": (1,), "input_dim": 3, "output_dim": 2, "num_heads": 1, "key_dim": 2, "pool_size": 2,
-           "n": 2}  # fmt: skip
+           "n": 2, "axes": 1}  # fmt: skip
 
 
 def fresh(kind: str, **extra):
     """A Keras layer of class `kind` with the fewest arguments it takes, left unnamed."""
     cls = getattr(keras.layers, kind)
-    if kind == "Bidirectional":
+    if kind in ("Bidirectional", "TimeDistributed"):
         return cls(keras.layers.LSTM(2), **extra)
     required = [p for p in inspect.signature(cls.__init__).parameters.values()
                 if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self"]  # fmt: skip

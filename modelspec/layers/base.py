@@ -18,12 +18,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 from typing_extensions import override
 
 from ..dispatch import Dispatched
-from ..doctypes import tagged
 from ..errors import did_you_mean
 
 Shape = tuple[int | None, ...]
@@ -254,9 +254,17 @@ class LayerDispatch(Dispatched):
 
     @override
     @classmethod
-    def union(cls) -> Any:
-        pick = lambda v: v.get("type") if isinstance(v, dict) else getattr(v, "type", None)
-        return tagged(dict(REGISTRY.items()), pick)
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Any kind by its `type`; its own arguments are checked by `modelspec validate`. (Not the
+        union of every kind's schema: TimeDistributed may wrap a TimeDistributed.)"""
+        return {
+            "type": "object",
+            "required": ["type"],
+            "properties": {"type": {"enum": list(REGISTRY)}},
+            "description": "A layer of any kind, with its arguments (no `inputs`).",
+        }
 
 
 # A field of any layer kind: a `Layer` to a type checker, validated by `LayerDispatch`.
