@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (registers)
     pooling,
     recurrent,
     reshaping,
+    separable,
 )
 from .base import (
     ACTIVATIONS,
