@@ -43,8 +43,9 @@ def _axes(rank: int, most: int) -> st.SearchStrategy:
 
 def _may_dilate(shape: tuple, padding: str) -> bool:
     """Whether to draw a dilation: not for a `valid` window over a length unknown until run time,
-    where TensorFlow's dilated convolution of an input shorter than the dilated kernel returns
-    an output of the wrong length (4 cells from 4, kernel 3, dilation 2) instead of failing."""
+    where TensorFlow's dilated convolution (oneDNN on, as modelspec sets it) of an input shorter
+    than the dilated kernel returns an output of the wrong length (4 cells from 4, kernel 3,
+    dilation 2: it should be none) where torch raises."""
     return padding != "valid" or None not in shape[:-1]
 
 
