@@ -36,6 +36,19 @@ def _rnn(kind: str) -> Callable:
     return args
 
 
+def _axes(rank: int, most: int) -> st.SearchStrategy:
+    """One int for every axis, or a list of one per axis."""
+    return st.integers(1, most) | st.tuples(*[st.integers(1, most)] * rank).map(list)
+
+
+def _may_dilate(shape: tuple, padding: str) -> bool:
+    """Whether to draw a dilation: not for a `valid` window over a length unknown until run time,
+    where TensorFlow's dilated convolution (oneDNN on, as modelspec sets it) of an input shorter
+    than the dilated kernel returns an output of the wrong length (4 cells from 4, kernel 3,
+    dilation 2: it should be none) where torch raises."""
+    return padding != "valid" or None not in shape[:-1]
+
+
 def _conv(rank: int, transpose: bool = False) -> Callable:
     def args(draw, shape) -> dict | None:
         if len(shape) != rank + 1 or shape[-1] is None:
@@ -44,26 +57,39 @@ def _conv(rank: int, transpose: bool = False) -> Callable:
         paddings = ["valid", "same"] + (["causal"] if rank == 1 and not transpose else [])
         out = {
             "filters": draw(st.integers(1, 6)),
-            "kernel_size": draw(st.integers(1, 3)),
+            "kernel_size": draw(_axes(rank, 3)),
             "strides": strides,
             "padding": draw(st.sampled_from(paddings)),
             "activation": draw(st.sampled_from(ACTS[:5])),
             "use_bias": draw(st.booleans()),
         }
-        if strides == 1 and not transpose and draw(st.booleans()):
+        if strides == 1 and _may_dilate(shape, out["padding"]) and draw(st.booleans()):
             out["dilation_rate"] = 2
+        if transpose and draw(st.booleans()):  # 0 up to strides - 1, one for all axes or per axis
+            pad = st.integers(0, strides - 1)
+            out["output_padding"] = draw(pad | st.tuples(*[pad] * rank).map(list))
+        if not transpose:  # groups divide the channels; filters a multiple of groups
+            groups = draw(st.sampled_from([g for g in (1, 2, 3) if shape[-1] % g == 0]))
+            out["groups"], out["filters"] = groups, groups * draw(st.integers(1, 3))
         return out
 
     return args
 
 
-def _depthwise(draw, shape) -> dict | None:
-    if len(shape) != 3 or shape[-1] is None:
-        return None
-    return {"kernel_size": draw(st.integers(1, 3) | st.tuples(st.integers(1, 3), st.integers(1, 2)).map(list)),
-            "strides": draw(st.integers(1, 2)), "padding": draw(st.sampled_from(["valid", "same"])),
-            "depth_multiplier": draw(st.integers(1, 2)), "dilation_rate": draw(st.integers(1, 2)),
-            "activation": draw(st.sampled_from(ACTS[:5])), "use_bias": draw(st.booleans())}  # fmt: skip
+def _depthwise(rank: int, separable: bool = False) -> Callable:
+    def args(draw, shape) -> dict | None:
+        if len(shape) != rank + 1 or shape[-1] is None:
+            return None
+        out = {"kernel_size": draw(_axes(rank, 3)), "strides": draw(st.integers(1, 2)),
+               "padding": draw(st.sampled_from(["valid", "same"])), "depth_multiplier": draw(st.integers(1, 2)),
+               "activation": draw(st.sampled_from(ACTS[:5])), "use_bias": draw(st.booleans())}  # fmt: skip
+        if _may_dilate(shape, out["padding"]):
+            out["dilation_rate"] = draw(st.integers(1, 2))
+        if separable:
+            out["filters"] = draw(st.integers(1, 5))
+        return out
+
+    return args
 
 
 def _pool(rank: int) -> Callable:
@@ -227,7 +253,10 @@ UNARY: dict[str, Callable] = {
     "Bidirectional": _bidirectional,
     "Conv1D": _conv(1),
     "Conv2D": _conv(2),
+    "Conv3D": _conv(3),
+    "Conv1DTranspose": _conv(1, transpose=True),
     "Conv2DTranspose": _conv(2, transpose=True),
+    "Conv3DTranspose": _conv(3, transpose=True),
     "MaxPooling1D": _pool(1),
     "MaxPooling2D": _pool(2),
     "AveragePooling1D": _pool(1),
@@ -236,7 +265,10 @@ UNARY: dict[str, Callable] = {
     "GlobalAveragePooling2D": _global(2),
     "GlobalMaxPooling1D": _global(1),
     "GlobalMaxPooling2D": _global(2),
-    "DepthwiseConv2D": _depthwise,
+    "DepthwiseConv1D": _depthwise(1),
+    "DepthwiseConv2D": _depthwise(2),
+    "SeparableConv1D": _depthwise(1, separable=True),
+    "SeparableConv2D": _depthwise(2, separable=True),
     "ZeroPadding2D": _zero_padding,
     "ZeroPadding1D": _sides(1, "padding", 2),
     "Cropping1D": _sides(1, "cropping", 1),
@@ -261,6 +293,7 @@ COVERED = set(UNARY) | set(MERGES) | set(PAIRS) | SPECIAL
 INPUT_FAMILIES = {
     "sequence": lambda draw: [draw(st.sampled_from([None, 3, 4, 5])), draw(st.integers(1, 4))],
     "image": lambda draw: [draw(st.integers(3, 7)), draw(st.integers(3, 7)), draw(st.integers(1, 3))],
+    "volume": lambda draw: [*(draw(st.integers(2, 5)) for _ in range(3)), draw(st.integers(1, 3))],
     "vector": lambda draw: [draw(st.integers(1, 6))],
     "tokens": lambda draw: [draw(st.sampled_from([None, 4, 6]))],
 }

@@ -189,8 +189,8 @@ def _keras_initializer(layer, weight: str):
     layer = getattr(layer, "cell", layer)
     if weight.endswith(("_kernel", "_bias")) and hasattr(layer, "_kernel_initializer"):  # MultiHeadAttention
         return getattr(layer, "_kernel_initializer" if weight.endswith("_kernel") else "_bias_initializer")
-    attribute = {"recurrent_kernel": "recurrent_initializer", "depthwise_kernel": "depthwise_initializer"}.get(
-        weight, f"{weight}_initializer")
+    attribute = {"recurrent_kernel": "recurrent_initializer", "depthwise_kernel": "depthwise_initializer",
+                 "pointwise_kernel": "pointwise_initializer"}.get(weight, f"{weight}_initializer")
     return getattr(layer, attribute)
 
 

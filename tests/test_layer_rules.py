@@ -42,6 +42,37 @@ KERAS_FIGURES = [
     ('Conv2DTranspose', {'filters': 4, 'kernel_size': 3, 'strides': 2, 'padding': 'same'}, [(5, 6, 3)], (10, 12, 4), 112, 0),
     ('Conv2DTranspose', {'filters': 2, 'kernel_size': 3, 'strides': 2, 'output_padding': 1}, [(5, 6, 3)], (12, 14, 2), 56, 0),
     ('Conv2DTranspose', {'filters': 2, 'kernel_size': 4, 'strides': 2, 'padding': 'same', 'output_padding': 1}, [(5, 6, 3)], (9, 11, 2), 98, 0),
+    ('Conv1D', {'filters': 6, 'kernel_size': 3, 'groups': 3}, [(8, 3)], (6, 6), 24, 0),
+    ('Conv1D', {'filters': 4, 'kernel_size': 2, 'groups': 2, 'padding': 'causal', 'dilation_rate': 2}, [(None, 4)], (None, 4), 20, 0),
+    ('Conv2D', {'filters': 4, 'kernel_size': 3, 'groups': 2}, [(8, 8, 6)], (6, 6, 4), 112, 0),
+    ('Conv2D', {'filters': 6, 'kernel_size': [2, 3], 'strides': 2, 'padding': 'same', 'groups': 3}, [(9, 10, 3)], (5, 5, 6), 42, 0),
+    ('Conv3D', {'filters': 4, 'kernel_size': 3}, [(5, 6, 7, 2)], (3, 4, 5, 4), 220, 0),
+    ('Conv3D', {'filters': 4, 'kernel_size': 2, 'strides': 2, 'padding': 'same'}, [(5, 6, 7, 2)], (3, 3, 4, 4), 68, 0),
+    ('Conv3D', {'filters': 2, 'kernel_size': [3, 1, 2], 'dilation_rate': 2, 'use_bias': False}, [(7, 6, 5, 3)], (3, 6, 3, 2), 36, 0),
+    ('Conv3D', {'filters': 4, 'kernel_size': 3, 'padding': 'same', 'groups': 2}, [(None, 6, 7, 2)], (None, 6, 7, 4), 112, 0),
+    ('Conv1DTranspose', {'filters': 4, 'kernel_size': 3, 'strides': 2}, [(5, 2)], (11, 4), 28, 0),
+    ('Conv1DTranspose', {'filters': 4, 'kernel_size': 4, 'strides': 2, 'padding': 'same'}, [(None, 2)], (None, 4), 36, 0),
+    ('Conv1DTranspose', {'filters': 3, 'kernel_size': 3, 'strides': 2, 'padding': 'same', 'output_padding': 0}, [(13, 2)], (25, 3), 21, 0),
+    ('Conv1DTranspose', {'filters': 2, 'kernel_size': 3, 'dilation_rate': 2, 'padding': 'same', 'use_bias': False}, [(5, 2)], (5, 2), 12, 0),
+    ('Conv1DTranspose', {'filters': 2, 'kernel_size': 2, 'strides': 3, 'output_padding': 2}, [(5, 2)], (16, 2), 10, 0),
+    ('Conv2DTranspose', {'filters': 4, 'kernel_size': 3, 'strides': 2, 'padding': 'same', 'output_padding': 0}, [(13, 13, 2)], (25, 25, 4), 76, 0),
+    ('Conv2DTranspose', {'filters': 4, 'kernel_size': 1, 'strides': 2, 'output_padding': 0}, [(13, 13, 2)], (25, 25, 4), 12, 0),
+    ('Conv2DTranspose', {'filters': 4, 'kernel_size': 3, 'strides': [2, 3], 'output_padding': [0, 2]}, [(5, 5, 2)], (11, 17, 4), 76, 0),
+    ('Conv2DTranspose', {'filters': 2, 'kernel_size': [4, 3], 'strides': [2, 3], 'padding': 'same', 'output_padding': [1, 0]}, [(5, 5, 2)], (9, 13, 2), 50, 0),
+    ('Conv2DTranspose', {'filters': 2, 'kernel_size': 3, 'dilation_rate': [2, 1]}, [(5, 5, 2)], (9, 7, 2), 38, 0),
+    ('Conv3DTranspose', {'filters': 4, 'kernel_size': 3, 'strides': 2}, [(3, 4, 5, 2)], (7, 9, 11, 4), 220, 0),
+    ('Conv3DTranspose', {'filters': 4, 'kernel_size': 3, 'strides': 2, 'padding': 'same', 'output_padding': [0, 1, 1]}, [(3, 4, 5, 2)], (5, 8, 10, 4), 220, 0),
+    ('Conv3DTranspose', {'filters': 2, 'kernel_size': [2, 3, 4], 'strides': [2, 1, 3], 'padding': 'same'}, [(3, None, 5, 2)], (6, None, 15, 2), 98, 0),
+    ('Conv3DTranspose', {'filters': 2, 'kernel_size': 3, 'dilation_rate': 2, 'use_bias': False}, [(3, 4, 5, 2)], (7, 8, 9, 2), 108, 0),
+    ('DepthwiseConv1D', {'kernel_size': 3}, [(8, 3)], (6, 3), 12, 0),
+    ('DepthwiseConv1D', {'kernel_size': 2, 'depth_multiplier': 2, 'strides': 2, 'padding': 'same'}, [(9, 3)], (5, 6), 18, 0),
+    ('DepthwiseConv1D', {'kernel_size': 3, 'strides': 2, 'dilation_rate': 2, 'use_bias': False}, [(None, 3)], (None, 3), 9, 0),
+    ('SeparableConv1D', {'filters': 4, 'kernel_size': 3}, [(8, 3)], (6, 4), 25, 0),
+    ('SeparableConv1D', {'filters': 4, 'kernel_size': 2, 'depth_multiplier': 2, 'strides': 2, 'padding': 'same'}, [(None, 3)], (None, 4), 40, 0),
+    ('SeparableConv1D', {'filters': 2, 'kernel_size': 3, 'strides': 2, 'dilation_rate': 2, 'use_bias': False}, [(9, 3)], (3, 2), 15, 0),
+    ('SeparableConv2D', {'filters': 4, 'kernel_size': 3}, [(8, 8, 3)], (6, 6, 4), 43, 0),
+    ('SeparableConv2D', {'filters': 4, 'kernel_size': [3, 2], 'depth_multiplier': 2, 'strides': 2, 'padding': 'same'}, [(9, 8, 3)], (5, 4, 4), 64, 0),
+    ('SeparableConv2D', {'filters': 5, 'kernel_size': 3, 'strides': 2, 'dilation_rate': 2, 'padding': 'same', 'use_bias': False}, [(None, 9, 2)], (None, 5, 5), 28, 0),
     ('MaxPooling1D', {}, [(9, 3)], (4, 3), 0, 0),
     ('MaxPooling1D', {'pool_size': 3, 'strides': 2, 'padding': 'same'}, [(9, 3)], (5, 3), 0, 0),
     ('AveragePooling1D', {'pool_size': 2, 'strides': 1}, [(5, 2)], (4, 2), 0, 0),
@@ -141,6 +172,11 @@ def test_weight_names_are_keras_names():
     assert build("GRU", {"units": 2}).weights((3, 4))["bias"].shape == (2, 6)
     assert list(build("BatchNormalization", {}).weights((3,))) == ["gamma", "beta", "moving_mean", "moving_variance"]
     assert build("Conv2DTranspose", {"filters": 5, "kernel_size": 3}).weights((4, 4, 2))["kernel"].shape == (3, 3, 5, 2)
+    assert build("Conv2D", {"filters": 6, "kernel_size": 3, "groups": 3}).weights((4, 4, 9))["kernel"].shape == (3, 3, 3, 6)
+    assert build("Conv3DTranspose", {"filters": 5, "kernel_size": [1, 2, 3]}).weights((4, 4, 4, 2))["kernel"].shape == (1, 2, 3, 5, 2)
+    separable = build("SeparableConv2D", {"filters": 5, "kernel_size": 3, "depth_multiplier": 2}).weights((4, 4, 3))
+    assert {k: w.shape for k, w in separable.items()} == {
+        "depthwise_kernel": (3, 3, 3, 2), "pointwise_kernel": (1, 1, 6, 5), "bias": (5,)}
     assert list(build("Bidirectional", {"layer": {"type": "SimpleRNN", "units": 2}}).weights((3, 4)))[:2] == [
         "forward_kernel", "forward_recurrent_kernel"]
 
@@ -162,6 +198,11 @@ def test_weight_names_are_keras_names():
         ("MultiHeadAttention", {"num_heads": 2, "key_dim": 2}, [(5, 4), (6, 4), (7, 4)], "MultiHeadAttention needs value and key with the same steps, got value (6, 4) and key (7, 4)"),
         ("GlobalAveragePooling2D", {}, [(4, 3)], "GlobalAveragePooling2D expects inputs of rank 3 (height, width, channels) (batch excluded), got shape (4, 3)"),
         ("Conv2DTranspose", {"filters": 2, "kernel_size": 3, "strides": 2, "output_padding": 2}, [(4, 4, 1)], "Conv2DTranspose output_padding 2 must be smaller than strides 2"),
+        ("Conv2DTranspose", {"filters": 2, "kernel_size": 3, "strides": [2, 3], "output_padding": [1, 3]}, [(4, 4, 1)], "Conv2DTranspose output_padding (1, 3) must be smaller than strides (2, 3)"),
+        ("Conv1DTranspose", {"filters": 2, "kernel_size": 4, "strides": 2, "padding": "same", "output_padding": 0}, [(4, 1)], "Conv1DTranspose with padding same cannot take output_padding 0 on an axis whose kernel spans an even number of cells (spans (4,), output_padding 0): TensorFlow cannot compute Keras' length (n - 1) * strides there; give 1 or more, or leave output_padding unset"),
+        ("Conv2D", {"filters": 4, "kernel_size": 3, "groups": 2}, [(6, 6, 3)], "Conv2D needs input channels divisible by groups=2, got 3 channels"),
+        ("Conv3D", {"filters": 2, "kernel_size": 3}, [(6, 6, 3)], "Conv3D expects inputs of rank 4 (depth, height, width, channels) (batch excluded), got shape (6, 6, 3)"),
+        ("SeparableConv1D", {"filters": 2, "kernel_size": 3}, [(6, None)], "SeparableConv1D needs a known channel dimension (last axis), got None (any length)"),
     ],
 )
 def test_shape_errors_say_why(kind, args, inputs, message):
@@ -180,6 +221,17 @@ def test_shape_errors_say_why(kind, args, inputs, message):
         ("Conv2D", {"filters": 2, "kernel_size": 3, "padding": "causal"}, "'valid' or 'same'"),
         ("Conv2D", {"filters": 2, "kernel_size": 3, "strides": 2, "dilation_rate": 2}, "strides > 1 with dilation_rate > 1"),
         ("Conv2D", {"filters": 2, "kernel_size": [3, 3, 3]}, "kernel_size"),
+        ("Conv1D", {"filters": 2, "kernel_size": [3, 3]}, "kernel_size"),
+        ("Conv3D", {"filters": 2, "kernel_size": [3, 3]}, "kernel_size"),
+        ("Conv2D", {"filters": 3, "kernel_size": 3, "groups": 2}, "filters must divide evenly into groups"),
+        ("Conv3D", {"filters": 2, "kernel_size": 3, "padding": "causal"}, "'valid' or 'same'"),
+        ("Conv1DTranspose", {"filters": 2, "kernel_size": 3, "padding": "causal"}, "'valid' or 'same'"),
+        ("Conv2DTranspose", {"filters": 2, "kernel_size": 3, "output_padding": [1, 1, 1]}, "output_padding needs 2 values"),
+        ("Conv2DTranspose", {"filters": 2, "kernel_size": 3, "output_padding": -1}, "greater than or equal to 0"),
+        ("Conv2DTranspose", {"filters": 2, "kernel_size": 3, "groups": 2}, "Extra inputs are not permitted"),
+        ("Conv3DTranspose", {"filters": 2, "kernel_size": 3, "strides": 2, "dilation_rate": 2}, "strides > 1 with dilation_rate > 1"),
+        ("DepthwiseConv1D", {"kernel_size": 3, "padding": "causal"}, "'valid' or 'same'"),
+        ("SeparableConv2D", {"filters": 2, "kernel_size": 3, "padding": "causal"}, "'valid' or 'same'"),
         ("Reshape", {"target_shape": [-1, -1]}, "-1 only once"),
         ("Permute", {"dims": [1, 3]}, "permutation of 1..2"),
         ("Bidirectional", {"layer": {"type": "Dense", "units": 2}}, "does not match any of the expected tags"),

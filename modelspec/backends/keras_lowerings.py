@@ -37,6 +37,7 @@ from ..layers import (
     pooling,
     recurrent,
     reshaping,
+    separable,
     wrappers,
 )
 from ..naming import keras_name
@@ -156,8 +157,14 @@ LOWERINGS: Lowerings[type[KerasLowering]] = Lowerings("keras")
     core.Embedding,
     conv.Conv1D,
     conv.Conv2D,
+    conv.Conv3D,
+    conv.Conv1DTranspose,
     conv.Conv2DTranspose,
-    conv.DepthwiseConv2D,
+    conv.Conv3DTranspose,
+    separable.DepthwiseConv1D,
+    separable.DepthwiseConv2D,
+    separable.SeparableConv1D,
+    separable.SeparableConv2D,
     reshaping.ZeroPadding1D,
     reshaping.ZeroPadding2D,
     reshaping.Cropping1D,

@@ -1,13 +1,15 @@
-"""Convolutions: Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D.
+"""Convolutions: Conv1D, Conv2D, Conv3D (with `groups`) and Conv1DTranspose, Conv2DTranspose,
+Conv3DTranspose. The depthwise and separable kinds, on the same window, are in `separable.py`.
 
-Inputs are channels last: (length, channels) for 1-D, (height, width, channels) for 2-D.
-Output lengths follow Keras exactly: `valid` ((n - span) // stride + 1), `same` and `causal`
-(ceil(n / stride)), and Keras' transposed-convolution rule.
+Inputs are channels last: (length, channels) for 1-D, (height, width, channels) for 2-D,
+(depth, height, width, channels) for 3-D. Output lengths follow Keras exactly: `valid`
+((n - span) // stride + 1), `same` and `causal` (ceil(n / stride)), and Keras' transposed-
+convolution rule (`_get_output_shape_given_tf_padding` in keras/src/backend/common/backend_utils.py).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import NonNegativeInt, PositiveInt, model_validator
 from typing_extensions import override
@@ -28,22 +30,33 @@ from .base import (
     register,
 )
 
-IntOrPair = PositiveInt | tuple[PositiveInt, PositiveInt]
-Side = NonNegativeInt | tuple[NonNegativeInt, NonNegativeInt]  # both ends alike, or (before, after)
+# One value per spatial axis, or one int for all of them (Keras' `standardize_tuple`). `Ints` is
+# what the shared classes declare; each kind narrows it to its rank through an `Axes*` base.
+Ints = PositiveInt | tuple[PositiveInt, ...]
+if TYPE_CHECKING:  # to mypy one type: a field's type must be the same in every base declaring it
+    Ints1 = Ints
+    Ints2 = Ints
+    Ints3 = Ints
+else:
+    Ints1 = PositiveInt | tuple[PositiveInt]
+    Ints2 = PositiveInt | tuple[PositiveInt, PositiveInt]
+    Ints3 = PositiveInt | tuple[PositiveInt, PositiveInt, PositiveInt]
+Pads = NonNegativeInt | tuple[NonNegativeInt, ...]  # output_padding: 0 allowed, as Keras allows it
 
 
-class _Window(Layer):
-    """What every convolution shares: a kernel window sliding over the image, Keras' lengths.
-    Subclasses declare the fields (`kernel_size`, `strides`, `padding`, `dilation_rate`, ...)."""
+class Window(Layer):
+    """What every convolution shares: a kernel window sliding over the spatial axes, Keras' lengths.
+    Subclasses declare the fields (`kernel_size`, `strides`, `padding`, `dilation_rate`, ...) and
+    take their rank, layout and per-rank field types from an `Axes1D`/`Axes2D`/`Axes3D` base."""
 
     rank: ClassVar[int] = 2
     layout: ClassVar[str] = "(height, width, channels)"
     has_weights = True
 
     @model_validator(mode="after")
-    def _check_tuples(self) -> _Window:
-        for name in ("kernel_size", "strides", "dilation_rate"):
-            value = getattr(self, name)
+    def _check_tuples(self) -> Window:
+        for name in ("kernel_size", "strides", "dilation_rate", "output_padding"):
+            value = getattr(self, name, None)
             if isinstance(value, tuple) and len(value) != self.rank:
                 raise ValueError(f"{name} needs {self.rank} values, got {value}")
         return self
@@ -59,18 +72,13 @@ class _Window(Layer):
         """
         expect_rank(self, x, self.rank + 1, self.layout)
         channels = known_dim(self, x[-1], "channel dimension (last axis)")
-        kernel, strides, dilation = (
-            self.axes(n) for n in ("kernel_size", "strides", "dilation_rate")
-        )
-        spatial = tuple(
-            self.length(n, k, s, d) for n, k, s, d in zip(x[:-1], kernel, strides, dilation)
-        )
+        spatial = tuple(self.length(n, axis) for axis, n in enumerate(x[:-1]))
         return (*spatial, self.output_channels(channels))
 
-    def length(self, n: int | None, k: int, s: int, d: int) -> int | None:
-        """The output length along one axis of input length `n` (None: unknown), kernel `k`, stride `s`
-        and dilation `d`, by Keras' rule for this padding.
-        """
+    def length(self, n: int | None, axis: int) -> int | None:
+        """The output length along spatial axis `axis` for an input length `n` (None: unknown),
+        by Keras' rule for this padding."""
+        k, s, d = (self.axes(name)[axis] for name in ("kernel_size", "strides", "dilation_rate"))
         return conv_output_length(n, k, s, self.padding, d)  # type: ignore[attr-defined]
 
     def output_channels(self, channels: int) -> int:
@@ -82,12 +90,45 @@ class _Window(Layer):
         return self.activation  # type: ignore[attr-defined]
 
 
-class _Conv(_Window):
+class Axes1D(Layer):
+    """A 1-D window: (length, channels); kernel_size, strides, dilation_rate one int (or a list of one)."""
+
+    rank: ClassVar[int] = 1
+    layout: ClassVar[str] = "(length, channels)"
+    kernel_size: P[Ints1]
+    strides: P[Ints1] = 1
+    dilation_rate: P[Ints1] = 1
+
+
+class Axes2D(Layer):
+    """A 2-D window: (height, width, channels); kernel_size, strides, dilation_rate an int or a pair."""
+
+    rank: ClassVar[int] = 2
+    layout: ClassVar[str] = "(height, width, channels)"
+    kernel_size: P[Ints2]
+    strides: P[Ints2] = 1
+    dilation_rate: P[Ints2] = 1
+
+
+class Axes3D(Layer):
+    """A 3-D window: (depth, height, width, channels); kernel_size, strides, dilation_rate an int or
+    a triple."""
+
+    rank: ClassVar[int] = 3
+    layout: ClassVar[str] = "(depth, height, width, channels)"
+    kernel_size: P[Ints3]
+    strides: P[Ints3] = 1
+    dilation_rate: P[Ints3] = 1
+
+
+class _Conv(Window):
+    """A kernel with `filters` outputs: the convolutions and their transposes."""
+
     filters: P[PositiveInt]
-    kernel_size: P[IntOrPair]
-    strides: P[IntOrPair] = 1
+    kernel_size: P[Ints]
+    strides: P[Ints] = 1
     padding: P[Literal["valid", "same"]] = "valid"
-    dilation_rate: P[IntOrPair] = 1
+    dilation_rate: P[Ints] = 1
     activation: P[Activation] = "linear"
     use_bias: P[bool] = True
 
@@ -108,103 +149,148 @@ class _Conv(_Window):
     def output_channels(self, channels: int) -> int:
         return self.filters
 
+    def kernel_shape(self, channels: int) -> tuple[int, ...]:
+        """Keras' kernel shape for `channels` input channels."""
+        raise NotImplementedError
+
     def weights(self, x: Shape) -> dict[str, Weight]:
-        """Kernel (*kernel_size, channels, filters) and bias (filters,), as Keras' `Conv` builds them."""
-        out = {"kernel": Weight((*self.axes("kernel_size"), x[-1], self.filters), GLOROT_UNIFORM)}  # type: ignore[arg-type]
+        """Kernel (`kernel_shape`) and bias (filters,), as Keras builds them."""
+        channels = known_dim(self, x[-1], "channel dimension (last axis)")
+        out = {"kernel": Weight(self.kernel_shape(channels), GLOROT_UNIFORM)}
         if self.use_bias:
             out["bias"] = Weight((self.filters,), ZEROS)
         return out
 
 
+class _Convolution(_Conv):
+    """Conv1D/2D/3D: `groups` splits channels and filters into that many independent convolutions,
+    group g's filters reading group g's channels (both must divide by `groups`, as Keras requires).
+    """
+
+    groups: P[PositiveInt] = 1
+
+    @model_validator(mode="after")
+    def _filters_divide_into_groups(self) -> _Convolution:
+        concrete = isinstance(self.filters, int) and isinstance(self.groups, int)
+        if concrete and self.filters % self.groups:
+            raise ValueError(
+                f"filters must divide evenly into groups (Keras requires it): "
+                f"filters={self.filters}, groups={self.groups}"
+            )
+        return self
+
+    @override
+    def output_channels(self, channels: int) -> int:
+        if channels % self.groups:
+            raise ShapeError(
+                f"{self.type} needs input channels divisible by groups={self.groups}, "
+                f"got {channels} channels"
+            )
+        return self.filters
+
+    @override
+    def kernel_shape(self, channels: int) -> tuple[int, ...]:
+        """(*kernel_size, channels // groups, filters)."""
+        return (*self.axes("kernel_size"), channels // self.groups, self.filters)
+
+
 @register
-class Conv1D(_Conv):
+class Conv1D(Axes1D, _Convolution):
     """1-D convolution over (length, channels) -> (new_length, filters). `causal` padding pads
-    (kernel_size - 1) * dilation_rate on the left only."""
+    (kernel_size - 1) * dilation_rate on the left only. Kernel (k, channels // groups, filters)."""
 
     type: Literal["Conv1D"] = "Conv1D"
     padding: P[Literal["valid", "same", "causal"]] = "valid"  # type: ignore[assignment]
-    rank = 1
-    layout = "(length, channels)"
 
 
 @register
-class Conv2D(_Conv):
-    """2-D convolution over (height, width, channels) -> (new_height, new_width, filters)."""
+class Conv2D(Axes2D, _Convolution):
+    """2-D convolution over (height, width, channels) -> (new_height, new_width, filters).
+    Kernel (kh, kw, channels // groups, filters)."""
 
     type: Literal["Conv2D"] = "Conv2D"
 
 
 @register
-class Conv2DTranspose(_Conv):
-    """Transposed 2-D convolution (the gradient of Conv2D): upsamples by `strides`.
-    Kernel (kh, kw, filters, channels), as Keras stores it."""
+class Conv3D(Axes3D, _Convolution):
+    """3-D convolution over (depth, height, width, channels) -> (new_d, new_h, new_w, filters).
+    Kernel (kd, kh, kw, channels // groups, filters)."""
 
-    type: Literal["Conv2DTranspose"] = "Conv2DTranspose"
-    output_padding: P[IntOrPair] | None = None
+    type: Literal["Conv3D"] = "Conv3D"
 
-    def length(self, n: int | None, k: int, s: int, d: int) -> int | None:
-        """Keras' `deconv_output_length`: without `output_padding`, `n * s + max(span - s, 0)` for
-        `valid` and `n * s` for `same`; with it, `(n - 1) * s + span - 2 * pad + output_padding`.
+
+class _Transposed(_Conv):
+    """A transposed convolution (the gradient of the convolution): upsamples by `strides`. Kernel
+    (*kernel_size, filters, channels), output channels before input ones, as Keras stores it.
+    `output_padding` (an int or one per axis, each below its stride) sets the lengths exactly."""
+
+    output_padding: P[Pads] | None = None
+
+    @override
+    def length(self, n: int | None, axis: int) -> int | None:
+        """Keras' rule: without `output_padding`, `(n - 1) * s + max(span, s)` for `valid` and
+        `n * s` for `same`; with it, `(n - 1) * s + span + output_padding` for `valid` and
+        `(n - 1) * s + span % 2 + output_padding` for `same` (span: the dilated kernel's length).
         """
         if n is None:
             return None
-        span = k + (k - 1) * (d - 1)
-        if self.output_padding is None:
-            return n * s + max(span - s, 0) if self.padding == "valid" else n * s
-        out_pad = as_tuple(self.output_padding, 2)[0]
-        pad = span // 2 if self.padding == "same" else 0
-        return (n - 1) * s + span - 2 * pad + out_pad
+        k, s, d = (self.axes(name)[axis] for name in ("kernel_size", "strides", "dilation_rate"))
+        span = (k - 1) * d + 1
+        pad = None if self.output_padding is None else self.axes("output_padding")[axis]
+        if self.padding == "valid":
+            return (n - 1) * s + (max(span, s) if pad is None else span + pad)
+        return n * s if pad is None else (n - 1) * s + span % 2 + pad
 
+    @override
     def output_shape(self, x: Shape) -> Shape:
         """The convolution's shape rule with the transposed lengths; `ShapeError` for an
-        `output_padding` not smaller than `strides`, or one that differs between the two axes.
+        `output_padding` not smaller than `strides` on some axis (Keras refuses it), and for
+        `same` padding with output_padding 0 on an axis whose dilated kernel spans an even
+        number of cells: Keras' length there, (n - 1) * s, is not one that a `same` convolution
+        maps back to n, and TensorFlow's conv_transpose fails at run time.
         """
         if self.output_padding is not None:
-            pads = as_tuple(self.output_padding, 2)
-            if any(p >= s for p, s in zip(pads, self.axes("strides"))):
+            pads, strides = self.axes("output_padding"), self.axes("strides")
+            if any(p >= s for p, s in zip(pads, strides)):
                 raise ShapeError(
-                    f"Conv2DTranspose output_padding {self.output_padding} must be "
+                    f"{self.type} output_padding {self.output_padding} must be "
                     f"smaller than strides {self.strides}"
                 )
-            if pads[0] != pads[1]:
-                raise ShapeError("Conv2DTranspose: give output_padding as one int for both axes")
+            kernel, dilation = self.axes("kernel_size"), self.axes("dilation_rate")
+            spans = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+            if self.padding == "same" and any(p == 0 and n % 2 == 0 for p, n in zip(pads, spans)):
+                raise ShapeError(
+                    f"{self.type} with padding same cannot take output_padding 0 on an axis "
+                    f"whose kernel spans an even number of cells (spans {tuple(spans)}, "
+                    f"output_padding {self.output_padding}): TensorFlow cannot compute Keras' "
+                    "length (n - 1) * strides there; give 1 or more, or leave output_padding unset"
+                )
         return super().output_shape(x)
 
-    def weights(self, x: Shape) -> dict[str, Weight]:
-        """Kernel (kh, kw, filters, channels), output channels before input ones (Keras' layout for a
-        transposed convolution), and bias (filters,).
-        """
-        out = {"kernel": Weight((*self.axes("kernel_size"), self.filters, x[-1]), GLOROT_UNIFORM)}  # type: ignore[arg-type]
-        if self.use_bias:
-            out["bias"] = Weight((self.filters,), ZEROS)
-        return out
+    @override
+    def kernel_shape(self, channels: int) -> tuple[int, ...]:
+        """(*kernel_size, filters, channels)."""
+        return (*self.axes("kernel_size"), self.filters, channels)
 
 
 @register
-class DepthwiseConv2D(_Window):
-    """Each input channel convolved with its own `depth_multiplier` kernels, no mixing across
-    channels: (h, w, c) -> (new_h, new_w, c * depth_multiplier), output channel `i * m + j` from
-    input channel i (TensorFlow's `depthwise_conv2d`). Kernel (kh, kw, c, depth_multiplier).
-    Unlike Conv2D, Keras takes strides and dilation_rate above 1 together."""
+class Conv1DTranspose(Axes1D, _Transposed):
+    """Transposed 1-D convolution: (length, channels) -> (new_length, filters). Kernel (k, filters, channels)."""
 
-    type: Literal["DepthwiseConv2D"] = "DepthwiseConv2D"
-    kernel_size: P[IntOrPair]
-    strides: P[IntOrPair] = 1
-    padding: P[Literal["valid", "same"]] = "valid"
-    depth_multiplier: P[PositiveInt] = 1
-    dilation_rate: P[IntOrPair] = 1
-    activation: P[Activation] = "linear"
-    use_bias: P[bool] = True
+    type: Literal["Conv1DTranspose"] = "Conv1DTranspose"
 
-    @override
-    def output_channels(self, channels: int) -> int:
-        return channels * self.depth_multiplier
 
-    def weights(self, x: Shape) -> dict[str, Weight]:
-        """`depthwise_kernel` (kh, kw, channels, depth_multiplier) and bias (channels * depth_multiplier,)."""
-        channels = known_dim(self, x[-1], "channel dimension (last axis)")
-        kernel = (*self.axes("kernel_size"), channels, self.depth_multiplier)
-        out = {"depthwise_kernel": Weight(kernel, GLOROT_UNIFORM)}
-        if self.use_bias:
-            out["bias"] = Weight((self.output_channels(channels),), ZEROS)
-        return out
+@register
+class Conv2DTranspose(Axes2D, _Transposed):
+    """Transposed 2-D convolution: (h, w, channels) -> (new_h, new_w, filters).
+    Kernel (kh, kw, filters, channels)."""
+
+    type: Literal["Conv2DTranspose"] = "Conv2DTranspose"
+
+
+@register
+class Conv3DTranspose(Axes3D, _Transposed):
+    """Transposed 3-D convolution: (d, h, w, channels) -> (new_d, new_h, new_w, filters).
+    Kernel (kd, kh, kw, filters, channels)."""
+
+    type: Literal["Conv3DTranspose"] = "Conv3DTranspose"

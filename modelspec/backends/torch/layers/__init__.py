@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (registers)
     pooling,
     recurrent,
     reshaping,
+    separable,
     wrappers,
 )
 

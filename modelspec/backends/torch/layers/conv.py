@@ -1,4 +1,5 @@
-"""Torch lowerings of Conv1D, Conv2D, Conv2DTranspose and DepthwiseConv2D.
+"""Torch lowerings of Conv1D/2D/3D and Conv1DTranspose/2D/3D (the depthwise and separable kinds:
+`separable.py`).
 
 Keras' `padding="same"` is honoured for every stride and kernel: symmetric padding goes into the
 torch module, asymmetric padding (the odd cell after, as Keras does it) is an explicit `F.pad`
@@ -71,8 +72,9 @@ def pre_pad(
 
 
 class _Kernel(Lowering):
-    """Kernel (*k, in, out) in Keras is torch's weight (out, in, *k); both transposed kinds
-    store (*k, out, in) in Keras and (in, out, *k) in torch: the same permutation."""
+    """A window's kernel, kernel_size, strides and dilation_rate per axis. Keras' kernel
+    (*k, in, out) is torch's weight (out, in, *k); both transposed kinds store (*k, out, in) in
+    Keras and (in, out, *k) in torch: the same permutation."""
 
     layout = CHANNELS_FIRST
 
@@ -82,38 +84,42 @@ class _Kernel(Lowering):
         self.dilation = self.axes("dilation_rate")
 
     def axes(self, name: str) -> tuple[int, ...]:
+        """The layer's field `name`, one value per spatial axis."""
         return ntuple(getattr(self.layer, name), self.layer.rank)
 
+    @override
     def to_torch(self, weights: Arrays) -> Arrays:
-        def convert(name: str, a: Any) -> Any:
-            n = a.ndim - 2  # spatial rank
-            return permuted(a, (n + 1, n, *range(n))) if name == "kernel" else a
+        return renamed(
+            {"kernel": "weight", "bias": "bias"},
+            weights,
+            lambda name, a: kernel_to_torch(a) if name == "kernel" else a,
+        )
 
-        return renamed({"kernel": "weight", "bias": "bias"}, weights, convert)
-
+    @override
     def to_keras(self, params: Arrays) -> Arrays:
-        def convert(name: str, a: Any) -> Any:
-            n = a.ndim - 2
-            return permuted(a, (*range(2, n + 2), 1, 0)) if name == "weight" else a
+        return renamed(
+            {"weight": "kernel", "bias": "bias"},
+            params,
+            lambda name, a: kernel_to_keras(a) if name == "weight" else a,
+        )
 
-        return renamed({"weight": "kernel", "bias": "bias"}, params, convert)
+
+def kernel_to_torch(a: Any) -> Any:
+    """A Keras kernel (*k, in, out) as torch's weight (out, in, *k)."""
+    n = a.ndim - 2  # spatial rank
+    return permuted(a, (n + 1, n, *range(n)))
 
 
-@LOWERINGS.register(conv.Conv1D, conv.Conv2D)
-class Conv(_Kernel):
-    """`nn.Conv1d`/`nn.Conv2d` on channels-first data; `same` and `causal` padding as the
-    module docstring says (`causal`: (kernel_size - 1) * dilation_rate cells before, none after).
-    """
+def kernel_to_keras(a: Any) -> Any:
+    """A torch weight (out, in, *k) as Keras' kernel (*k, in, out)."""
+    n = a.ndim - 2
+    return permuted(a, (*range(2, n + 2), 1, 0))
 
-    arguments = (
-        "filters",
-        "kernel_size",
-        "strides",
-        "padding",
-        "dilation_rate",
-        "activation",
-        "use_bias",
-    )
+
+class Windowed(_Kernel):
+    """A convolution computed on Keras' padding: `same` and `causal` as the module docstring says
+    (`causal`: (kernel_size - 1) * dilation_rate cells before, none after), then the module and
+    the activation. Subclasses make the module."""
 
     def __init__(self, layer: Any, site: Site) -> None:
         super().__init__(layer, site)
@@ -122,8 +128,30 @@ class Conv(_Kernel):
         )
 
     @override
+    def emit(self, e: Emitter, x: Any) -> Any:
+        x = pre_pad(e, x, self.pre, self.kernel, self.stride, self.dilation)
+        return e.activation(e.module(x), self.layer.activation)
+
+
+@LOWERINGS.register(conv.Conv1D, conv.Conv2D, conv.Conv3D)
+class Conv(Windowed):
+    """`nn.Conv1d`/`nn.Conv2d`/`nn.Conv3d` on channels-first data, `groups` as Keras' (torch's
+    filter f reads channel group f // (filters / groups), as TensorFlow's grouped convolution)."""
+
+    arguments = (
+        "filters",
+        "kernel_size",
+        "strides",
+        "padding",
+        "dilation_rate",
+        "groups",
+        "activation",
+        "use_bias",
+    )
+
+    @override
     def module(self) -> Any:
-        cls = (nn.Conv1d, nn.Conv2d)[self.layer.rank - 1]
+        cls = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[self.layer.rank - 1]
         return cls(
             self.site.shape[-1],
             self.layer.filters,
@@ -131,70 +159,13 @@ class Conv(_Kernel):
             self.stride,
             self.padding,
             self.dilation,
+            groups=self.layer.groups,
             bias=self.layer.use_bias,
         )
 
-    @override
-    def emit(self, e: Emitter, x: Any) -> Any:
-        x = pre_pad(e, x, self.pre, self.kernel, self.stride, self.dilation)
-        return e.activation(e.module(x), self.layer.activation)
 
-
-@LOWERINGS.register(conv.DepthwiseConv2D)
-class DepthwiseConv2D(Conv):
-    """`nn.Conv2d(c, c * m, groups=c)`: torch's output channel `i * m + j` reads input channel i,
-    as TensorFlow's depthwise convolution. Keras' kernel (kh, kw, c, m) is torch's weight
-    (c * m, 1, kh, kw)."""
-
-    arguments = (
-        "kernel_size",
-        "strides",
-        "padding",
-        "depth_multiplier",
-        "dilation_rate",
-        "activation",
-        "use_bias",
-    )
-
-    @override
-    def module(self) -> Any:
-        channels = self.site.shape[-1]
-        return nn.Conv2d(
-            channels,
-            self.site.output.shape[-1],
-            self.kernel,
-            self.stride,
-            self.padding,
-            self.dilation,
-            groups=channels,
-            bias=self.layer.use_bias,
-        )
-
-    @override
-    def to_torch(self, weights: Arrays) -> Arrays:
-        def convert(name: str, a: Any) -> Any:
-            if name != "depthwise_kernel":
-                return a
-            kh, kw, c, m = a.shape
-            return permuted(a, (2, 3, 0, 1)).reshape(c * m, 1, kh, kw)
-
-        return renamed({"depthwise_kernel": "weight", "bias": "bias"}, weights, convert)
-
-    @override
-    def to_keras(self, params: Arrays) -> Arrays:
-        m = self.layer.depth_multiplier
-
-        def convert(name: str, a: Any) -> Any:
-            if name != "weight":
-                return a
-            out, _, kh, kw = a.shape
-            return permuted(a.reshape(out // m, m, kh, kw), (2, 3, 0, 1))
-
-        return renamed({"weight": "depthwise_kernel", "bias": "bias"}, params, convert)
-
-
-@LOWERINGS.register(conv.Conv2DTranspose)
-class Conv2DTranspose(_Kernel):
+@LOWERINGS.register(conv.Conv1DTranspose, conv.Conv2DTranspose, conv.Conv3DTranspose)
+class ConvTranspose(_Kernel):
     """Keras' transposed convolution (TensorFlow's conv_transpose with padding SAME or VALID) is
     the window [before, before + out) of the full output, (n - 1) * s + span long with zeros past
     its end: `valid` starts it at 0, `same` at max(full - out, 0) // 2. Measured from each end,
@@ -215,14 +186,14 @@ class Conv2DTranspose(_Kernel):
     def __init__(self, layer: Any, site: Site) -> None:
         super().__init__(layer, site)
         self.padding, self.extra, self.crops = [], [], []
-        for k, s, d in zip(self.kernel, self.stride, self.dilation):
-            full = (k - 1) * d + 1  # the full output's length for an input of length 1
-            out = layer.length(1, k, s, d)  # the core's (Keras') output length for that input
+        for axis, (s, d) in enumerate(zip(self.stride, self.dilation)):
+            full = (self.kernel[axis] - 1) * d + 1  # the full output's length for an input of 1
+            out = layer.length(1, axis)  # the core's (Keras') output length for that input
             before = max(full - out, 0) // 2 if layer.padding == "same" else 0
-            self.extra.append(
-                max(0, before + out - full)
-            )  # cells needed past the full output's end
-            if self.extra[-1] >= max(s, d):
+            self.extra.append(max(0, before + out - full))  # cells past the full output's end
+            if self.extra[-1] >= max(
+                s, d
+            ):  # torch's limit; Keras' output_padding < s keeps below it
                 self.refuse(
                     f"output_padding={layer.output_padding!r} with strides={layer.strides!r}"
                 )
@@ -232,7 +203,8 @@ class Conv2DTranspose(_Kernel):
 
     @override
     def module(self) -> Any:
-        return nn.ConvTranspose2d(
+        cls = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)[self.layer.rank - 1]
+        return cls(
             self.site.shape[-1],
             self.layer.filters,
             self.kernel,
@@ -243,6 +215,7 @@ class Conv2DTranspose(_Kernel):
             dilation=self.dilation,
         )
 
+    @override
     def emit(self, e: Emitter, x: Any) -> Any:
         """The module, then a slice that crops what torch's symmetric `padding` left, then the activation."""
         y = e.module(x)
