@@ -172,6 +172,8 @@ def test_shape_errors_say_why(kind, args, inputs, message):
         ("Bidirectional", {"layer": {"type": "Dense", "units": 2}}, "does not match any of the expected tags"),
         ("Bidirectional", {"layer": {"type": "LSTM", "units": 2, "go_backwards": True}}, "must read forwards"),
         ("BatchNormalization", {"momentum": 1.5}, "less than or equal to 1"),
+        ("AveragePooling2D", {}, "pool_size"),
+        ("MaxPooling1D", {"pool_size": [3, 2]}, "pool_size"),
     ],
 )
 def test_bad_arguments_are_validation_errors(kind, args, message):
