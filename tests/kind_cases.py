@@ -129,6 +129,26 @@ CASES.update({
     "ELU": [case("ELU", [7]), case("ELU", SEQ, {"alpha": 0.5})],
     "Softmax": [case("Softmax", [7]), case("Softmax", SEQ, {"axis": 1}), case("Softmax", IMG, {"axis": -1})],
 })  # fmt: skip
+VOL, BIG = [3, 4, 5, 2], [5, 6, 7, 2]
+for _kind in ("MaxPooling3D", "AveragePooling3D"):
+    CASES[_kind] = [case(_kind, [4, 6, 7, 2], {"pool_size": 2}),
+                    case(_kind, BIG, {"pool_size": 3, "strides": 2, "padding": "same"}),
+                    case(_kind, BIG, {"pool_size": [3, 2, 2], "strides": 1, "padding": "same"}),
+                    case(_kind, BIG, {"pool_size": [2, 3, 1], "strides": [1, 2, 3]}),
+                    case(_kind, [None, 5, 5, 2], {"pool_size": 2, "strides": 2, "padding": "same"})]  # fmt: skip
+CASES["MaxPooling3D"].append(case("MaxPooling3D", VOL))
+for _kind in ("GlobalAveragePooling3D", "GlobalMaxPooling3D"):
+    CASES[_kind] = [case(_kind, VOL), case(_kind, [None, 4, 5, 2], {"keepdims": True})]
+CASES.update({
+    "ZeroPadding3D": [case("ZeroPadding3D", VOL), case("ZeroPadding3D", VOL, {"padding": 2}),
+                      case("ZeroPadding3D", [None, 3, 4, 2], {"padding": [[1, 2], [0, 1], [2, 0]]}),
+                      case("ZeroPadding3D", VOL, {"padding": [1, [2, 0], 0]})],
+    "Cropping3D": [case("Cropping3D", BIG), case("Cropping3D", BIG, {"cropping": [1, 0, 2]}),
+                   case("Cropping3D", BIG, {"cropping": [[1, 2], [0, 1], [2, 0]]}),
+                   case("Cropping3D", [None, 4, 5, 2], {"cropping": [0, [1, 1], 0]})],
+    "UpSampling3D": [case("UpSampling3D", [2, 3, 2, 2]), case("UpSampling3D", [None, 2, 2, 1], {"size": [1, 2, 3]}),
+                     case("UpSampling3D", [2, 2, 2, 3], {"size": 3})],
+})  # fmt: skip
 for _kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
     CASES[_kind] = [case(_kind, [[4], [4]])] + ([case(_kind, [IMG] * 3)] if _kind != "Subtract" else [])
 

@@ -150,10 +150,16 @@ def _sides(rank: int, name: str, most: int) -> Callable:
             return None
         pair = st.tuples(st.integers(0, most), st.integers(0, most)).map(list)
         value = st.integers(0, most) | pair if rank == 1 else st.integers(0, most) | st.tuples(
-            st.integers(0, most) | pair, st.integers(0, most) | pair).map(list)
+            *[st.integers(0, most) | pair] * rank).map(list)
         return {name: draw(value)}
 
     return args
+
+
+def _upsampling3d(draw, shape):
+    if len(shape) != 4:
+        return None
+    return {"size": draw(st.integers(1, 2) | st.tuples(*[st.integers(1, 2)] * 3).map(list))}
 
 
 def _relu(draw, shape) -> dict:
@@ -213,6 +219,13 @@ UNARY: dict[str, Callable] = {
     "BatchNormalization": _norm("BatchNormalization"),
     "LayerNormalization": _norm("LayerNormalization"),
     "MultiHeadAttention": _mha,
+    "MaxPooling3D": _pool(3),
+    "AveragePooling3D": _pool(3),
+    "GlobalAveragePooling3D": _global(3),
+    "GlobalMaxPooling3D": _global(3),
+    "ZeroPadding3D": _sides(3, "padding", 2),
+    "Cropping3D": _sides(3, "cropping", 1),
+    "UpSampling3D": _upsampling3d,
 }
 MERGES = ["Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"]
 SPECIAL = {"Embedding"}  # only on integer inputs: drawn when the spec has one
@@ -221,6 +234,8 @@ COVERED = set(UNARY) | set(MERGES) | SPECIAL
 INPUT_FAMILIES = {
     "sequence": lambda draw: [draw(st.sampled_from([None, 3, 4, 5])), draw(st.integers(1, 4))],
     "image": lambda draw: [draw(st.integers(3, 7)), draw(st.integers(3, 7)), draw(st.integers(1, 3))],
+    "volume": lambda draw: [draw(st.integers(2, 5)), draw(st.integers(2, 5)), draw(st.integers(2, 5)),
+                            draw(st.integers(1, 3))],
     "vector": lambda draw: [draw(st.integers(1, 6))],
     "tokens": lambda draw: [draw(st.sampled_from([None, 4, 6]))],
 }

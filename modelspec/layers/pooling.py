@@ -1,9 +1,9 @@
-"""Pooling: Max/AveragePooling1D/2D over windows, GlobalMax/AveragePooling1D/2D over all cells.
+"""Pooling: Max/AveragePooling1D/2D/3D over windows, GlobalMax/AveragePooling1D/2D/3D over all cells.
 
 Window pooling keeps the channels and shrinks the spatial axes as a convolution with the same
 window would (`strides` defaults to `pool_size`, as in Keras; `same` average pooling divides by
 the real cells only, as Keras does). Global pooling leaves (channels,), or with `keepdims` a
-size-1 axis per spatial axis: (1, channels), (1, 1, channels). Each family
+size-1 axis per spatial axis: (1, channels), (1, 1, channels), (1, 1, 1, channels). Each family
 shares one rule, which reads the spatial rank from the class (`rank`). Keras' `pool_size` has a
 default for max pooling only: average pooling must be given one.
 """
@@ -16,10 +16,12 @@ from pydantic import PositiveInt
 
 from ..params import P
 from .base import Layer, Shape, as_tuple, conv_output_length, expect_rank, register
+from .reshaping import VOLUME
 
 Sizes = PositiveInt | tuple[PositiveInt, ...]  # one value for every axis, or one per axis
 IntOrOne = PositiveInt | tuple[PositiveInt]
 IntOrPair = PositiveInt | tuple[PositiveInt, PositiveInt]
+IntOrTriple = PositiveInt | tuple[PositiveInt, PositiveInt, PositiveInt]
 Padding = Literal["valid", "same"]
 
 
@@ -58,6 +60,13 @@ class _Pooling2D(_Pooling):
     strides: P[IntOrPair] | None = None
 
 
+class _Pooling3D(_Pooling):
+    rank = 3
+    layout = VOLUME
+    pool_size: P[IntOrTriple] = (2, 2, 2)
+    strides: P[IntOrTriple] | None = None
+
+
 @register
 class MaxPooling1D(_Pooling1D):
     """The maximum over windows of `pool_size` steps."""
@@ -86,6 +95,23 @@ class AveragePooling2D(_Pooling2D):
 
     type: Literal["AveragePooling2D"] = "AveragePooling2D"
     pool_size: P[IntOrPair]
+
+
+@register
+class MaxPooling3D(_Pooling3D):
+    """The maximum over `pool_size` windows of (depth, height, width):
+    (d, h, w, c) -> (d', h', w', c)."""
+
+    type: Literal["MaxPooling3D"] = "MaxPooling3D"
+
+
+@register
+class AveragePooling3D(_Pooling3D):
+    """The mean over `pool_size` windows of (depth, height, width) (with `same` padding: over
+    the real cells only): (d, h, w, c) -> (d', h', w', c)."""
+
+    type: Literal["AveragePooling3D"] = "AveragePooling3D"
+    pool_size: P[IntOrTriple]
 
 
 class _GlobalPooling(Layer):
@@ -131,3 +157,21 @@ class GlobalMaxPooling2D(_GlobalPooling):
     """The maximum over height and width: (h, w, channels) -> (channels,)."""
 
     type: Literal["GlobalMaxPooling2D"] = "GlobalMaxPooling2D"
+
+
+@register
+class GlobalAveragePooling3D(_GlobalPooling):
+    """The mean over depth, height and width: (d, h, w, channels) -> (channels,)."""
+
+    type: Literal["GlobalAveragePooling3D"] = "GlobalAveragePooling3D"
+    rank = 3
+    layout = VOLUME
+
+
+@register
+class GlobalMaxPooling3D(_GlobalPooling):
+    """The maximum over depth, height and width: (d, h, w, channels) -> (channels,)."""
+
+    type: Literal["GlobalMaxPooling3D"] = "GlobalMaxPooling3D"
+    rank = 3
+    layout = VOLUME
