@@ -18,7 +18,10 @@ SEQ, IMG = [6, 3], [6, 6, 2]
 CASES: dict[str, list[dict]] = {
     "Dense": [case("Dense", [5], {"units": 3}),
               case("Dense", [4, 5], {"units": 2, "activation": "relu", "use_bias": False})],
-    "Dropout": [case("Dropout", [5], {"rate": 0.5}), case("Dropout", SEQ, {"rate": 0.1, "seed": 3})],
+    "Dropout": [case("Dropout", [5], {"rate": 0.5}), case("Dropout", SEQ, {"rate": 0.1, "seed": 3}),
+                case("Dropout", SEQ, {"rate": 0.5, "noise_shape": [None, 1, 3]}),
+                case("Dropout", [None, 5, 2], {"rate": 0.2, "noise_shape": [1, None, 1, None]}),
+                case("Dropout", SEQ, {"rate": 0.2, "noise_shape": [1, 3]})],
     "Activation": [case("Activation", [5], {"activation": a})
                    for a in ("softmax", "gelu", "leaky_relu", "hard_sigmoid", "selu", "log_softmax")]
                   + [case("Activation", IMG, {"activation": "softmax"})],
@@ -220,6 +223,36 @@ CASES.update({
 })  # fmt: skip
 CASES["MultiHeadAttention"].append(case("MultiHeadAttention", [[5, 8], [4, 6]], {"num_heads": 2, "key_dim": 3,
                                                                              "use_causal_mask": True}))
+VOL, BIG = [3, 4, 5, 2], [5, 6, 7, 2]
+for _kind in ("MaxPooling3D", "AveragePooling3D"):
+    CASES[_kind] = [case(_kind, [4, 6, 7, 2], {"pool_size": 2}),
+                    case(_kind, BIG, {"pool_size": 3, "strides": 2, "padding": "same"}),
+                    case(_kind, BIG, {"pool_size": [3, 2, 2], "strides": 1, "padding": "same"}),
+                    case(_kind, BIG, {"pool_size": [2, 3, 1], "strides": [1, 2, 3]}),
+                    case(_kind, [None, 5, 5, 2], {"pool_size": 2, "strides": 2, "padding": "same"})]  # fmt: skip
+CASES["MaxPooling3D"].append(case("MaxPooling3D", VOL))
+for _kind in ("GlobalAveragePooling3D", "GlobalMaxPooling3D"):
+    CASES[_kind] = [case(_kind, VOL), case(_kind, [None, 4, 5, 2], {"keepdims": True})]
+CASES.update({
+    "ZeroPadding3D": [case("ZeroPadding3D", VOL), case("ZeroPadding3D", VOL, {"padding": 2}),
+                      case("ZeroPadding3D", [None, 3, 4, 2], {"padding": [[1, 2], [0, 1], [2, 0]]}),
+                      case("ZeroPadding3D", VOL, {"padding": [1, [2, 0], 0]})],
+    "Cropping3D": [case("Cropping3D", BIG), case("Cropping3D", BIG, {"cropping": [1, 0, 2]}),
+                   case("Cropping3D", BIG, {"cropping": [[1, 2], [0, 1], [2, 0]]}),
+                   case("Cropping3D", [None, 4, 5, 2], {"cropping": [0, [1, 1], 0]})],
+    "UpSampling3D": [case("UpSampling3D", [2, 3, 2, 2]), case("UpSampling3D", [None, 2, 2, 1], {"size": [1, 2, 3]}),
+                     case("UpSampling3D", [2, 2, 2, 3], {"size": 3})],
+    "SpatialDropout1D": [case("SpatialDropout1D", SEQ, {"rate": 0.5}),
+                         case("SpatialDropout1D", [None, 3], {"rate": 0.2, "seed": 3})],
+    "SpatialDropout2D": [case("SpatialDropout2D", IMG, {"rate": 0.5})],
+    "SpatialDropout3D": [case("SpatialDropout3D", VOL, {"rate": 0.5})],
+    "GaussianNoise": [case("GaussianNoise", [5], {"stddev": 0.1}),
+                      case("GaussianNoise", IMG, {"stddev": 1.0, "seed": 3}, dtype="float64")],
+    "GaussianDropout": [case("GaussianDropout", [5], {"rate": 0.3}),
+                        case("GaussianDropout", VOL, {"rate": 0.5, "seed": 1})],
+    "AlphaDropout": [case("AlphaDropout", [5], {"rate": 0.2}),
+                     case("AlphaDropout", SEQ, {"rate": 0.1, "noise_shape": [None, 1, None], "seed": 2})],
+})  # fmt: skip
 for _kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
     CASES[_kind] = [case(_kind, [[4], [4]])] + ([case(_kind, [IMG] * 3)] if _kind != "Subtract" else [])
 

@@ -215,8 +215,38 @@ def _sides(rank: int, name: str, most: int) -> Callable:
             return None
         pair = st.tuples(st.integers(0, most), st.integers(0, most)).map(list)
         value = st.integers(0, most) | pair if rank == 1 else st.integers(0, most) | st.tuples(
-            st.integers(0, most) | pair, st.integers(0, most) | pair).map(list)
+            *[st.integers(0, most) | pair] * rank).map(list)
         return {name: draw(value)}
+
+    return args
+
+
+def _upsampling3d(draw, shape):
+    if len(shape) != 4:
+        return None
+    return {"size": draw(st.integers(1, 2) | st.tuples(*[st.integers(1, 2)] * 3).map(list))}
+
+
+def _noise_shape(draw, shape) -> list | None:
+    """None, or a Keras noise_shape the core takes: batch first, each entry null, 1 or its
+    axis's length; or a shorter one of ints for the last axes."""
+    axes = [None, *shape]
+    entry = lambda n: st.sampled_from([None, 1] + ([] if n is None else [n]))  # noqa: E731
+    full = st.tuples(*[entry(n) for n in axes]).map(list)
+    start = draw(st.integers(1, len(axes)))
+    suffix = st.tuples(*[st.sampled_from([1] + ([] if n is None else [n])) for n in axes[start:]]).map(list)
+    return draw(st.none() | full | suffix)
+
+
+def _dropout(draw, shape) -> dict:
+    return {"rate": draw(st.sampled_from([0.0, 0.1, 0.5])), "noise_shape": _noise_shape(draw, shape)}
+
+
+def _spatial_dropout(rank: int) -> Callable:
+    def args(draw, shape) -> dict | None:
+        if len(shape) != rank + 1:
+            return None
+        return {"rate": draw(st.sampled_from([0.0, 0.2, 0.5]))}  # no seed: Keras takes any int, -1 too
 
     return args
 
@@ -242,7 +272,7 @@ def _bidirectional(draw, shape):
 
 UNARY: dict[str, Callable] = {
     "Dense": _dense,
-    "Dropout": lambda draw, shape: {"rate": draw(st.sampled_from([0.0, 0.1, 0.5]))},
+    "Dropout": _dropout,
     "Activation": lambda draw, shape: {"activation": draw(st.sampled_from(ACTS))},
     "Flatten": _flatten,
     "Reshape": _reshape,
@@ -285,6 +315,20 @@ UNARY: dict[str, Callable] = {
     "LayerNormalization": _norm("LayerNormalization"),
     "MultiHeadAttention": _mha,
     "TimeDistributed": _time_distributed,
+    "MaxPooling3D": _pool(3),
+    "AveragePooling3D": _pool(3),
+    "GlobalAveragePooling3D": _global(3),
+    "GlobalMaxPooling3D": _global(3),
+    "ZeroPadding3D": _sides(3, "padding", 2),
+    "Cropping3D": _sides(3, "cropping", 1),
+    "UpSampling3D": _upsampling3d,
+    "SpatialDropout1D": _spatial_dropout(1),
+    "SpatialDropout2D": _spatial_dropout(2),
+    "SpatialDropout3D": _spatial_dropout(3),
+    "GaussianNoise": lambda draw, shape: {"stddev": draw(st.sampled_from([0.0, 0.1, 1.0]))},
+    "GaussianDropout": lambda draw, shape: {"rate": draw(st.sampled_from([0.0, 0.2, 0.6]))},
+    "AlphaDropout": lambda draw, shape: {"rate": draw(st.sampled_from([0.0, 0.2])),
+                                         "noise_shape": _noise_shape(draw, shape)},
 }
 MERGES = ["Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"]
 SPECIAL = {"Embedding"}  # only on integer inputs: drawn when the spec has one

@@ -372,6 +372,73 @@ def test_dropout_runs_only_in_training():
     assert not torch.equal(module(x), module(x))
 
 
+def noise_module(kind: str, shape: list, **args):
+    """A one-layer module of `kind` on inputs of `shape`, in training mode, seeded; its
+    eval mode must be the identity."""
+    torch.manual_seed(0)
+    module = modelspec.loads(yaml.safe_dump({"inputs": {"x": {"shape": shape}},
+                                              "layers": [{"type": kind, **args}]})).to_torch()  # fmt: skip
+    x = torch.randn(2, *shape)
+    assert torch.equal(module(x), x)
+    return module.train()
+
+
+def mask_of(y: torch.Tensor, keep: float) -> torch.Tensor:
+    """True where `y` (a module's output for inputs of ones) was dropped; every value must be
+    0 or the kept scale `keep`."""
+    assert bool(((y == 0) | torch.isclose(y, torch.tensor(keep))).all())
+    return y == 0
+
+
+@pytest.mark.parametrize("kind, shape", [("SpatialDropout1D", [9, 8]), ("SpatialDropout2D", [5, 4, 8]),
+                                         ("SpatialDropout3D", [3, 4, 2, 8])])  # fmt: skip
+def test_spatial_dropout_drops_whole_channels_in_training(kind, shape):
+    rate = 0.4
+    y = noise_module(kind, shape, rate=rate)(torch.ones(512, *shape))
+    dropped = mask_of(y, 1 / (1 - rate)).flatten(1, -2)  # (batch, cells, channels)
+    assert bool((dropped.all(1) | ~dropped.any(1)).all()), "a channel was partly dropped"
+    assert abs(dropped[:, 0].float().mean().item() - rate) < 0.04  # 4096 draws: sd 0.008
+
+
+@pytest.mark.parametrize("noise_shape, same", [([None, 1, None], (1,)), ([1, 8], (0, 1)),
+                                               ([None, 10, 1], (2,))])  # fmt: skip
+def test_dropout_noise_shape_shares_the_mask_along_its_ones(noise_shape, same):
+    rate = 0.3
+    y = noise_module("Dropout", [10, 8], rate=rate, noise_shape=noise_shape)(torch.ones(400, 10, 8))
+    dropped = mask_of(y, 1 / (1 - rate))
+    draws = dropped.amax(same, keepdim=True)  # one per cell of the mask
+    assert torch.equal(dropped, draws.expand_as(dropped))
+    assert abs(draws.float().mean().item() - rate) < 5 * (rate * (1 - rate) / draws.numel()) ** 0.5
+
+
+def test_gaussian_noise_adds_zero_mean_noise_of_stddev_in_training():
+    y = noise_module("GaussianNoise", [50], stddev=0.7)(torch.full((4000, 50), 2.0))
+    assert abs(y.mean().item() - 2.0) < 0.01 and abs(y.std().item() - 0.7) < 0.01
+
+
+def test_gaussian_dropout_multiplies_by_noise_of_mean_1_in_training():
+    rate = 0.3
+    y = noise_module("GaussianDropout", [50], rate=rate)(torch.ones(4000, 50))
+    assert abs(y.mean().item() - 1.0) < 0.01
+    assert abs(y.std().item() - (rate / (1 - rate)) ** 0.5) < 0.01
+
+
+@pytest.mark.parametrize("noise_shape", [None, [None, 1, None]])
+def test_alpha_dropout_keeps_a_standard_normal_standard_in_training(noise_shape):
+    rate, saturation = 0.2, -1.0507009873554805 * 1.6732632423543772
+    a = ((1 - rate) * (1 + rate * saturation**2)) ** -0.5
+    dropped_value = a * saturation - a * saturation * rate  # Keras: a * alpha_p + b
+    module = noise_module("AlphaDropout", [10, 20], rate=rate, noise_shape=noise_shape)
+    x = torch.randn(2000, 10, 20)
+    x[(x - saturation).abs() < 1e-3] += 0.01  # no kept input lands on the dropped value
+    y = module(x)
+    assert abs(y.mean().item()) < 0.01 and abs(y.var().item() - 1.0) < 0.01
+    dropped = torch.isclose(y, torch.tensor(dropped_value), rtol=0, atol=1e-5)
+    assert abs(dropped.float().mean().item() - rate) < 0.01
+    if noise_shape is not None:  # one draw per (sample, feature), shared by the steps
+        assert bool((dropped.all(1) | ~dropped.any(1)).all())
+
+
 @pytest.mark.parametrize("kind, options", [("LSTM", {}), ("GRU", {}), ("SimpleRNN", {"activation": "relu"})])
 def test_the_step_loop_computes_what_torchs_fused_kernel_computes(kind, options):
     from modelspec.backends.torch import recurrent

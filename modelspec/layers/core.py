@@ -23,6 +23,7 @@ from .base import (
     register,
 )
 from .base import Activation as ActivationName
+from .dropout import NoiseShape, Rate, check_noise_shape
 
 
 @register
@@ -55,15 +56,24 @@ class Dense(Layer):
 
 @register
 class Dropout(Layer):
-    """Zeroes a `rate` fraction of inputs during training, scaling the rest by 1 / (1 - rate)."""
+    """Zeroes a `rate` fraction of inputs during training, scaling the rest by 1 / (1 - rate).
+
+    `noise_shape` is Keras' shape of the keep mask, batch included as its first entry: entry i
+    stands for input axis i (batch = 0), null for that axis's size, and the mask is broadcast
+    against the input from the right; `[null, 1, null]` on (batch, steps, features) drops each
+    feature for all steps alike. Each entry must be null, 1 or its axis's length (the batch's:
+    null or 1), and null entries need the full length (`layers.dropout.check_noise_shape`).
+    """
 
     type: Literal["Dropout"] = "Dropout"
-    rate: P[Annotated[float, Field(ge=0, lt=1)]]
+    rate: P[Rate]
+    noise_shape: P[NoiseShape] | None = None
     seed: P[int] | None = None
     keeps_dtype = True
 
     @override
     def output_shape(self, x: Shape) -> Shape:
+        check_noise_shape(self, self.noise_shape, x)
         return x
 
 

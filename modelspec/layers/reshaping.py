@@ -1,8 +1,9 @@
-"""Reshaping without weights: ZeroPadding1D/2D, Cropping1D/2D, UpSampling1D/2D, RepeatVector.
+"""Reshaping without weights: ZeroPadding1D/2D/3D, Cropping1D/2D/3D, UpSampling1D/2D/3D, RepeatVector.
 
 Keras' `keras.layers.reshaping`. Inputs are channels last: (steps, features) for the 1-D kinds,
-(height, width, channels) for the 2-D ones; a length unknown until run time (None) stays unknown.
-The output keeps the input's dtype.
+(height, width, channels) for the 2-D ones, (depth, height, width, channels) for the 3-D ones;
+a length unknown until run time (None) stays unknown. The output keeps the input's dtype. The
+kinds of one family share one rule, which reads the spatial rank from the class (`rank`).
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from ..params import P
 from .base import Layer, Shape, as_tuple, expect_rank, register
 
 IntOrPair = PositiveInt | tuple[PositiveInt, PositiveInt]
+IntOrTriple = PositiveInt | tuple[PositiveInt, PositiveInt, PositiveInt]
 Pair = tuple[NonNegativeInt, NonNegativeInt]  # (before, after) along one axis
 Side = NonNegativeInt | Pair  # one axis: both ends alike, or (before, after)
+VOLUME = "(depth, height, width, channels)"
 
 
 def sides(value: int | tuple, rank: int) -> tuple[tuple[int, int], ...]:
     """Keras' forms of padding and cropping, as (before, after) per spatial axis: an int for
-    every side; in 1-D a pair (before, after); in 2-D a pair of entries, one per axis (height,
-    width), each an int (both ends) or a pair."""
+    every side; in 1-D a pair (before, after); in 2-D and 3-D one entry per axis ((height, width)
+    or (depth, height, width)), each an int (both ends) or a pair."""
     if isinstance(value, int):
         return ((value, value),) * rank
     if rank == 1:
@@ -117,33 +120,80 @@ class Cropping2D(_Sides):
 
 
 @register
-class UpSampling1D(Layer):
-    """Each step repeated `size` times: (steps, features) -> (steps * size, features)."""
+class ZeroPadding3D(_Sides):
+    """Zeros around the volume: (d, h, w, c) -> (d + before + after, ..., c) on each of depth,
+    height and width. `padding`: an int for all six sides, (depth, height, width) for symmetric
+    padding per axis, or ((before, after),) * 3; each entry may be an int or a pair."""
 
-    type: Literal["UpSampling1D"] = "UpSampling1D"
-    size: P[PositiveInt] = 2
+    type: Literal["ZeroPadding3D"] = "ZeroPadding3D"
+    padding: P[NonNegativeInt | tuple[Side, Side, Side]] = ((1, 1), (1, 1), (1, 1))
+    rank = 3
+    layout = VOLUME
+
+    @override
+    def sides(self) -> tuple[tuple[int, int], ...]:
+        return sides(self.padding, 3)
+
+
+@register
+class Cropping3D(_Sides):
+    """Cells cut from the volume's faces: (d, h, w, c) -> (d - before - after, ..., c) on each
+    of depth, height and width. `cropping`: an int, (depth, height, width), or
+    ((before, after),) * 3, each entry an int or a pair."""
+
+    type: Literal["Cropping3D"] = "Cropping3D"
+    cropping: P[NonNegativeInt | tuple[Side, Side, Side]] = ((1, 1), (1, 1), (1, 1))
+    rank = 3
+    layout = VOLUME
+    grows = -1
+
+    @override
+    def sides(self) -> tuple[tuple[int, int], ...]:
+        return sides(self.cropping, 3)
+
+
+class _UpSampling(Layer):
+    """Each cell repeated `size[i]` times along spatial axis i: a length n becomes n * size[i]."""
+
+    rank: ClassVar[int] = 2
+    layout: ClassVar[str] = "(height, width, channels)"
     keeps_dtype = True
 
     @override
     def output_shape(self, x: Shape) -> Shape:
-        expect_rank(self, x, 2, "(steps, features)")
-        return (None if x[0] is None else x[0] * self.size, x[1])
+        expect_rank(self, x, self.rank + 1, self.layout)
+        sizes = as_tuple(self.size, self.rank)  # type: ignore[attr-defined]
+        return (*(None if n is None else n * s for n, s in zip(x[:-1], sizes)), x[-1])
 
 
 @register
-class UpSampling2D(Layer):
+class UpSampling1D(_UpSampling):
+    """Each step repeated `size` times: (steps, features) -> (steps * size, features)."""
+
+    type: Literal["UpSampling1D"] = "UpSampling1D"
+    size: P[PositiveInt] = 2
+    rank = 1
+    layout = "(steps, features)"
+
+
+@register
+class UpSampling2D(_UpSampling):
     """Repeats rows and columns: (h, w, c) -> (h * size[0], w * size[1], c)."""
 
     type: Literal["UpSampling2D"] = "UpSampling2D"
     size: P[IntOrPair] = 2
     interpolation: P[Literal["nearest", "bilinear"]] = "nearest"
-    keeps_dtype = True
 
-    @override
-    def output_shape(self, x: Shape) -> Shape:
-        expect_rank(self, x, 3, "(height, width, channels)")
-        sh, sw = as_tuple(self.size, 2)
-        return (None if x[0] is None else x[0] * sh, None if x[1] is None else x[1] * sw, x[2])
+
+@register
+class UpSampling3D(_UpSampling):
+    """Repeats each cell along depth, height and width (Keras' `ops.repeat`, nearest only):
+    (d, h, w, c) -> (d * size[0], h * size[1], w * size[2], c). `size`: an int or a triple."""
+
+    type: Literal["UpSampling3D"] = "UpSampling3D"
+    size: P[IntOrTriple] = (2, 2, 2)
+    rank = 3
+    layout = VOLUME
 
 
 @register

@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (registers)
     conv,
     core,
     merge,
+    noise,
     normalization,
     pooling,
     recurrent,

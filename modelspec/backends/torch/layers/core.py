@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 from typing_extensions import override
 
 from ....layers import core
-from ..lowering import ANY, LOWERINGS, Arrays, Emitter, Lowering, renamed
+from ..lowering import ANY, CHANNELS_LAST, LOWERINGS, Arrays, Emitter, Lowering, Site, renamed
+from ..noise import MaskDropout
 from ..runtime import nn
 
 
@@ -52,14 +53,23 @@ class Activation(Lowering):
 
 @LOWERINGS.register(core.Dropout)
 class Dropout(Lowering):
-    """`nn.Dropout`; `seed` is honoured as far as it can be: torch draws from its own generator."""
+    """`nn.Dropout`, or with `noise_shape` `noise.MaskDropout` on channels-last data (Keras'
+    entries name the channels-last axes); `seed` is honoured as far as it can be: torch draws
+    from its own generator."""
 
     layout = ANY
-    arguments = ("rate", "seed")
+    arguments = ("rate", "noise_shape", "seed")
+
+    def __init__(self, layer: Any, site: Site) -> None:
+        super().__init__(layer, site)
+        if layer.noise_shape is not None:
+            self.layout = CHANNELS_LAST
 
     @override
     def module(self) -> Any:
-        return nn.Dropout(self.layer.rate)
+        if self.layer.noise_shape is None:
+            return nn.Dropout(self.layer.rate)
+        return MaskDropout(self.layer.rate, self.layer.noise_shape, alpha=False)
 
     @override
     def emit(self, e: Emitter, x: Any) -> Any:

@@ -40,31 +40,33 @@ class _Pooling(Lowering):
         return not (self.pre is None or (self.pre != "dynamic" and not any(self.pre)))
 
 
-@LOWERINGS.register(pooling.MaxPooling1D, pooling.MaxPooling2D)
+@LOWERINGS.register(pooling.MaxPooling1D, pooling.MaxPooling2D, pooling.MaxPooling3D)
 class MaxPooling(_Pooling):
-    """`max_pool1d`/`max_pool2d`, `same` padding done first with -inf (Keras pads max pooling so)."""
+    """`max_pool1d/2d/3d`, `same` padding done first with -inf (Keras pads max pooling so)."""
 
     @override
     def emit(self, e: Emitter, x: Any) -> Any:
-        function = (F.max_pool1d, F.max_pool2d)[self.layer.rank - 1]
+        function = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[self.layer.rank - 1]
         x = pre_pad(e, x, self.pre, self.kernel, self.stride, self.ones, value=float("-inf"))
         return e.fn(function, x, kernel_size=self.kernel, stride=self.stride)
 
 
-@LOWERINGS.register(pooling.AveragePooling1D, pooling.AveragePooling2D)
+@LOWERINGS.register(pooling.AveragePooling1D, pooling.AveragePooling2D, pooling.AveragePooling3D)
 class AveragePooling(_Pooling):
-    """`avg_pool1d`/`avg_pool2d`; with padding, `avg_pool_same`, which divides by the real cells."""
+    """`avg_pool1d/2d/3d`; with padding, `avg_pool_same`, which divides by the real cells."""
 
     @override
     def emit(self, e: Emitter, x: Any) -> Any:
         if not self.padded:
-            function = (F.avg_pool1d, F.avg_pool2d)[self.layer.rank - 1]
+            function = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[self.layer.rank - 1]
             return e.fn(function, x, kernel_size=self.kernel, stride=self.stride)
         pads = None if self.pre == "dynamic" else list(self.pre)
         return e.fn(avg_pool_same, x, self.kernel, self.stride, pads)
 
 
-@LOWERINGS.register(pooling.GlobalAveragePooling1D, pooling.GlobalAveragePooling2D)
+@LOWERINGS.register(
+    pooling.GlobalAveragePooling1D, pooling.GlobalAveragePooling2D, pooling.GlobalAveragePooling3D
+)
 class GlobalAveragePooling(Lowering):
     """The mean over the spatial dimensions, in any layout (`keepdims` kept as size-1 axes)."""
 
@@ -77,7 +79,9 @@ class GlobalAveragePooling(Lowering):
         return e.method(x, self.method, e.spatial(), keepdim=self.layer.keepdims)
 
 
-@LOWERINGS.register(pooling.GlobalMaxPooling1D, pooling.GlobalMaxPooling2D)
+@LOWERINGS.register(
+    pooling.GlobalMaxPooling1D, pooling.GlobalMaxPooling2D, pooling.GlobalMaxPooling3D
+)
 class GlobalMaxPooling(GlobalAveragePooling):
     """The maximum (`amax`) over the spatial dimensions, in any layout."""
 

@@ -1,4 +1,4 @@
-"""Torch lowerings of the reshaping kinds: padding, cropping, upsampling, RepeatVector.
+"""Torch lowerings of the reshaping kinds (1-D, 2-D, 3-D): padding, cropping, upsampling, RepeatVector.
 
 Padding and cropping work in whichever layout the input is in; `F.pad` lists the last axis
 first, so its pads are the spatial axes' (before, after) in reverse order, behind the channels'
@@ -17,7 +17,7 @@ from ..lowering import ANY, CHANNELS_FIRST, LOWERINGS, Emitter, Lowering, ntuple
 from ..runtime import F
 
 
-@LOWERINGS.register(reshaping.ZeroPadding1D, reshaping.ZeroPadding2D)
+@LOWERINGS.register(reshaping.ZeroPadding1D, reshaping.ZeroPadding2D, reshaping.ZeroPadding3D)
 class ZeroPadding(Lowering):
     """`F.pad` with zeros."""
 
@@ -31,7 +31,7 @@ class ZeroPadding(Lowering):
         return e.fn(F.pad, x, (*channels, *pads))
 
 
-@LOWERINGS.register(reshaping.Cropping1D, reshaping.Cropping2D)
+@LOWERINGS.register(reshaping.Cropping1D, reshaping.Cropping2D, reshaping.Cropping3D)
 class Cropping(Lowering):
     """A slice of the spatial axes: `x[:, a:-b, ...]` (`a:` when nothing is cut at the end)."""
 
@@ -46,16 +46,20 @@ class Cropping(Lowering):
         return e.fn(operator.getitem, x, tuple(window))
 
 
-@LOWERINGS.register(reshaping.UpSampling1D)
-class UpSampling1D(Lowering):
-    """Each step repeated `size` times: `repeat_interleave` along the steps."""
+@LOWERINGS.register(reshaping.UpSampling1D, reshaping.UpSampling3D)
+class Repeat(Lowering):
+    """Each cell repeated `size[i]` times along spatial axis i: `repeat_interleave` per axis
+    (Keras' `ops.repeat`), in any layout; an axis of size 1 is left alone."""
 
     layout = ANY
     arguments = ("size",)
 
     @override
     def emit(self, e: Emitter, x: Any) -> Any:
-        return e.method(x, "repeat_interleave", self.layer.size, e.dim(1))
+        for dim, size in zip(e.spatial(), ntuple(self.layer.size, self.layer.rank)):
+            if size > 1:
+                x = e.method(x, "repeat_interleave", size, dim)
+        return x
 
 
 @LOWERINGS.register(reshaping.UpSampling2D)
