@@ -292,3 +292,23 @@ def chain_with_branches(n: int) -> str:
         merges.append(f"m{i}")
     lines.append(f"outputs: [{merges[-1]}]")
     return "\n".join(lines) + "\n"
+
+# Initializers, regularizers and constraints as arguments (each weight's initializer is compared
+# with the one Keras draws it from; regularizers and constraints are built into the Keras layer)
+CASES["Dense"] += [case("Dense", [5], {"units": 3, "kernel_initializer": "he_normal",
+                                        "bias_initializer": {"type": "constant", "value": 0.2},
+                                        "kernel_regularizer": {"type": "l1_l2", "l1": 0.01}, "bias_regularizer": "l2",
+                                        "activity_regularizer": "l1", "kernel_constraint": "non_neg",
+                                        "bias_constraint": {"type": "max_norm", "max_value": 1.0}})]
+CASES["Conv2D"] += [case("Conv2D", IMG, {"filters": 2, "kernel_size": 3, "kernel_initializer": {
+    "type": "variance_scaling", "scale": 2.0, "mode": "fan_out", "distribution": "untruncated_normal"},
+    "kernel_constraint": {"type": "unit_norm", "axis": [0, 1, 2]}})]
+CASES["LSTM"] += [case("LSTM", SEQ, {"units": 2, "kernel_initializer": "lecun_uniform",
+                                      "recurrent_initializer": {"type": "identity", "gain": 0.5},
+                                      "bias_initializer": "ones", "recurrent_regularizer": "l2"})]
+CASES["Embedding"] += [case("Embedding", [4], {"input_dim": 10, "output_dim": 2, "embeddings_initializer": {
+    "type": "random_normal", "stddev": 0.1}, "embeddings_constraint": "unit_norm"}, dtype="int32")]
+CASES["BatchNormalization"] += [case("BatchNormalization", [5], {"gamma_initializer": {"type": "random_uniform"},
+                                                                  "moving_variance_initializer": {"type": "constant", "value": 2.0},
+                                                                  "beta_regularizer": "l1"})]  # fmt: skip
+

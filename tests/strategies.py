@@ -18,6 +18,28 @@ ACTS = ["linear", "relu", "tanh", "sigmoid", "elu", "gelu", "softmax", "selu", "
 RNN_ACTS = ["tanh", "relu", "sigmoid", "linear", "elu"]
 
 
+INITIALIZER_CHOICES = ["glorot_normal", "he_uniform", "lecun_normal", "orthogonal", "zeros",
+                       {"type": "random_normal", "stddev": 0.2}, {"type": "truncated_normal", "mean": 0.1},
+                       {"type": "variance_scaling", "scale": 2.0, "mode": "fan_avg", "distribution": "uniform"}]
+REGULARIZER_CHOICES = ["l1", "l2", {"type": "l1_l2", "l1": 0.01, "l2": 0.02}]
+CONSTRAINT_CHOICES = ["non_neg", "unit_norm", {"type": "max_norm", "max_value": 1.5}]
+
+
+def _options(draw, *weights: str, activity: bool = True) -> dict:
+    """Some of the weights' initializer, regularizer and constraint arguments (none, mostly)."""
+    out: dict[str, Any] = {}
+    for weight in weights:
+        if draw(st.integers(0, 3)) == 0:
+            out[f"{weight}_initializer"] = draw(st.sampled_from(INITIALIZER_CHOICES))
+        if draw(st.integers(0, 4)) == 0:
+            out[f"{weight}_regularizer"] = draw(st.sampled_from(REGULARIZER_CHOICES))
+        if draw(st.integers(0, 4)) == 0:
+            out[f"{weight}_constraint"] = draw(st.sampled_from(CONSTRAINT_CHOICES))
+    if activity and draw(st.integers(0, 4)) == 0:
+        out["activity_regularizer"] = draw(st.sampled_from(REGULARIZER_CHOICES))
+    return out
+
+
 def _rnn(kind: str) -> Callable:
     def args(draw, shape) -> dict | None:
         if len(shape) != 2 or shape[-1] is None:
@@ -31,7 +53,7 @@ def _rnn(kind: str) -> Callable:
             out["reset_after"] = draw(st.booleans())
         out["use_bias"] = draw(st.booleans())
         out["go_backwards"] = draw(st.booleans())
-        return out
+        return {**out, **_options(draw, "kernel", "recurrent", "bias")}
 
     return args
 
@@ -71,7 +93,7 @@ def _conv(rank: int, transpose: bool = False) -> Callable:
         if not transpose:  # groups divide the channels; filters a multiple of groups
             groups = draw(st.sampled_from([g for g in (1, 2, 3) if shape[-1] % g == 0]))
             out["groups"], out["filters"] = groups, groups * draw(st.integers(1, 3))
-        return out
+        return {**out, **_options(draw, "kernel", "bias")}
 
     return args
 
@@ -114,7 +136,7 @@ def _dense(draw, shape):
     if shape[-1] is None:
         return None
     return {"units": draw(st.integers(1, 8)), "activation": draw(st.sampled_from(ACTS)),
-            "use_bias": draw(st.booleans())}  # fmt: skip
+            "use_bias": draw(st.booleans()), **_options(draw, "kernel", "bias")}  # fmt: skip
 
 
 def _flatten(draw, shape):

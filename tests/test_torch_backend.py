@@ -559,7 +559,8 @@ def test_the_training_view_returns_each_outputs_logits_as_the_builder_recorded_t
     assert set(module.meta["modelspec"]["logits"]) == {"conv", "gate"}  # `plain` ends in no function
     view = training_view(module, {"conv": "softmax", "gate": "sigmoid", "plain": "softmax"})
     x = torch.randn(2, 6, 6, 2)
-    outputs, logits = view(x)
+    outputs, logits, values = view(x)
+    assert values == ()  # no node asked for
     for a, b in zip(outputs, module(x)):
         torch.testing.assert_close(a, b)
     torch.testing.assert_close(torch.softmax(logits[0], -1), outputs[0])  # channels-last, as the output

@@ -251,3 +251,49 @@ def test_a_softmax_layer_output_trains_from_its_logits_as_keras_does(axis):
     k_logs, t_logs = k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None)
     assert k_logs["loss"] > 50  # from the logits: clipped probabilities would give at most 16.1
     assert_same(spec, k, t, k_logs, t_logs, weight_tol=dict(rtol=1e-4, atol=1e-4))
+
+
+# --- regularizers and constraints --------------------------------------------------------------
+
+REGULARIZED = {  # the layers of a small classifier with every kind of regularizer and constraint
+    "dense": "{type: Dense, units: 6, activation: tanh, kernel_regularizer: {type: l2, l2: 0.05}, bias_regularizer: l1, "
+             "activity_regularizer: {type: l1_l2, l1: 0.01, l2: 0.02}, kernel_constraint: {type: max_norm, max_value: 0.6}, "
+             "bias_constraint: non_neg, inputs: x}",
+    "lstm": "{type: LSTM, units: 4, return_sequences: true, kernel_regularizer: l2, recurrent_regularizer: {type: l1, l1: 0.02}, "
+            "recurrent_constraint: {type: unit_norm, axis: 0}, bias_constraint: {type: min_max_norm, min_value: 0.5, "
+            "max_value: 0.8, rate: 0.5}, inputs: seq}",
+    "conv": "{type: Conv1D, filters: 3, kernel_size: 2, kernel_constraint: {type: max_norm, max_value: 0.5, axis: [0, 1]}, "
+            "activity_regularizer: l2, inputs: lstm}",
+    "norm": "{type: LayerNormalization, gamma_regularizer: l2, beta_constraint: non_neg, inputs: dense}",
+}  # fmt: skip
+
+
+def test_regularizers_and_constraints_train_the_same():
+    """Weight and activity regularizers add to the loss, constraints project after each step, as
+    Keras does (l1 and l2 sums, the activity term over the batch size, constraints along Keras'
+    axes of the weight's layout: a Dense kernel's columns, an LSTM's recurrent kernel, a Conv1D's
+    filters)."""
+    nodes = {**REGULARIZED, "pool": "{type: GlobalAveragePooling1D, inputs: conv}",
+             "first": "{type: Dense, units: 1, inputs: norm, kernel_constraint: {type: unit_norm, axis: 0}}",
+             "second": "{type: Dense, units: 3, activation: softmax, inputs: pool}"}  # fmt: skip
+    spec = modelspec.loads(
+        "inputs: {x: {shape: [4]}, seq: {shape: [5, 2]}}\nlayers:\n"
+        + "".join(f"  {name}: {node}\n" for name, node in nodes.items())
+        + "outputs: [first, second]\ntraining:\n  optimizer: {type: sgd, learning_rate: 0.3}\n"
+        "  loss: {first: mse, second: sparse_categorical_crossentropy}\n"
+    )
+    rng = np.random.default_rng(5)
+    n = 4 * BATCH
+    data = check_arrays(spec.graph, {"x": rng.normal(size=(n, 4)), "seq": rng.normal(size=(n, 5, 2)),
+                                     "first": rng.normal(size=n), "second": rng.integers(0, 3, size=n)})  # fmt: skip
+    k, t = keras_and_torch(spec)
+    before = {name: value.copy() for name, value, _ in weights(spec.graph, k.model, t.model)}
+    k_logs = k.train_epoch(data, np.array_split(np.arange(n), 4), lambda *a: None)
+    t_logs = t.train_epoch(data, np.array_split(np.arange(n), 4), lambda *a: None)
+    assert_same(spec, k, t, k_logs, t_logs)
+    after = dict((name, value) for name, value, _ in weights(spec.graph, k.model, t.model))
+    kernel = after["dense.kernel"]
+    assert np.linalg.norm(kernel, axis=0).max() <= 0.6 + 1e-6 and after["dense.bias"].min() >= 0
+    assert not np.allclose(after["lstm.recurrent_kernel"], before["lstm.recurrent_kernel"])
+    np.testing.assert_allclose(np.linalg.norm(after["first.kernel"], axis=0), 1.0, rtol=1e-5)
+    np.testing.assert_allclose([t.evaluate(data, BATCH)["loss"]], [k.evaluate(data, BATCH)["loss"]], **LOG_TOL)

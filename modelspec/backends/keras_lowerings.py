@@ -41,6 +41,7 @@ from ..layers import (
     separable,
     wrappers,
 )
+from ..layers.options import OPTION_FIELDS, keras_value
 from ..naming import keras_name
 from . import BackendError, import_framework
 from .lowerings import Lowerings
@@ -93,6 +94,8 @@ def arguments(config: Layer, name: str, cls: type, skip: tuple[str, ...] = ()) -
 
 
 def _plain(value: Any, config: Layer, name: str, field: str) -> Any:
+    if field in OPTION_FIELDS:  # an initializer, regularizer or constraint: Keras' config of it
+        return keras_value(value)
     if isinstance(value, BaseModel):
         refuse(config, name, f"argument {field} as a nested config ({value!r})")
     if isinstance(value, (list, tuple)):

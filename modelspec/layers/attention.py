@@ -17,7 +17,6 @@ from ..params import P
 from .base import (
     GLOROT_UNIFORM,
     ONES,
-    ZEROS,
     Layer,
     Shape,
     ShapeError,
@@ -26,10 +25,11 @@ from .base import (
     known_dim,
     register,
 )
+from .options import ActivityOptions, BiasOptions, KernelOptions, declared
 
 
 @register
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(Layer, KernelOptions, BiasOptions, ActivityOptions):
     """Scaled dot-product attention with `num_heads` heads of size `key_dim`.
 
     Inputs: [query, value] or [query, value, key] (key defaults to value); one input is
@@ -93,9 +93,9 @@ class MultiHeadAttention(Layer):
         }
         out = {}
         for name, (kernel, bias) in projections.items():
-            out[f"{name}_kernel"] = Weight(kernel, GLOROT_UNIFORM)  # type: ignore[arg-type]
+            out[f"{name}_kernel"] = declared(self, f"{name}_kernel", kernel, options="kernel")  # type: ignore[arg-type]
             if self.use_bias:
-                out[f"{name}_bias"] = Weight(bias, ZEROS)  # type: ignore[arg-type]
+                out[f"{name}_bias"] = declared(self, f"{name}_bias", bias, options="bias")  # type: ignore[arg-type]
         return out
 
 

@@ -86,6 +86,27 @@ class Concatenation:
     parts: tuple[tuple[Initializer, int], ...]  # (initializer, length along the last axis)
 
 
+@dataclass(frozen=True)
+class Regularizer:
+    """What a regularizer adds to the loss: `l1 * sum(|w|) + l2 * sum(w ** 2)`."""
+
+    l1: float = 0.0
+    l2: float = 0.0
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A projection applied after each optimizer step, by Keras' name and arguments."""
+
+    name: str
+    arguments: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """The arguments as keywords."""
+        return dict(self.arguments)
+
+
 ZEROS, ONES = Initializer("zeros"), Initializer("ones")
 GLOROT_UNIFORM, ORTHOGONAL = Initializer("glorot_uniform"), Initializer("orthogonal")
 
@@ -101,6 +122,8 @@ class Weight:
     shape: tuple[int, ...]
     initializer: Initializer | Concatenation
     trainable: bool = True
+    regularizer: Regularizer | None = None  # added to the training loss
+    constraint: Constraint | None = None  # applied after each optimizer step
 
     @property
     def size(self) -> int:

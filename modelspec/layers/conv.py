@@ -16,8 +16,6 @@ from typing_extensions import override
 
 from ..params import P
 from .base import (
-    GLOROT_UNIFORM,
-    ZEROS,
     Activation,
     Layer,
     Shape,
@@ -29,6 +27,7 @@ from .base import (
     known_dim,
     register,
 )
+from .options import ActivityOptions, BiasOptions, KernelOptions, declared
 
 # One value per spatial axis, or one int for all of them (Keras' `standardize_tuple`). `Ints` is
 # what the shared classes declare; each kind narrows it to its rank through an `Axes*` base.
@@ -121,7 +120,7 @@ class Axes3D(Layer):
     dilation_rate: P[Ints3] = 1
 
 
-class _Conv(Window):
+class _Conv(Window, KernelOptions, BiasOptions, ActivityOptions):
     """A kernel with `filters` outputs: the convolutions and their transposes."""
 
     filters: P[PositiveInt]
@@ -156,9 +155,9 @@ class _Conv(Window):
     def weights(self, x: Shape) -> dict[str, Weight]:
         """Kernel (`kernel_shape`) and bias (filters,), as Keras builds them."""
         channels = known_dim(self, x[-1], "channel dimension (last axis)")
-        out = {"kernel": Weight(self.kernel_shape(channels), GLOROT_UNIFORM)}
+        out = {"kernel": declared(self, "kernel", self.kernel_shape(channels))}
         if self.use_bias:
-            out["bias"] = Weight((self.filters,), ZEROS)
+            out["bias"] = declared(self, "bias", (self.filters,))
         return out
 
 

@@ -9,10 +9,8 @@ from pydantic import Field, PositiveInt, model_validator
 from typing_extensions import override
 
 from ..params import P
+from .base import Activation as ActivationName
 from .base import (
-    GLOROT_UNIFORM,
-    ZEROS,
-    Initializer,
     Layer,
     Shape,
     ShapeError,
@@ -22,12 +20,12 @@ from .base import (
     known_dim,
     register,
 )
-from .base import Activation as ActivationName
 from .dropout import NoiseShape, Rate, check_noise_shape
+from .options import ActivityOptions, BiasOptions, EmbeddingsOptions, KernelOptions, declared
 
 
 @register
-class Dense(Layer):
+class Dense(Layer, KernelOptions, BiasOptions, ActivityOptions):
     """`activation(inputs @ kernel + bias)` on the last axis: (..., d) -> (..., units)."""
 
     type: Literal["Dense"] = "Dense"
@@ -48,9 +46,9 @@ class Dense(Layer):
     def weights(self, x: Shape) -> dict[str, Weight]:
         """Kernel (d, units) and, with `use_bias`, bias (units,); `ShapeError` if d is unknown."""
         d = known_dim(self, x[-1], "last dimension (input features)")
-        out = {"kernel": Weight((d, self.units), GLOROT_UNIFORM)}
+        out = {"kernel": declared(self, "kernel", (d, self.units))}
         if self.use_bias:
-            out["bias"] = Weight((self.units,), ZEROS)
+            out["bias"] = declared(self, "bias", (self.units,))
         return out
 
 
@@ -179,7 +177,7 @@ class Permute(Layer):
 
 
 @register
-class Embedding(Layer):
+class Embedding(Layer, EmbeddingsOptions, ActivityOptions):
     """Looks up integer indices in a (input_dim, output_dim) table: (...) -> (..., output_dim)."""
 
     type: Literal["Embedding"] = "Embedding"
@@ -193,9 +191,7 @@ class Embedding(Layer):
         return (*x, self.output_dim)
 
     def weights(self, x: Shape) -> dict[str, Weight]:
-        # Keras' default `embeddings_initializer="uniform"`: RandomUniform(-0.05, 0.05)
         """`embeddings` (input_dim, output_dim), Keras' default initializer `uniform`
         (RandomUniform(-0.05, 0.05)).
         """
-        uniform = Initializer("random_uniform", minval=-0.05, maxval=0.05)
-        return {"embeddings": Weight((self.input_dim, self.output_dim), uniform)}
+        return {"embeddings": declared(self, "embeddings", (self.input_dim, self.output_dim))}

@@ -13,12 +13,13 @@ from pydantic import Field
 from typing_extensions import override
 
 from ..params import P
-from .base import ONES, ZEROS, Layer, Shape, ShapeError, Weight, format_shape, known_dim, register
+from .base import Layer, Shape, ShapeError, Weight, format_shape, known_dim, register
+from .options import MovingOptions, NormalizationOptions, declared
 
 Positive = Annotated[float, Field(gt=0)]
 
 
-class _Normalization(Layer):
+class _Normalization(Layer, NormalizationOptions):
     axis: P[int] = -1
     epsilon: P[Positive] = 1e-3
     center: P[bool] = True
@@ -47,14 +48,14 @@ class _Normalization(Layer):
         n = self.features(x)
         out = {}
         if self.scale:
-            out["gamma"] = Weight((n,), ONES)
+            out["gamma"] = declared(self, "gamma", (n,))
         if self.center:
-            out["beta"] = Weight((n,), ZEROS)
+            out["beta"] = declared(self, "beta", (n,))
         return out
 
 
 @register
-class BatchNormalization(_Normalization):
+class BatchNormalization(_Normalization, MovingOptions):
     """`gamma * (x - mean) / sqrt(var + epsilon) + beta` with batch statistics in training and
     moving ones (`moving = momentum * moving + (1 - momentum) * batch`) in inference."""
 
@@ -67,8 +68,8 @@ class BatchNormalization(_Normalization):
         """
         n = self.features(x)
         stats = {
-            "moving_mean": Weight((n,), ZEROS, trainable=False),
-            "moving_variance": Weight((n,), ONES, trainable=False),
+            "moving_mean": declared(self, "moving_mean", (n,), trainable=False),
+            "moving_variance": declared(self, "moving_variance", (n,), trainable=False),
         }
         return {**super().weights(x), **stats}
 

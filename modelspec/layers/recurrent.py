@@ -15,12 +15,8 @@ from typing_extensions import override
 
 from ..params import P
 from .base import (
-    GLOROT_UNIFORM,
     ONES,
-    ORTHOGONAL,
-    ZEROS,
     Activation,
-    Concatenation,
     Initializer,
     Layer,
     Shape,
@@ -29,11 +25,12 @@ from .base import (
     known_dim,
     register,
 )
+from .options import ActivityOptions, BiasOptions, KernelOptions, RecurrentOptions, declared
 
 Rate = Annotated[float, Field(ge=0, lt=1)]
 
 
-class _Recurrent(Layer):
+class _Recurrent(Layer, KernelOptions, RecurrentOptions, BiasOptions, ActivityOptions):
     gates: ClassVar[int] = 1
     has_weights = True
 
@@ -55,22 +52,25 @@ class _Recurrent(Layer):
         """`kernel` (features, gates*units), `recurrent_kernel` (units, gates*units) and, with
         `use_bias`, `bias` of `bias_shape()`, with Keras' initializers (glorot, orthogonal, zeros).
         """
-        features, width = x[-1], self.gates * self.units
+        features, width = known_dim(self, x[-1], "feature dimension"), self.gates * self.units
         out = {
-            "kernel": Weight((features, width), GLOROT_UNIFORM),  # type: ignore[arg-type]
-            "recurrent_kernel": Weight((self.units, width), ORTHOGONAL),
+            "kernel": declared(self, "kernel", (features, width)),
+            "recurrent_kernel": declared(
+                self, "recurrent_kernel", (self.units, width), options="recurrent"
+            ),
         }
         if self.use_bias:
-            out["bias"] = Weight(self.bias_shape(), self.bias_initializer())
+            out["bias"] = declared(self, "bias", self.bias_shape(), parts=self.bias_parts())
         return out
 
     def bias_shape(self) -> tuple[int, ...]:
         """The bias' shape: (gates*units,)."""
         return (self.gates * self.units,)
 
-    def bias_initializer(self) -> Initializer | Concatenation:
-        """The bias' initializer (Keras': zeros)."""
-        return ZEROS
+    def bias_parts(self) -> tuple[tuple[Initializer | None, int], ...] | None:
+        """The bias drawn in pieces along its last axis ((initializer, length), None for the
+        layer's `bias_initializer`), or None: drawn whole."""
+        return None
 
 
 @register
@@ -89,12 +89,14 @@ class LSTM(_Recurrent):
     recurrent_activation: P[Activation] = "sigmoid"
     unit_forget_bias: P[bool] = True
 
-    def bias_initializer(self) -> Initializer | Concatenation:
-        """Keras' LSTMCell.build: with `unit_forget_bias`, ones for the forget gate's block."""
+    @override
+    def bias_parts(self) -> tuple[tuple[Initializer | None, int], ...] | None:
+        """Keras' LSTMCell.build: with `unit_forget_bias`, ones for the forget gate's block and
+        `bias_initializer` for the others."""
         if not self.unit_forget_bias:
-            return ZEROS
+            return None
         u = self.units
-        return Concatenation(((ZEROS, u), (ONES, u), (ZEROS, 2 * u)))
+        return ((None, u), (ONES, u), (None, 2 * u))
 
 
 @register
@@ -131,6 +133,11 @@ class Bidirectional(Layer):
             raise ValueError(
                 "the wrapped layer must read forwards (go_backwards: false): Keras' Bidirectional "
                 "makes the backward copy with go_backwards=True and refuses two that read alike"
+            )
+        if self.layer.activity_regularizer is not None:
+            raise ValueError(
+                "activity_regularizer on the wrapped layer is not supported (Keras applies it to "
+                "each direction's output): give the Bidirectional node's output a regularized layer"
             )
         return self
 

@@ -17,18 +17,19 @@ from pydantic import PositiveInt
 from typing_extensions import override
 
 from ..params import P
-from .base import GLOROT_UNIFORM, ZEROS, Activation, Shape, Weight, known_dim, register
+from .base import Activation, Shape, Weight, known_dim, register
 from .conv import Axes1D, Axes2D, Ints, Window
+from .options import ActivityOptions, BiasOptions, DepthwiseOptions, PointwiseOptions, declared
 
 
 def depthwise_kernel(layer: Window, x: Shape) -> tuple[int, Weight]:
     """(input channels, the `depthwise_kernel` weight (*kernel_size, channels, depth_multiplier))."""
     channels = known_dim(layer, x[-1], "channel dimension (last axis)")
     shape = (*layer.axes("kernel_size"), channels, layer.depth_multiplier)  # type: ignore[attr-defined]
-    return channels, Weight(shape, GLOROT_UNIFORM)
+    return channels, declared(layer, "depthwise_kernel", shape, options="depthwise")
 
 
-class _Depthwise(Window):
+class _Depthwise(Window, DepthwiseOptions, BiasOptions, ActivityOptions):
     """(*spatial, c) -> (*new spatial, c * depth_multiplier); `depthwise_kernel` and bias."""
 
     kernel_size: P[Ints]
@@ -49,7 +50,7 @@ class _Depthwise(Window):
         channels, kernel = depthwise_kernel(self, x)
         out = {"depthwise_kernel": kernel}
         if self.use_bias:
-            out["bias"] = Weight((self.output_channels(channels),), ZEROS)
+            out["bias"] = declared(self, "bias", (self.output_channels(channels),))
         return out
 
 
@@ -69,7 +70,7 @@ class DepthwiseConv2D(Axes2D, _Depthwise):
     type: Literal["DepthwiseConv2D"] = "DepthwiseConv2D"
 
 
-class _Separable(Window):
+class _Separable(Window, DepthwiseOptions, PointwiseOptions, BiasOptions, ActivityOptions):
     """(*spatial, c) -> (*new spatial, filters): the depthwise step, then the pointwise one."""
 
     filters: P[PositiveInt]
@@ -90,9 +91,10 @@ class _Separable(Window):
         (1, ..., c * depth_multiplier, filters) and bias (filters,), in Keras' order."""
         channels, kernel = depthwise_kernel(self, x)
         pointwise = (*(1,) * self.rank, channels * self.depth_multiplier, self.filters)
-        out = {"depthwise_kernel": kernel, "pointwise_kernel": Weight(pointwise, GLOROT_UNIFORM)}
+        pointwise_kernel = declared(self, "pointwise_kernel", pointwise, options="pointwise")
+        out = {"depthwise_kernel": kernel, "pointwise_kernel": pointwise_kernel}
         if self.use_bias:
-            out["bias"] = Weight((self.filters,), ZEROS)
+            out["bias"] = declared(self, "bias", (self.filters,))
         return out
 
 

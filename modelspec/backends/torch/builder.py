@@ -67,8 +67,10 @@ def to_torch(graph: Graph) -> Any:
     return _Builder(graph).build()
 
 
-def training_view(module: Any, activations: dict[str, str]) -> Any:
-    """A GraphModule over the same submodules and weights whose forward returns `(outputs, logits)`.
+def training_view(module: Any, activations: dict[str, str], extras: tuple[str, ...] = ()) -> Any:
+    """A GraphModule over the same submodules and weights whose forward returns `(outputs, logits,
+    values)`: `values` are the results of the nodes named in `extras` (in the layout they were
+    computed in: what an activity regularizer sums over).
 
     `logits` holds, per output, the input of its final activation (channels-last, as the output)
     when that activation is the one `activations` names for the output (Keras computes a
@@ -97,7 +99,8 @@ def training_view(module: Any, activations: dict[str, str]) -> Any:
             rank = meta["ranks"][name]
             value = graph.call_method("permute", (value, 0, *range(2, rank), 1))
         logits.append(value)
-    graph.output((tuple(env[r] for r in results), tuple(logits)))
+    values = tuple(by_name[meta["values"][name]] for name in extras)
+    graph.output((tuple(env[r] for r in results), tuple(logits), values))
     return fx.GraphModule(module, graph)
 
 
@@ -114,6 +117,7 @@ class _Builder:
             str, tuple[str, str, str]
         ] = {}  # node -> (pre-activation value, layout, activation)
         self.reserved = set(_reserved_names())
+        self.value_names: dict[str, str] = {}
 
     def build(self) -> Any:
         args: dict[str, str] = {}
@@ -140,6 +144,7 @@ class _Builder:
             "lowerings": dict(self.lowerings),
             "logits": {o: self.logits[o] for o in self.graph.outputs if o in self.logits},
             "ranks": {o: self._rank(o) for o in self.graph.outputs},
+            "values": dict(self.value_names),  # node -> the fx value of its result
         }
         return module.eval()
 
@@ -201,6 +206,7 @@ class _Builder:
                 activation,
             )
         self._set(node.name, out, layout)
+        self.value_names[node.name] = out.name
 
     def _instance(self, node: Node, lowering: Lowering) -> str | None:
         """The submodule of the node's layer instance, made from the owner's config when first met."""

@@ -31,6 +31,7 @@ from typing import Any, ClassVar, NoReturn, Protocol
 
 from ...graph import TensorType
 from ...layers import Layer
+from ...layers.options import OPTION_FIELDS
 from .. import BackendError
 from ..lowerings import Lowerings
 
@@ -159,9 +160,12 @@ def refuse(layer: Layer, site: Site, what: str) -> NoReturn:
 
 def honour(layer: Layer, site: Site, *fields: str, **only: Any) -> None:
     """Refuse every field of `layer` that is not in `fields`, and a field in `only` set to
-    anything but the value given there."""
+    anything but the value given there. Initializers, regularizers and constraints are honoured
+    for every kind: they reach the back end on the weights (`init.py`, `penalties.py`)."""
     for name in type(layer).model_fields:
         value = getattr(layer, name)
+        if name in OPTION_FIELDS:
+            continue
         if name != "type" and name not in fields and (name not in only or value != only[name]):
             refuse(layer, site, f"argument {name}={value!r}")
 

@@ -1,8 +1,9 @@
 """The torch trainer: Keras' `fit` and `evaluate` semantics for the generated module.
 
 One training step is what Keras' `train_step` does: the forward pass in training mode, each
-output's loss reduced over its batch (`losses.py`), their sum weighted by `loss_weights`, the
-gradient, and Keras' update rule (`optimizers.py`). Metrics see the forward pass's outputs.
+output's loss reduced over its batch (`losses.py`), their sum weighted by `loss_weights` plus
+the regularizers' terms (`penalties.py`), the gradient, Keras' update rule (`optimizers.py`),
+then the weights' constraints. Metrics see the forward pass's outputs.
 An epoch's figures are averaged as Keras 3.15 averages them: the total loss and the metrics per
 sample, each output's own loss per batch (Keras' per-output trackers get no batch size in graph
 mode, so a smaller last batch counts as much as a full one).
@@ -27,6 +28,7 @@ from .. import import_framework
 from .builder import training_view
 from .losses import LOSSES, METRICS
 from .optimizers import make_optimizer
+from .penalties import Penalties
 
 torch = import_framework("torch")
 
@@ -59,16 +61,20 @@ class TorchTrainer:
             for o in plan.outputs
             if (activation := o.loss.logit_activation) and o.activation == activation
         }
-        self.view = training_view(self.model, wanted)
+        self.penalties = Penalties(graph, self.model)
+        self.view = training_view(self.model, wanted, self.penalties.activity_nodes)
         self.optimizer = make_optimizer(plan.optimizer, self.model.parameters())
         self.embeddings = [m for m in self.model.modules() if isinstance(m, torch.nn.Embedding)]
 
     # --- Keras' train_step / test_step -------------------------------------------------------
-    def _forward(self, data: dict[str, Any], index: Any) -> tuple[list[Any], list[Any], list[Any]]:
+    def _forward(
+        self, data: dict[str, Any], index: Any
+    ) -> tuple[list[Any], list[Any], list[Any], Any]:
+        """Outputs, logits and targets of the batch, and the regularization loss."""
         xs = [data["x"][name][index] for name in self.graph.inputs]
-        outputs, logits = self.view(*xs)
+        outputs, logits, values = self.view(*xs)
         ys = [data["y"][name][index] for name in self.outputs]
-        return list(outputs), list(logits), ys
+        return list(outputs), list(logits), ys, self.penalties.loss(values)
 
     def _losses(self, outputs: list[Any], logits: list[Any], ys: list[Any]) -> list[Any]:
         return [
@@ -99,12 +105,13 @@ class TorchTrainer:
         self.model.train()
         for done, batch in enumerate(batches, 1):
             index = torch.from_numpy(batch)
-            outputs, logits, ys = self._forward(tensors, index)
+            outputs, logits, ys, penalty = self._forward(tensors, index)
             losses = self._losses(outputs, logits, ys)
-            total = sum(w * l for w, l in zip(self.weights, losses))
+            total = sum(w * l for w, l in zip(self.weights, losses)) + penalty
             self.optimizer.zero_grad(set_to_none=True)
             total.backward()
             self.optimizer.step()
+            self.penalties.constrain()
             logs.add(
                 len(batch),
                 total.detach(),
@@ -121,11 +128,10 @@ class TorchTrainer:
         self.model.eval()
         for start in range(0, len(data), batch_size):
             index = torch.arange(start, min(start + batch_size, len(data)))
-            outputs, logits, ys = self._forward(tensors, index)
+            outputs, logits, ys, penalty = self._forward(tensors, index)
             losses = self._losses(outputs, logits, ys)
-            logs.add(
-                len(index), sum(w * l for w, l in zip(self.weights, losses)), losses, outputs, ys
-            )
+            total = sum(w * l for w, l in zip(self.weights, losses)) + penalty
+            logs.add(len(index), total, losses, outputs, ys)
         return logs.result()
 
     def save(self, path: str | os.PathLike) -> None:
