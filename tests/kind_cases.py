@@ -20,8 +20,10 @@ CASES: dict[str, list[dict]] = {
               case("Dense", [4, 5], {"units": 2, "activation": "relu", "use_bias": False})],
     "Dropout": [case("Dropout", [5], {"rate": 0.5}), case("Dropout", SEQ, {"rate": 0.1, "seed": 3})],
     "Activation": [case("Activation", [5], {"activation": a})
-                   for a in ("softmax", "gelu", "leaky_relu", "hard_sigmoid", "selu", "log_softmax")]
-                  + [case("Activation", IMG, {"activation": "softmax"})],
+                   for a in ("softmax", "gelu", "leaky_relu", "hard_sigmoid", "selu", "log_softmax",
+                             "celu", "hard_silu", "squareplus", "sparse_plus", "sparsemax")]
+                  + [case("Activation", IMG, {"activation": "softmax"}),
+                     case("Activation", IMG, {"activation": "sparsemax"})],
     "Flatten": [case("Flatten", [3, 4, 2])],
     "Reshape": [case("Reshape", [6], {"target_shape": [2, 3]}),
                 case("Reshape", [2, 3], {"target_shape": [-1]}),
@@ -128,6 +130,8 @@ CASES.update({
     "LeakyReLU": [case("LeakyReLU", [7]), case("LeakyReLU", IMG, {"negative_slope": 0.1})],
     "ELU": [case("ELU", [7]), case("ELU", SEQ, {"alpha": 0.5})],
     "Softmax": [case("Softmax", [7]), case("Softmax", SEQ, {"axis": 1}), case("Softmax", IMG, {"axis": -1})],
+    "PReLU": [case("PReLU", [7]), case("PReLU", IMG, {"shared_axes": [1, 2]}),
+              case("PReLU", [None, 3], {"shared_axes": 1})],
 })  # fmt: skip
 for _kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
     CASES[_kind] = [case(_kind, [[4], [4]])] + ([case(_kind, [IMG] * 3)] if _kind != "Subtract" else [])

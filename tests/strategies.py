@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from hypothesis import strategies as st
 
-from modelspec.layers import REGISTRY, ShapeError
+from modelspec.layers import ACTIVATIONS, REGISTRY, ShapeError
 
 ACTS = ["linear", "relu", "tanh", "sigmoid", "elu", "gelu", "softmax", "selu", "swish", "softplus"]
 RNN_ACTS = ["tanh", "relu", "sigmoid", "linear", "elu"]
@@ -124,6 +124,13 @@ def _norm(kind: str) -> Callable:
     return args
 
 
+def _prelu(draw, shape) -> dict | None:
+    shared = draw(st.none() | st.lists(st.integers(1, len(shape)), min_size=1, unique=True))
+    if any(d is None and i not in (shared or ()) for i, d in enumerate(shape, start=1)):
+        return None
+    return {} if shared is None else {"shared_axes": shared}
+
+
 def _mha(draw, shape):
     if len(shape) != 2 or shape[-1] is None:
         return None
@@ -178,7 +185,7 @@ def _bidirectional(draw, shape):
 UNARY: dict[str, Callable] = {
     "Dense": _dense,
     "Dropout": lambda draw, shape: {"rate": draw(st.sampled_from([0.0, 0.1, 0.5]))},
-    "Activation": lambda draw, shape: {"activation": draw(st.sampled_from(ACTS))},
+    "Activation": lambda draw, shape: {"activation": draw(st.sampled_from(ACTIVATIONS))},
     "Flatten": _flatten,
     "Reshape": _reshape,
     "Permute": _permute,
@@ -212,6 +219,7 @@ UNARY: dict[str, Callable] = {
     "UpSampling2D": _upsampling,
     "BatchNormalization": _norm("BatchNormalization"),
     "LayerNormalization": _norm("LayerNormalization"),
+    "PReLU": _prelu,
     "MultiHeadAttention": _mha,
 }
 MERGES = ["Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"]

@@ -45,6 +45,22 @@ def test_every_kind_has_a_rule_and_cases():
     assert sorted(set(REGISTRY) - set(CASES)) == [], "kinds with no case in this file"
 
 
+def test_every_activation_name_keras_applies_is_accepted():
+    from keras.src.activations import ALL_OBJECTS_DICT
+
+    from modelspec.layers import ACTIVATIONS
+
+    assert set(ACTIVATIONS) == set(ALL_OBJECTS_DICT) - {"glu", "threshold"}
+    x = np.ones((2, 6), "float32")
+    with pytest.raises(TypeError, match="threshold"):  # no defaults for its arguments
+        keras.layers.Activation("threshold")(x)
+    inputs = keras.Input((6,))
+    halved = keras.layers.Activation("glu")(inputs)  # declares (None, 6), computes (2, 3):
+    assert tuple(halved.shape) == (None, 6) and keras.Model(inputs, halved)(x).shape == (2, 3)
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 6"):
+        keras.Model(inputs, keras.layers.Dense(2)(halved))(x)  # the next layer is built for 6
+
+
 # --- building, once per module ---------------------------------------------------------------
 
 _BUILT: dict[str, tuple] = {}

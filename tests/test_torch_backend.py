@@ -396,6 +396,36 @@ def test_weights_round_trip_through_the_keras_names():
             set_keras_weights(module, node.layer_name, weights)
 
 
+# --- activations by name ----------------------------------------------------------------------------
+
+# negatives, zero, large values and every kink of a Keras activation (relu6 at 6, hard_sigmoid and
+# hard_silu at -3 and 3, the shrinks at -0.5 and 0.5, sparse_* at -1 and 1, softplus' torch cut at 20)
+KINKS = [-100.0, -20.0, -6.0, -3.5, -3.0, -2.5, -1.0, -0.75, -0.5, -0.25, -1e-3, 0.0,
+         1e-3, 0.25, 0.5, 0.75, 1.0, 2.5, 3.0, 3.5, 6.0, 6.5, 20.0, 100.0]  # fmt: skip
+
+
+def test_the_activation_table_holds_every_name_the_core_accepts():
+    from modelspec.backends.torch.functions import ACTIVATIONS as TORCH_ACTIVATIONS
+    from modelspec.layers import ACTIVATIONS
+
+    assert sorted(TORCH_ACTIVATIONS) == sorted(ACTIVATIONS)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY["Dense"].model_fields["activation"].annotation.__args__))
+def test_every_activation_name_computes_what_keras_computes(name):
+    keras = pytest.importorskip("keras")
+    spec = from_text(f"""
+        inputs: {{x: {{shape: [{len(KINKS)}]}}}}
+        layers:
+          act: {{type: Activation, activation: {name}, inputs: x}}
+        outputs: [act]
+    """)
+    x = np.array([KINKS, [v / 7 for v in KINKS], [-v / 3 for v in KINKS]], dtype="float32")
+    want = keras.ops.convert_to_numpy(spec.to_keras(compile=False)(x))
+    (got,) = run(spec.to_torch(), [x])
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6, err_msg=name)
+
+
 # --- real torch clients ------------------------------------------------------------------------
 
 

@@ -161,6 +161,7 @@ LOWERINGS: Lowerings[type[KerasLowering]] = Lowerings("keras")
     activations.LeakyReLU,
     activations.ELU,
     activations.Softmax,
+    activations.PReLU,
     pooling.MaxPooling1D,
     pooling.MaxPooling2D,
     pooling.AveragePooling1D,

@@ -15,7 +15,41 @@ from typing import Any
 
 from .runtime import F, torch
 
-# Keras activation name -> (torch function, keyword arguments); softmax-like ones take `dim`.
+
+def sparse_sigmoid(x: Any) -> Any:
+    """Keras' `sparse_sigmoid`: 0 for x <= -1, 1 for x >= 1, (x + 1) / 2 between."""
+    return torch.where(x <= -1, 0.0, torch.where(x >= 1, 1.0, 0.5 * (x + 1)))
+
+
+def sparse_plus(x: Any) -> Any:
+    """Keras' `sparse_plus`: 0 for x <= -1, x for x >= 1, (x + 1)^2 / 4 between."""
+    return torch.where(x <= -1, 0.0, torch.where(x < 1, 0.25 * (x + 1) ** 2, x))
+
+
+def squareplus(x: Any, b: float = 4.0) -> Any:
+    """Keras' `squareplus`: (x + sqrt(x^2 + b)) / 2, b = 4 by default."""
+    return (x + torch.sqrt(x.square() + b)) / 2
+
+
+def sparsemax(x: Any, dim: int = -1) -> Any:
+    """Keras 3's `sparsemax` along `dim`, as Keras computes it: `max(x - tau, 0)` where tau is
+    (the sum of the sorted cumulative sums over the support - 1) / k. Keras sums every
+    cumulative sum of the support where sparsemax's definition takes the k-th alone, so its
+    output differs from the textbook's once the support holds two values or more (it is zero
+    for [1, 1.2, 1.3]); this follows Keras, to compute what the Keras model computes."""
+    ordered = torch.sort(x, dim=dim, descending=True).values
+    cumulative = ordered.cumsum(dim)
+    shape = [1] * x.dim()
+    shape[dim] = -1
+    r = torch.arange(1, x.shape[dim] + 1, dtype=x.dtype, device=x.device).reshape(shape)
+    support = ordered - (cumulative - 1) / r > 0
+    k = support.to(x.dtype).sum(dim, keepdim=True)
+    tau = (torch.where(support, cumulative, 0.0).sum(dim, keepdim=True) - 1) / k
+    return torch.clamp_min(x - tau, 0.0)
+
+
+# Keras activation name -> (torch function, keyword arguments), each with Keras' defaults (the
+# TensorFlow back end's formulas: `keras/src/backend/tensorflow/nn.py`); the axis ones take `dim`.
 ACTIVATIONS: dict[str, tuple[Callable[..., Any], dict[str, Any]] | None] = {
     "linear": None,
     "relu": (torch.relu, {}),
@@ -25,7 +59,7 @@ ACTIVATIONS: dict[str, tuple[Callable[..., Any], dict[str, Any]] | None] = {
     "tanh": (torch.tanh, {}),
     "softmax": (torch.softmax, {"dim": -1}),
     "log_softmax": (torch.log_softmax, {"dim": -1}),
-    "softplus": (F.softplus, {}),
+    "softplus": (F.softplus, {}),  # torch returns x above 20, where log1p(exp(x)) == x in float32
     "softsign": (F.softsign, {}),
     "elu": (F.elu, {}),
     "selu": (torch.selu, {}),
@@ -35,8 +69,20 @@ ACTIVATIONS: dict[str, tuple[Callable[..., Any], dict[str, Any]] | None] = {
     "exponential": (torch.exp, {}),
     "leaky_relu": (F.leaky_relu, {"negative_slope": 0.2}),  # Keras' activation slope, not 0.01
     "mish": (F.mish, {}),
+    "celu": (F.celu, {}),  # alpha 1
+    "hard_silu": (F.hardswish, {}),  # x * relu6(x + 3) / 6
+    "hard_swish": (F.hardswish, {}),
+    "hard_tanh": (F.hardtanh, {}),  # clip to [-1, 1]
+    "hard_shrink": (F.hardshrink, {}),  # threshold 0.5: x where |x| > 0.5, else 0
+    "soft_shrink": (F.softshrink, {}),  # threshold 0.5
+    "tanh_shrink": (F.tanhshrink, {}),
+    "log_sigmoid": (F.logsigmoid, {}),
+    "sparse_sigmoid": (sparse_sigmoid, {}),
+    "sparse_plus": (sparse_plus, {}),
+    "squareplus": (squareplus, {}),
+    "sparsemax": (sparsemax, {"dim": -1}),
 }
-AXIS_ACTIVATIONS = {"softmax", "log_softmax"}
+AXIS_ACTIVATIONS = {"softmax", "log_softmax", "sparsemax"}
 
 
 def activation_function(name: str) -> Callable[[Any], Any]:
