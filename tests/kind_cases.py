@@ -90,7 +90,10 @@ CASES: dict[str, list[dict]] = {
                            case("BatchNormalization", IMG, {"axis": -2, "scale": False})],
     "LayerNormalization": [case("LayerNormalization", [4, 3]),
                            case("LayerNormalization", [5], {"epsilon": 1e-5, "scale": False}),
-                           case("LayerNormalization", IMG, {"axis": 1, "center": False})],
+                           case("LayerNormalization", IMG, {"axis": 1, "center": False}),
+                           case("LayerNormalization", IMG, {"axis": [2, 3]}),
+                           case("LayerNormalization", [4, 5, 3], {"axis": [1, 2]}),
+                           case("LayerNormalization", [4, 5, 3], {"axis": [-1, 1]})],  # Keras: gamma (3, 4)
     "MultiHeadAttention": [case("MultiHeadAttention", [5, 8], {"num_heads": 2, "key_dim": 4}),
                            case("MultiHeadAttention", [None, 6], {"num_heads": 3, "key_dim": 2,
                                                                   "use_bias": False}),
@@ -132,6 +135,14 @@ CASES.update({
     "Softmax": [case("Softmax", [7]), case("Softmax", SEQ, {"axis": 1}), case("Softmax", IMG, {"axis": -1})],
     "PReLU": [case("PReLU", [7]), case("PReLU", IMG, {"shared_axes": [1, 2]}),
               case("PReLU", [None, 3], {"shared_axes": 1})],
+    "GroupNormalization": [case("GroupNormalization", IMG, {"groups": 2}),
+                           case("GroupNormalization", [4, 6], {"groups": 3, "epsilon": 1e-5}),
+                           case("GroupNormalization", [5, 5, 4], {"groups": -1}),
+                           case("GroupNormalization", [4, 6, 3], {"groups": 2, "axis": 1, "scale": False}),
+                           case("GroupNormalization", [None, 8], {"groups": 4, "center": False}),
+                           case("GroupNormalization", [3, 64])],
+    "UnitNormalization": [case("UnitNormalization", [5]), case("UnitNormalization", IMG, {"axis": [1, 2]}),
+                          case("UnitNormalization", SEQ, {"axis": 1})],
 })  # fmt: skip
 for _kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
     CASES[_kind] = [case(_kind, [[4], [4]])] + ([case(_kind, [IMG] * 3)] if _kind != "Subtract" else [])

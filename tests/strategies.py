@@ -119,9 +119,37 @@ def _norm(kind: str) -> Callable:
                                "center": draw(st.booleans()), "scale": draw(st.booleans())}  # fmt: skip
         if kind == "BatchNormalization":
             out["momentum"] = draw(st.sampled_from([0.99, 0.9]))
+        if kind == "LayerNormalization":
+            axes = _known_axes(draw, shape)
+            if axes and draw(st.booleans()):
+                out["axis"] = axes
         return out
 
     return args
+
+
+def _known_axes(draw, shape) -> list[int]:
+    """Some axes (counted from 1, or from -1 at the end) of known length, in any order."""
+    known = [i for i, d in enumerate(shape, start=1) if d is not None]
+    if not known:
+        return []
+    picked = draw(st.lists(st.sampled_from(known), min_size=1, max_size=len(known), unique=True))
+    return [a - len(shape) - 1 if draw(st.booleans()) else a for a in picked]
+
+
+def _group_norm(draw, shape) -> dict | None:
+    axis = draw(st.sampled_from([-1, *range(1, len(shape) + 1)]))
+    channels = shape[axis if axis < 0 else axis - 1]
+    if channels is None:
+        return None
+    groups = draw(st.sampled_from([-1] + [g for g in range(1, channels + 1) if channels % g == 0]))
+    return {"groups": groups, "axis": axis, "epsilon": draw(st.sampled_from([1e-3, 1e-5])),
+            "center": draw(st.booleans()), "scale": draw(st.booleans())}  # fmt: skip
+
+
+def _unit_norm(draw, shape) -> dict:
+    axes = draw(st.lists(st.integers(1, len(shape)), min_size=1, max_size=len(shape), unique=True))
+    return {"axis": axes[0] if len(axes) == 1 else axes}
 
 
 def _prelu(draw, shape) -> dict | None:
@@ -219,6 +247,8 @@ UNARY: dict[str, Callable] = {
     "UpSampling2D": _upsampling,
     "BatchNormalization": _norm("BatchNormalization"),
     "LayerNormalization": _norm("LayerNormalization"),
+    "GroupNormalization": _group_norm,
+    "UnitNormalization": _unit_norm,
     "PReLU": _prelu,
     "MultiHeadAttention": _mha,
 }

@@ -95,6 +95,15 @@ KERAS_FIGURES = [
     ('PReLU', {}, [(4, 3)], (4, 3), 12, 0),
     ('PReLU', {'shared_axes': [1, 2]}, [(5, 4, 3)], (5, 4, 3), 3, 0),
     ('PReLU', {'shared_axes': 1}, [(None, 3)], (None, 3), 3, 0),
+    ('GroupNormalization', {'groups': 2}, [(4, 6)], (4, 6), 12, 0),
+    ('GroupNormalization', {}, [(4, 64)], (4, 64), 128, 0),
+    ('GroupNormalization', {'groups': -1}, [(5, 5, 6)], (5, 5, 6), 12, 0),
+    ('GroupNormalization', {'groups': 2, 'axis': 1}, [(4, 5, 6)], (4, 5, 6), 8, 0),
+    ('GroupNormalization', {'groups': 3, 'center': False}, [(5, 5, 6)], (5, 5, 6), 6, 0),
+    ('UnitNormalization', {}, [(4, 6)], (4, 6), 0, 0),
+    ('UnitNormalization', {'axis': [1, 2]}, [(4, 6)], (4, 6), 0, 0),
+    ('LayerNormalization', {'axis': [1, 2]}, [(4, 5, 3)], (4, 5, 3), 40, 0),
+    ('LayerNormalization', {'axis': [-1, 1]}, [(4, 5, 3)], (4, 5, 3), 24, 0),
     ('Concatenate', {}, [(3,), (4,), (5,)], (12,), 0, 0),
     ('Concatenate', {'axis': 1}, [(2, 3), (4, 3)], (6, 3), 0, 0),
     ('Add', {}, [(4, 3), (4, 3)], (4, 3), 0, 0),
@@ -131,6 +140,7 @@ def test_weight_names_are_keras_names():
     assert build("GRU", {"units": 2}).weights((3, 4))["bias"].shape == (2, 6)
     assert list(build("BatchNormalization", {}).weights((3,))) == ["gamma", "beta", "moving_mean", "moving_variance"]
     assert build("Conv2DTranspose", {"filters": 5, "kernel_size": 3}).weights((4, 4, 2))["kernel"].shape == (3, 3, 5, 2)
+    assert build("LayerNormalization", {"axis": [-1, 1]}).weights((4, 5, 3))["gamma"].shape == (3, 4)  # Keras' sorted(axis)
     assert build("PReLU", {"shared_axes": [1]}).weights((5, 4, 3))["alpha"].shape == (1, 4, 3)
     assert list(build("Bidirectional", {"layer": {"type": "SimpleRNN", "units": 2}}).weights((3, 4)))[:2] == [
         "forward_kernel", "forward_recurrent_kernel"]
@@ -150,6 +160,10 @@ def test_weight_names_are_keras_names():
         ("Multiply", {}, [(3,), (3, 1)], "Multiply needs inputs of the same rank, got (3,) and (3, 1)"),
         ("Concatenate", {}, [(2, 3), (4, 3)], "Concatenate along axis -1 needs the other dimensions to agree, got (2, 3), (4, 3)"),
         ("BatchNormalization", {"axis": 3}, [(4, 6)], "BatchNormalization axis 3 is out of range for input (4, 6) (axes 1..2 or -1..-2; 0 is the batch)"),
+        ("GroupNormalization", {"groups": 4}, [(5, 6)], "GroupNormalization groups=4 must divide the 6 channels along axis -1 of input (5, 6)"),
+        ("GroupNormalization", {"axis": 0}, [(5, 6)], "GroupNormalization axis 0 is out of range for input (5, 6) (axes 1..2 or -1..-2; 0 is the batch)"),
+        ("LayerNormalization", {"axis": [1, -2]}, [(5, 6)], "LayerNormalization axis [-2, 1] names an axis twice"),
+        ("UnitNormalization", {"axis": [1, 3]}, [(5, 6)], "UnitNormalization axis [1, 3] is out of range for input (5, 6) (axes 1..2 or -1..-2; 0 is the batch)"),
         ("PReLU", {"shared_axes": [3]}, [(5, 6)], "PReLU shared_axes [3] are out of range for input (5, 6) (axes 1..2; 0 is the batch)"),
         ("PReLU", {"shared_axes": [2]}, [(None, 6)], "PReLU needs a known length on every axis it does not share, got input (None, 6) with shared_axes [2]"),
         ("MultiHeadAttention", {"num_heads": 2, "key_dim": 2}, [(5, 4), (6, 4), (7, 4)], "MultiHeadAttention needs value and key with the same steps, got value (6, 4) and key (7, 4)"),
@@ -178,7 +192,10 @@ def test_shape_errors_say_why(kind, args, inputs, message):
         ("Bidirectional", {"layer": {"type": "Dense", "units": 2}}, "does not match any of the expected tags"),
         ("Bidirectional", {"layer": {"type": "LSTM", "units": 2, "go_backwards": True}}, "must read forwards"),
         ("BatchNormalization", {"momentum": 1.5}, "less than or equal to 1"),
+        ("BatchNormalization", {"axis": [1, 2]}, "valid integer"),
+        ("GroupNormalization", {"groups": 0}, "groups must be a positive integer, or -1"),
         ("PReLU", {"shared_axes": [-1]}, "greater than 0"),
+        ("UnitNormalization", {"axis": []}, "at least 1 item"),
     ],
 )
 def test_bad_arguments_are_validation_errors(kind, args, message):

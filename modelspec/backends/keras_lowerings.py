@@ -172,6 +172,8 @@ LOWERINGS: Lowerings[type[KerasLowering]] = Lowerings("keras")
     pooling.GlobalMaxPooling2D,
     normalization.BatchNormalization,
     normalization.LayerNormalization,
+    normalization.GroupNormalization,
+    normalization.UnitNormalization,
     merge.Concatenate,
     merge.Add,
     merge.Subtract,

@@ -1,4 +1,5 @@
-"""Plain functions the generated forward pass calls: activations by Keras name, and Keras' padding.
+"""Plain functions the generated forward pass calls: activations by Keras name, Keras' padding, and
+the formula of Keras' UnitNormalization.
 
 Keras' `padding="same"` puts `total // 2` cells before and the rest after, where
 `total = max((ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)`: it depends on the input length `n`
@@ -155,3 +156,9 @@ def keras_relu(
     if max_value is not None:
         x = x.clamp(0.0, max_value)
     return x - negative_slope * negative if negative is not None else x
+
+
+def unit_normalize(x: Any, dims: tuple[int, ...]) -> Any:
+    """Keras' UnitNormalization (`ops.normalize`, order 2, epsilon 1e-12) over `dims`:
+    `x * min(rsqrt(sum(x^2)), 1e12)`, which is x / max(||x||, 1e-12)."""
+    return x * torch.rsqrt(x.square().sum(dims, keepdim=True)).clamp_max(1e12)
