@@ -159,6 +159,45 @@ def _prelu(draw, shape) -> dict | None:
     return {} if shared is None else {"shared_axes": shared}
 
 
+def _per_channel(draw, shape, values) -> float | list[float]:
+    """A number, or (with the channels known) one value per channel."""
+    if shape[-1] is not None and draw(st.booleans()):
+        return [draw(values) for _ in range(shape[-1])]
+    return draw(values)
+
+
+def _rescaling(draw, shape) -> dict:
+    return {"scale": _per_channel(draw, shape, st.sampled_from([0.5, 2.0, 1 / 255, -1.0])),
+            "offset": _per_channel(draw, shape, st.sampled_from([0.0, 1.0, -0.5]))}  # fmt: skip
+
+
+def _normalization(draw, shape) -> dict | None:
+    axes = draw(st.sampled_from([[-1], [], _known_axes(draw, shape)]))
+    kept = sorted(a % (len(shape) + 1) for a in axes)
+    if any(shape[a - 1] is None for a in kept):
+        return None
+    out: dict[str, Any] = {"axis": None if not axes else axes[0] if len(axes) == 1 else axes,
+                           "invert": draw(st.booleans())}  # fmt: skip
+    if draw(st.booleans()):  # given statistics, of the kept axes' shape (or a number)
+        sizes = [shape[a - 1] for a in kept]
+        count = 1
+        for n in sizes:
+            count *= n
+        mean = draw(st.lists(st.sampled_from([-1.5, -0.5, 0.0, 0.25, 2.0]), min_size=count, max_size=count))
+        variance = draw(st.lists(st.sampled_from([0.25, 1.0, 2.0, 4.0]), min_size=count, max_size=count))
+        out["mean"] = _nested(mean, sizes)
+        out["variance"] = _nested(variance, sizes)
+    return out
+
+
+def _nested(flat: list[float], sizes: list[int]):
+    """`flat` as nested lists of `sizes` (a number for no sizes)."""
+    if not sizes:
+        return flat[0]
+    step = len(flat) // sizes[0]
+    return [_nested(flat[i * step:(i + 1) * step], sizes[1:]) for i in range(sizes[0])]
+
+
 def _mha(draw, shape):
     if len(shape) != 2 or shape[-1] is None:
         return None
@@ -250,6 +289,8 @@ UNARY: dict[str, Callable] = {
     "GroupNormalization": _group_norm,
     "UnitNormalization": _unit_norm,
     "PReLU": _prelu,
+    "Rescaling": _rescaling,
+    "Normalization": _normalization,
     "MultiHeadAttention": _mha,
 }
 MERGES = ["Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"]

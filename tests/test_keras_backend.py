@@ -192,6 +192,8 @@ def _keras_initializer(layer, weight: str):
         side, weight = weight.split("_", 1)
         layer = getattr(layer, f"{side}_layer")
     layer = getattr(layer, "cell", layer)
+    if isinstance(layer, keras.layers.Normalization):  # build's add_weight(initializer="zeros"), no attribute
+        return keras.initializers.get({"mean": "zeros", "variance": "ones", "count": "zeros"}[weight])
     if weight.endswith(("_kernel", "_bias")) and hasattr(layer, "_kernel_initializer"):  # MultiHeadAttention
         return getattr(layer, "_kernel_initializer" if weight.endswith("_kernel") else "_bias_initializer")
     attribute = {"recurrent_kernel": "recurrent_initializer", "depthwise_kernel": "depthwise_initializer"}.get(

@@ -35,6 +35,7 @@ from ..layers import (
     merge,
     normalization,
     pooling,
+    preprocessing,
     recurrent,
     reshaping,
 )
@@ -174,6 +175,8 @@ LOWERINGS: Lowerings[type[KerasLowering]] = Lowerings("keras")
     normalization.LayerNormalization,
     normalization.GroupNormalization,
     normalization.UnitNormalization,
+    preprocessing.Rescaling,
+    preprocessing.Normalization,
     merge.Concatenate,
     merge.Add,
     merge.Subtract,

@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (registers)
     merge,
     normalization,
     pooling,
+    preprocessing,
     recurrent,
     reshaping,
 )

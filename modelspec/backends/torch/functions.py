@@ -1,5 +1,5 @@
 """Plain functions the generated forward pass calls: activations by Keras name, Keras' padding, and
-the formula of Keras' UnitNormalization.
+the formulas of Keras' UnitNormalization, Normalization and Rescaling.
 
 Keras' `padding="same"` puts `total // 2` cells before and the rest after, where
 `total = max((ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)`: it depends on the input length `n`
@@ -162,3 +162,25 @@ def unit_normalize(x: Any, dims: tuple[int, ...]) -> Any:
     """Keras' UnitNormalization (`ops.normalize`, order 2, epsilon 1e-12) over `dims`:
     `x * min(rsqrt(sum(x^2)), 1e12)`, which is x / max(||x||, 1e-12)."""
     return x * torch.rsqrt(x.square().sum(dims, keepdim=True)).clamp_max(1e12)
+
+
+def normalization(
+    x: Any, mean: Any, variance: Any, shape: tuple[int, ...], invert: bool = False
+) -> Any:
+    """Keras' Normalization of channels-last `x`: `(x - mean) / max(sqrt(variance), 1e-7)`, or
+    with `invert` `mean + x * max(sqrt(variance), 1e-7)`; `mean` and `variance` (tensors, or
+    nested lists of the given constants) are reshaped to `shape` (batch included, as 1)."""
+    mean = torch.as_tensor(mean, dtype=x.dtype, device=x.device).reshape(shape)
+    variance = torch.as_tensor(variance, dtype=x.dtype, device=x.device).reshape(shape)
+    std = torch.clamp_min(torch.sqrt(variance), 1e-7)  # Keras' backend.epsilon()
+    return mean + x * std if invert else (x - mean) / std
+
+
+def rescale(x: Any, scale: Any, offset: Any) -> Any:
+    """Keras' Rescaling of channels-last `x`: `x * scale + offset`, each a number or a list of
+    one value per channel (a list becomes a tensor of `x`'s dtype, as Keras casts it)."""
+    if isinstance(scale, (list, tuple)):
+        scale = torch.tensor(scale, dtype=x.dtype, device=x.device)
+    if isinstance(offset, (list, tuple)):
+        offset = torch.tensor(offset, dtype=x.dtype, device=x.device)
+    return x * scale + offset

@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (registers)
     merge,
     normalization,
     pooling,
+    preprocessing,
     recurrent,
     reshaping,
 )
