@@ -23,8 +23,10 @@ CASES: dict[str, list[dict]] = {
                 case("Dropout", [None, 5, 2], {"rate": 0.2, "noise_shape": [1, None, 1, None]}),
                 case("Dropout", SEQ, {"rate": 0.2, "noise_shape": [1, 3]})],
     "Activation": [case("Activation", [5], {"activation": a})
-                   for a in ("softmax", "gelu", "leaky_relu", "hard_sigmoid", "selu", "log_softmax")]
-                  + [case("Activation", IMG, {"activation": "softmax"})],
+                   for a in ("softmax", "gelu", "leaky_relu", "hard_sigmoid", "selu", "log_softmax",
+                             "celu", "hard_silu", "squareplus", "sparse_plus", "sparsemax")]
+                  + [case("Activation", IMG, {"activation": "softmax"}),
+                     case("Activation", IMG, {"activation": "sparsemax"})],
     "Flatten": [case("Flatten", [3, 4, 2])],
     "Reshape": [case("Reshape", [6], {"target_shape": [2, 3]}),
                 case("Reshape", [2, 3], {"target_shape": [-1]}),
@@ -165,7 +167,10 @@ CASES: dict[str, list[dict]] = {
                            case("BatchNormalization", IMG, {"axis": -2, "scale": False})],
     "LayerNormalization": [case("LayerNormalization", [4, 3]),
                            case("LayerNormalization", [5], {"epsilon": 1e-5, "scale": False}),
-                           case("LayerNormalization", IMG, {"axis": 1, "center": False})],
+                           case("LayerNormalization", IMG, {"axis": 1, "center": False}),
+                           case("LayerNormalization", IMG, {"axis": [2, 3]}),
+                           case("LayerNormalization", [4, 5, 3], {"axis": [1, 2]}),
+                           case("LayerNormalization", [4, 5, 3], {"axis": [-1, 1]})],  # Keras: gamma (3, 4)
     "MultiHeadAttention": [case("MultiHeadAttention", [5, 8], {"num_heads": 2, "key_dim": 4}),
                            case("MultiHeadAttention", [None, 6], {"num_heads": 3, "key_dim": 2,
                                                                   "use_bias": False}),
@@ -252,6 +257,26 @@ CASES.update({
                         case("GaussianDropout", VOL, {"rate": 0.5, "seed": 1})],
     "AlphaDropout": [case("AlphaDropout", [5], {"rate": 0.2}),
                      case("AlphaDropout", SEQ, {"rate": 0.1, "noise_shape": [None, 1, None], "seed": 2})],
+    "PReLU": [case("PReLU", [7]), case("PReLU", IMG, {"shared_axes": [1, 2]}),
+              case("PReLU", [None, 3], {"shared_axes": 1})],
+    "Rescaling": [case("Rescaling", IMG, {"scale": 0.0078431372, "offset": -1.0}),
+                  case("Rescaling", IMG, {"scale": [0.5, 2.0], "offset": [1.0, -1.0]}),
+                  case("Rescaling", [5], {"scale": 0.1}, dtype="int32"),
+                  case("Rescaling", SEQ, {"scale": [3.0]})],
+    "Normalization": [case("Normalization", [4, 3]), case("Normalization", IMG, {"axis": [1, -1]}),
+                      case("Normalization", IMG, {"axis": None, "mean": 1.0, "variance": 4.0}),
+                      case("Normalization", [4, 3], {"mean": [1.0, 2.0, 3.0], "variance": [1.0, 4.0, 0.0]}),
+                      case("Normalization", SEQ, {"axis": [1, 2], "mean": [0.5, 1.0, 2.0],
+                                                  "variance": [2.0, 3.0, 0.5], "invert": True}),
+                      case("Normalization", [4, 3], {"invert": True})],
+    "GroupNormalization": [case("GroupNormalization", IMG, {"groups": 2}),
+                           case("GroupNormalization", [4, 6], {"groups": 3, "epsilon": 1e-5}),
+                           case("GroupNormalization", [5, 5, 4], {"groups": -1}),
+                           case("GroupNormalization", [4, 6, 3], {"groups": 2, "axis": 1, "scale": False}),
+                           case("GroupNormalization", [None, 8], {"groups": 4, "center": False}),
+                           case("GroupNormalization", [3, 64])],
+    "UnitNormalization": [case("UnitNormalization", [5]), case("UnitNormalization", IMG, {"axis": [1, 2]}),
+                          case("UnitNormalization", SEQ, {"axis": 1})],
 })  # fmt: skip
 for _kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
     CASES[_kind] = [case(_kind, [[4], [4]])] + ([case(_kind, [IMG] * 3)] if _kind != "Subtract" else [])

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from hypothesis import strategies as st
 
-from modelspec.layers import REGISTRY, ShapeError
+from modelspec.layers import ACTIVATIONS, REGISTRY, ShapeError
 
 ACTS = ["linear", "relu", "tanh", "sigmoid", "elu", "gelu", "softmax", "selu", "swish", "softplus"]
 RNN_ACTS = ["tanh", "relu", "sigmoid", "linear", "elu"]
@@ -167,9 +167,83 @@ def _norm(kind: str) -> Callable:
                                "center": draw(st.booleans()), "scale": draw(st.booleans())}  # fmt: skip
         if kind == "BatchNormalization":
             out["momentum"] = draw(st.sampled_from([0.99, 0.9]))
+        if kind == "LayerNormalization":
+            axes = _known_axes(draw, shape)
+            if axes and draw(st.booleans()):
+                out["axis"] = axes
         return out
 
     return args
+
+
+def _known_axes(draw, shape) -> list[int]:
+    """Some axes (counted from 1, or from -1 at the end) of known length, in any order."""
+    known = [i for i, d in enumerate(shape, start=1) if d is not None]
+    if not known:
+        return []
+    picked = draw(st.lists(st.sampled_from(known), min_size=1, max_size=len(known), unique=True))
+    return [a - len(shape) - 1 if draw(st.booleans()) else a for a in picked]
+
+
+def _group_norm(draw, shape) -> dict | None:
+    axis = draw(st.sampled_from([-1, *range(1, len(shape) + 1)]))
+    channels = shape[axis if axis < 0 else axis - 1]
+    if channels is None:
+        return None
+    groups = draw(st.sampled_from([-1] + [g for g in range(1, channels + 1) if channels % g == 0]))
+    return {"groups": groups, "axis": axis, "epsilon": draw(st.sampled_from([1e-3, 1e-5])),
+            "center": draw(st.booleans()), "scale": draw(st.booleans())}  # fmt: skip
+
+
+def _unit_norm(draw, shape) -> dict:
+    axes = draw(st.lists(st.integers(1, len(shape)), min_size=1, max_size=len(shape), unique=True))
+    return {"axis": axes[0] if len(axes) == 1 else axes}
+
+
+def _prelu(draw, shape) -> dict | None:
+    shared = draw(st.none() | st.lists(st.integers(1, len(shape)), min_size=1, unique=True))
+    if any(d is None and i not in (shared or ()) for i, d in enumerate(shape, start=1)):
+        return None
+    return {} if shared is None else {"shared_axes": shared}
+
+
+def _per_channel(draw, shape, values) -> float | list[float]:
+    """A number, or (with the channels known) one value per channel."""
+    if shape[-1] is not None and draw(st.booleans()):
+        return [draw(values) for _ in range(shape[-1])]
+    return draw(values)
+
+
+def _rescaling(draw, shape) -> dict:
+    return {"scale": _per_channel(draw, shape, st.sampled_from([0.5, 2.0, 1 / 255, -1.0])),
+            "offset": _per_channel(draw, shape, st.sampled_from([0.0, 1.0, -0.5]))}  # fmt: skip
+
+
+def _normalization(draw, shape) -> dict | None:
+    axes = draw(st.sampled_from([[-1], [], _known_axes(draw, shape)]))
+    kept = sorted(a % (len(shape) + 1) for a in axes)
+    if any(shape[a - 1] is None for a in kept):
+        return None
+    out: dict[str, Any] = {"axis": None if not axes else axes[0] if len(axes) == 1 else axes,
+                           "invert": draw(st.booleans())}  # fmt: skip
+    if draw(st.booleans()):  # given statistics, of the kept axes' shape (or a number)
+        sizes = [shape[a - 1] for a in kept]
+        count = 1
+        for n in sizes:
+            count *= n
+        mean = draw(st.lists(st.sampled_from([-1.5, -0.5, 0.0, 0.25, 2.0]), min_size=count, max_size=count))
+        variance = draw(st.lists(st.sampled_from([0.25, 1.0, 2.0, 4.0]), min_size=count, max_size=count))
+        out["mean"] = _nested(mean, sizes)
+        out["variance"] = _nested(variance, sizes)
+    return out
+
+
+def _nested(flat: list[float], sizes: list[int]):
+    """`flat` as nested lists of `sizes` (a number for no sizes)."""
+    if not sizes:
+        return flat[0]
+    step = len(flat) // sizes[0]
+    return [_nested(flat[i * step:(i + 1) * step], sizes[1:]) for i in range(sizes[0])]
 
 
 def _mha(draw, shape):
@@ -295,7 +369,7 @@ def _bidirectional(draw, shape):
 UNARY: dict[str, Callable] = {
     "Dense": _dense,
     "Dropout": _dropout,
-    "Activation": lambda draw, shape: {"activation": draw(st.sampled_from(ACTS))},
+    "Activation": lambda draw, shape: {"activation": draw(st.sampled_from(ACTIVATIONS))},
     "Flatten": _flatten,
     "Reshape": _reshape,
     "Permute": _permute,
@@ -335,6 +409,11 @@ UNARY: dict[str, Callable] = {
     "UpSampling2D": _upsampling,
     "BatchNormalization": _norm("BatchNormalization"),
     "LayerNormalization": _norm("LayerNormalization"),
+    "GroupNormalization": _group_norm,
+    "UnitNormalization": _unit_norm,
+    "PReLU": _prelu,
+    "Rescaling": _rescaling,
+    "Normalization": _normalization,
     "MultiHeadAttention": _mha,
     "TimeDistributed": _time_distributed,
     "MaxPooling3D": _pool(3),

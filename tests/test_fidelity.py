@@ -28,11 +28,13 @@ def randomise_keras(model, rng) -> None:
         for variable in layer.weights:
             shape = tuple(variable.shape)
             if "variance" in variable.path:
-                values.append(np.asarray(rng.uniform(0.5, 1.5, shape), "float32"))
+                values.append(np.asarray(rng.uniform(0.5, 1.5, shape), variable.dtype))
             else:
-                values.append(np.asarray(rng.normal(size=shape) * 0.4, "float32"))  # () too
+                values.append(np.asarray(rng.normal(size=shape) * 0.4, variable.dtype))  # () too
         if values:
             layer.set_weights(values)
+            if hasattr(layer, "finalize_state"):  # Normalization computes from copies of its statistics
+                layer.finalize_state()
 
 
 def randomise_torch(module, rng) -> None:

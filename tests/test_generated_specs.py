@@ -47,7 +47,7 @@ def mutate(data: dict, how: str, draw) -> dict:
     elif how == "negative":
         numeric = [k for k, v in node.items() if isinstance(v, int) and not isinstance(v, bool)]
         if numeric:
-            node[draw(st.sampled_from(numeric))] = -1
+            node[draw(st.sampled_from(numeric))] = -1000  # -1 is an axis, or groups=-1: valid
         else:
             node["type"] = 3
     elif how == "misspell":

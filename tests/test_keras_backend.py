@@ -45,6 +45,22 @@ def test_every_kind_has_a_rule_and_cases():
     assert sorted(set(REGISTRY) - set(CASES)) == [], "kinds with no case in this file"
 
 
+def test_every_activation_name_keras_applies_is_accepted():
+    from keras.src.activations import ALL_OBJECTS_DICT
+
+    from modelspec.layers import ACTIVATIONS
+
+    assert set(ACTIVATIONS) == set(ALL_OBJECTS_DICT) - {"glu", "threshold"}
+    x = np.ones((2, 6), "float32")
+    with pytest.raises(TypeError, match="threshold"):  # no defaults for its arguments
+        keras.layers.Activation("threshold")(x)
+    inputs = keras.Input((6,))
+    halved = keras.layers.Activation("glu")(inputs)  # declares (None, 6), computes (2, 3):
+    assert tuple(halved.shape) == (None, 6) and keras.Model(inputs, halved)(x).shape == (2, 3)
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 6"):
+        keras.Model(inputs, keras.layers.Dense(2)(halved))(x)  # the next layer is built for 6
+
+
 # --- building, once per module ---------------------------------------------------------------
 
 _BUILT: dict[str, tuple] = {}
@@ -187,6 +203,8 @@ def _keras_initializer(layer, weight: str):
         side, weight = weight.split("_", 1)
         layer = getattr(layer, f"{side}_layer")
     layer = getattr(layer, "cell", layer)
+    if isinstance(layer, keras.layers.Normalization):  # build's add_weight(initializer="zeros"), no attribute
+        return keras.initializers.get({"mean": "zeros", "variance": "ones", "count": "zeros"}[weight])
     if weight.endswith(("_kernel", "_bias")) and hasattr(layer, "_kernel_initializer"):  # MultiHeadAttention
         return getattr(layer, "_kernel_initializer" if weight.endswith("_kernel") else "_bias_initializer")
     attribute = {"recurrent_kernel": "recurrent_initializer", "depthwise_kernel": "depthwise_initializer",

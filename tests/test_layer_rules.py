@@ -160,6 +160,26 @@ KERAS_FIGURES = [
     ('BatchNormalization', {'axis': 1}, [(4, 6)], (4, 6), 8, 8),
     ('LayerNormalization', {}, [(7, 6)], (7, 6), 12, 0),
     ('LayerNormalization', {'scale': False}, [(6,)], (6,), 6, 0),
+    ('PReLU', {}, [(4, 3)], (4, 3), 12, 0),
+    ('PReLU', {'shared_axes': [1, 2]}, [(5, 4, 3)], (5, 4, 3), 3, 0),
+    ('PReLU', {'shared_axes': 1}, [(None, 3)], (None, 3), 3, 0),
+    ('Rescaling', {'scale': 0.5}, [(4, 3)], (4, 3), 0, 0),
+    ('Rescaling', {'scale': [1.0, 2.0, 3.0], 'offset': [0.0, 1.0, 2.0]}, [(4, 3)], (4, 3), 0, 0),
+    ('Normalization', {}, [(4, 3)], (4, 3), 0, 7),
+    ('Normalization', {'axis': None}, [(4, 3)], (4, 3), 0, 3),
+    ('Normalization', {'axis': [1, 2]}, [(4, 3)], (4, 3), 0, 25),
+    ('Normalization', {'axis': [1, -1]}, [(4, 5, 3)], (4, 5, 3), 0, 25),
+    ('Normalization', {'mean': 1.0, 'variance': 2.0}, [(4, 3)], (4, 3), 0, 0),
+    ('Normalization', {'mean': [1.0, 2.0, 3.0], 'variance': [1.0, 4.0, 9.0]}, [(4, 3)], (4, 3), 0, 0),
+    ('GroupNormalization', {'groups': 2}, [(4, 6)], (4, 6), 12, 0),
+    ('GroupNormalization', {}, [(4, 64)], (4, 64), 128, 0),
+    ('GroupNormalization', {'groups': -1}, [(5, 5, 6)], (5, 5, 6), 12, 0),
+    ('GroupNormalization', {'groups': 2, 'axis': 1}, [(4, 5, 6)], (4, 5, 6), 8, 0),
+    ('GroupNormalization', {'groups': 3, 'center': False}, [(5, 5, 6)], (5, 5, 6), 6, 0),
+    ('UnitNormalization', {}, [(4, 6)], (4, 6), 0, 0),
+    ('UnitNormalization', {'axis': [1, 2]}, [(4, 6)], (4, 6), 0, 0),
+    ('LayerNormalization', {'axis': [1, 2]}, [(4, 5, 3)], (4, 5, 3), 40, 0),
+    ('LayerNormalization', {'axis': [-1, 1]}, [(4, 5, 3)], (4, 5, 3), 24, 0),
     ('Concatenate', {}, [(3,), (4,), (5,)], (12,), 0, 0),
     ('Concatenate', {'axis': 1}, [(2, 3), (4, 3)], (6, 3), 0, 0),
     ('Add', {}, [(4, 3), (4, 3)], (4, 3), 0, 0),
@@ -214,6 +234,9 @@ def test_weight_names_are_keras_names():
     separable = build("SeparableConv2D", {"filters": 5, "kernel_size": 3, "depth_multiplier": 2}).weights((4, 4, 3))
     assert {k: w.shape for k, w in separable.items()} == {
         "depthwise_kernel": (3, 3, 3, 2), "pointwise_kernel": (1, 1, 6, 5), "bias": (5,)}
+    assert list(build("Normalization", {}).weights((3,))) == ["mean", "variance", "count"]
+    assert build("LayerNormalization", {"axis": [-1, 1]}).weights((4, 5, 3))["gamma"].shape == (3, 4)  # Keras' sorted(axis)
+    assert build("PReLU", {"shared_axes": [1]}).weights((5, 4, 3))["alpha"].shape == (1, 4, 3)
     assert list(build("Bidirectional", {"layer": {"type": "SimpleRNN", "units": 2}}).weights((3, 4)))[:2] == [
         "forward_kernel", "forward_recurrent_kernel"]
 
@@ -232,6 +255,16 @@ def test_weight_names_are_keras_names():
         ("Multiply", {}, [(3,), (3, 1)], "Multiply needs inputs of the same rank, got (3,) and (3, 1)"),
         ("Concatenate", {}, [(2, 3), (4, 3)], "Concatenate along axis -1 needs the other dimensions to agree, got (2, 3), (4, 3)"),
         ("BatchNormalization", {"axis": 3}, [(4, 6)], "BatchNormalization axis 3 is out of range for input (4, 6) (axes 1..2 or -1..-2; 0 is the batch)"),
+        ("GroupNormalization", {"groups": 4}, [(5, 6)], "GroupNormalization groups=4 must divide the 6 channels along axis -1 of input (5, 6)"),
+        ("GroupNormalization", {"axis": 0}, [(5, 6)], "GroupNormalization axis 0 is out of range for input (5, 6) (axes 1..2 or -1..-2; 0 is the batch)"),
+        ("LayerNormalization", {"axis": [1, -2]}, [(5, 6)], "LayerNormalization axis [-2, 1] names an axis twice"),
+        ("UnitNormalization", {"axis": [1, 3]}, [(5, 6)], "UnitNormalization axis [1, 3] is out of range for input (5, 6) (axes 1..2 or -1..-2; 0 is the batch)"),
+        ("PReLU", {"shared_axes": [3]}, [(5, 6)], "PReLU shared_axes [3] are out of range for input (5, 6) (axes 1..2; 0 is the batch)"),
+        ("PReLU", {"shared_axes": [2]}, [(None, 6)], "PReLU needs a known length on every axis it does not share, got input (None, 6) with shared_axes [2]"),
+        ("Rescaling", {"scale": [1.0, 2.0]}, [(4, 3)], "Rescaling scale has 2 values for input (4, 3) with 3 channels (the last axis): give one value, or one per channel"),
+        ("Normalization", {}, [(4, None)], "Normalization needs a known length on kept axis 2, got input (4, None)"),
+        ("Normalization", {"axis": 0}, [(4, 3)], "Normalization axis 0 is out of range for input (4, 3) (axes 1..2 or -1..-2; 0 is the batch)"),
+        ("Normalization", {"mean": [1.0, 2.0], "variance": [1.0, 1.0]}, [(4, 3)], "Normalization mean and variance of shape (2,) do not broadcast to the kept axes' lengths (3,)"),
         ("MultiHeadAttention", {"num_heads": 2, "key_dim": 2}, [(5, 4), (6, 4), (7, 4)], "MultiHeadAttention needs value and key with the same steps, got value (6, 4) and key (7, 4)"),
         ("GlobalAveragePooling2D", {}, [(4, 3)], "GlobalAveragePooling2D expects inputs of rank 3 (height, width, channels) (batch excluded), got shape (4, 3)"),
         ("Conv2DTranspose", {"filters": 2, "kernel_size": 3, "strides": 2, "output_padding": 2}, [(4, 4, 1)], "Conv2DTranspose output_padding 2 must be smaller than strides 2"),
@@ -293,6 +326,14 @@ def test_shape_errors_say_why(kind, args, inputs, message):
         ("AlphaDropout", {"rate": 1.0}, "less than 1"),
         ("SpatialDropout3D", {"rate": -0.1}, "greater than or equal to 0"),
         ("Dropout", {"rate": 0.5, "noise_shape": [None, 0]}, "greater than 0"),
+        ("BatchNormalization", {"axis": [1, 2]}, "valid integer"),
+        ("GroupNormalization", {"groups": 0}, "groups must be a positive integer, or -1"),
+        ("PReLU", {"shared_axes": [-1]}, "greater than 0"),
+        ("Normalization", {"mean": 1.0}, "mean and variance must be given together"),
+        ("Normalization", {"mean": [1.0, 2.0], "variance": [1.0]}, "the same shape"),
+        ("Normalization", {"mean": [[1.0, 2.0]], "variance": [[1.0, 2.0]]}, "more than the 1 axes"),
+        ("Normalization", {"mean": 0.0, "variance": -1.0}, "must not be negative"),
+        ("UnitNormalization", {"axis": []}, "at least 1 item"),
     ],
 )
 def test_bad_arguments_are_validation_errors(kind, args, message):

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.keras
 
 MINIMAL = {"units": 2, "filters": 2, "kernel_size": 1, "rate": 0.5, "activation": "relu", "target_shape": (2,),
            "dims": (1,), "input_dim": 3, "output_dim": 2, "num_heads": 1, "key_dim": 2, "pool_size": 2,
-           "n": 2, "axes": 1, "stddev": 0.1}  # fmt: skip
+           "n": 2, "axes": 1, "stddev": 0.1, "scale": 0.5}  # fmt: skip
 
 
 def fresh(kind: str, **extra):

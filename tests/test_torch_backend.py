@@ -141,6 +141,9 @@ def keras_model(key: str, spec):
         for w in model.weights:
             if np.ptp(w.numpy()) == 0:
                 w.assign(w.numpy() + rng.uniform(-0.3, 0.3, tuple(w.shape)).astype(w.dtype))
+        for layer in model.layers:  # Normalization reads its statistics once they are final
+            if hasattr(layer, "finalize_state"):
+                layer.finalize_state()
         _KERAS[key] = keras, model
     return _KERAS[key]
 
@@ -461,6 +464,69 @@ def test_weights_round_trip_through_the_keras_names():
             weights = get_keras_weights(module, node.layer_name)
             assert {k: v.shape for k, v in weights.items()} == {k: w.shape for k, w in node.weights.items()}
             set_keras_weights(module, node.layer_name, weights)
+
+
+# --- activations by name, preprocessing statistics ------------------------------------------------
+
+# negatives, zero, large values and every kink of a Keras activation (relu6 at 6, hard_sigmoid and
+# hard_silu at -3 and 3, the shrinks at -0.5 and 0.5, sparse_* at -1 and 1, softplus' torch cut at 20)
+KINKS = [-100.0, -20.0, -6.0, -3.5, -3.0, -2.5, -1.0, -0.75, -0.5, -0.25, -1e-3, 0.0,
+         1e-3, 0.25, 0.5, 0.75, 1.0, 2.5, 3.0, 3.5, 6.0, 6.5, 20.0, 100.0]  # fmt: skip
+
+
+def test_the_activation_table_holds_every_name_the_core_accepts():
+    from modelspec.backends.torch.functions import ACTIVATIONS as TORCH_ACTIVATIONS
+    from modelspec.layers import ACTIVATIONS
+
+    assert sorted(TORCH_ACTIVATIONS) == sorted(ACTIVATIONS)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY["Dense"].model_fields["activation"].annotation.__args__))
+def test_every_activation_name_computes_what_keras_computes(name):
+    keras = pytest.importorskip("keras")
+    spec = from_text(f"""
+        inputs: {{x: {{shape: [{len(KINKS)}]}}}}
+        layers:
+          act: {{type: Activation, activation: {name}, inputs: x}}
+        outputs: [act]
+    """)
+    x = np.array([KINKS, [v / 7 for v in KINKS], [-v / 3 for v in KINKS]], dtype="float32")
+    want = keras.ops.convert_to_numpy(spec.to_keras(compile=False)(x))
+    (got,) = run(spec.to_torch(), [x])
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("axis", [-1, [1, 2], None])
+def test_normalization_adapted_here_is_keras_adapt(axis):
+    keras = pytest.importorskip("keras")
+    from modelspec.layers.preprocessing import Normalization
+
+    rng = np.random.default_rng(3)
+    data = rng.normal(size=(50, 4, 3)) * [1.0, 2.0, 3.0] + [0.0, 1.0, -2.0]  # float64, as users have it
+    theirs = keras.layers.Normalization(axis=axis)
+    theirs.adapt(data)
+    ours = Normalization(axis=axis)
+    adapted = ours.adapted(data)
+    np.testing.assert_allclose(np.asarray(adapted.mean), theirs.adapt_mean.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(adapted.variance), theirs.adapt_variance.numpy(), rtol=1e-6)
+    x = rng.normal(size=(2, 4, 3)).astype("float32")
+    want = keras.ops.convert_to_numpy(theirs(x))
+    text = yaml.safe_dump({"inputs": {"x": {"shape": [4, 3]}},
+                           "layers": {"node": {"type": "Normalization", **adapted.model_dump(exclude={"type"}),
+                                               "inputs": "x"}}, "outputs": ["node"]})  # fmt: skip
+    (given,) = run(modelspec.loads(text).to_torch(), [x])
+    np.testing.assert_allclose(given, want, rtol=1e-5, atol=1e-6)
+    spec = from_text(f"""
+        inputs: {{x: {{shape: [4, 3]}}}}
+        layers: {{node: {{type: Normalization, axis: {'null' if axis is None else axis}, inputs: x}}}}
+        outputs: [node]
+    """)
+    module, model = spec.to_torch(), spec.to_keras(compile=False)
+    set_keras_weights(module, "node", ours.adapted_weights(data))
+    (loaded,) = run(module, [x])
+    np.testing.assert_allclose(loaded, want, rtol=1e-5, atol=1e-6)
+    modelspec.transfer_weights(module, model)  # and on to Keras, which reads them once finalised
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), want, rtol=1e-5, atol=1e-6)
 
 
 # --- real torch clients ------------------------------------------------------------------------

@@ -82,6 +82,10 @@ def transfer_weights(src: Any, dst: Any, spec: Any = None) -> None:
             arrays = [weights[name] for name in names if name in weights]
             _check(node, names, [a.shape for a in arrays], "the torch module")
             keras_layer.set_weights(arrays)
+            # Keras' Normalization computes from copies of its statistics that `finalize_state`
+            # makes (its `adapt` and loading call it); set_weights alone leaves the old ones
+            if hasattr(keras_layer, "finalize_state"):
+                keras_layer.finalize_state()
 
 
 def _graph(spec: Any) -> Graph | None:

@@ -1,19 +1,21 @@
-"""Activations as layers, with their arguments: ReLU, LeakyReLU, ELU, Softmax (`keras.layers`).
+"""Activations as layers, with their arguments: ReLU, LeakyReLU, ELU, Softmax, PReLU (`keras.layers`).
 
 Element-wise (Softmax: along `axis`), any input shape, output of the input's shape. Keras'
 formulas: `keras.activations.relu` (threshold, clipping at `max_value`, `negative_slope` below
-the threshold), `leaky_relu`, `elu`, `softmax`.
+the threshold), `leaky_relu`, `elu`, `softmax`; PReLU's `relu(x) - alpha * relu(-x)` with a
+learned `alpha` (`keras/src/layers/activations/prelu.py`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, PositiveInt, field_validator
 from typing_extensions import override
 
 from ..params import P
-from .base import Layer, Shape, ShapeError, format_shape, register
+from .base import Layer, Shape, ShapeError, Weight, format_shape, register
+from .options import AlphaOptions, declared
 
 NonNegative = Annotated[float, Field(ge=0)]
 
@@ -72,3 +74,45 @@ class Softmax(_Elementwise):
                 f"(axes 1..{len(x)} or -1..-{len(x)}; 0 is the batch)"
             )
         return x
+
+
+@register
+class PReLU(_Elementwise, AlphaOptions):
+    """x for x >= 0, `alpha * x` below, with `alpha` learned: one value per input cell, shared
+    along `shared_axes` (counted from 1, the batch being 0). Keras' `alpha` has the input's shape
+    with a 1 on each shared axis: `shared_axes=[1, 2]` on (height, width, channels) learns
+    (1, 1, channels); `alpha_initializer` is Keras' default, zeros (the layer starts as a relu).
+    """
+
+    type: Literal["PReLU"] = "PReLU"
+    shared_axes: tuple[PositiveInt, ...] | None = None
+    has_weights = True
+
+    @field_validator("shared_axes", mode="before")
+    @classmethod
+    def _one_axis_is_a_list(cls, value: object) -> object:
+        # Keras takes one axis as itself; negative axes are refused by PositiveInt, since Keras
+        # writes a 1 at `shape[axis - 1]`: -1 would share the second last axis, not the last.
+        return [value] if isinstance(value, int) else value
+
+    @override
+    def output_shape(self, x: Shape) -> Shape:
+        self.weights(x)
+        return x
+
+    def weights(self, x: Shape) -> dict[str, Weight]:
+        """`alpha`, of the input's shape with 1 on each shared axis; `ShapeError` for an axis
+        beyond the input's rank or an unshared axis of unknown length."""
+        shared = set(self.shared_axes or ())
+        if shared and max(shared) > len(x):
+            raise ShapeError(
+                f"PReLU shared_axes {list(self.shared_axes or ())} are out of range for input "
+                f"{format_shape(x)} (axes 1..{len(x)}; 0 is the batch)"
+            )
+        shape = tuple(1 if axis in shared else n for axis, n in enumerate(x, start=1))
+        if None in shape:
+            raise ShapeError(
+                f"PReLU needs a known length on every axis it does not share, got input "
+                f"{format_shape(x)} with shared_axes {list(self.shared_axes or ())}"
+            )
+        return {"alpha": declared(self, "alpha", shape)}  # type: ignore[arg-type]

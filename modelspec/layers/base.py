@@ -29,6 +29,12 @@ from ..errors import did_you_mean
 Shape = tuple[int | None, ...]
 DType = Literal["float32", "float64", "float16", "int32", "int64", "bool"]
 
+# Every name `keras.activations.get` takes (Keras 3.15: `ALL_OBJECTS` and the aliases `swish`,
+# `hard_swish`), applied with its Keras defaults (elu and celu alpha 1, leaky_relu slope 0.2,
+# gelu exact, soft/hard_shrink threshold 0.5, squareplus b 4, softmax/log_softmax/sparsemax
+# along the last axis), but two Keras cannot apply by name: `threshold` (its `threshold` and
+# `default_value` have no defaults: the call fails) and `glu` (its output halves the last axis
+# while Keras' layers declare the input's shape, so the layers after it are built wrong).
 ACTIVATIONS = (
     "linear",
     "relu",
@@ -48,6 +54,18 @@ ACTIVATIONS = (
     "exponential",
     "leaky_relu",
     "mish",
+    "celu",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
+    "hard_shrink",
+    "soft_shrink",
+    "tanh_shrink",
+    "log_sigmoid",
+    "sparse_sigmoid",
+    "sparse_plus",
+    "squareplus",
+    "sparsemax",
 )
 Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 

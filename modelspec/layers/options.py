@@ -317,6 +317,14 @@ class MovingOptions(BaseModel):
     moving_variance_initializer: InitializerArg = "ones"
 
 
+class AlphaOptions(BaseModel):
+    """`alpha_initializer` (zeros), `alpha_regularizer`, `alpha_constraint` (PReLU's slopes)."""
+
+    alpha_initializer: InitializerArg = "zeros"
+    alpha_regularizer: RegularizerArg = None
+    alpha_constraint: ConstraintArg = None
+
+
 class ActivityOptions(BaseModel):
     """`activity_regularizer`: a regularizer of the layer's output, added to the loss divided
     by the batch size (Keras 3's `Layer.__call__`)."""
@@ -325,7 +333,7 @@ class ActivityOptions(BaseModel):
 
 
 OPTIONS = (KernelOptions, BiasOptions, RecurrentOptions, EmbeddingsOptions, DepthwiseOptions,
-           PointwiseOptions, NormalizationOptions, MovingOptions, ActivityOptions)  # fmt: skip
+           PointwiseOptions, NormalizationOptions, MovingOptions, AlphaOptions, ActivityOptions)  # fmt: skip
 # Every option argument: a back end honours them all through the weights that carry them.
 OPTION_FIELDS = frozenset(name for cls in OPTIONS for name in cls.model_fields)
 

@@ -1,4 +1,5 @@
-"""Plain functions the generated forward pass calls: activations by Keras name, and Keras' padding.
+"""Plain functions the generated forward pass calls: activations by Keras name, Keras' padding, and
+the formulas of Keras' UnitNormalization, Normalization and Rescaling.
 
 Keras' `padding="same"` puts `total // 2` cells before and the rest after, where
 `total = max((ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)`: it depends on the input length `n`
@@ -15,7 +16,41 @@ from typing import Any
 
 from .runtime import F, torch
 
-# Keras activation name -> (torch function, keyword arguments); softmax-like ones take `dim`.
+
+def sparse_sigmoid(x: Any) -> Any:
+    """Keras' `sparse_sigmoid`: 0 for x <= -1, 1 for x >= 1, (x + 1) / 2 between."""
+    return torch.where(x <= -1, 0.0, torch.where(x >= 1, 1.0, 0.5 * (x + 1)))
+
+
+def sparse_plus(x: Any) -> Any:
+    """Keras' `sparse_plus`: 0 for x <= -1, x for x >= 1, (x + 1)^2 / 4 between."""
+    return torch.where(x <= -1, 0.0, torch.where(x < 1, 0.25 * (x + 1) ** 2, x))
+
+
+def squareplus(x: Any, b: float = 4.0) -> Any:
+    """Keras' `squareplus`: (x + sqrt(x^2 + b)) / 2, b = 4 by default."""
+    return (x + torch.sqrt(x.square() + b)) / 2
+
+
+def sparsemax(x: Any, dim: int = -1) -> Any:
+    """Keras 3's `sparsemax` along `dim`, as Keras computes it: `max(x - tau, 0)` where tau is
+    (the sum of the sorted cumulative sums over the support - 1) / k. Keras sums every
+    cumulative sum of the support where sparsemax's definition takes the k-th alone, so its
+    output differs from the textbook's once the support holds two values or more (it is zero
+    for [1, 1.2, 1.3]); this follows Keras, to compute what the Keras model computes."""
+    ordered = torch.sort(x, dim=dim, descending=True).values
+    cumulative = ordered.cumsum(dim)
+    shape = [1] * x.dim()
+    shape[dim] = -1
+    r = torch.arange(1, x.shape[dim] + 1, dtype=x.dtype, device=x.device).reshape(shape)
+    support = ordered - (cumulative - 1) / r > 0
+    k = support.to(x.dtype).sum(dim, keepdim=True)
+    tau = (torch.where(support, cumulative, 0.0).sum(dim, keepdim=True) - 1) / k
+    return torch.clamp_min(x - tau, 0.0)
+
+
+# Keras activation name -> (torch function, keyword arguments), each with Keras' defaults (the
+# TensorFlow back end's formulas: `keras/src/backend/tensorflow/nn.py`); the axis ones take `dim`.
 ACTIVATIONS: dict[str, tuple[Callable[..., Any], dict[str, Any]] | None] = {
     "linear": None,
     "relu": (torch.relu, {}),
@@ -25,7 +60,7 @@ ACTIVATIONS: dict[str, tuple[Callable[..., Any], dict[str, Any]] | None] = {
     "tanh": (torch.tanh, {}),
     "softmax": (torch.softmax, {"dim": -1}),
     "log_softmax": (torch.log_softmax, {"dim": -1}),
-    "softplus": (F.softplus, {}),
+    "softplus": (F.softplus, {}),  # torch returns x above 20, where log1p(exp(x)) == x in float32
     "softsign": (F.softsign, {}),
     "elu": (F.elu, {}),
     "selu": (torch.selu, {}),
@@ -35,8 +70,20 @@ ACTIVATIONS: dict[str, tuple[Callable[..., Any], dict[str, Any]] | None] = {
     "exponential": (torch.exp, {}),
     "leaky_relu": (F.leaky_relu, {"negative_slope": 0.2}),  # Keras' activation slope, not 0.01
     "mish": (F.mish, {}),
+    "celu": (F.celu, {}),  # alpha 1
+    "hard_silu": (F.hardswish, {}),  # x * relu6(x + 3) / 6
+    "hard_swish": (F.hardswish, {}),
+    "hard_tanh": (F.hardtanh, {}),  # clip to [-1, 1]
+    "hard_shrink": (F.hardshrink, {}),  # threshold 0.5: x where |x| > 0.5, else 0
+    "soft_shrink": (F.softshrink, {}),  # threshold 0.5
+    "tanh_shrink": (F.tanhshrink, {}),
+    "log_sigmoid": (F.logsigmoid, {}),
+    "sparse_sigmoid": (sparse_sigmoid, {}),
+    "sparse_plus": (sparse_plus, {}),
+    "squareplus": (squareplus, {}),
+    "sparsemax": (sparsemax, {"dim": -1}),
 }
-AXIS_ACTIVATIONS = {"softmax", "log_softmax"}
+AXIS_ACTIVATIONS = {"softmax", "log_softmax", "sparsemax"}
 
 
 def activation_function(name: str) -> Callable[[Any], Any]:
@@ -109,3 +156,31 @@ def keras_relu(
     if max_value is not None:
         x = x.clamp(0.0, max_value)
     return x - negative_slope * negative if negative is not None else x
+
+
+def unit_normalize(x: Any, dims: tuple[int, ...]) -> Any:
+    """Keras' UnitNormalization (`ops.normalize`, order 2, epsilon 1e-12) over `dims`:
+    `x * min(rsqrt(sum(x^2)), 1e12)`, which is x / max(||x||, 1e-12)."""
+    return x * torch.rsqrt(x.square().sum(dims, keepdim=True)).clamp_max(1e12)
+
+
+def normalization(
+    x: Any, mean: Any, variance: Any, shape: tuple[int, ...], invert: bool = False
+) -> Any:
+    """Keras' Normalization of channels-last `x`: `(x - mean) / max(sqrt(variance), 1e-7)`, or
+    with `invert` `mean + x * max(sqrt(variance), 1e-7)`; `mean` and `variance` (tensors, or
+    nested lists of the given constants) are reshaped to `shape` (batch included, as 1)."""
+    mean = torch.as_tensor(mean, dtype=x.dtype, device=x.device).reshape(shape)
+    variance = torch.as_tensor(variance, dtype=x.dtype, device=x.device).reshape(shape)
+    std = torch.clamp_min(torch.sqrt(variance), 1e-7)  # Keras' backend.epsilon()
+    return mean + x * std if invert else (x - mean) / std
+
+
+def rescale(x: Any, scale: Any, offset: Any) -> Any:
+    """Keras' Rescaling of channels-last `x`: `x * scale + offset`, each a number or a list of
+    one value per channel (a list becomes a tensor of `x`'s dtype, as Keras casts it)."""
+    if isinstance(scale, (list, tuple)):
+        scale = torch.tensor(scale, dtype=x.dtype, device=x.device)
+    if isinstance(offset, (list, tuple)):
+        offset = torch.tensor(offset, dtype=x.dtype, device=x.device)
+    return x * scale + offset

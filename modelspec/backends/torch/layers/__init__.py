@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (registers)
     noise,
     normalization,
     pooling,
+    preprocessing,
     recurrent,
     reshaping,
     separable,

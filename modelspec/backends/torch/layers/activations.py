@@ -1,4 +1,4 @@
-"""Torch lowerings of the activation layers: ReLU, LeakyReLU, ELU, Softmax (inline).
+"""Torch lowerings of the activation layers: ReLU, LeakyReLU, ELU, Softmax (inline), PReLU.
 
 ReLU lowers to the plainest torch function that computes Keras' formula for its arguments:
 `torch.relu`, `F.relu6`, `F.leaky_relu`, else `functions.keras_relu` (Keras' `relu` with a
@@ -13,8 +13,8 @@ from typing_extensions import override
 
 from ....layers import activations
 from ..functions import keras_relu
-from ..lowering import ANY, LOWERINGS, Emitter, Lowering
-from ..runtime import F, torch
+from ..lowering import ANY, LOWERINGS, Arrays, Emitter, Lowering, renamed
+from ..runtime import F, nn, torch
 
 
 class _Elementwise(Lowering):
@@ -75,3 +75,43 @@ class Softmax(_Elementwise):
     @override
     def emit(self, e: Emitter, x: Any) -> Any:
         return e.activation(x, "softmax", axis=self.layer.axis)
+
+
+class KerasPReLU(nn.Module):
+    """Keras' PReLU on channels-last input: `relu(x) - alpha * relu(-x)`, `alpha` broadcast from
+    Keras' shape (the input's, with 1 on each shared axis)."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.alpha = nn.Parameter(torch.zeros(shape))
+
+    @override
+    def extra_repr(self) -> str:
+        return f"alpha={tuple(self.alpha.shape)}"
+
+    def forward(self, x: Any) -> Any:
+        """x (batch, ...) channels last -> the same shape."""
+        return torch.relu(x) - self.alpha * torch.relu(-x)
+
+
+@LOWERINGS.register(activations.PReLU)
+class PReLU(Lowering):
+    """`KerasPReLU`, its `alpha` named and shaped as Keras'."""
+
+    arguments = ("shared_axes",)
+
+    @override
+    def module(self) -> Any:
+        return KerasPReLU(self.layer.weights(self.site.shape)["alpha"].shape)
+
+    @override
+    def emit(self, e: Emitter, x: Any) -> Any:
+        return e.module(x)
+
+    @override
+    def to_torch(self, weights: Arrays) -> Arrays:
+        return renamed({"alpha": "alpha"}, weights)
+
+    @override
+    def to_keras(self, params: Arrays) -> Arrays:
+        return renamed({"alpha": "alpha"}, params)

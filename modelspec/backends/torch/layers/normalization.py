@@ -1,4 +1,11 @@
-"""Torch lowerings of BatchNormalization and LayerNormalization (Keras' semantics: `modules.py`)."""
+"""Torch lowerings of BatchNormalization, LayerNormalization, GroupNormalization (Keras'
+semantics: `modules.py`, `GroupNorm` below) and UnitNormalization (inline).
+
+BatchNormalization and GroupNormalization normalise torch dim 1, the channels of channels-first
+data: when `axis` is the last (the channels) their input comes channels-first; another axis is
+moved to dim 1 and back, in whichever layout the input has. LayerNormalization normalises the
+last axes: its axes (in their positions' order) are moved there first when they are not.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from typing import Any, ClassVar
 from typing_extensions import override
 
 from ....layers import normalization
+from ..functions import unit_normalize
 from ..lowering import (
     ANY,
     CHANNELS_FIRST,
@@ -18,6 +26,28 @@ from ..lowering import (
     renamed,
 )
 from ..modules import BatchNorm, LayerNorm
+from ..runtime import F, nn, torch
+
+
+class GroupNorm(nn.Module):
+    """Keras' GroupNormalization over channel axis 1: `F.group_norm`, gamma and beta each optional
+    (torch's `nn.GroupNorm` has both or neither)."""
+
+    def __init__(
+        self, groups: int, channels: int, epsilon: float, center: bool, scale: bool
+    ) -> None:
+        super().__init__()
+        self.groups, self.epsilon = groups, epsilon
+        self.weight = nn.Parameter(torch.ones(channels)) if scale else None
+        self.bias = nn.Parameter(torch.zeros(channels)) if center else None
+
+    @override
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}, epsilon={self.epsilon}"
+
+    def forward(self, x: Any) -> Any:
+        """x (batch, channels, ...) -> the same shape."""
+        return F.group_norm(x, self.groups, self.weight, self.bias, self.epsilon)
 
 
 class _Normalization(Lowering):
@@ -25,46 +55,37 @@ class _Normalization(Lowering):
     names: ClassVar[dict[str, str]] = {"gamma": "weight", "beta": "bias"}
 
     @property
-    def axis(self) -> int:
-        """The normalised axis, counted with the batch as 0."""
-        return self.layer.axis % self.rank
-
-    @property
     def rank(self) -> int:
+        """The input's rank, batch included."""
         return len(self.site.shape) + 1
 
-    def features(self) -> int:
-        size = self.site.shape[self.axis - 1]
-        assert size is not None  # the core refuses an unknown size along the axis
-        return size
-
+    @override
     def to_torch(self, weights: Arrays) -> Arrays:
         return renamed(self.names, weights)
 
+    @override
     def to_keras(self, params: Arrays) -> Arrays:
         return renamed({v: k for k, v in self.names.items()}, params)
 
 
-@LOWERINGS.register(normalization.BatchNormalization)
-class BatchNormalization(_Normalization):
-    """Normalises torch dim 1: the channels of channels-first data when `axis` is the last (the
-    default); another axis is moved to dim 1 and back, in whichever layout its input has."""
-
-    arguments: ClassVar[tuple[str, ...]] = (*_Normalization.arguments, "momentum")
-    names: ClassVar[dict[str, str]] = {
-        **_Normalization.names,
-        "moving_mean": "running_mean",
-        "moving_variance": "running_var",
-    }
+class _OnChannels(_Normalization):
+    """A module that normalises torch dim 1: the input comes channels-first when the axis is the
+    channels, and is moved otherwise."""
 
     def __init__(self, layer: Any, site: Any) -> None:
         super().__init__(layer, site)
         self.layout = CHANNELS_FIRST if self.axis == self.rank - 1 else ANY
 
-    @override
-    def module(self) -> Any:
-        cfg = self.layer
-        return BatchNorm(self.features(), cfg.momentum, cfg.epsilon, cfg.center, cfg.scale)
+    @property
+    def axis(self) -> int:
+        """The normalised axis, counted with the batch as 0."""
+        return int(self.layer.axis) % self.rank
+
+    def channels(self) -> int:
+        """The normalised axis' length."""
+        size = self.site.shape[self.axis - 1]
+        assert size is not None  # the core refuses an unknown size along the axis
+        return size
 
     @override
     def emit(self, e: Emitter, x: Any) -> Any:
@@ -74,20 +95,92 @@ class BatchNormalization(_Normalization):
         return e.method(moved, "movedim", 1, e.dim(self.axis))
 
 
-@LOWERINGS.register(normalization.LayerNormalization)
-class LayerNormalization(_Normalization):
-    """Normalises the last axis (`axis` moved there first when it is another)."""
+@LOWERINGS.register(normalization.BatchNormalization)
+class BatchNormalization(_OnChannels):
+    """`BatchNorm` (Keras' moving statistics and momentum) over the axis."""
 
-    layout = CHANNELS_LAST
+    arguments: ClassVar[tuple[str, ...]] = (*_Normalization.arguments, "momentum")
+    names: ClassVar[dict[str, str]] = {
+        **_Normalization.names,
+        "moving_mean": "running_mean",
+        "moving_variance": "running_var",
+    }
 
     @override
     def module(self) -> Any:
-        return LayerNorm(
-            (self.features(),), self.layer.epsilon, self.layer.center, self.layer.scale
-        )
+        cfg = self.layer
+        return BatchNorm(self.channels(), cfg.momentum, cfg.epsilon, cfg.center, cfg.scale)
+
+
+@LOWERINGS.register(normalization.GroupNormalization)
+class GroupNormalization(_OnChannels):
+    """`GroupNorm`: `F.group_norm` reduces a group's channels and every other non-batch axis, as
+    Keras' reshape into (..., groups, channels // groups) does."""
+
+    arguments: ClassVar[tuple[str, ...]] = (*_Normalization.arguments, "groups")
+
+    @override
+    def module(self) -> Any:
+        cfg = self.layer
+        groups = cfg.group_count(self.site.shape)
+        return GroupNorm(groups, self.channels(), cfg.epsilon, cfg.center, cfg.scale)
+
+
+@LOWERINGS.register(normalization.LayerNormalization)
+class LayerNormalization(_Normalization):
+    """`LayerNorm` over the last axes, the normalised ones moved there (in their positions'
+    order) when they are not. Keras' gamma and beta, shaped by the axes in Keras' sorted order,
+    are reshaped to the positions' order, as Keras reshapes them to compute."""
+
+    layout = CHANNELS_LAST
+
+    @property
+    def positions(self) -> list[int]:
+        """The normalised axes, counted with the batch as 0, in the order of the positions."""
+        return sorted(self.layer.positions(self.site.shape))
+
+    @property
+    def trailing(self) -> list[int]:
+        """Where the normalised axes sit once moved to the end."""
+        return list(range(self.rank - len(self.positions), self.rank))
+
+    def shape(self) -> tuple[int, ...]:
+        """The normalised axes' lengths in their positions' order (torch's weight shape)."""
+        return tuple(self.site.shape[p - 1] for p in self.positions)  # type: ignore[misc]
+
+    @override
+    def module(self) -> Any:
+        return LayerNorm(self.shape(), self.layer.epsilon, self.layer.center, self.layer.scale)
 
     @override
     def emit(self, e: Emitter, x: Any) -> Any:
-        if self.axis == self.rank - 1:
+        positions, trailing = self.positions, self.trailing
+        if positions == trailing:
             return e.module(x)
-        return e.method(e.module(e.method(x, "movedim", self.axis, -1)), "movedim", -1, self.axis)
+        if len(positions) == 1:
+            positions, trailing = positions[0], trailing[0]  # type: ignore[assignment]
+        moved = e.module(e.method(x, "movedim", positions, trailing))
+        return e.method(moved, "movedim", trailing, positions)
+
+    @override
+    def to_torch(self, weights: Arrays) -> Arrays:
+        return renamed(self.names, weights, lambda _, a: a.reshape(self.shape()))
+
+    @override
+    def to_keras(self, params: Arrays) -> Arrays:
+        keras_shape = self.layer.weight_shape(self.site.shape)
+        back = {v: k for k, v in self.names.items()}
+        return renamed(back, params, lambda _, a: a.reshape(keras_shape))
+
+
+@LOWERINGS.register(normalization.UnitNormalization)
+class UnitNormalization(Lowering):
+    """`functions.unit_normalize` over the axes, wherever they are in the input's layout."""
+
+    layout = ANY
+    arguments = ("axis",)
+
+    @override
+    def emit(self, e: Emitter, x: Any) -> Any:
+        dims = tuple(e.dim(p) for p in self.layer.positions(self.site.shape))
+        return e.fn(unit_normalize, x, dims)
