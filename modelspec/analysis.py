@@ -15,6 +15,7 @@ from .diagnostics import problems_from
 from .document import SpecDocument
 from .errors import Problem
 from .graph import DraftGraph
+from .layers import CATALOGUE
 from .resolve import resolve
 from .yamlio import Document
 
@@ -57,8 +58,26 @@ def analyse(doc: Document, overrides: dict[str, Any] | None = None) -> Analysis:
     graph = resolve(document, doc, overrides, broken)
     seen = set(problems)
     problems += [p for p in graph.problems if p not in seen]
+    problems += _foreign_kinds(graph, doc)
     graph.problems = problems
     return Analysis(document, graph, problems)
+
+
+def _foreign_kinds(graph: DraftGraph, doc: Document) -> list[Problem]:
+    """A warning per node of a kind that is not built in (registered by other code): nothing
+    here knows whether each back end lowers it; `validate --backend` checks."""
+    built_in = {kind for kinds in CATALOGUE.values() for kind in kinds}
+    return [
+        Problem(
+            doc.locate_key(node.path),
+            node.path,
+            f"layer kind {node.kind} is not built in: `modelspec validate --backend keras "
+            "--backend torch` checks that each back end lowers it",
+            "warning",
+        )
+        for node in graph.nodes
+        if node.layer is not None and node.kind not in built_in and node.layer_name == node.name
+    ]
 
 
 def _salvage(doc: Document, problems: list[Problem]) -> tuple[SpecDocument | None, dict]:

@@ -65,6 +65,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             status = EXIT_INVALID
             continue
         report(spec.warnings)
+        refused = [p for name in args.backend or () for p in spec.refusals(name)]
+        if refused:
+            report(refused)
+            status = EXIT_INVALID
+            continue
         if not args.quiet:
             n = len(spec.graph.nodes)
             print(f"{path}: ok ({n} node{'s' * (n != 1)}, {spec.graph.params:,} params)")
@@ -255,6 +260,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("specs", nargs="+", metavar="SPEC")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    p.add_argument("--backend", action="append", choices=NAMES,
+                   help="also check that this back end builds the spec exactly, as it would "
+                        "compile it (imports its framework; may be given twice)")  # fmt: skip
 
     p = add(
         "summary",

@@ -80,7 +80,15 @@ class StudyError(RuntimeError):
 
 
 class BackendError(Exception):
-    """A spec cannot be built by a back end: the message names the node, the kind and the back end."""
+    """A spec cannot be built by a back end: the message names the node, the kind and the back end.
+
+    A refusal of one node also keeps `what` it refuses there ("argument mask_zero=True is not
+    supported by the torch back end"), for a message located at the node's line.
+    """
+
+    def __init__(self, message: str, what: str | None = None):
+        super().__init__(message)
+        self.what = what or message
 
 
 class MissingFramework(BackendError):

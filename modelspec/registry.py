@@ -12,6 +12,7 @@ itself. Each back end's entry points take and return the same things:
     load(path) -> model                       trainer(graph, model=, seed=, source=) -> Trainer
     release() -> None                         run(model, graph, inputs) -> [array per output]
     count_params(model) -> (trainable, non-trainable)
+    refusals(graph) -> [(node, message)]: what it cannot build exactly, found without building
 
 `source` is the spec's YAML text (a torch file carries it; a Keras file has its own config).
 """
@@ -63,6 +64,7 @@ class Backend:
     release_models: EntryPoint
     run: EntryPoint
     count_params: EntryPoint
+    refusals: EntryPoint
 
     @property
     def install(self) -> str:
@@ -96,6 +98,7 @@ def _backend(
     release: str,
     run: str,
     count_params: str,
+    refusals: str = "refusals",
 ) -> Backend:
     def entry(target: str) -> EntryPoint:
         return EntryPoint(target if ":" in target else f"{module}:{target}")
@@ -112,6 +115,7 @@ def _backend(
         entry(release),
         entry(run),
         entry(count_params),
+        entry(refusals),
     )
 
 

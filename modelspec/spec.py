@@ -118,6 +118,18 @@ class Spec:
 
         return mimebundle(self.render(), repr(self))
 
+    def refusals(self, backend: str) -> list[Problem]:
+        """What back end `backend` cannot build exactly, as located errors (empty: it builds
+        everything). Imports that back end's framework (`MissingFramework` if absent) but builds
+        no model: `modelspec validate --backend` runs it."""
+        from .registry import BACKENDS
+
+        nodes = {node.name: node for node in self.graph.nodes}
+        return [
+            Problem(self._doc.locate(nodes[name].path), nodes[name].path, message)
+            for name, message in BACKENDS[backend].refusals(self.graph)
+        ]
+
     def to_keras(self, compile: bool = True) -> Any:
         """A Keras 3 functional model of this spec (compiled per `training:` when there is one)."""
         from .registry import BACKENDS, REMEMBER

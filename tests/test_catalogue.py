@@ -91,3 +91,32 @@ def test_node_entries_that_are_no_node_are_located():
         "spec.yaml:4:6: layers.b: expected a mapping of fields, got 'Dense'",
         "spec.yaml:5:3: layers.c: unknown layer type 3",
     ]  # fmt: skip
+
+
+def test_validate_warns_of_a_kind_not_built_in_and_backend_checks_refuse_it(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("inputs: {x: {shape: [3]}}\nlayers:\n  s: {type: Scale, inputs: x}\n")
+    out = _run(f"""
+        import sys
+        from typing import Literal
+        from modelspec.cli import main
+        from modelspec.layers import Layer, register
+
+        @register
+        class Scale(Layer):
+            '''Multiplies by 2: any shape -> the same shape.'''
+            type: Literal["Scale"] = "Scale"
+
+            def output_shape(self, x):
+                return x
+
+        sys.stderr = sys.stdout
+        print("exit", main(["validate", {str(spec)!r}]))
+        print("exit", main(["validate", {str(spec)!r}, "--backend", "torch"]))
+    """)
+    lines = out.splitlines()
+    assert lines[0] == (f"{spec}:3:3: layers.s: warning: layer kind Scale is not built in: `modelspec validate "
+                        "--backend keras --backend torch` checks that each back end lowers it")  # fmt: skip
+    assert lines[1].endswith("ok (1 node, 0 params)") and lines[2] == "exit 0"
+    assert f"{spec}:3:6: layers.s: layer kind Scale has no lowering in the torch back end" in lines
+    assert lines[-1] == "exit 1"

@@ -582,7 +582,7 @@ from .kind_cases import Dense, DenseWithExtra, Unknown, one_node_graph  # noqa: 
 
 
 def test_a_kind_without_a_rule_names_node_kind_and_backend():
-    with pytest.raises(BackendError, match=r"node 'head': layer kind Unknown is not supported by the torch back end"):
+    with pytest.raises(BackendError, match=r"node 'head': layer kind Unknown has no lowering in the torch back end"):
         to_torch(one_node_graph(Unknown(units=2)))
 
 

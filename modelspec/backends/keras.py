@@ -61,6 +61,20 @@ def to_keras(graph: Graph, compile: bool = True) -> Any:
     return model
 
 
+def refusals(graph: Graph) -> list[tuple[str, str]]:
+    """(node, message) for every layer instance this back end cannot build as the spec says
+    (each owner's Keras layer is made, not called); empty when it builds them all."""
+    out = []
+    for node in graph.nodes:
+        if node.shared:
+            continue
+        try:
+            _lower(graph, node)
+        except BackendError as exc:
+            out.append((node.name, exc.what))
+    return out
+
+
 def _one_or_list(tensors: list[Any]) -> Any:
     """One tensor as itself (`model(x)` takes and returns a tensor, as Keras users expect)."""
     return tensors[0] if len(tensors) == 1 else tensors

@@ -55,9 +55,8 @@ keras = import_framework("keras")
 
 def refuse(config: Layer, name: str, what: str) -> NoReturn:
     """`BackendError` naming the node, the layer kind and `what` Keras does not support."""
-    raise BackendError(
-        f"node {name!r}: layer kind {config.type}: {what} is not supported by the keras back end"
-    )
+    what = f"{what} is not supported by the keras back end"
+    raise BackendError(f"node {name!r}: layer kind {config.type}: {what}", what)
 
 
 @cache

@@ -63,9 +63,8 @@ class Lowerings(Generic[T]):
         """The lowering of `layer` (used at node `node`); `BackendError` naming both if none."""
         lowering = self.find(type(layer))
         if lowering is None:
-            raise BackendError(
-                f"node {node!r}: layer kind {layer.type} is not supported by the {self.backend} back end"
-            )
+            what = f"layer kind {layer.type} has no lowering in the {self.backend} back end"
+            raise BackendError(f"node {node!r}: {what}", what)
         return lowering
 
     def __contains__(self, kind: Any) -> bool:

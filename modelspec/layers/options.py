@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
 from ..doctypes import tagged
 from ..params import P
-from .base import Concatenation, Constraint, Initializer, Layer, Regularizer, Weight
+from .base import Concatenation, Constraint, Initializer, Layer, Regularizer, ShapeError, Weight
 
 Axis = int | tuple[int, ...]
 
@@ -352,6 +352,11 @@ def declared(
     last axis, None standing for the layer's initializer (LSTM's `unit_forget_bias`)."""
     prefix = options or name
     init = initializer(getattr(layer, f"{prefix}_initializer"))
+    if init.name == "identity" and len(shape) != 2:
+        raise ShapeError(
+            f"{layer.type}: the identity initializer takes 2-D weights only, and {name} is of "
+            f"shape {shape} ({prefix}_initializer)"
+        )
     drawn: Initializer | Concatenation = init
     if parts is not None:
         drawn = Concatenation(tuple((part or init, n) for part, n in parts))

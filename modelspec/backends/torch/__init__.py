@@ -30,6 +30,7 @@ __all__ = [
     "count_params",
     "get_keras_weights",
     "load_torch",
+    "refusals",
     "release",
     "save",
     "save_torch",
@@ -57,6 +58,23 @@ def to_torch(graph: Any) -> Any:
     from .builder import to_torch as build
 
     return build(graph)
+
+
+def refusals(graph: Any) -> list[tuple[str, str]]:
+    """(node, message) for every node whose lowering refuses its layer (an argument or kind torch
+    cannot compute exactly); empty when every node lowers. Builds no module."""
+    from .. import BackendError
+    from . import layers  # noqa: F401  (registers the built-in kinds' lowerings)
+    from .lowering import Site, lowering_for
+
+    out = []
+    for node in graph.nodes:
+        site = Site(node.name, [graph.tensor_type(t) for t in node.inputs], node.output)
+        try:
+            lowering_for(node.layer, site)
+        except BackendError as exc:
+            out.append((node.name, exc.what))
+    return out
 
 
 def count_params(module: Any) -> tuple[int, int]:

@@ -153,9 +153,8 @@ def lowering_for(layer: Layer, site: Site) -> Lowering:
 
 def refuse(layer: Layer, site: Site, what: str) -> NoReturn:
     """`BackendError` naming the node, the layer kind and `what` torch does not support."""
-    raise BackendError(
-        f"node {site.name!r}: layer kind {layer.type}: {what} is not supported by the torch back end"
-    )
+    what = f"{what} is not supported by the torch back end"
+    raise BackendError(f"node {site.name!r}: layer kind {layer.type}: {what}", what)
 
 
 def honour(layer: Layer, site: Site, *fields: str, **only: Any) -> None:
