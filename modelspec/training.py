@@ -52,6 +52,27 @@ class Trainer(Protocol):
     def save(self, path: str | os.PathLike) -> None:
         """The trained model as a file at `path`, in the back end's format."""
 
+    def set_layer_weights(self, layer_name: str, weights: dict[str, np.ndarray]) -> None:
+        """Set the weights of layer instance `layer_name` (Keras' names and layout)."""
+
+
+def adapt(trainer: Trainer, graph: Graph, data: Arrays, echo: Callable[[str], None]) -> None:
+    """Keras' `adapt` before `fit`: each Normalization without given statistics that reads a
+    model input gets the mean and variance of that input in the training data (not the
+    validation split). One that reads another node's output keeps its initial statistics, and
+    `echo` says so (adapt it in Python with `Normalization.adapted`)."""
+    for node in graph.nodes:
+        layer = node.layer
+        if node.kind != "Normalization" or getattr(layer, "mean", None) is not None or node.shared:
+            continue
+        source = node.inputs[0]
+        if source not in graph.inputs:
+            echo(
+                f"note: Normalization {node.name!r} reads {source!r}, not a model input: not adapted"
+            )
+            continue
+        trainer.set_layer_weights(node.layer_name, layer.adapted_weights(data.x[source]))  # type: ignore[attr-defined]
+
 
 def make_trainer(
     graph: Graph,
@@ -145,6 +166,8 @@ def train(
     started = time.perf_counter()
     source = spec.to_yaml() if hasattr(spec, "to_yaml") else None
     trainer = make_trainer(graph, backend, model=model, seed=t.seed, source=source)
+    if model is None:
+        adapt(trainer, graph, train_set, echo)
     rng = np.random.default_rng(t.seed)
     history: list[dict[str, float]] = []
     names = log_names(graph)

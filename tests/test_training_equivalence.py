@@ -297,3 +297,57 @@ def test_regularizers_and_constraints_train_the_same():
     assert not np.allclose(after["lstm.recurrent_kernel"], before["lstm.recurrent_kernel"])
     np.testing.assert_allclose(np.linalg.norm(after["first.kernel"], axis=0), 1.0, rtol=1e-5)
     np.testing.assert_allclose([t.evaluate(data, BATCH)["loss"]], [k.evaluate(data, BATCH)["loss"]], **LOG_TOL)
+
+
+@pytest.mark.parametrize("validation_split", [0.0, 0.25])
+def test_normalization_is_adapted_to_the_training_data_then_trains_the_same(validation_split):
+    """Keras' `adapt` before `fit`: the statistics of the training split (not the validation
+    one), per feature; then both back ends train alike."""
+    from modelspec.backends.torch import get_keras_weights
+    from modelspec.training import adapt, train
+
+    spec = modelspec.loads(textwrap.dedent(f"""
+        inputs: {{x: {{shape: [3]}}}}
+        layers:
+          norm: {{type: Normalization, inputs: x}}
+          out: {{type: Dense, units: 1, inputs: norm}}
+        training: {{loss: mse, optimizer: {{type: sgd, learning_rate: 0.05}}, epochs: 2, batch_size: 8,
+                    shuffle: false, validation_split: {validation_split}}}
+    """))
+    rng = np.random.default_rng(2)
+    x = rng.normal([5.0, -2.0, 0.5], [3.0, 0.5, 1.0], size=(32, 3)).astype("float32")
+    arrays = {"x": x, "out": x @ [0.3, -1.0, 2.0] + 1.0}
+    quiet = dict(progress=False, echo=lambda line: None)
+    keras_run = train(spec, arrays, "keras", **quiet)
+    seen = x[: int(round(32 * (1 - validation_split)))]
+    mean, variance, _ = keras_run.model.get_layer("norm").get_weights()
+    np.testing.assert_allclose(mean, seen.mean(0), rtol=1e-6)
+    np.testing.assert_allclose(variance, seen.var(0), rtol=1e-5)
+    np.testing.assert_allclose(get_keras_weights(train(spec, arrays, "torch", **quiet).model, "norm")["mean"], mean,
+                               rtol=1e-6)  # fmt: skip
+
+    data = check_arrays(spec.graph, arrays)
+    k, t = keras_and_torch(spec)
+    for trainer in (k, t):
+        adapt(trainer, spec.graph, data, print)
+    batches = np.array_split(np.arange(32), 4)
+    assert_same(spec, k, t, k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None))
+
+
+def test_a_normalization_of_a_node_output_is_not_adapted_and_says_so():
+    from modelspec.training import train
+
+    spec = modelspec.loads(textwrap.dedent("""
+        inputs: {x: {shape: [3]}}
+        layers:
+          dense: {type: Dense, units: 2, inputs: x}
+          norm: {type: Normalization, inputs: dense}
+        training: {loss: mse, epochs: 1}
+    """))
+    lines: list[str] = []
+    arrays = {"x": np.ones((8, 3), "float32"), "norm": np.zeros((8, 2), "float32")}
+    result = train(spec, arrays, "torch", progress=False, echo=lines.append)
+    assert lines[0] == "note: Normalization 'norm' reads 'dense', not a model input: not adapted"
+    from modelspec.backends.torch import get_keras_weights
+
+    np.testing.assert_array_equal(get_keras_weights(result.model, "norm")["variance"], [1, 1])

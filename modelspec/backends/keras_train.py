@@ -47,6 +47,13 @@ class KerasTrainer:
         compile_model(self.model, graph)
         self._progress = _BatchProgress()
 
+    def set_layer_weights(self, layer_name: str, weights: dict[str, np.ndarray]) -> None:
+        """Set layer `layer_name`'s weights (by the core's names, in its order), then
+        `finalize_state()`: Keras' Normalization computes from copies of its statistics."""
+        layer = self.model.get_layer(layer_name)
+        layer.set_weights([weights[name] for name in self.graph.node(layer_name).weights])
+        layer.finalize_state()
+
     def _xy(self, data: Arrays) -> tuple[Any, Any]:
         x = [data.x[name] for name in self.graph.inputs]
         y = [data.y[name] for name in self.graph.outputs]

@@ -29,6 +29,7 @@ from .builder import training_view
 from .losses import LOSSES, METRICS
 from .optimizers import make_optimizer
 from .penalties import Penalties
+from .weights import set_keras_weights
 
 torch = import_framework("torch")
 
@@ -133,6 +134,10 @@ class TorchTrainer:
             total = sum(w * l for w, l in zip(self.weights, losses)) + penalty
             logs.add(len(index), total, losses, outputs, ys)
         return logs.result()
+
+    def set_layer_weights(self, layer_name: str, weights: dict[str, np.ndarray]) -> None:
+        """Set layer `layer_name`'s weights (Keras' names and layout) through its lowering."""
+        set_keras_weights(self.model, layer_name, weights)
 
     def save(self, path: str | os.PathLike) -> None:
         """The module and the spec's YAML as one file at `path` (`save_torch`)."""
