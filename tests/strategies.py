@@ -30,7 +30,8 @@ def _options(draw, *weights: str, activity: bool = True) -> dict:
     out: dict[str, Any] = {}
     for weight in weights:
         if draw(st.integers(0, 3)) == 0:
-            out[f"{weight}_initializer"] = draw(st.sampled_from(INITIALIZER_CHOICES))
+            choices = [c for c in INITIALIZER_CHOICES if weight != "bias" or c != "orthogonal"]  # 1-D
+            out[f"{weight}_initializer"] = draw(st.sampled_from(choices))
         if draw(st.integers(0, 4)) == 0:
             out[f"{weight}_regularizer"] = draw(st.sampled_from(REGULARIZER_CHOICES))
         if draw(st.integers(0, 4)) == 0:
@@ -262,7 +263,10 @@ def _time_distributed(draw, shape):
         return None
     kind = draw(st.sampled_from(STEP_KINDS))
     args = UNARY[kind](draw, shape[1:])
-    return None if args is None else {"layer": {"type": kind, **args}}
+    if args is None:
+        return None
+    args.pop("activity_regularizer", None)  # refused inside a wrapper
+    return {"layer": {"type": kind, **args}}
 
 
 def _dot(draw, x, y):
@@ -363,6 +367,7 @@ def _bidirectional(draw, shape):
     if inner is None:
         return None
     inner.pop("go_backwards", None)
+    inner.pop("activity_regularizer", None)  # refused inside a wrapper
     return {"layer": {"type": inner_kind, **inner}, "merge_mode": draw(st.sampled_from(["concat", "sum", "mul", "ave"]))}
 
 

@@ -19,8 +19,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+from pydantic_core import PydanticCustomError
+from typing_extensions import override
 
+from ..dispatch import Dispatched
 from ..doctypes import tagged
+from ..errors import did_you_mean
 from ..params import P
 from .base import Concatenation, Constraint, Initializer, Layer, Regularizer, ShapeError, Weight
 
@@ -106,7 +110,6 @@ INITIALIZER_ALIASES = {
     "zero": "zeros",
     "one": "ones",
 }
-InitializerName = Literal[(*INITIALIZERS, *INITIALIZER_ALIASES)]  # type: ignore[valid-type]
 
 
 def _kind(value: Any) -> str | None:
@@ -204,10 +207,62 @@ CONSTRAINTS: dict[str, type[_Constraint]] = {
 # --- the argument types ---------------------------------------------------------------------
 
 
-def _named(names: Any, models: dict[str, Any]) -> Any:
-    """A name (a string of `names`) or one of `models` as a mapping with its `type`."""
-    return tagged({"name": names, "object": tagged(models, _kind)},
-                  lambda v: "name" if isinstance(v, str) else "object")  # fmt: skip
+class _OptionDispatch(Dispatched):
+    """A name, or a mapping validated by the model its `type` names, found when validated: a
+    spec pays for the initializers it uses (`modelspec/dispatch.py`)."""
+
+    accepts = (_Option,)
+    what: ClassVar[str]
+    models: ClassVar[dict[str, type[_Option]]]
+    aliases: ClassVar[dict[str, str]] = {}
+
+    @override
+    @classmethod
+    def validate(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value in cls.models or value in cls.aliases:
+                return value
+            raise cls.unknown({"type": value}) or PydanticCustomError("option", "unreachable")
+        return super().validate(value)
+
+    @override
+    @classmethod
+    def model_for(cls, value: Any) -> type[BaseModel] | None:
+        kind = value.get("type") if isinstance(value, dict) else None
+        return cls.models.get(kind) if isinstance(kind, str) else None
+
+    @override
+    @classmethod
+    def unknown(cls, value: dict) -> PydanticCustomError | None:
+        kind = value.get("type")
+        if kind is None:
+            return PydanticCustomError("kind_missing", f"needs `type:` (the {cls.what}'s name)")
+        names = [*cls.models, *cls.aliases]
+        return PydanticCustomError(
+            "option_unknown",
+            "unknown {what} {kind}{hint}; expected one of {names}",
+            {"what": cls.what, "kind": repr(kind), "hint": did_you_mean(str(kind), names),
+             "names": ", ".join(names)},
+        )  # fmt: skip
+
+    @override
+    @classmethod
+    def union(cls) -> Any:
+        names = Literal[(*cls.models, *cls.aliases)]  # type: ignore[valid-type]
+        return tagged({"name": names, "object": tagged(cls.models, _kind)},
+                      lambda v: "name" if isinstance(v, str) else "object")  # fmt: skip
+
+
+class _InitializerDispatch(_OptionDispatch):
+    what, models, aliases = "initializer", INITIALIZERS, INITIALIZER_ALIASES  # type: ignore[assignment]
+
+
+class _RegularizerDispatch(_OptionDispatch):
+    what, models = "regularizer", REGULARIZERS  # type: ignore[assignment]
+
+
+class _ConstraintDispatch(_OptionDispatch):
+    what, models = "constraint", CONSTRAINTS  # type: ignore[assignment]
 
 
 if TYPE_CHECKING:
@@ -215,9 +270,9 @@ if TYPE_CHECKING:
     RegularizerArg: TypeAlias = str | _Regularizer | None
     ConstraintArg: TypeAlias = str | _Constraint | None
 else:
-    InitializerArg = P[_named(InitializerName, INITIALIZERS)]
-    RegularizerArg = P[_named(Literal[tuple(REGULARIZERS)], REGULARIZERS)] | None
-    ConstraintArg = P[_named(Literal[tuple(CONSTRAINTS)], CONSTRAINTS)] | None
+    InitializerArg = P[_InitializerDispatch]
+    RegularizerArg = P[_RegularizerDispatch] | None
+    ConstraintArg = P[_ConstraintDispatch] | None
 
 
 def initializer(value: str | _Initializer) -> Initializer:
@@ -250,7 +305,13 @@ def keras_value(value: Any) -> Any:
 # --- the arguments, by weight: one mixin per weight name, with Keras' default -----------------
 
 
-class KernelOptions(BaseModel):
+class _Options(BaseModel):
+    """A mixin of option arguments; built with the kind that uses it, not at import."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class KernelOptions(_Options):
     """`kernel_initializer` (glorot_uniform), `kernel_regularizer`, `kernel_constraint`."""
 
     kernel_initializer: InitializerArg = "glorot_uniform"
@@ -258,7 +319,7 @@ class KernelOptions(BaseModel):
     kernel_constraint: ConstraintArg = None
 
 
-class BiasOptions(BaseModel):
+class BiasOptions(_Options):
     """`bias_initializer` (zeros), `bias_regularizer`, `bias_constraint`."""
 
     bias_initializer: InitializerArg = "zeros"
@@ -266,7 +327,7 @@ class BiasOptions(BaseModel):
     bias_constraint: ConstraintArg = None
 
 
-class RecurrentOptions(BaseModel):
+class RecurrentOptions(_Options):
     """`recurrent_initializer` (orthogonal), `recurrent_regularizer`, `recurrent_constraint`."""
 
     recurrent_initializer: InitializerArg = "orthogonal"
@@ -274,7 +335,7 @@ class RecurrentOptions(BaseModel):
     recurrent_constraint: ConstraintArg = None
 
 
-class EmbeddingsOptions(BaseModel):
+class EmbeddingsOptions(_Options):
     """`embeddings_initializer` (uniform: U(-0.05, 0.05)), `embeddings_regularizer`,
     `embeddings_constraint`."""
 
@@ -283,7 +344,7 @@ class EmbeddingsOptions(BaseModel):
     embeddings_constraint: ConstraintArg = None
 
 
-class DepthwiseOptions(BaseModel):
+class DepthwiseOptions(_Options):
     """`depthwise_initializer` (glorot_uniform), `depthwise_regularizer`, `depthwise_constraint`."""
 
     depthwise_initializer: InitializerArg = "glorot_uniform"
@@ -291,7 +352,7 @@ class DepthwiseOptions(BaseModel):
     depthwise_constraint: ConstraintArg = None
 
 
-class PointwiseOptions(BaseModel):
+class PointwiseOptions(_Options):
     """`pointwise_initializer` (glorot_uniform), `pointwise_regularizer`, `pointwise_constraint`."""
 
     pointwise_initializer: InitializerArg = "glorot_uniform"
@@ -299,7 +360,7 @@ class PointwiseOptions(BaseModel):
     pointwise_constraint: ConstraintArg = None
 
 
-class NormalizationOptions(BaseModel):
+class NormalizationOptions(_Options):
     """`gamma_*` (ones) and `beta_*` (zeros): initializer, regularizer, constraint."""
 
     beta_initializer: InitializerArg = "zeros"
@@ -310,14 +371,14 @@ class NormalizationOptions(BaseModel):
     gamma_constraint: ConstraintArg = None
 
 
-class MovingOptions(BaseModel):
+class MovingOptions(_Options):
     """`moving_mean_initializer` (zeros) and `moving_variance_initializer` (ones)."""
 
     moving_mean_initializer: InitializerArg = "zeros"
     moving_variance_initializer: InitializerArg = "ones"
 
 
-class AlphaOptions(BaseModel):
+class AlphaOptions(_Options):
     """`alpha_initializer` (zeros), `alpha_regularizer`, `alpha_constraint` (PReLU's slopes)."""
 
     alpha_initializer: InitializerArg = "zeros"
@@ -325,7 +386,7 @@ class AlphaOptions(BaseModel):
     alpha_constraint: ConstraintArg = None
 
 
-class ActivityOptions(BaseModel):
+class ActivityOptions(_Options):
     """`activity_regularizer`: a regularizer of the layer's output, added to the loss divided
     by the batch size (Keras 3's `Layer.__call__`)."""
 
@@ -352,10 +413,13 @@ def declared(
     last axis, None standing for the layer's initializer (LSTM's `unit_forget_bias`)."""
     prefix = options or name
     init = initializer(getattr(layer, f"{prefix}_initializer"))
-    if init.name == "identity" and len(shape) != 2:
+    ranks = {"identity": "2-D weights only", "orthogonal": "weights of 2 or more dimensions"}
+    if (init.name == "identity" and len(shape) != 2) or (
+        init.name == "orthogonal" and len(shape) < 2
+    ):
         raise ShapeError(
-            f"{layer.type}: the identity initializer takes 2-D weights only, and {name} is of "
-            f"shape {shape} ({prefix}_initializer)"
+            f"{layer.type}: the {init.name} initializer takes {ranks[init.name]} (Keras refuses "
+            f"others), and {name} is of shape {shape} ({prefix}_initializer)"
         )
     drawn: Initializer | Concatenation = init
     if parts is not None:

@@ -30,6 +30,11 @@ class TimeDistributed(Layer):
     def _one_step_at_a_time(cls, layer: Layer) -> Layer:
         if layer.min_inputs > 1:
             raise ValueError(f"TimeDistributed wraps a layer of one input, not {layer.type}")
+        if getattr(layer, "activity_regularizer", None) is not None:
+            raise ValueError(
+                "activity_regularizer on the wrapped layer is refused: Keras' TimeDistributed "
+                "calls the layer without it (it would be ignored)"
+            )
         if layer.type == "BatchNormalization":
             raise ValueError(
                 "TimeDistributed(BatchNormalization) is not supported: Keras normalizes each "
