@@ -26,8 +26,11 @@ NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 class InputSpec(Strict):
     """A model input: its shape without the batch dimension (`null` = any length) and dtype."""
 
-    shape: list[P[PositiveInt] | None]
-    dtype: DType = "float32"
+    shape: list[P[PositiveInt] | None] = Field(
+        description="Shape without the batch dimension, channels last; null: a length known "
+        "only at run time."
+    )
+    dtype: DType = Field(default="float32", description="Element type of the input.")
 
 
 # --- nodes (modelspec/nodes.py) -----------------------------------------------------------
@@ -39,15 +42,28 @@ else:
         {"graph": dict[str, Node], "sequence": Annotated[list[Node], Field(min_length=1)]},
         lambda v: "sequence" if isinstance(v, list) else "graph",
     )
+# What `layers:` is, in the JSON Schema's descriptions of the document's and a block's.
+LAYERS_FORMS = "a list, each feeding the next, or a mapping from node name to node (graph form)"
 
 
 class Block(Strict):
     """A named, parameterised sub-graph. Its `layers` see its `inputs` and its `params`."""
 
-    params: dict[str, Any] = {}
-    inputs: Names = ["x"]
-    layers: Layers
-    outputs: Names | None = None
+    params: dict[str, Any] = Field(
+        default={},
+        description="The block's params with their defaults, referenced in it as ${name}; a "
+        "block node's params override them.",
+    )
+    inputs: Names = Field(
+        default=["x"],
+        description="Names its layers read the tensors a block node passes in by, in order.",
+    )
+    layers: Layers = Field(description=f"The block's nodes: {LAYERS_FORMS}.")
+    outputs: Names | None = Field(
+        default=None,
+        description="Nodes whose outputs the block returns (default: the nodes nobody in it "
+        "reads).",
+    )
 
 
 # --- params ----------------------------------------------------------------------------------
@@ -127,22 +143,51 @@ else:
 class Training(Strict):
     """How `fit` runs: optimizer, losses and metrics per output (by name), epochs, batches."""
 
-    optimizer: Optimizer = Field(default_factory=lambda: Adam(type="adam"))
-    loss: LossSetting
-    loss_weights: dict[str, Annotated[float, Field(ge=0)]] | None = None
-    metrics: MetricsSetting = []
-    epochs: P[PositiveInt] = 1
-    batch_size: P[PositiveInt] = 32
-    validation_split: P[Annotated[float, Field(ge=0, lt=1)]] = 0.0
-    shuffle: bool = True
-    seed: int | None = None
+    optimizer: Optimizer = Field(
+        default_factory=lambda: Adam(type="adam"),
+        description="Optimizer: a name (adam, adamw, sgd, rmsprop) or a mapping with `type` and "
+        "its arguments.",
+    )
+    loss: LossSetting = Field(
+        description="Loss of every output (a name, or a mapping with `type` and its arguments), "
+        "or a mapping from output name to its loss."
+    )
+    loss_weights: dict[str, Annotated[float, Field(ge=0)]] | None = Field(
+        default=None,
+        description="Weight of each output's loss in the total, by output name (1.0 for an "
+        "output not named).",
+    )
+    metrics: MetricsSetting = Field(
+        default=[],
+        description="Metrics to report: a list for every output, or a mapping from output name "
+        "to its list.",
+    )
+    epochs: P[PositiveInt] = Field(default=1, description="Number of passes over the data.")
+    batch_size: P[PositiveInt] = Field(default=32, description="Number of samples per step.")
+    validation_split: P[Annotated[float, Field(ge=0, lt=1)]] = Field(
+        default=0.0,
+        description="Fraction of the samples held out for validation (the last ones, before "
+        "shuffling), 0 <= validation_split < 1.",
+    )
+    shuffle: bool = Field(default=True, description="Whether to shuffle the samples each epoch.")
+    seed: int | None = Field(
+        default=None,
+        description="Random seed of the batch order and of the frameworks' generators (dropout "
+        "masks); null: unseeded.",
+    )
 
 
 class Search(Strict):
     """What a hyperparameter search optimises."""
 
-    objective: str = "val_loss"
-    direction: Literal["minimize", "maximize"] = "minimize"
+    objective: str = Field(
+        default="val_loss",
+        description="Figure the search optimizes, by its name in the training logs (loss, "
+        "val_loss, val_accuracy, ...).",
+    )
+    direction: Literal["minimize", "maximize"] = Field(
+        default="minimize", description="Whether the objective is minimized or maximized."
+    )
 
 
 class SpecDocument(Strict):
@@ -151,15 +196,30 @@ class SpecDocument(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, title="modelspec")
 
     modelspec: Literal[1] = Field(1, description="Spec language version.")
-    name: Annotated[str, Field(pattern=NAME_PATTERN)] = "model"
-    description: str | None = None
-    params: dict[str, ParamValue] = {}
-    inputs: dict[str, InputSpec] = Field(min_length=1)
-    blocks: dict[str, Block] = {}
-    layers: Layers
-    outputs: Names | None = None
-    training: Training | None = None
-    search: Search | None = None
+    name: Annotated[str, Field(pattern=NAME_PATTERN)] = Field(
+        default="model", description="Model name, an identifier."
+    )
+    description: str | None = Field(default=None, description="What the model is, in free text.")
+    params: dict[str, ParamValue] = Field(
+        default={},
+        description="Named values and search spaces that any field references as ${name}.",
+    )
+    inputs: dict[str, InputSpec] = Field(min_length=1, description="The model's inputs, by name.")
+    blocks: dict[str, Block] = Field(
+        default={}, description="Named, parameterized sub-graphs, instantiated by `block:` nodes."
+    )
+    layers: Layers = Field(description=f"The model's nodes: {LAYERS_FORMS}.")
+    outputs: Names | None = Field(
+        default=None,
+        description="Nodes whose outputs the model returns, in this order (default: the nodes "
+        "nobody reads).",
+    )
+    training: Training | None = Field(
+        default=None, description="How the model is trained (`modelspec train`)."
+    )
+    search: Search | None = Field(
+        default=None, description="What a hyperparameter search optimizes (`modelspec search`)."
+    )
 
 
 __all__ = [

@@ -15,6 +15,8 @@ from .doctypes import Strict, tagged
 from .params import P
 
 Rate = Annotated[float, Field(gt=0)]
+Fraction = Annotated[float, Field(ge=0, lt=1)]
+NonNegative = Annotated[float, Field(ge=0)]
 
 
 # --- optimizers ------------------------------------------------------------------------------
@@ -24,42 +26,68 @@ def _optimizer_shorthand(value: Any) -> Any:
     return {"type": value} if isinstance(value, str) else value
 
 
+# The lines the optimizers share (the JSON Schema's descriptions).
+OPTIMIZER = "Optimizer name."
+LEARNING_RATE = "Step size of each update, > 0."
+EPSILON = "Small constant added to the denominator for numerical stability, > 0."
+MOMENTUM = "Momentum: the fraction of the previous update carried into the next, >= 0."
+
+
 class Adam(Strict):
     """Keras' `Adam`: steps by moving averages of the gradients and of their squares."""
 
-    type: Literal["adam"]
-    learning_rate: P[Rate] = 0.001
-    beta_1: P[Annotated[float, Field(ge=0, lt=1)]] = 0.9
-    beta_2: P[Annotated[float, Field(ge=0, lt=1)]] = 0.999
-    epsilon: P[Rate] = 1e-7
-    amsgrad: bool = False
+    type: Literal["adam"] = Field(description=OPTIMIZER)
+    learning_rate: P[Rate] = Field(default=0.001, description=LEARNING_RATE)
+    beta_1: P[Fraction] = Field(
+        default=0.9, description="Decay rate of the gradients' moving average, 0 <= beta_1 < 1."
+    )
+    beta_2: P[Fraction] = Field(
+        default=0.999,
+        description="Decay rate of the squared gradients' moving average, 0 <= beta_2 < 1.",
+    )
+    epsilon: P[Rate] = Field(default=1e-7, description=EPSILON)
+    amsgrad: bool = Field(
+        default=False,
+        description="Whether to use AMSGrad: the largest squared-gradient average so far.",
+    )
 
 
 class AdamW(Adam):
     """Keras' `AdamW`: Adam with decoupled weight decay."""
 
-    type: Literal["adamw"]  # type: ignore[assignment]
-    weight_decay: P[Annotated[float, Field(ge=0)]] = 0.004
+    type: Literal["adamw"] = Field(description=OPTIMIZER)  # type: ignore[assignment]
+    weight_decay: P[NonNegative] = Field(
+        default=0.004,
+        description="Decoupled weight decay: each step subtracts learning_rate * weight_decay * "
+        "w, >= 0.",
+    )
 
 
 class SGD(Strict):
     """Keras' `SGD`: gradient descent, with momentum if given."""
 
-    type: Literal["sgd"]
-    learning_rate: P[Rate] = 0.01
-    momentum: P[Annotated[float, Field(ge=0)]] = 0.0
-    nesterov: bool = False
+    type: Literal["sgd"] = Field(description=OPTIMIZER)
+    learning_rate: P[Rate] = Field(default=0.01, description=LEARNING_RATE)
+    momentum: P[NonNegative] = Field(default=0.0, description=MOMENTUM)
+    nesterov: bool = Field(default=False, description="Whether to apply Nesterov momentum.")
 
 
 class RMSprop(Strict):
     """Keras' `RMSprop`: steps divided by the root of the squared gradients' moving average."""
 
-    type: Literal["rmsprop"]
-    learning_rate: P[Rate] = 0.001
-    rho: P[Annotated[float, Field(ge=0, lt=1)]] = 0.9
-    momentum: P[Annotated[float, Field(ge=0)]] = 0.0
-    epsilon: P[Rate] = 1e-7
-    centered: bool = False
+    type: Literal["rmsprop"] = Field(description=OPTIMIZER)
+    learning_rate: P[Rate] = Field(default=0.001, description=LEARNING_RATE)
+    rho: P[Fraction] = Field(
+        default=0.9,
+        description="Decay rate of the squared gradients' moving average, 0 <= rho < 1.",
+    )
+    momentum: P[NonNegative] = Field(default=0.0, description=MOMENTUM)
+    epsilon: P[Rate] = Field(default=1e-7, description=EPSILON)
+    centered: bool = Field(
+        default=False,
+        description="Whether to divide by the gradients' estimated variance rather than their "
+        "second moment (centered RMSprop).",
+    )
 
 
 OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD, "rmsprop": RMSprop}
@@ -96,6 +124,10 @@ LossName = Literal[
 # to the short name the resolved training plan carries.
 
 
+LOSS = "Loss name."
+FROM_LOGITS = "Whether the output is logits rather than probabilities."
+
+
 class _Loss(Strict):
     """What a loss kind says of itself besides its arguments."""
 
@@ -108,49 +140,51 @@ class _Loss(Strict):
 class MeanSquaredError(_Loss):
     """`mse`: mean of `(y_pred - y_true)**2` over the last axis."""
 
-    type: Literal["mse", "mean_squared_error"]
+    type: Literal["mse", "mean_squared_error"] = Field(description=LOSS)
 
 
 class MeanAbsoluteError(_Loss):
     """`mae`: mean of `|y_pred - y_true|` over the last axis."""
 
-    type: Literal["mae", "mean_absolute_error"]
+    type: Literal["mae", "mean_absolute_error"] = Field(description=LOSS)
 
 
 class MeanAbsolutePercentageError(_Loss):
     """`mape`: mean of `100 * |(y_true - y_pred) / y_true|` over the last axis."""
 
-    type: Literal["mape", "mean_absolute_percentage_error"]
+    type: Literal["mape", "mean_absolute_percentage_error"] = Field(description=LOSS)
 
 
 class Huber(_Loss):
     """`huber`: quadratic for errors up to `delta`, linear beyond."""
 
-    type: Literal["huber"]
-    delta: Rate = 1.0
+    type: Literal["huber"] = Field(description=LOSS)
+    delta: Rate = Field(
+        default=1.0, description="Error size at which the loss turns from quadratic to linear, > 0."
+    )
 
 
 class BinaryCrossentropy(_Loss):
     """`binary_crossentropy`: per unit, targets 0 or 1; `from_logits`: the output is logits."""
 
-    type: Literal["binary_crossentropy"]
-    from_logits: bool = False
+    type: Literal["binary_crossentropy"] = Field(description=LOSS)
+    from_logits: bool = Field(default=False, description=FROM_LOGITS)
     logit_activation = "sigmoid"
 
 
 class CategoricalCrossentropy(_Loss):
     """`categorical_crossentropy`: one-hot (or soft) targets over the last axis."""
 
-    type: Literal["categorical_crossentropy"]
-    from_logits: bool = False
+    type: Literal["categorical_crossentropy"] = Field(description=LOSS)
+    from_logits: bool = Field(default=False, description=FROM_LOGITS)
     logit_activation = "softmax"
 
 
 class SparseCategoricalCrossentropy(_Loss):
     """`sparse_categorical_crossentropy`: integer class ids as targets."""
 
-    type: Literal["sparse_categorical_crossentropy"]
-    from_logits: bool = False
+    type: Literal["sparse_categorical_crossentropy"] = Field(description=LOSS)
+    from_logits: bool = Field(default=False, description=FROM_LOGITS)
     logit_activation = "softmax"
     sparse_targets = True
 

@@ -37,12 +37,16 @@ def test_every_layer_argument_has_a_description():
     assert _undescribed(layers) == [], "give each a line in modelspec/layers/arguments.py"
 
 
+def test_every_document_model_and_field_has_a_description():
+    # inputs, training, optimizers, losses, search, blocks, nodes, search spaces, the document
+    assert _undescribed(MODELS) == [], "give each field a Field(description=...)"
+
+
 def test_each_field_description_is_one_sentence_on_one_line():
     lines = {
         f"{name}.{field}": value["description"]
         for name, model in MODELS.items()
         for field, value in model["properties"].items()
-        if "description" in value
     }
     assert [f for f, line in lines.items() if "\n" in line or not line.endswith(".")] == []
     assert [f for f, line in lines.items() if len(line) > 200] == []
