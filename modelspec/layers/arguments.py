@@ -338,9 +338,7 @@ def description(model: type[BaseModel], name: str) -> str | None:
         return BY_KIND.get(kind, {}).get(name) or ARGUMENTS.get(name)
     for family, line in FAMILIES:
         if family.get(kind) is model:
-            return (
-                line
-                if name == "type"
-                else OPTIONS_BY_KIND.get(kind, {}).get(name) or OPTIONS.get(name)
-            )
+            if name == "type":
+                return line
+            return OPTIONS_BY_KIND.get(kind, {}).get(name) or OPTIONS.get(name)
     return None
