@@ -7,13 +7,14 @@ key is present), so a mistake yields one precise error rather than one per union
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import BeforeValidator, ConfigDict, Field, PositiveInt
 
 from .doctypes import Names, Strict, as_list, tagged
 from .layers.base import DType
 from .nodes import NODE_FIELDS, BlockNode, Node, SharedNode, node_tag
+from .optimization import LOSSES, Adam, Loss, LossKind, Optimizer, OptimizerKind, canonical_loss
 from .params import SPACE_KINDS, P, SearchSpace
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -25,8 +26,11 @@ NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 class InputSpec(Strict):
     """A model input: its shape without the batch dimension (`null` = any length) and dtype."""
 
-    shape: list[P[PositiveInt] | None]
-    dtype: DType = "float32"
+    shape: list[P[PositiveInt] | None] = Field(
+        description="Shape without the batch dimension, channels last; null: a length known "
+        "only at run time."
+    )
+    dtype: DType = Field(default="float32", description="Element type of the input.")
 
 
 # --- nodes (modelspec/nodes.py) -----------------------------------------------------------
@@ -38,15 +42,28 @@ else:
         {"graph": dict[str, Node], "sequence": Annotated[list[Node], Field(min_length=1)]},
         lambda v: "sequence" if isinstance(v, list) else "graph",
     )
+# What `layers:` is, in the JSON Schema's descriptions of the document's and a block's.
+LAYERS_FORMS = "a list, each feeding the next, or a mapping from node name to node (graph form)"
 
 
 class Block(Strict):
     """A named, parameterised sub-graph. Its `layers` see its `inputs` and its `params`."""
 
-    params: dict[str, Any] = {}
-    inputs: Names = ["x"]
-    layers: Layers
-    outputs: Names | None = None
+    params: dict[str, Any] = Field(
+        default={},
+        description="The block's params with their defaults, referenced in it as ${name}; a "
+        "block node's params override them.",
+    )
+    inputs: Names = Field(
+        default=["x"],
+        description="Names its layers read the tensors a block node passes in by, in order.",
+    )
+    layers: Layers = Field(description=f"The block's nodes: {LAYERS_FORMS}.")
+    outputs: Names | None = Field(
+        default=None,
+        description="Nodes whose outputs the block returns (default: the nodes nobody in it "
+        "reads).",
+    )
 
 
 # --- params ----------------------------------------------------------------------------------
@@ -69,18 +86,6 @@ else:
 
 # --- training --------------------------------------------------------------------------------
 
-LossName = Literal[
-    "mse",
-    "mae",
-    "mape",
-    "huber",
-    "binary_crossentropy",
-    "categorical_crossentropy",
-    "sparse_categorical_crossentropy",
-    "mean_squared_error",
-    "mean_absolute_error",
-    "mean_absolute_percentage_error",
-]
 MetricName = Literal[
     "accuracy",
     "binary_accuracy",
@@ -90,168 +95,6 @@ MetricName = Literal[
     "mse",
     "mape",
 ]
-Rate = Annotated[float, Field(gt=0)]
-
-
-def _optimizer_shorthand(value: Any) -> Any:
-    return {"type": value} if isinstance(value, str) else value
-
-
-class Adam(Strict):
-    type: Literal["adam"]
-    learning_rate: P[Rate] = 0.001
-    beta_1: P[Annotated[float, Field(ge=0, lt=1)]] = 0.9
-    beta_2: P[Annotated[float, Field(ge=0, lt=1)]] = 0.999
-    epsilon: P[Rate] = 1e-7
-    amsgrad: bool = False
-
-
-class AdamW(Adam):
-    type: Literal["adamw"]  # type: ignore[assignment]
-    weight_decay: P[Annotated[float, Field(ge=0)]] = 0.004
-
-
-class SGD(Strict):
-    type: Literal["sgd"]
-    learning_rate: P[Rate] = 0.01
-    momentum: P[Annotated[float, Field(ge=0)]] = 0.0
-    nesterov: bool = False
-
-
-class RMSprop(Strict):
-    type: Literal["rmsprop"]
-    learning_rate: P[Rate] = 0.001
-    rho: P[Annotated[float, Field(ge=0, lt=1)]] = 0.9
-    momentum: P[Annotated[float, Field(ge=0)]] = 0.0
-    epsilon: P[Rate] = 1e-7
-    centered: bool = False
-
-
-OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD, "rmsprop": RMSprop}
-OptimizerKind = Adam | AdamW | SGD | RMSprop
-if TYPE_CHECKING:
-    Optimizer: TypeAlias = OptimizerKind
-else:
-    Optimizer = Annotated[
-        tagged(
-            OPTIMIZERS, lambda v: v.get("type") if isinstance(v, dict) else getattr(v, "type", None)
-        ),
-        BeforeValidator(_optimizer_shorthand),
-    ]
-
-
-# Each loss kind is its own model with only its own arguments (Keras 3's names and defaults,
-# `keras.losses.*`), so `{type: mse, from_logits: true}` is an unknown field where it is written.
-# `type` also accepts Keras' long names of the three regression losses; `LOSS_ALIASES` maps them
-# to the short name the resolved training plan carries.
-
-
-class _Loss(Strict):
-    """What a loss kind says of itself besides its arguments."""
-
-    # Keras computes the loss from the logits of an output that comes straight from this
-    # activation (`_keras_logits` on TensorFlow), whatever `from_logits` says.
-    logit_activation: ClassVar[str | None] = None
-    sparse_targets: ClassVar[bool] = False  # targets are integer class ids, not output-shaped
-
-
-class MeanSquaredError(_Loss):
-    """`mse`: mean of `(y_pred - y_true)**2` over the last axis."""
-
-    type: Literal["mse", "mean_squared_error"]
-
-
-class MeanAbsoluteError(_Loss):
-    """`mae`: mean of `|y_pred - y_true|` over the last axis."""
-
-    type: Literal["mae", "mean_absolute_error"]
-
-
-class MeanAbsolutePercentageError(_Loss):
-    """`mape`: mean of `100 * |(y_true - y_pred) / y_true|` over the last axis."""
-
-    type: Literal["mape", "mean_absolute_percentage_error"]
-
-
-class Huber(_Loss):
-    """`huber`: quadratic for errors up to `delta`, linear beyond."""
-
-    type: Literal["huber"]
-    delta: Rate = 1.0
-
-
-class BinaryCrossentropy(_Loss):
-    """`binary_crossentropy`: per unit, targets 0 or 1; `from_logits`: the output is logits."""
-
-    type: Literal["binary_crossentropy"]
-    from_logits: bool = False
-    logit_activation = "sigmoid"
-
-
-class CategoricalCrossentropy(_Loss):
-    """`categorical_crossentropy`: one-hot (or soft) targets over the last axis."""
-
-    type: Literal["categorical_crossentropy"]
-    from_logits: bool = False
-    logit_activation = "softmax"
-
-
-class SparseCategoricalCrossentropy(_Loss):
-    """`sparse_categorical_crossentropy`: integer class ids as targets."""
-
-    type: Literal["sparse_categorical_crossentropy"]
-    from_logits: bool = False
-    logit_activation = "softmax"
-    sparse_targets = True
-
-
-LossKind = (
-    MeanSquaredError
-    | MeanAbsoluteError
-    | MeanAbsolutePercentageError
-    | Huber
-    | BinaryCrossentropy
-    | CategoricalCrossentropy
-    | SparseCategoricalCrossentropy
-)
-LOSSES: dict[str, type[LossKind]] = {
-    "mse": MeanSquaredError,
-    "mae": MeanAbsoluteError,
-    "mape": MeanAbsolutePercentageError,
-    "huber": Huber,
-    "binary_crossentropy": BinaryCrossentropy,
-    "categorical_crossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-}
-LOSS_ALIASES = {
-    "mean_squared_error": "mse",
-    "mean_absolute_error": "mae",
-    "mean_absolute_percentage_error": "mape",
-}
-
-
-def canonical_loss(loss: str | LossKind) -> LossKind:
-    """Any way of writing one loss (a name or a loss object, short or long name) as its loss
-    object with the short name (`mse`, not `mean_squared_error`) and its arguments."""
-    if isinstance(loss, str):
-        name = LOSS_ALIASES.get(loss, loss)
-        return LOSSES[name](type=name)  # type: ignore[arg-type]
-    return loss.model_copy(update={"type": LOSS_ALIASES.get(loss.type, loss.type)})
-
-
-def _loss_tag(value: Any) -> str | None:
-    """The loss kind's short name (None: no `type:`)."""
-    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return LOSS_ALIASES.get(kind, kind) if isinstance(kind, str) else None
-
-
-if TYPE_CHECKING:
-    Loss: TypeAlias = str | LossKind
-else:
-    Loss = tagged(
-        {"name": LossName, "object": tagged(LOSSES, _loss_tag)},
-        lambda v: "name" if isinstance(v, str) else "object",
-    )
 
 
 def _keyed_by_output(value: Any) -> Any:
@@ -300,22 +143,51 @@ else:
 class Training(Strict):
     """How `fit` runs: optimizer, losses and metrics per output (by name), epochs, batches."""
 
-    optimizer: Optimizer = Field(default_factory=lambda: Adam(type="adam"))
-    loss: LossSetting
-    loss_weights: dict[str, Annotated[float, Field(ge=0)]] | None = None
-    metrics: MetricsSetting = []
-    epochs: P[PositiveInt] = 1
-    batch_size: P[PositiveInt] = 32
-    validation_split: P[Annotated[float, Field(ge=0, lt=1)]] = 0.0
-    shuffle: bool = True
-    seed: int | None = None
+    optimizer: Optimizer = Field(
+        default_factory=lambda: Adam(type="adam"),
+        description="Optimizer: a name (adam, adamw, sgd, rmsprop) or a mapping with `type` and "
+        "its arguments.",
+    )
+    loss: LossSetting = Field(
+        description="Loss of every output (a name, or a mapping with `type` and its arguments), "
+        "or a mapping from output name to its loss."
+    )
+    loss_weights: dict[str, Annotated[float, Field(ge=0)]] | None = Field(
+        default=None,
+        description="Weight of each output's loss in the total, by output name (1.0 for an "
+        "output not named).",
+    )
+    metrics: MetricsSetting = Field(
+        default=[],
+        description="Metrics to report: a list for every output, or a mapping from output name "
+        "to its list.",
+    )
+    epochs: P[PositiveInt] = Field(default=1, description="Number of passes over the data.")
+    batch_size: P[PositiveInt] = Field(default=32, description="Number of samples per step.")
+    validation_split: P[Annotated[float, Field(ge=0, lt=1)]] = Field(
+        default=0.0,
+        description="Fraction of the samples held out for validation (the last ones, before "
+        "shuffling), 0 <= validation_split < 1.",
+    )
+    shuffle: bool = Field(default=True, description="Whether to shuffle the samples each epoch.")
+    seed: int | None = Field(
+        default=None,
+        description="Random seed of the batch order and of the frameworks' generators (dropout "
+        "masks); null: unseeded.",
+    )
 
 
 class Search(Strict):
     """What a hyperparameter search optimises."""
 
-    objective: str = "val_loss"
-    direction: Literal["minimize", "maximize"] = "minimize"
+    objective: str = Field(
+        default="val_loss",
+        description="Figure the search optimizes, by its name in the training logs (loss, "
+        "val_loss, val_accuracy, ...).",
+    )
+    direction: Literal["minimize", "maximize"] = Field(
+        default="minimize", description="Whether the objective is minimized or maximized."
+    )
 
 
 class SpecDocument(Strict):
@@ -324,15 +196,30 @@ class SpecDocument(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, title="modelspec")
 
     modelspec: Literal[1] = Field(1, description="Spec language version.")
-    name: Annotated[str, Field(pattern=NAME_PATTERN)] = "model"
-    description: str | None = None
-    params: dict[str, ParamValue] = {}
-    inputs: dict[str, InputSpec] = Field(min_length=1)
-    blocks: dict[str, Block] = {}
-    layers: Layers
-    outputs: Names | None = None
-    training: Training | None = None
-    search: Search | None = None
+    name: Annotated[str, Field(pattern=NAME_PATTERN)] = Field(
+        default="model", description="Model name, an identifier."
+    )
+    description: str | None = Field(default=None, description="What the model is, in free text.")
+    params: dict[str, ParamValue] = Field(
+        default={},
+        description="Named values and search spaces that any field references as ${name}.",
+    )
+    inputs: dict[str, InputSpec] = Field(min_length=1, description="The model's inputs, by name.")
+    blocks: dict[str, Block] = Field(
+        default={}, description="Named, parameterized sub-graphs, instantiated by `block:` nodes."
+    )
+    layers: Layers = Field(description=f"The model's nodes: {LAYERS_FORMS}.")
+    outputs: Names | None = Field(
+        default=None,
+        description="Nodes whose outputs the model returns, in this order (default: the nodes "
+        "nobody reads).",
+    )
+    training: Training | None = Field(
+        default=None, description="How the model is trained (`modelspec train`)."
+    )
+    search: Search | None = Field(
+        default=None, description="What a hyperparameter search optimizes (`modelspec search`)."
+    )
 
 
 __all__ = [

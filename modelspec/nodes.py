@@ -36,15 +36,19 @@ class NodeFields(Strict):
 class SharedNode(NodeFields):
     """Applies the layer of another node (the same weights) to other inputs."""
 
-    shares: str
+    shares: str = Field(description="Name of the node whose layer, with its weights, this applies.")
 
 
 class BlockNode(NodeFields):
     """Instantiates a block; `repeat: N` chains N copies, each feeding the next."""
 
-    block: str
-    params: dict[str, Any] = {}
-    repeat: P[PositiveInt] = 1
+    block: str = Field(description="Name of the block to instantiate.")
+    params: dict[str, Any] = Field(
+        default={}, description="Values of the block's params for this instance."
+    )
+    repeat: P[PositiveInt] = Field(
+        default=1, description="Number of copies chained, each feeding the next."
+    )
 
 
 NODE_FIELDS = frozenset(NodeFields.model_fields)

@@ -91,6 +91,7 @@ def substitute(value: Any, env: dict[str, Any], path: tuple = ()) -> Any:
 # --- search spaces -----------------------------------------------------------------------------
 
 Scalar = bool | int | float | str
+DEFAULT = "Value used when the spec is compiled without sampling; null: {}."
 
 
 class _Space(BaseModel):
@@ -118,8 +119,8 @@ class _Space(BaseModel):
 class Choice(_Space):
     """One of a list of values (Keras Tuner's `Choice`); the default defaults to the first."""
 
-    choice: list[Scalar] = Field(min_length=1)
-    default: Scalar | None = None
+    choice: list[Scalar] = Field(min_length=1, description="The values to choose from.")
+    default: Scalar | None = Field(default=None, description=DEFAULT.format("the first value"))
 
     def _first(self) -> Any:
         return self.choice[0]
@@ -159,8 +160,8 @@ class Uniform(_Range):
     """A float drawn uniformly from [low, high]."""
 
     _key = "uniform"
-    uniform: tuple[float, float]
-    default: float | None = None
+    uniform: tuple[float, float] = Field(description="[low, high], the bounds.")
+    default: float | None = Field(default=None, description=DEFAULT.format("low"))
 
     def draw(self, rng: random.Random) -> float:
         """A float drawn uniformly from [low, high]."""
@@ -171,8 +172,10 @@ class LogUniform(_Range):
     """A positive float whose logarithm is uniform: learning rates, weight decay."""
 
     _key = "loguniform"
-    loguniform: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]]
-    default: float | None = None
+    loguniform: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]] = Field(
+        description="[low, high], the bounds, both > 0."
+    )
+    default: float | None = Field(default=None, description=DEFAULT.format("low"))
 
     def draw(self, rng: random.Random) -> float:
         """A float whose logarithm is drawn uniformly from [log low, log high]."""
@@ -184,9 +187,11 @@ class IntRange(_Range):
     """An int in [low, high] (both included), on a grid of `step`."""
 
     _key = "int"
-    int_: tuple[int, int] = Field(alias="int")
-    step: Annotated[int, Field(ge=1)] = 1
-    default: int | None = None
+    int_: tuple[int, int] = Field(alias="int", description="[low, high], both included.")
+    step: Annotated[int, Field(ge=1)] = Field(
+        default=1, description="Spacing of the values from low, >= 1."
+    )
+    default: int | None = Field(default=None, description=DEFAULT.format("low"))
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     def _bounds(self) -> tuple[float, float]:

@@ -4,12 +4,34 @@ from __future__ import annotations
 
 import json
 
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
+from typing_extensions import override
+
 from .document import SpecDocument
+from .layers.arguments import description
+
+
+class DescribedSchema(GenerateJsonSchema):
+    """Pydantic's generator, with each layer argument's line (`layers.arguments`) as its
+    property's `description` where the field gives none of its own."""
+
+    @override
+    def model_schema(self, schema: core_schema.ModelSchema) -> JsonSchemaValue:
+        out = super().model_schema(schema)
+        model = schema["cls"]
+        properties = out.get("properties", {})
+        for name, field in model.model_fields.items():
+            key = field.alias if self.by_alias and field.alias else name
+            line = None if field.description else description(model, field.alias or name)
+            if line is not None and key in properties:
+                properties[key]["description"] = line
+        return out
 
 
 def schema() -> dict:
     """The JSON Schema (draft 2020-12) of spec files, from `SpecDocument`, by the YAML's names."""
-    out = SpecDocument.model_json_schema(by_alias=True)
+    out = SpecDocument.model_json_schema(by_alias=True, schema_generator=DescribedSchema)
     out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return out
 

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from modelspec.document import (
+from modelspec.optimization import (
     BinaryCrossentropy,
     Huber,
     MeanSquaredError,
