@@ -230,28 +230,17 @@ class SameName(KerasLowering):
         return construct(getattr(keras.layers, config.type), config, name, dtype)
 
 
-@LOWERINGS.register(recurrent.Bidirectional)
-class Bidirectional(KerasLowering):
-    """Wraps the nested recurrent layer, lowered by its own lowering and named as Keras would."""
+@LOWERINGS.register(recurrent.Bidirectional, wrappers.TimeDistributed)
+class Wrapper(KerasLowering):
+    """The Keras wrapper of the same name around the nested layer, which its own lowering
+    builds and names as Keras would."""
 
     @override
     @classmethod
     def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
         inner = config.layer  # type: ignore[attr-defined]
         layer = LOWERINGS.lookup(inner, name).build(inner, keras_name(inner.type), dtype)
-        return construct(keras.layers.Bidirectional, config, name, dtype, layer=layer)
-
-
-@LOWERINGS.register(wrappers.TimeDistributed)
-class TimeDistributed(KerasLowering):
-    """Wraps the nested layer, lowered by its own lowering and named as Keras would."""
-
-    @override
-    @classmethod
-    def build(cls, config: Layer, name: str, dtype: str | None) -> Any:
-        inner = config.layer  # type: ignore[attr-defined]
-        layer = LOWERINGS.lookup(inner, name).build(inner, keras_name(inner.type), dtype)
-        return construct(keras.layers.TimeDistributed, config, name, dtype, layer=layer)
+        return construct(getattr(keras.layers, config.type), config, name, dtype, layer=layer)
 
 
 @LOWERINGS.register(attention.MultiHeadAttention)
