@@ -1,7 +1,10 @@
 """The graph IR: one flat list of nodes in topological order, each with its inferred type.
 
-Every node produces one tensor, named after the node. A node names the layer instance it
-applies (`layer_name`): its own name, or for a shared layer the name of the node that owns the
+Every node produces one tensor, named after the node, or several (a recurrent layer with
+`return_state`): the first is named after the node, each other one `node.OUTPUT` (`enc.state_h`),
+after the layer's `output_names()`. A node reads its `inputs` (the layer call's positional
+inputs) and, by role, its `keywords` (`initial_state`, `attention_mask`: the call's keyword
+arguments). A node names the layer instance it applies (`layer_name`): its own name, or for a shared layer the name of the node that owns the
 weights. Blocks are gone by now, expanded into nodes whose `scope` remembers where they came
 from (for diagrams and messages).
 
@@ -47,12 +50,34 @@ class Scope:
     copies: int = 1
 
 
+def producer(tensor: str) -> str:
+    """The node (or model input) that makes `tensor`: `enc` for `enc` and for `enc.state_h`."""
+    return tensor.partition(".")[0]
+
+
 class _NodeFigures:
-    """What a node's weights and sharing say, whether the node is complete or a draft."""
+    """What a node's weights, sharing, inputs and outputs say, whether complete or a draft."""
 
     name: str
     layer_name: str
     weights: Mapping[str, Weight]
+    inputs: list[str]
+    keywords: Mapping[str, list[str]]
+    output: TensorType | None
+    extra_outputs: Mapping[str, TensorType]
+
+    @property
+    def reads(self) -> list[str]:
+        """Every tensor the node reads: its inputs, then its inputs by keyword role."""
+        return [*self.inputs, *(t for tensors in self.keywords.values() for t in tensors)]
+
+    @property
+    def tensors(self) -> dict[str, TensorType | None]:
+        """Every tensor the node makes, by tensor name: its own, then `name.OUTPUT` for the others."""
+        return {
+            self.name: self.output,
+            **{f"{self.name}.{k}": t for k, t in self.extra_outputs.items()},
+        }
 
     @property
     def shared(self) -> bool:
@@ -75,8 +100,10 @@ class _NodeFigures:
 @dataclass(frozen=True)
 class Node(_NodeFigures):
     """One layer call of a complete graph: `layer` (the concrete config) applied to `inputs`
-    (tensor names), producing `output`. `weights`: the layer's weights by Keras' name, on the
-    owning node only (a shared node's are its owner's, `layer_name`)."""
+    (tensor names) and `keywords` (role -> tensor names), producing `output` and, for a layer of
+    several outputs, `extra_outputs` (output name -> type, after the first). `weights`: the
+    layer's weights by Keras' name, on the owning node only (a shared node's are its owner's,
+    `layer_name`)."""
 
     name: str
     layer: Layer
@@ -86,6 +113,8 @@ class Node(_NodeFigures):
     layer_name: str = ""  # owner of the weights; == name unless the layer is shared
     scope: tuple[Scope, ...] = ()
     weights: Mapping[str, Weight] = field(default_factory=dict)
+    keywords: Mapping[str, list[str]] = field(default_factory=dict)
+    extra_outputs: Mapping[str, TensorType] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layer_name", self.layer_name or self.name)
@@ -109,6 +138,8 @@ class DraftNode(_NodeFigures):
     output: TensorType | None = None  # None when inference failed here or upstream
     weights: dict[str, Weight] = field(default_factory=dict)  # set on the owning node only
     problems: list[Problem] = field(default_factory=list)
+    keywords: dict[str, list[str]] = field(default_factory=dict)
+    extra_outputs: dict[str, TensorType] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.layer_name = self.layer_name or self.name
@@ -131,7 +162,7 @@ class _GraphFigures:
         """Tensor name -> the nodes that read it, in order."""
         out: dict[str, list[str]] = {}
         for node in self.nodes:
-            for name in node.inputs:
+            for name in dict.fromkeys(node.reads):
                 out.setdefault(name, []).append(node.name)
         return out
 
@@ -170,10 +201,12 @@ class Graph(_GraphFigures):
         return self._by_name[name]
 
     def tensor_type(self, name: str) -> TensorType:
-        """The type of tensor `name` (a model input or a node); `KeyError` if there is none."""
+        """The type of tensor `name` (a model input, a node or `node.OUTPUT`); `KeyError` if
+        there is none."""
         if name in self.inputs:
             return self.inputs[name]
-        return self._by_name[name].output
+        node = self._by_name[producer(name)]
+        return node.output if name == node.name else node.extra_outputs[name.partition(".")[2]]
 
     def training_plan(self) -> TrainingPlan:
         """The resolved `training:` section; `DataError` when the spec has none."""
@@ -205,6 +238,8 @@ class Graph(_GraphFigures):
                     n.layer_name,
                     n.scope,
                     dict(n.weights),
+                    {role: list(ts) for role, ts in n.keywords.items()},
+                    dict(n.extra_outputs),
                 )
             )
         return cls(draft.name, dict(draft.inputs), nodes, list(draft.outputs), draft.training)
@@ -236,8 +271,8 @@ class DraftGraph(_GraphFigures):
         """The type of tensor `name`, None when it is unknown (invalid, or downstream of a problem)."""
         if name in self.inputs:
             return self.inputs[name]
-        node = self._by_name.get(name)
-        return node.output if node else None
+        node = self._by_name.get(producer(name))
+        return node.tensors.get(name) if node else None
 
     @property
     def ok(self) -> bool:

@@ -16,18 +16,21 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import override
 
 from .dispatch import Dispatched
-from .doctypes import Names, Strict, tagged
+from .doctypes import Strict, optional_inputs, tagged
 from .layers import REGISTRY, Layer
 from .layers.base import unknown_kind
 from .params import P
+
+INPUTS = (
+    "Tensors this node reads: model inputs or nodes (`node.state_h` for one of a node's "
+    "several outputs), or a mapping from its kind's input roles to them."
+)
 
 
 class NodeFields(Strict):
     """Fields every node has besides its layer's own arguments."""
 
-    inputs: Names | None = Field(
-        None, description="Tensors this node consumes: model inputs or node names (graph form)."
-    )
+    inputs: optional_inputs(None) = Field(None, description=INPUTS)  # type: ignore[valid-type]
     name: str | None = Field(
         None, description="Node name (sequential form; graph keys name nodes)."
     )
@@ -42,6 +45,7 @@ class SharedNode(NodeFields):
 class BlockNode(NodeFields):
     """Instantiates a block; `repeat: N` chains N copies, each feeding the next."""
 
+    inputs: optional_inputs(()) = Field(None, description="The block's inputs, in its order.")  # type: ignore[valid-type]
     block: str = Field(description="Name of the block to instantiate.")
     params: dict[str, Any] = Field(
         default={}, description="Values of the block's params for this instance."
@@ -63,7 +67,11 @@ def node_model(kind: str) -> type[BaseModel] | None:
         return None
     model = _NODE_MODELS.get(cls)
     if model is None:
-        model = create_model(f"{kind}Node", __base__=(cls, NodeFields), __doc__=cls.__doc__)
+        roles = [role.name for role in cls.roles]  # the schema names them, for editors
+        inputs = (optional_inputs(roles), Field(None, description=INPUTS))
+        model = create_model(
+            f"{kind}Node", __base__=(cls, NodeFields), __doc__=cls.__doc__, inputs=inputs
+        )
         _NODE_MODELS[cls] = model
     return model
 

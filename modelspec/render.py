@@ -22,7 +22,7 @@ import graphviz
 from .analysis import analyse
 from .errors import Problem, RenderError
 from .files import write_atomic
-from .graph import DraftGraph, DraftNode, Graph, Scope, TensorType
+from .graph import DraftGraph, DraftNode, Graph, Scope, TensorType, producer
 from .layers.base import format_shape
 from .yamlio import Document
 
@@ -89,7 +89,8 @@ class _Drawing:
             raise ValueError(f"rankdir must be 'TB' or 'LR' (or 'BT', 'RL'), got {rankdir!r}")
         self.graph, self.rankdir, self.collapse = graph, rankdir, collapse
         self.shapes, self.dtypes = shapes, dtypes
-        self.outputs = {name: i for i, name in reversed(list(enumerate(graph.outputs)))}
+        # node -> its first place among the outputs (a node may give several: `enc.state_h`)
+        self.outputs = {producer(t): i for i, t in reversed(list(enumerate(graph.outputs)))}
         self.consumers = graph.consumers()
         shared = sorted({n.layer_name for n in graph.nodes if n.shared})
         self.share_colour = {name: SHARE_PALETTE[i % 7] for i, name in enumerate(shared)}
@@ -141,6 +142,10 @@ class _Drawing:
             for name, item in written.items():
                 if ("layers", name) not in drawn and isinstance(item, dict):
                     refs = item.get("inputs")
+                    if isinstance(refs, dict):  # by role: each role's tensor or tensors
+                        refs = [
+                            r for v in refs.values() for r in (v if isinstance(v, list) else [v])
+                        ]
                     refs = [refs] if isinstance(refs, str) else refs
                     refs = refs if isinstance(refs, list) else []
                     self.add_ghost(("layers", name), item, [str(r).split(".", 1)[0] for r in refs])
@@ -237,12 +242,14 @@ class _Drawing:
         seen = set()
         for node in self.graph.nodes:
             head = box[node.name]
-            for tensor in node.inputs:
-                tail = box.get(tensor, tensor)
+            for tensor in node.reads:
+                tail = box.get(producer(tensor), producer(tensor))
                 if tail == head or (self.collapse and (tail, head) in seen):
                     continue  # inside one collapsed block, or drawn already
                 seen.add((tail, head))
                 label = self.shape_text(self.graph.tensor_type(tensor)) if self.shapes else None
+                if "." in tensor:  # one output of several: say which
+                    label = " ".join(filter(None, [tensor.partition(".")[2], label]))
                 g.edge(tail, head, label=label)
             owner = box.get(node.layer_name)
             if node.shared and owner and owner != head:
@@ -286,8 +293,13 @@ class _Drawing:
             what = f"shares {_esc(node.layer_name)}" if node.shared else "shared layer"
             rows.append(f'<FONT COLOR="{colour}">{SHARED} {what}</FONT>')
         if self.shapes:
-            ins = _listed([self.shape_text(self.graph.tensor_type(t)) for t in node.inputs])
-            rows.append(_wrap(f"{ins} \u2192 {self.shape_text(node.output, True)}", 60))
+            ins = _listed([self.shape_text(self.graph.tensor_type(t)) for t in node.reads])
+            outs = self.shape_text(node.output, True)
+            if node.extra_outputs and node.layer is not None:
+                types = [node.output, *node.extra_outputs.values()]
+                named = zip(node.layer.output_names(), types)
+                outs = _listed([f"{name} {self.shape_text(t, True)}" for name, t in named])
+            rows.append(_wrap(f"{ins} \u2192 {outs}", 60))
         if node.weights:
             frozen = node.non_trainable_params
             frozen_note = f" ({frozen:,} non-trainable)" if frozen else ""
@@ -309,13 +321,13 @@ class _Drawing:
         ]
         inside = {n.name for n in members}
         if self.shapes:
-            reads = dict.fromkeys(t for n in members for t in n.inputs if t not in inside)
+            reads = dict.fromkeys(t for n in members for t in n.reads if producer(t) not in inside)
             ins = _listed([self.shape_text(self.graph.tensor_type(t)) for t in reads])
             leaving = [
                 n
                 for n in members
                 if n.name in self.outputs
-                or any(c not in inside for c in self.consumers.get(n.name, ()))
+                or any(c not in inside for t in n.tensors for c in self.consumers.get(t, ()))
             ]
             outs = _listed([self.shape_text(n.output, True) for n in leaving])
             rows.append(_wrap(f"{ins} \u2192 {outs}", 60))
@@ -379,7 +391,7 @@ class _Drawing:
             colour = RED if p.severity == "error" else ORANGE
             rows.append(f'<FONT COLOR="{colour}" POINT-SIZE="9">{_wrap(_brief(p), 50)}</FONT>')
         if output is not None:
-            which = f"output {output + 1} of {len(self.outputs)}"
+            which = f"output {output + 1} of {len(self.graph.outputs)}"
             rows.append(f'<FONT COLOR="{GREY}" POINT-SIZE="9">{which}</FONT>')
             attrs["peripheries"] = "2"
         if problems:

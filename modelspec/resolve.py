@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,7 +18,7 @@ from pydantic import ValidationError
 from .diagnostics import problems_from
 from .document import NAME_PATTERN, Block, SpecDocument, Training
 from .errors import Problem, did_you_mean
-from .graph import DraftGraph, DraftNode, Scope, TensorType
+from .graph import DraftGraph, DraftNode, Scope, TensorType, producer
 from .layers import REGISTRY, Layer, ShapeError, format_shape
 from .naming import keras_name
 from .nodes import NODE_FIELDS, BlockNode, SharedNode
@@ -26,6 +27,21 @@ from .plan import TrainingPlan, plan_training
 from .yamlio import Document
 
 _NAME = re.compile(NAME_PATTERN)
+Tensors = list[str] | dict[str, list[str]]  # a node's inputs as written: a list, or by role
+
+
+@dataclass(frozen=True)
+class _Outputs:
+    """What a layer node's name stands for in its section: its outputs (the first is the node's
+    own tensor, `node`; each other is `node.OUTPUT`). `layer` None: its layer is invalid (already
+    reported), so a reference to any of its outputs passes quietly."""
+
+    node: str
+    layer: Layer | None
+
+    @property
+    def names(self) -> tuple[str, ...] | None:
+        return self.layer.output_names() if self.layer is not None else None
 
 
 def param_values(spec: SpecDocument, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -214,15 +230,13 @@ class _Resolver:
                     node_path, "needs `inputs:` (the tensors it takes: inputs or nodes)", key=True
                 )
                 continue
-            looked_up = [
-                self.lookup(r, local, node_path + ("inputs", i)) for i, r in enumerate(refs)
-            ]
-            tensors = [t for t in looked_up if t is not None]
-            if len(tensors) < len(looked_up):
+            looked_up = [self.lookup(r, local, node_path + at) for at, r in _references(refs)]
+            if any(t is None for t in looked_up):
                 local[name] = None
                 continue
+            tensors = _as_written(refs, looked_up)  # type: ignore[arg-type]
             local[name] = self.place(name, model, node_path, tensors, section, scope, prefix, env)
-        used = {self.base(r) for m in section.values() for r in (m.inputs or [])}
+        used = {self.base(r) for m in section.values() for _, r in _references(m.inputs)}
         sinks = [self.single(local[n]) for n in order if n not in used and local.get(n)]
         return local, [s for s in sinks if s]
 
@@ -267,7 +281,7 @@ class _Resolver:
         names = list(section)
         index = {name: i for i, name in enumerate(names)}
         deps = {
-            n: {self.base(r) for r in (section[n].inputs or []) if self.base(r) in index}
+            n: {self.base(r) for _, r in _references(section[n].inputs) if self.base(r) in index}
             for n in names
         }
         waiting = {n: len(d) for n, d in deps.items()}
@@ -298,13 +312,21 @@ class _Resolver:
         name: str,
         model: Any,
         path: tuple,
-        tensors: list[str],
+        tensors: Tensors,
         section: Any,
         scope: tuple,
         prefix: str,
         env: dict[str, Any],
     ) -> Any:
         if isinstance(model, BlockNode):
+            if isinstance(tensors, dict):
+                self.report(
+                    path + ("inputs",),
+                    f"block {model.block!r} takes its inputs as a list, in the order of the "
+                    "block's `inputs:`; a mapping of roles is for layer kinds",
+                    key=True,
+                )
+                return None
             return self.instantiate(name, model, path, tensors, scope, prefix, env)
         full = prefix + name
         if not _NAME.match(name):
@@ -330,18 +352,77 @@ class _Resolver:
                 )
                 return None
             layer = self.concretize(owner_model, path, env, quiet=True)
-            node = DraftNode(
-                full, layer, tensors, path, layer_name=prefix + model.shares, scope=scope
-            )
+            kind = type(owner_model)
+            node = DraftNode(full, layer, [], path, layer_name=prefix + model.shares, scope=scope)
         else:
             layer = self.concretize(model, path, env)
-            node = DraftNode(full, layer, tensors, path, scope=scope)
-        self.infer(node)
+            kind = type(model)
+            node = DraftNode(full, layer, [], path, scope=scope)
+        bound = self.bind(kind, tensors, path)
+        self.types[full] = None
+        if bound is not None:
+            node.inputs, node.keywords, where = bound
+            self.infer(node, where)
         self.nodes.append(node)
         if node.shared:
             owner = next((n for n in self.nodes if n.name == node.layer_name), None)
             self.shares.append((node, owner))  # owner may come later; matched in check_shares
-        return full
+        return _Outputs(full, layer)
+
+    def bind(
+        self, kind: type[Layer], tensors: Tensors, path: tuple
+    ) -> tuple[list[str], dict[str, list[str]], dict[str, tuple]] | None:
+        """The node's positional inputs and keyword inputs (role -> tensors) from its inputs as
+        written, and where each role is written (for messages); None when the roles are wrong
+        (reported). A list fills the kind's positional roles in order."""
+        name = kind.model_fields["type"].default
+        positional = [r for r in kind.roles if not r.keyword]
+        if isinstance(tensors, list):
+            return tensors, {}, {r.name: path + ("inputs", i) for i, r in enumerate(positional)}
+        roles = {r.name: r for r in kind.roles}
+        if not roles:
+            self.report(
+                path + ("inputs",),
+                f"{name} takes its inputs as a list: it has no input roles",
+                key=True,
+            )
+            return None
+        before = len(self.problems)
+        for role, refs in tensors.items():
+            if role not in roles:
+                self.report(
+                    path + ("inputs", role),
+                    f"{name} has no input role {role!r}{did_you_mean(role, roles)}; "
+                    f"its roles: {', '.join(roles)}",
+                    key=True,
+                )
+            elif not roles[role].many and len(refs) != 1:
+                self.report(
+                    path + ("inputs", role),
+                    f"{name} input role {role!r} takes one tensor, got {len(refs)}",
+                )
+        for needed in kind.roles:
+            if needed.required and needed.name not in tensors:
+                self.report(
+                    path + ("inputs",),
+                    f"{name} needs input role {needed.name!r}: {needed.what}",
+                    key=True,
+                )
+        given = [r.name in tensors for r in positional]
+        if False in given and True in given[given.index(False) :]:
+            gap = given.index(False)
+            later = positional[gap + given[gap:].index(True)]
+            self.report(
+                path + ("inputs", later.name),
+                f"{name} input role {later.name!r} needs {positional[gap].name!r} too: Keras "
+                f"takes them by position ({', '.join(r.name for r in positional)})",
+                key=True,
+            )
+        if len(self.problems) > before:
+            return None
+        inputs = [tensors[r.name][0] for r in positional if r.name in tensors]
+        keywords = {r.name: tensors[r.name] for r in kind.roles if r.keyword and r.name in tensors}
+        return inputs, keywords, {role: path + ("inputs", role) for role in tensors}
 
     def concretize(
         self, model: Any, path: tuple, env: dict[str, Any], quiet: bool = False
@@ -368,11 +449,13 @@ class _Resolver:
                 self.report(problem.path, problem.message)
         return None
 
-    def infer(self, node: DraftNode) -> None:
+    def infer(self, node: DraftNode, where: dict[str, tuple]) -> None:
+        """The node's output types (and weights) from its inputs' types; a problem with them is
+        reported at the node, or at the input role at fault (`where`: role -> its path)."""
         types = [self.types.get(t) for t in node.inputs]
-        self.types[node.name] = None
+        keyword_types = [self.types.get(t) for t in node.reads[len(node.inputs) :]]
         layer = node.layer
-        if layer is None or any(t is None for t in types):
+        if layer is None or any(t is None for t in types + keyword_types):
             return
         n, low, high = len(types), layer.min_inputs, layer.max_inputs
         if n < low or (high is not None and n > high):
@@ -382,20 +465,33 @@ class _Resolver:
             )
             return
         shapes = [t.shape for t in types]  # type: ignore[union-attr]
+        roles = layer.by_role(
+            {role: [self.types[t].shape for t in ts] for role, ts in node.keywords.items()}  # type: ignore[union-attr]
+        )
         try:
-            shape = tuple(layer.output_shape(*shapes))
-            if any(d is not None and d < 1 for d in shape):
-                raise ShapeError(
-                    f"{layer.type} would output {format_shape(shape)} from "
-                    f"{', '.join(format_shape(s) for s in shapes)}: input too small"
-                )
+            outputs = [tuple(shape) for shape in layer.output_shapes(*shapes, **roles)]
+            for shape in outputs:
+                if any(d is not None and d < 1 for d in shape):
+                    raise ShapeError(
+                        f"{layer.type} would output {format_shape(shape)} from "
+                        f"{', '.join(format_shape(s) for s in shapes)}: input too small"
+                    )
             weights = layer.weights(*shapes) if not node.shared else {}
         except ShapeError as exc:
-            self.report(node.path, str(exc), node, key=True)
+            at = where.get(exc.role) if exc.role else None
+            if at is None:
+                self.report(node.path, str(exc), node, key=True)
+            else:
+                self.report(at + (() if exc.index is None else (exc.index,)), str(exc), node)
             return
         node.weights = weights
-        node.output = TensorType(shape, layer.output_dtype(*(t.dtype for t in types)))  # type: ignore[union-attr]
-        self.types[node.name] = node.output
+        dtype = layer.output_dtype(*(t.dtype for t in types))  # type: ignore[union-attr]
+        names = layer.output_names()
+        node.output = TensorType(outputs[0], dtype)
+        node.extra_outputs = {
+            n: TensorType(shape, dtype) for n, shape in zip(names[1:], outputs[1:], strict=True)
+        }
+        self.types.update(node.tensors)
 
     # --- blocks --------------------------------------------------------------------------------
     def instantiate(
@@ -502,7 +598,10 @@ class _Resolver:
         return ref.split(".", 1)[0]
 
     def single(self, value: Any, path: tuple | None = None) -> str | None:
-        """The one tensor a local name stands for (a block instance must have one output)."""
+        """The one tensor a local name stands for: a layer node's first output; a block instance
+        must have one output."""
+        if isinstance(value, _Outputs):
+            return value.node
         if isinstance(value, dict):
             if len(value) == 1:
                 return next(iter(value.values()))
@@ -523,6 +622,8 @@ class _Resolver:
         value = local[base]
         if value is None:
             return None  # already reported where it broke
+        if isinstance(value, _Outputs):
+            return self.output_of(value, base, member, path)
         if isinstance(value, dict):
             if member:
                 if member not in value:
@@ -536,6 +637,24 @@ class _Resolver:
             self.report(path, f"{base!r} is a layer with one output; write {base!r}")
             return None
         return value
+
+    def output_of(self, value: _Outputs, base: str, member: str, path: tuple) -> str | None:
+        """The tensor `base.member` of a layer node (bare `base`: its first output)."""
+        names = value.names
+        if not member or names is None:
+            return value.node if not member else None  # an invalid layer: reported already
+        if member not in names:
+            hint = value.layer.output_hint(member) if value.layer else ""
+            if len(names) == 1:
+                self.report(path, f"{base!r} is a layer with one output; write {base!r}{hint}")
+            else:
+                self.report(
+                    path,
+                    f"{base!r} has no output {member!r}{did_you_mean(member, names)}; "
+                    f"its outputs: {', '.join(names)}{hint}",
+                )
+            return None
+        return value.node if member == names[0] else f"{value.node}.{member}"
 
     def substitute(self, value: Any, env: dict[str, Any], path: tuple) -> Any:
         try:
@@ -576,7 +695,7 @@ class _Resolver:
         quiet = any(p.severity == "error" for p in self.problems) or any(self.broken.values())
         by_name = {n.name: n for n in self.nodes}
         needed: set[str] = set()
-        stack = list(outputs)
+        stack = [producer(o) for o in outputs]
         while stack:
             name = stack.pop()
             if name in needed:
@@ -584,7 +703,7 @@ class _Resolver:
             needed.add(name)
             node = by_name.get(name)
             if node:
-                stack.extend(node.inputs)
+                stack.extend(producer(t) for t in node.reads)
                 if node.shared:
                     stack.append(node.layer_name)
         for node in self.nodes:
@@ -600,6 +719,29 @@ class _Resolver:
                     ("inputs", name), f"input {name!r} is not used", key=True, severity="warning"
                 )
         return [n for n in self.nodes if n.name in needed]
+
+
+def _references(inputs: Any) -> list[tuple[tuple, str]]:
+    """Each reference written in a node's `inputs:` (a list, or a mapping of roles), with its
+    path below the node: ("inputs", 1), or ("inputs", "initial_state", 0)."""
+    if isinstance(inputs, dict):
+        return [
+            (("inputs", role, i), ref)
+            for role, refs in inputs.items()
+            for i, ref in enumerate(refs)
+        ]
+    return [(("inputs", i), ref) for i, ref in enumerate(inputs or [])]
+
+
+def _as_written(inputs: Any, tensors: list[str]) -> Tensors:
+    """The tensors `_references(inputs)` looked up, in the form `inputs` was written in."""
+    if not isinstance(inputs, dict):
+        return tensors
+    out, start = {}, 0
+    for role, refs in inputs.items():
+        out[role] = tensors[start : start + len(refs)]
+        start += len(refs)
+    return out
 
 
 def _auto_names(section: list) -> list[str]:

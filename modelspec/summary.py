@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from .console import text_table
 from .graph import Graph
@@ -11,8 +11,10 @@ from .layers.base import format_shape
 
 @dataclass(frozen=True)
 class Row:
-    """One row of the table: a node (or an input), Keras' output shape with the batch as None,
-    its parameters (counted at the node that owns them) and its inputs.
+    """One row of the table: a node (or an input), Keras' output shape with the batch as None
+    (a node of several outputs: the list of their shapes, as Keras shows it, and `outputs`,
+    each output's tensor name and shape), its parameters (counted at the node that owns them)
+    and the tensors it reads.
     """
 
     name: str
@@ -22,6 +24,7 @@ class Row:
     params: int  # counted once, at the node that owns the weights
     connected_to: list[str]
     shares: str | None = None
+    outputs: dict[str, str] = field(default_factory=dict)  # tensor -> shape, for several outputs
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,17 @@ class Summary:
             for name, t in graph.inputs.items()
         ]
         for node in graph.nodes:
-            shape = format_shape(node.output.shape, batch=True) if node.output else "?"
-            dtype = node.output.dtype if node.output else "?"
+            types = {
+                node.name: node.output,
+                **{f"{node.name}.{k}": t for k, t in node.extra_outputs.items()},
+            }
+            tensors = {name: format_shape(t.shape, batch=True) for name, t in types.items()}
+            shape = tensors[node.name] if len(tensors) == 1 else f"[{', '.join(tensors.values())}]"
+            dtype = node.output.dtype
             shares = node.layer_name if node.shared else None
+            outputs = tensors if len(tensors) > 1 else {}
             rows.append(
-                Row(node.name, node.kind, shape, dtype, node.params, list(node.inputs), shares)
+                Row(node.name, node.kind, shape, dtype, node.params, node.reads, shares, outputs)
             )
         return cls(
             graph.name,

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..document import LossKind, OptimizerKind
 from ..files import write_atomic
-from ..graph import Graph, Node
+from ..graph import Graph, Node, producer
 from ..registry import BACKENDS
 from . import BackendError
 from .keras_lowerings import LOWERINGS, keras
@@ -49,9 +49,11 @@ def to_keras(graph: Graph, compile: bool = True) -> Any:
     for node in graph.nodes:
         if node.layer_name not in layers:
             layers[node.layer_name] = _lower(graph, node)
-        tensors[node.name] = _apply(
-            node, layers[node.layer_name], [tensors[t] for t in node.inputs]
+        keywords = node.layer.by_role(
+            {role: [tensors[t] for t in ts] for role, ts in node.keywords.items()}
         )
+        outputs = _apply(node, layers[node.layer_name], [tensors[t] for t in node.inputs], keywords)
+        tensors.update(zip(node.tensors, outputs, strict=True))
     outputs = [_output(graph, name, tensors[name]) for name in graph.outputs]
     model = keras.Model(
         inputs=_one_or_list(list(inputs.values())), outputs=_one_or_list(outputs), name=graph.name
@@ -87,32 +89,37 @@ def _lower(graph: Graph, node: Node) -> Any:
     return LOWERINGS.lookup(owner.layer, owner.name).build(owner.layer, owner.name, dtype)
 
 
-def _apply(node: Node, layer: Any, tensors: list[Any]) -> Any:
+def _apply(node: Node, layer: Any, tensors: list[Any], keywords: dict[str, Any]) -> list[Any]:
+    """The node's output tensors (one per output, in order), each checked against the core's type."""
     try:
-        out = LOWERINGS.lookup(node.layer, node.name).call(node.layer, layer, tensors)
+        out = LOWERINGS.lookup(node.layer, node.name).call(node.layer, layer, tensors, keywords)
     except (ValueError, TypeError) as exc:
         raise BackendError(
             f"node {node.name!r}: layer kind {node.kind}: Keras refused the call "
             f"({' '.join(str(exc).split())}) in the keras back end"
         ) from None
-    want = node.output
-    got_shape, got_dtype = tuple(out.shape), keras.backend.standardize_dtype(out.dtype)
-    if got_shape != (None, *want.shape) or got_dtype != want.dtype:
-        raise BackendError(
-            f"node {node.name!r}: layer kind {node.kind}: the keras back end built "
-            f"{got_shape[1:]} {got_dtype} where modelspec inferred {want.shape} {want.dtype} "
-            "(a bug in modelspec: please report it with the spec)"
-        )
-    return out
+    outputs = list(out) if node.extra_outputs else [out]
+    for tensor, got, want in zip(node.tensors, outputs, node.tensors.values(), strict=True):
+        got_shape, got_dtype = tuple(got.shape), keras.backend.standardize_dtype(got.dtype)
+        if want is None or got_shape != (None, *want.shape) or got_dtype != want.dtype:
+            raise BackendError(
+                f"node {node.name!r}: layer kind {node.kind}: the keras back end built "
+                f"{got_shape[1:]} {got_dtype} for {tensor!r} where modelspec inferred "
+                f"{want} (a bug in modelspec: please report it with the spec)"
+            )
+    return outputs
 
 
 def _output(graph: Graph, name: str, tensor: Any) -> Any:
     """The output tensor, from a layer named `name`: Keras names outputs after their layers.
 
-    A node that applies a shared layer has no layer of its own, so its output passes through an
-    `Identity` layer named after it (no weights, no computation).
+    A node that applies a shared layer has no layer of its own, and a node's outputs after the
+    first (`enc.state_h`) share its layer's name, so such an output passes through an `Identity`
+    layer named after it (no weights, no computation).
     """
-    if name not in graph.inputs and graph.node(name).shared:  # an output may be a model input
+    if name in graph.inputs:  # an output may be a model input
+        return tensor
+    if graph.node(producer(name)).shared or name != producer(name):
         return keras.layers.Identity(name=name)(tensor)
     return tensor
 

@@ -9,8 +9,10 @@ kind and this back end, never dropped.
 A lowering is a `KerasLowering` subclass registered for the core's layer class in `LOWERINGS`
 (found by class, as the torch back end's are): `build(config, name, dtype)` makes the layer from
 the concrete config, the Keras layer name (the node that owns the weights) and the dtype policy
-the IR asks for (None: Keras' default); `call(config, layer, tensors)` applies it to a node's
-input tensors (one tensor, a list for merges, query/value/key for attention).
+the IR asks for (None: Keras' default); `call(config, layer, tensors, keywords)` applies it to a
+node's input tensors (one tensor, a list for merges, query/value/key for attention) and its
+inputs by keyword role (`initial_state=[h, c]`, `attention_mask=m`), and returns what Keras
+returns (a list for a layer of several outputs).
 
 TensorFlow and Keras are imported when this module is, and only modelspec.backends.keras
 imports it.
@@ -141,11 +143,12 @@ class KerasLowering:
         raise NotImplementedError
 
     @classmethod
-    def call(cls, config: Layer, layer: Any, tensors: list[Any]) -> Any:
-        """The layer applied to the node's input tensors, in the node's input order: one tensor for a
-        kind of one input, else the list.
+    def call(cls, config: Layer, layer: Any, tensors: list[Any], keywords: dict[str, Any]) -> Any:
+        """The layer applied to the node's input tensors, in the node's input order (one tensor for
+        a kind of one input, else the list), and its keyword roles as the call's keywords.
         """
-        return layer(tensors[0]) if config.max_inputs == 1 else layer(list(tensors))
+        inputs = tensors[0] if config.max_inputs == 1 else list(tensors)
+        return layer(inputs, **keywords)
 
 
 LOWERINGS: Lowerings[type[KerasLowering]] = Lowerings("keras")
@@ -255,16 +258,18 @@ class MultiHeadAttention(KerasLowering):
 
     @override
     @classmethod
-    def call(cls, config: Layer, layer: Any, tensors: list[Any]) -> Any:
+    def call(cls, config: Layer, layer: Any, tensors: list[Any], keywords: dict[str, Any]) -> Any:
         query, value, key = (*tensors, None, None)[:3]
         value = query if value is None else value
         causal = config.use_causal_mask  # type: ignore[attr-defined]
-        return layer(query=query, value=value, key=key, use_causal_mask=causal)
+        return layer(query=query, value=value, key=key, use_causal_mask=causal, **keywords)
 
 
 @LOWERINGS.register(attention.Attention, attention.AdditiveAttention)
 class Attention(KerasLowering):
-    """Called on [query, value(, key)] with `use_causal_mask=`, a call argument in Keras."""
+    """Called on [query, value(, key)] with `use_causal_mask=`, a call argument in Keras, and
+    `mask=[None, value_mask]` for a value mask (no query mask: Keras would hand it on to the
+    layers after as the output's mask)."""
 
     @override
     @classmethod
@@ -274,5 +279,8 @@ class Attention(KerasLowering):
 
     @override
     @classmethod
-    def call(cls, config: Layer, layer: Any, tensors: list[Any]) -> Any:
-        return layer(list(tensors), use_causal_mask=config.use_causal_mask)  # type: ignore[attr-defined]
+    def call(cls, config: Layer, layer: Any, tensors: list[Any], keywords: dict[str, Any]) -> Any:
+        causal = config.use_causal_mask  # type: ignore[attr-defined]
+        value_mask = keywords.get("value_mask")
+        mask = None if value_mask is None else [None, value_mask]
+        return layer(list(tensors), mask=mask, use_causal_mask=causal)

@@ -128,6 +128,8 @@ ARGUMENTS: dict[str, str] = {
     "return_sequences": "Whether to output every step's output (steps, units) rather than the "
     "last one (units,).",
     "go_backwards": "Whether to read the sequence backwards (and return the outputs reversed).",
+    "return_state": "Whether to return the last states after the output, as more outputs of the "
+    "node (`node.state_h` and `node.state_c` of an LSTM, `node.state` of a GRU or SimpleRNN).",
     "dropout": "Fraction of the input's units dropped in the input transformation, 0 <= dropout "
     "< 1.",
     "recurrent_dropout": "Fraction of the state's units dropped in the recurrent transformation, "

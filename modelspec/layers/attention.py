@@ -2,8 +2,10 @@
 and AdditiveAttention (Bahdanau's).
 
 Inputs are [query, value] or [query, value, key], the key defaulting to the value, as Keras'
-layers are called. `use_causal_mask` (a call argument in Keras) lets query step i attend to value
-steps 0..i only.
+layers are called; by role, `{query: q, value: v, key: k}`. `use_causal_mask` (a call argument in
+Keras) lets query step i attend to value steps 0..i only. Masks are inputs by role, read as Keras
+reads them (any dtype; nonzero means "attend"): MultiHeadAttention's `attention_mask` (Tq, Tv),
+Attention's and AdditiveAttention's `value_mask` (Tv,) (Keras' `mask=[None, value_mask]`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .base import (
     GLOROT_UNIFORM,
     ONES,
     Layer,
+    Role,
     Shape,
     ShapeError,
     Weight,
@@ -26,6 +29,14 @@ from .base import (
     register,
 )
 from .options import ActivityOptions, BiasOptions, KernelOptions, declared
+
+QUERY = Role("query", "the query sequence (Tq, features)", required=True)
+KEY = Role("key", "the key sequence (Tv, features), the value by default")
+
+
+def _mask_fits(mask: Shape, want: Shape) -> bool:
+    """Whether a mask of shape `mask` fits `want` (a None on either side matches any length)."""
+    return len(mask) == len(want) and all(None in (m, w) or m == w for m, w in zip(mask, want))
 
 
 @register
@@ -48,6 +59,12 @@ class MultiHeadAttention(Layer, KernelOptions, BiasOptions, ActivityOptions):
     use_causal_mask: P[bool] = False
     max_inputs = 3
     has_weights = True
+    roles = (
+        QUERY,
+        Role("value", "the value sequence (Tv, features), the query by default"),
+        KEY,
+        Role("attention_mask", "where each query step may attend (Tq, Tv)", keyword=True),
+    )
 
     def _shapes(self, inputs: tuple[Shape, ...]) -> tuple[Shape, Shape, Shape]:
         query = inputs[0]
@@ -68,12 +85,23 @@ class MultiHeadAttention(Layer, KernelOptions, BiasOptions, ActivityOptions):
         return query, value, key
 
     @override
-    def output_shape(self, *inputs: Shape) -> Shape:
+    def output_shape(self, *inputs: Shape, attention_mask: Shape | None = None) -> Shape:
         query, value, _ = self._shapes(inputs)
-        if self.use_causal_mask and (len(query) != 2 or len(value) != 2):
+        for what, given in (
+            ("use_causal_mask", self.use_causal_mask),
+            ("attention_mask", attention_mask is not None),
+        ):
+            if given and (len(query) != 2 or len(value) != 2):
+                raise ShapeError(
+                    f"MultiHeadAttention {what} needs query and value of rank 2 "
+                    f"(steps, features), got {format_shape(query)} and {format_shape(value)}",
+                    role="attention_mask" if what == "attention_mask" else None,
+                )
+        if attention_mask is not None and not _mask_fits(attention_mask, (query[0], value[0])):
             raise ShapeError(
-                "MultiHeadAttention use_causal_mask needs query and value of rank 2 "
-                f"(steps, features), got {format_shape(query)} and {format_shape(value)}"
+                f"MultiHeadAttention attention_mask must be of shape (query steps, value steps) "
+                f"= {format_shape((query[0], value[0]))}, got {format_shape(attention_mask)}",
+                role="attention_mask",
             )
         return (*query[:-1], self.output_shape_ or query[-1])
 
@@ -110,9 +138,15 @@ class _ScoredAttention(Layer):
     min_inputs = 2
     max_inputs = 3
     has_weights = True
+    roles = (
+        QUERY,
+        Role("value", "the value sequence (Tv, features)", required=True),
+        KEY,
+        Role("value_mask", "which value steps take part (Tv,)", keyword=True),
+    )
 
     @override
-    def output_shape(self, *inputs: Shape) -> Shape:
+    def output_shape(self, *inputs: Shape, value_mask: Shape | None = None) -> Shape:
         query, value = inputs[0], inputs[1]
         key = inputs[2] if len(inputs) > 2 else value
         for role, shape in (("query", query), ("value", value), ("key", key)):
@@ -130,6 +164,12 @@ class _ScoredAttention(Layer):
             raise ShapeError(
                 f"{self.type} needs value and key with the same steps, got value "
                 f"{format_shape(value)} and key {format_shape(key)}"
+            )
+        if value_mask is not None and not _mask_fits(value_mask, (value[0],)):
+            raise ShapeError(
+                f"{self.type} value_mask must be of shape (value steps,) = "
+                f"{format_shape((value[0],))}, got {format_shape(value_mask)}",
+                role="value_mask",
             )
         return (query[0], value[-1])
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -27,6 +27,7 @@ from ..dispatch import Dispatched
 from ..errors import did_you_mean
 
 Shape = tuple[int | None, ...]
+T = TypeVar("T")
 DType = Literal["float32", "float64", "float16", "int32", "int64", "bool"]
 
 # Every name `keras.activations.get` takes (Keras 3.15: `ALL_OBJECTS` and the aliases `swish`,
@@ -71,7 +72,30 @@ Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 
 
 class ShapeError(ValueError):
-    """The layer cannot take the input shapes it was given; the message says why, for a user."""
+    """The layer cannot take the input shapes it was given; the message says why, for a user.
+
+    `role` (and `index`, within a role of several tensors) names the input at fault when it is
+    one given by role (`initial_state`, 1), so the message is reported where that input is written.
+    """
+
+    def __init__(self, message: str, role: str | None = None, index: int | None = None) -> None:
+        super().__init__(message)
+        self.role, self.index = role, index
+
+
+@dataclass(frozen=True)
+class Role:
+    """An input a kind takes by name, in a node's `inputs:` written as a mapping (`{sequences: x,
+    initial_state: [h, c]}`): one of the Keras call's positional inputs (a list of inputs fills
+    them in order), or one of its keyword arguments (`keyword`), of one tensor or, `many`, a list.
+    `what` says what it is, for messages.
+    """
+
+    name: str
+    what: str
+    keyword: bool = False
+    many: bool = False
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,7 +177,11 @@ class Layer(BaseModel):
     """Base of every layer config. Subclasses declare `type: Literal["Kind"]` and their arguments.
 
     `min_inputs`/`max_inputs` bound how many tensors the layer takes (None: no upper bound).
-    `output_shape` and `weights` receive one shape per input, batch omitted.
+    `output_shape` and `weights` receive one shape per input, batch omitted. `roles` names the
+    inputs for a node's `inputs:` written as a mapping: the positional ones first, in the call's
+    order, then the keyword ones (whose shapes the rules receive as keywords, a list for a role of
+    many). A kind of several outputs names them (`output_names`) and gives a shape for each
+    (`output_shapes`).
     """
 
     # Built on first use: a spec pays for the kinds it uses, not for the whole catalogue.
@@ -164,6 +192,7 @@ class Layer(BaseModel):
     max_inputs: ClassVar[int | None] = 1
     keeps_dtype: ClassVar[bool] = False  # True: output dtype is the input's (Reshape, Dropout...)
     has_weights: ClassVar[bool] = False
+    roles: ClassVar[tuple[Role, ...]] = ()
 
     # A kind's rules take one shape per input (batch omitted). Each kind names its own parameters
     # (`x` for one input, `*inputs` for several): `*inputs: Any, **_: Any` lets it, for mypy too.
@@ -174,6 +203,27 @@ class Layer(BaseModel):
     def weights(self, *inputs: Any, **_: Any) -> dict[str, Weight]:
         """The weights the layer builds for these input shapes (empty for weightless kinds)."""
         return {}
+
+    def output_names(self) -> tuple[str, ...]:
+        """The layer's outputs by name, in the order Keras returns them. The first is the node's
+        own tensor (`node`, also `node.output`); each other one is the tensor `node.NAME`."""
+        return ("output",)
+
+    def output_shapes(self, *inputs: Any, **roles: Any) -> tuple[Shape, ...]:
+        """One shape per output (`output_names`) for these input shapes, the keyword roles' by
+        name; `ShapeError` saying why it cannot take them. One output: `output_shape`'s."""
+        return (self.output_shape(*inputs, **roles),)
+
+    def by_role(self, keywords: Mapping[str, Sequence[T]]) -> dict[str, T | list[T]]:
+        """A node's keyword inputs (role -> one value per tensor: shapes, tensors) as the rules
+        and Keras' call take them: a list for a role of `many`, else its one value."""
+        many = {role.name for role in self.roles if role.many}
+        return {role: list(v) if role in many else v[0] for role, v in keywords.items()}
+
+    def output_hint(self, name: str) -> str:
+        """A note for a reference to an output `name` this layer does not have ("" for none),
+        such as how to make a recurrent layer return its states."""
+        return ""
 
     def final_activation(self) -> str | None:
         """The activation function this layer applies last (`relu`, `sigmoid`, `linear`, ...), or

@@ -1,13 +1,18 @@
 """Recurrent layers: LSTM, GRU, SimpleRNN, and Bidirectional around any of them.
 
 All take (timesteps, features), timesteps possibly None, and return (units,) or, with
-`return_sequences`, (timesteps, units). Weights are Keras': one `kernel` (features, gates*units),
+`return_sequences`, (timesteps, units). With `return_state` they also return their last states,
+each (units,), as Keras does: LSTM `state_h` and `state_c`, GRU and SimpleRNN `state`
+(Bidirectional: the forward layer's, then the backward one's). By role, `initial_state` gives the
+states to start from, in the same order and shapes (Keras' `layer(x, initial_state=[h, c])`).
+Weights are Keras': one `kernel` (features, gates*units),
 one `recurrent_kernel` (units, gates*units) and one `bias`; GRU with `reset_after` (Keras'
 default) keeps separate input and recurrent biases, so its bias is (2, 3*units).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, PositiveInt, model_validator
@@ -19,26 +24,37 @@ from .base import (
     Activation,
     Initializer,
     Layer,
+    Role,
     Shape,
+    ShapeError,
     Weight,
     expect_rank,
+    format_shape,
     known_dim,
     register,
 )
 from .options import ActivityOptions, BiasOptions, KernelOptions, RecurrentOptions, declared
 
 Rate = Annotated[float, Field(ge=0, lt=1)]
+STATES = ("state", "state_h", "state_c")  # what a recurrent kind's states are named
+ROLES = (
+    Role("sequences", "the input sequence (timesteps, features)", required=True),
+    Role("initial_state", "the states to start from, each (units,)", keyword=True, many=True),
+)
 
 
 class _Recurrent(Layer, KernelOptions, RecurrentOptions, BiasOptions, ActivityOptions):
     gates: ClassVar[int] = 1
+    states: ClassVar[tuple[str, ...]] = ("state",)  # Keras' order, as return_state returns them
     has_weights = True
+    roles = ROLES
 
     units: P[PositiveInt]
     activation: P[Activation] = "tanh"
     use_bias: P[bool] = True
     return_sequences: P[bool] = False
     go_backwards: P[bool] = False
+    return_state: P[bool] = False
     dropout: P[Rate] = 0.0
     recurrent_dropout: P[Rate] = 0.0
 
@@ -47,6 +63,43 @@ class _Recurrent(Layer, KernelOptions, RecurrentOptions, BiasOptions, ActivityOp
         expect_rank(self, x, 2, "(timesteps, features)")
         known_dim(self, x[-1], "feature dimension")
         return (x[0], self.units) if self.return_sequences else (self.units,)
+
+    @override
+    def output_names(self) -> tuple[str, ...]:
+        return ("output", *self.states) if self.return_state is True else ("output",)
+
+    @override
+    def output_shapes(
+        self, x: Shape, initial_state: Sequence[Shape] | None = None
+    ) -> tuple[Shape, ...]:
+        if initial_state is not None:
+            self.check_states(initial_state, self.states, self.type)
+        state: Shape = (self.units,)
+        return (self.output_shape(x), *[state] * (len(self.output_names()) - 1))
+
+    @override
+    def output_hint(self, name: str) -> str:
+        if self.return_state is not True and name in STATES:
+            return f" ({self.type} returns its states with `return_state: true`)"
+        return ""
+
+    def check_states(self, shapes: Sequence[Shape], names: Sequence[str], kind: str) -> None:
+        """`ShapeError` (at the `initial_state` entry at fault) unless `shapes` are one state of
+        shape (units,) per name in `names`, as the `kind` layer starts from them."""
+        if len(shapes) != len(names):
+            raise ShapeError(
+                f"{kind} initial_state takes {len(names)} tensor(s) ({', '.join(names)}), "
+                f"got {len(shapes)}",
+                role="initial_state",
+            )
+        for i, (name, shape) in enumerate(zip(names, shapes)):
+            if tuple(shape) != (self.units,):
+                raise ShapeError(
+                    f"{kind} initial_state {name} must be of shape ({self.units},) (the "
+                    f"layer's units), got {format_shape(shape)}",
+                    role="initial_state",
+                    index=i,
+                )
 
     def weights(self, x: Shape) -> dict[str, Weight]:
         """`kernel` (features, gates*units), `recurrent_kernel` (units, gates*units) and, with
@@ -86,6 +139,7 @@ class LSTM(_Recurrent):
 
     type: Literal["LSTM"] = "LSTM"
     gates = 4
+    states = ("state_h", "state_c")
     recurrent_activation: P[Activation] = "sigmoid"
     unit_forget_bias: P[bool] = True
 
@@ -120,12 +174,17 @@ RecurrentLayer = Annotated[LSTM | GRU | SimpleRNN, Field(discriminator="type")]
 @register
 class Bidirectional(Layer):
     """Runs `layer` forwards and a copy backwards over time and merges the two outputs:
-    `concat` gives 2*units features, `sum`, `mul` and `ave` give units."""
+    `concat` gives 2*units features, `sum`, `mul` and `ave` give units. With the layer's
+    `return_state`, the forward layer's states and then the backward one's follow the output
+    (`forward_state_h`, `forward_state_c`, `backward_state_h`, ... for an LSTM), and
+    `initial_state` takes them in that order (Keras gives its first half to the forward layer).
+    """
 
     type: Literal["Bidirectional"] = "Bidirectional"
     layer: RecurrentLayer
     merge_mode: P[Literal["concat", "sum", "mul", "ave"]] = "concat"
     has_weights = True
+    roles = ROLES
 
     @model_validator(mode="after")
     def _reads_forwards(self) -> Bidirectional:
@@ -147,6 +206,29 @@ class Bidirectional(Layer):
         if self.merge_mode == "concat":
             return (*shape[:-1], 2 * shape[-1])  # type: ignore[operator]
         return shape
+
+    def state_names(self) -> list[str]:
+        """The states of both layers, as `initial_state` takes them and `return_state` returns them."""
+        return [f"{side}_{name}" for side in ("forward", "backward") for name in self.layer.states]
+
+    @override
+    def output_names(self) -> tuple[str, ...]:
+        return ("output", *self.state_names()) if self.layer.return_state is True else ("output",)
+
+    @override
+    def output_shapes(
+        self, x: Shape, initial_state: Sequence[Shape] | None = None
+    ) -> tuple[Shape, ...]:
+        if initial_state is not None:
+            self.layer.check_states(initial_state, self.state_names(), self.type)
+        state: Shape = (self.layer.units,)
+        return (self.output_shape(x), *[state] * (len(self.output_names()) - 1))
+
+    @override
+    def output_hint(self, name: str) -> str:
+        if self.layer.return_state is not True and name.startswith(("forward_", "backward_")):
+            return " (Bidirectional returns the states with its layer's `return_state: true`)"
+        return ""
 
     def weights(self, x: Shape) -> dict[str, Weight]:
         """The wrapped layer's weights twice, prefixed `forward_` and `backward_` (Keras' names)."""

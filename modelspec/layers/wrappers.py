@@ -18,7 +18,7 @@ class TimeDistributed(Layer):
 
     Keras applies the layer step by step, so a layer whose training depends on the batch's
     statistics (BatchNormalization: per-step statistics, its moving averages updated once per
-    step) is refused; so is a wrapped kind of several inputs.
+    step) is refused; so is a wrapped kind of several inputs or outputs.
     """
 
     type: Literal["TimeDistributed"] = "TimeDistributed"
@@ -34,6 +34,11 @@ class TimeDistributed(Layer):
             raise ValueError(
                 "activity_regularizer on the wrapped layer is refused: Keras' TimeDistributed "
                 "calls the layer without it (it would be ignored)"
+            )
+        if len(layer.output_names()) > 1:
+            raise ValueError(
+                f"TimeDistributed wraps a layer of one output, not {layer.type} with "
+                f"return_state (it returns {', '.join(layer.output_names())})"
             )
         if layer.type == "BatchNormalization":
             raise ValueError(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import keyword
+import operator
 from typing import Any
 
 from ...graph import Graph, Node
@@ -130,6 +131,9 @@ class _Builder:
             self._lower(node)
         outputs = [self.value(name, CHANNELS_LAST) for name in self.graph.outputs]
         self.fx.output(outputs[0] if len(outputs) == 1 else tuple(outputs))
+        for value in list(self.fx.nodes):  # an output of several that nothing reads
+            if value.target is operator.getitem and not value.users:
+                self.fx.erase_node(value)
         module = fx.GraphModule(self.root, self.fx, class_name=_class_name(self.graph.name))
         # GraphModule wraps __call__ in two more Python frames (to decorate tracebacks): about
         # 4% of a small model's forward at batch 1. Plain nn.Module.__call__ costs what a
@@ -144,7 +148,7 @@ class _Builder:
             "lowerings": dict(self.lowerings),
             "logits": {o: self.logits[o] for o in self.graph.outputs if o in self.logits},
             "ranks": {o: self._rank(o) for o in self.graph.outputs},
-            "values": dict(self.value_names),  # node -> the fx value of its result
+            "values": dict(self.value_names),  # tensor -> the fx value, for `training_view`
         }
         return module.eval()
 
@@ -194,10 +198,20 @@ class _Builder:
         attribute = self._instance(node, lowering)
         layout = self._layout(lowering, node)
         inputs = [self._cast(self.value(t, layout), t, node, lowering) for t in node.inputs]
+        # inputs by keyword role (states, masks) come channels-last, as Keras has them
+        keywords = {
+            r: [self.value(t, CHANNELS_LAST) for t in ts] for r, ts in node.keywords.items()
+        }
         emitter = FxEmitter(self, node, site, attribute, layout)
-        out = lowering.emit(emitter, *inputs)
-        if out not in inputs and out.op != "placeholder":
-            out._rename(node.name)  # the spec's name for the node's result in the generated code
+        result = lowering.emit(emitter, *inputs, **node.layer.by_role(keywords))
+        outputs = result if isinstance(result, tuple) else (result,)  # one per output, in order
+        given = inputs + [v for vs in keywords.values() for v in vs]
+        for tensor, value in zip(node.tensors, outputs, strict=True):
+            if value not in given and value.op != "placeholder":
+                value._rename(tensor.replace(".", "_"))  # the spec's name in the generated code
+            self._set(tensor, value, layout)
+            self.value_names[tensor] = value.name
+        out = outputs[0]
         if emitter.activated is not None and emitter.activated[2] is out:
             before, activation, _ = emitter.activated
             self.logits[node.name] = (
@@ -205,8 +219,6 @@ class _Builder:
                 layout if self._rank(node.name) > 2 else CHANNELS_LAST,
                 activation,
             )
-        self._set(node.name, out, layout)
-        self.value_names[node.name] = out.name
 
     def _instance(self, node: Node, lowering: Lowering) -> str | None:
         """The submodule of the node's layer instance, made from the owner's config when first met."""

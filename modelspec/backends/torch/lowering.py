@@ -6,10 +6,12 @@ needs to know about the kind:
 
 - `module()`: the submodule that holds the layer's weights (None for weightless kinds, whose
   computation is written inline);
-- `emit(e, *inputs)`: the node's computation, written through the `Emitter` `e` (each call is
-  one fx node: a torch function, a tensor method, or the submodule), returning its result. What
-  it writes is plain torch code a person could have written, so the forward pass prints as
-  Python source (`module.code`);
+- `emit(e, *inputs, **roles)`: the node's computation, written through the `Emitter` `e` (each
+  call is one fx node: a torch function, a tensor method, or the submodule), returning its
+  result, or a tuple of one result per output for a layer of several (`Layer.output_names`).
+  Inputs by keyword role come as keywords, channels-last (a list for a role of several
+  tensors: `initial_state`). What it writes is plain torch code a person could have written, so
+  the forward pass prints as Python source (`module.code`);
 - `to_torch(weights)` / `to_keras(params)`: the layer's weights between Keras' names and
   layout (the core's `Layer.weights()`) and the submodule's `state_dict`.
 
@@ -124,9 +126,10 @@ class Lowering:
         """The submodule holding the layer's weights, or None for an inline computation."""
         return None
 
-    def emit(self, e: Emitter, *inputs: Any) -> Any:
-        """The node's computation on its inputs (fx nodes, in `e.layout`), written through `e`;
-        returns the output, in `e.layout` too (a kind whose layout is ANY keeps the one it got).
+    def emit(self, e: Emitter, *inputs: Any, **roles: Any) -> Any:
+        """The node's computation on its inputs (fx nodes, in `e.layout`) and its keyword roles
+        (channels-last), written through `e`; returns the output (a tuple of one per output for a
+        kind of several), in `e.layout` too (a kind whose layout is ANY keeps the one it got).
         """
         raise NotImplementedError
 

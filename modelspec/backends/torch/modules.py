@@ -97,7 +97,9 @@ class MultiHeadAttention(nn.Module):
     scale 1/sqrt(key_dim) over every axis between batch and features (flattened into one), and
     project the heads back. Projections are `nn.Linear`s named as the core names their weights
     (`query`, `key`, `value`, `output`); the lowering (`layers/attention.py`) reshapes Keras'
-    einsum kernels.
+    einsum kernels. An `attention_mask` (batch, Tq, Tv), nonzero where a query step may attend
+    (Keras casts it to bool), sets the other scores to -1e9 before the softmax, as Keras does
+    (so a row with no step left attends to all alike), after the causal mask if there is one.
     """
 
     def __init__(
@@ -128,7 +130,11 @@ class MultiHeadAttention(nn.Module):
         return f"num_heads={self.num_heads}, key_dim={self.key_dim}, value_dim={self.value_dim}"
 
     def forward(
-        self, query: Tensor, value: Tensor | None = None, key: Tensor | None = None
+        self,
+        query: Tensor,
+        value: Tensor | None = None,
+        key: Tensor | None = None,
+        attention_mask: Tensor | None = None,
     ) -> Tensor:
         """query (batch, ..., Tq, Dq), value (batch, ..., Tv, Dv), key (batch, ..., Tv, Dk) -> (batch,
         ..., Tq, output_dim); value defaults to query and key to value, as Keras calls the layer.
@@ -140,9 +146,20 @@ class MultiHeadAttention(nn.Module):
         k = self._heads(self.key(key), self.key_dim)
         v = self._heads(self.value(value), self.value_dim)
         p = self.dropout if self.training else 0.0
-        out = F.scaled_dot_product_attention(
-            q, k, v, dropout_p=p, is_causal=self.causal, scale=1 / math.sqrt(self.key_dim)
-        )
+        scale = 1 / math.sqrt(self.key_dim)
+        if attention_mask is None:
+            out = F.scaled_dot_product_attention(
+                q, k, v, dropout_p=p, is_causal=self.causal, scale=scale
+            )
+        else:  # by hand: SDPA gives NaN for a row with no step left, Keras a uniform row
+            keep = attention_mask.bool().unsqueeze(1)  # (batch, 1: every head, Tq, Tv)
+            if self.causal:
+                keep = (
+                    keep & torch.ones(keep.shape[-2:], dtype=torch.bool, device=keep.device).tril()
+                )
+            scores = torch.matmul(q, k.transpose(-2, -1)) * scale
+            weights = torch.softmax(scores.masked_fill(~keep, -1e9), dim=-1)
+            out = torch.matmul(F.dropout(weights, p) if p > 0 else weights, v)
         out = out.transpose(1, 2).flatten(2)  # (batch, positions, heads * value_dim)
         return self.output(out.reshape(*shape, out.shape[-1]))
 
@@ -157,9 +174,11 @@ class ScoredAttention(nn.Module):
     query (batch, Tq, d), value (batch, Tv, dv), key (batch, Tv, d) -> (batch, Tq, dv).
 
     Scores: dot `q @ k^T` (times `scale`); concat `concat_score_weight * sum(tanh(scale * (q +
-    k)))`; additive `sum(scale * tanh(q + k))`, each sum over features. A causal mask lowers the
-    scores of later steps by 1e9 (Keras' `scores - 1e9`), then softmax over Tv, dropout while
-    training, times value. `scale` and `concat_score_weight` are parameters when Keras has them.
+    k)))`; additive `sum(scale * tanh(q + k))`, each sum over features. A causal mask and a
+    `value_mask` (batch, Tv), nonzero for the value steps that take part (Keras casts it to bool),
+    lower the scores they leave out by 1e9 (Keras' `scores - 1e9`), then softmax over Tv,
+    dropout while training, times value. `scale` and `concat_score_weight` are parameters when
+    Keras has them.
     """
 
     def __init__(
@@ -170,7 +189,13 @@ class ScoredAttention(nn.Module):
         self.scale = nn.Parameter(torch.ones(scale)) if scale is not None else None
         self.concat_score_weight = nn.Parameter(torch.ones(())) if concat else None
 
-    def forward(self, query: Tensor, value: Tensor, key: Tensor | None = None) -> Tensor:
+    def forward(
+        self,
+        query: Tensor,
+        value: Tensor,
+        key: Tensor | None = None,
+        value_mask: Tensor | None = None,
+    ) -> Tensor:
         """The attended values, as the class docstring says."""
         key = value if key is None else key
         if self.mode == "dot":
@@ -186,10 +211,13 @@ class ScoredAttention(nn.Module):
             else:
                 summed = summed if self.scale is None else self.scale * summed
                 scores = self.concat_score_weight * torch.tanh(summed).sum(-1)
+        keep = None if value_mask is None else value_mask.bool().unsqueeze(-2)  # (batch, 1, Tv)
         if self.causal:
             steps = scores.shape[-2:]
-            later = ~torch.ones(steps, dtype=torch.bool, device=scores.device).tril()
-            scores = torch.where(later, scores - 1e9, scores)
+            causal = torch.ones(steps, dtype=torch.bool, device=scores.device).tril()
+            keep = causal if keep is None else keep & causal
+        if keep is not None:
+            scores = torch.where(keep, scores, scores - 1e9)
         weights = torch.softmax(scores, dim=-1)
         if self.training and self.dropout > 0:
             weights = F.dropout(weights, self.dropout)

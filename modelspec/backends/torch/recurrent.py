@@ -16,7 +16,9 @@ and one per gate for the state.
 
 Input (batch, time, features); output (batch, units), or (batch, time, units) with
 `return_sequences`. With `go_backwards` the sequence is read from its end and, as in Keras, the
-returned sequence is in reading order.
+returned sequence is in reading order. `initial_state` (each (batch, units): LSTM h and c, GRU
+and SimpleRNN h) starts from the given states instead of zeros; with `return_state` the forward
+pass returns `(output, *last states)`, as Keras does.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Recurrent(nn.Module):
         use_bias: bool = True,
         return_sequences: bool = False,
         go_backwards: bool = False,
+        return_state: bool = False,
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
     ) -> None:
@@ -60,6 +63,7 @@ class Recurrent(nn.Module):
             return_sequences,
             go_backwards,
         )
+        self.return_state = return_state
         self.dropout, self.recurrent_dropout = dropout, recurrent_dropout
         self.act = activation_function(activation)
         self.rec_act = activation_function(recurrent_activation or "linear")  # SimpleRNN has none
@@ -75,6 +79,7 @@ class Recurrent(nn.Module):
             "use_bias",
             "return_sequences",
             "go_backwards",
+            "return_state",
             "dropout",
             "recurrent_dropout",
         )
@@ -82,19 +87,24 @@ class Recurrent(nn.Module):
         changed = [f"{k}={getattr(self, k)!r}" for k in keys if getattr(self, k) != defaults.get(k)]
         return ", ".join([f"{self.input_size}, {self.units}", *changed])
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, initial_state: list[Tensor] | None = None) -> Any:
         """x (batch, time, features) -> (batch, units), or (batch, time, units) with
-        `return_sequences`; the fused kernel when it computes Keras' cell and no dropout runs, else
-        the step loop.
+        `return_sequences`; with `return_state`, `(output, *states)`, each state (batch, units).
+        The fused kernel when it computes Keras' cell and no dropout runs, else the step loop.
         """
         if self.go_backwards:
             x = x.flip(1)
+        if initial_state is None:
+            state = self._initial_state(x)
+        else:  # Keras casts the states to the layer's dtype
+            state = tuple(s.to(x.dtype) for s in initial_state)
         dropping = self.training and (self.dropout > 0 or self.recurrent_dropout > 0)
         if self.native and not dropping:
-            seq, last = self._fused(x)
+            seq, states = self._fused(x, state)
         else:
-            seq, last = self._loop(x)
-        return seq if self.return_sequences else last
+            seq, states = self._loop(x, state)
+        output = seq if self.return_sequences else states[0]
+        return (output, *states) if self.return_state else output
 
     def _masks(self, x: Tensor) -> tuple[Tensor | None, Tensor | None]:
         """Keras' dropout masks, (masks, batch, [1,] features): one per gate, or one for all gates."""
@@ -120,17 +130,19 @@ class Recurrent(nn.Module):
         out = torch.cat([F.linear(x * m, w) for m, w in zip(mask, weight.chunk(mask.shape[0]))], -1)
         return out if bias is None else out + bias
 
-    def _loop(self, x: Tensor) -> tuple[Tensor | None, Tensor]:
+    def _loop(
+        self, x: Tensor, state: tuple[Tensor, ...]
+    ) -> tuple[Tensor | None, tuple[Tensor, ...]]:
+        """(the output sequence, or None without `return_sequences`; the last states)."""
         in_mask, rec_mask = self._masks(x)
         projected = self._linear(
             x, in_mask, self.weight_ih, self._input_bias()
         )  # every step at once
-        state = self._initial_state(x)
         outputs = []
         for step in projected.unbind(1):
             state = self._step(step, state, rec_mask)
             outputs.append(state[0])
-        return (torch.stack(outputs, 1) if self.return_sequences else None), state[0]
+        return (torch.stack(outputs, 1) if self.return_sequences else None), state
 
     def _initial_state(self, x: Tensor) -> tuple[Tensor, ...]:
         return (x.new_zeros(x.shape[0], self.units),)
@@ -164,15 +176,15 @@ class LSTM(Recurrent):
         c = self.rec_act(f) * c + self.rec_act(i) * self.act(g)
         return self.rec_act(o) * self.act(c), c
 
-    def _fused(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        h0 = x.new_zeros(1, x.shape[0], self.units)
+    def _fused(self, x: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, tuple[Tensor, ...]]:
+        h0, c0 = (s.unsqueeze(0) for s in state)
         params = [self.weight_ih, self.weight_hh]
         if self.use_bias:
             params += [self.bias, self._zero_bias()]
-        seq, h, _ = torch.lstm(
-            x, (h0, h0), params, self.use_bias, 1, 0.0, self.training, False, True
+        seq, h, c = torch.lstm(
+            x, (h0, c0), params, self.use_bias, 1, 0.0, self.training, False, True
         )
-        return seq, h[0]
+        return seq, (h[0], c[0])
 
 
 class GRU(Recurrent):
@@ -223,13 +235,13 @@ class GRU(Recurrent):
             n = self.act(xn + F.linear(r * hn, self.weight_hh[2 * u :]))
         return (z * h + (1 - z) * n,)  # the state unmasked, as in Keras
 
-    def _fused(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        h0 = x.new_zeros(1, x.shape[0], self.units)
+    def _fused(self, x: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, tuple[Tensor, ...]]:
         params = [self.weight_ih, self.weight_hh]
         if self.use_bias:
             params += [self.bias_ih, self.bias_hh]
+        h0 = state[0].unsqueeze(0)
         seq, h = torch.gru(x, h0, params, self.use_bias, 1, 0.0, self.training, False, True)
-        return seq, h[0]
+        return seq, (h[0],)
 
 
 class SimpleRNN(Recurrent):
@@ -248,20 +260,22 @@ class SimpleRNN(Recurrent):
         (h,) = state
         return (self.act(projected + self._linear(h, rec_mask, self.weight_hh)),)
 
-    def _fused(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        h0 = x.new_zeros(1, x.shape[0], self.units)
+    def _fused(self, x: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, tuple[Tensor, ...]]:
         params = [self.weight_ih, self.weight_hh]
         if self.use_bias:
             params += [self.bias, self._zero_bias()]
         kernel = torch.rnn_tanh if self.activation == "tanh" else torch.rnn_relu
+        h0 = state[0].unsqueeze(0)
         seq, h = kernel(x, h0, params, self.use_bias, 1, 0.0, self.training, False, True)
-        return seq, h[0]
+        return seq, (h[0],)
 
 
 class Bidirectional(nn.Module):
     """Keras' Bidirectional: the layer, and a copy reading backwards; outputs merged by `merge_mode`.
 
     With `return_sequences` the backward layer's sequence is flipped back into time order first.
+    `initial_state`: the forward layer's states, then the backward one's (Keras' halves); with
+    the layers' `return_state`, `(output, *forward states, *backward states)`.
     """
 
     def __init__(
@@ -278,17 +292,26 @@ class Bidirectional(nn.Module):
     def extra_repr(self) -> str:
         return f"merge_mode={self.merge_mode!r}"
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, initial_state: list[Tensor] | None = None) -> Any:
         """x (batch, time, features) -> both layers' outputs merged: last axis 2*units for `concat`,
-        units for `sum`, `mul` and `ave`.
+        units for `sum`, `mul` and `ave`; with `return_state`, the states follow.
         """
-        y, y_rev = self.forward_layer(x), self.backward_layer(x)
+        half = len(initial_state) // 2 if initial_state is not None else 0
+        forward_state = initial_state[:half] if initial_state is not None else None
+        backward_state = initial_state[half:] if initial_state is not None else None
+        y, y_rev = self.forward_layer(x, forward_state), self.backward_layer(x, backward_state)
+        states: tuple[Tensor, ...] = ()
+        if self.forward_layer.return_state:
+            states = (*y[1:], *y_rev[1:])
+            y, y_rev = y[0], y_rev[0]
         if self.backward_layer.return_sequences:
             y_rev = y_rev.flip(1)
         if self.merge_mode == "concat":
-            return torch.cat([y, y_rev], -1)
-        if self.merge_mode == "sum":
-            return y + y_rev
-        if self.merge_mode == "mul":
-            return y * y_rev
-        return (y + y_rev) / 2  # "ave"
+            output = torch.cat([y, y_rev], -1)
+        elif self.merge_mode == "sum":
+            output = y + y_rev
+        elif self.merge_mode == "mul":
+            output = y * y_rev
+        else:  # "ave"
+            output = (y + y_rev) / 2
+        return (output, *states) if states else output

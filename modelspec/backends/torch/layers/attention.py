@@ -50,8 +50,10 @@ class MultiHeadAttention(Lowering):
         )
 
     @override
-    def emit(self, e: Emitter, *xs: Any) -> Any:
-        return e.module(*xs)
+    def emit(self, e: Emitter, *xs: Any, attention_mask: Any = None) -> Any:
+        return e.module(
+            *xs, **({} if attention_mask is None else {"attention_mask": attention_mask})
+        )
 
     @override
     def to_torch(self, weights: Arrays) -> Arrays:
@@ -104,8 +106,8 @@ class Attention(Lowering):
         )
 
     @override
-    def emit(self, e: Emitter, *xs: Any) -> Any:
-        return e.module(*xs)
+    def emit(self, e: Emitter, *xs: Any, value_mask: Any = None) -> Any:
+        return e.module(*xs, **({} if value_mask is None else {"value_mask": value_mask}))
 
     @override
     def to_torch(self, weights: Arrays) -> Arrays:

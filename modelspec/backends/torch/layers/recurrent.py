@@ -8,6 +8,7 @@ Keras' GRU z, r, h is torch's r, z, n (`GRU.gate_order`).
 
 from __future__ import annotations
 
+import operator
 from typing import Any, ClassVar
 
 from typing_extensions import override
@@ -26,6 +27,7 @@ class Recurrent(Lowering):
         "use_bias",
         "return_sequences",
         "go_backwards",
+        "return_state",
         "dropout",
         "recurrent_dropout",
     )
@@ -38,6 +40,7 @@ class Recurrent(Lowering):
             "activation": cfg.activation,
             "use_bias": cfg.use_bias,
             "return_sequences": cfg.return_sequences,
+            "return_state": cfg.return_state,
             "dropout": cfg.dropout,
             "recurrent_dropout": cfg.recurrent_dropout,
         }
@@ -53,8 +56,8 @@ class Recurrent(Lowering):
         return self.recurrent_module(self.layer.go_backwards)
 
     @override
-    def emit(self, e: Emitter, x: Any) -> Any:
-        return e.module(x)
+    def emit(self, e: Emitter, x: Any, initial_state: list[Any] | None = None) -> Any:
+        return emit_outputs(self.layer, e, x, initial_state)
 
     def gate_order(self) -> list[int] | None:
         """The index that reorders Keras' gate blocks into torch's (its own inverse); None: same order."""
@@ -92,6 +95,15 @@ class Recurrent(Lowering):
         elif "bias" in params:
             out["bias"] = params["bias"] if order is None else params["bias"][order]
         return out
+
+
+def emit_outputs(layer: Any, e: Emitter, x: Any, initial_state: list[Any] | None) -> Any:
+    """The submodule's call on `x` (from `initial_state` when given) and, for a layer of several
+    outputs (`return_state`), one value per output taken from the tuple it returns."""
+    given = {"initial_state": initial_state} if initial_state is not None else {}
+    out = e.module(x, **given)
+    count = len(layer.output_names())
+    return out if count == 1 else tuple(e.fn(operator.getitem, out, i) for i in range(count))
 
 
 @LOWERINGS.register(core.SimpleRNN)
@@ -167,8 +179,8 @@ class Bidirectional(Lowering):
         )
 
     @override
-    def emit(self, e: Emitter, x: Any) -> Any:
-        return e.module(x)
+    def emit(self, e: Emitter, x: Any, initial_state: list[Any] | None = None) -> Any:
+        return emit_outputs(self.layer, e, x, initial_state)
 
     @override
     def to_torch(self, weights: Arrays) -> Arrays:
