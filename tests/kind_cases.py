@@ -5,13 +5,20 @@ from modelspec.graph import Graph, Node, TensorType
 from modelspec.layers import REGISTRY
 
 
-def case(kind: str, shapes, args=None, dtype: str = "float32") -> dict:
-    """A spec whose one node `node` (of `kind`, with `args`) reads inputs of these shapes."""
+def case(kind: str, shapes, args=None, dtype: str | list[str] = "float32", roles: dict | None = None) -> dict:
+    """A spec whose one node `node` (of `kind`, with `args`) reads inputs of these shapes (and
+    dtypes: one for all, or one per input), in order or, with `roles`, by role (role -> the
+    input's index, or a list of indices); every output of the node is a model output."""
     shapes = [shapes] if not shapes or not isinstance(shapes[0], list) else shapes
-    inputs = {f"in_{i}": {"shape": s, "dtype": dtype} for i, s in enumerate(shapes)}
-    node = {"type": kind, **(args or {}), "inputs": list(inputs)}
-    return {"modelspec": 1, "name": f"case_{kind.lower()}", "inputs": inputs,
-            "layers": {"node": node}, "outputs": ["node"]}  # fmt: skip
+    dtypes = [dtype] * len(shapes) if isinstance(dtype, str) else dtype
+    inputs = {f"in_{i}": {"shape": s, "dtype": d} for i, (s, d) in enumerate(zip(shapes, dtypes))}
+    names = list(inputs)
+    wiring = list(inputs) if roles is None else {
+        role: [names[i] for i in at] if isinstance(at, list) else names[at] for role, at in roles.items()}  # fmt: skip
+    node = {"type": kind, **(args or {}), "inputs": wiring}
+    outputs = REGISTRY[kind].model_validate({"type": kind, **(args or {})}).output_names()
+    return {"modelspec": 1, "name": f"case_{kind.lower()}", "inputs": inputs, "layers": {"node": node},
+            "outputs": ["node", *(f"node.{o}" for o in outputs[1:])]}  # fmt: skip
 
 
 SEQ, IMG = [6, 3], [6, 6, 2]
@@ -278,6 +285,45 @@ CASES.update({
     "UnitNormalization": [case("UnitNormalization", [5]), case("UnitNormalization", IMG, {"axis": [1, 2]}),
                           case("UnitNormalization", SEQ, {"axis": 1})],
 })  # fmt: skip
+# several outputs (return_state) and inputs by role (initial_state, masks)
+STATES = {"sequences": 0, "initial_state": [1, 2]}
+CASES["LSTM"] += [
+    case("LSTM", SEQ, {"units": 4, "return_state": True}),
+    case("LSTM", [SEQ, [3], [3]], {"units": 3, "return_state": True, "return_sequences": True}, roles=STATES),
+    case("LSTM", [[None, 3], [2], [2]], {"units": 2, "activation": "relu", "go_backwards": True, "return_state": True},
+         roles=STATES)]
+CASES["GRU"] += [
+    case("GRU", SEQ, {"units": 4, "return_state": True, "return_sequences": True}),
+    case("GRU", [SEQ, [3]], {"units": 3, "return_state": True}, roles={"sequences": 0, "initial_state": 1}),
+    case("GRU", [SEQ, [3]], {"units": 3, "reset_after": False, "go_backwards": True},
+         roles={"sequences": 0, "initial_state": [1]})]
+CASES["SimpleRNN"] += [
+    case("SimpleRNN", [SEQ, [2]], {"units": 2, "return_state": True}, roles={"sequences": 0, "initial_state": 1}),
+    case("SimpleRNN", [SEQ, [2]], {"units": 2, "activation": "sigmoid", "return_sequences": True},
+         roles={"sequences": 0, "initial_state": 1})]
+CASES["Bidirectional"] += [
+    case("Bidirectional", SEQ, {"layer": {"type": "LSTM", "units": 3, "return_state": True}}),
+    case("Bidirectional", [SEQ, [2], [2]], {"layer": {"type": "GRU", "units": 2, "return_sequences": True,
+                                                      "return_state": True}, "merge_mode": "mul"}, roles=STATES),
+    case("Bidirectional", [SEQ, [2], [2], [2], [2]], {"layer": {"type": "LSTM", "units": 2, "activation": "relu"}},
+         roles={"sequences": 0, "initial_state": [1, 2, 3, 4]})]
+MASKED = {"query": 0, "value": 1}
+CASES["MultiHeadAttention"] += [
+    case("MultiHeadAttention", [[5, 8], [4, 6], [5, 4]], {"num_heads": 2, "key_dim": 3},
+         dtype=["float32", "float32", "bool"], roles={**MASKED, "attention_mask": 2}),
+    case("MultiHeadAttention", [[4, 6], [4, 6], [4, 6], [4, 4]], {"num_heads": 2, "key_dim": 2, "use_causal_mask": True},
+         dtype=["float32", "float32", "float32", "int32"], roles={**MASKED, "key": 2, "attention_mask": 3}),
+    case("MultiHeadAttention", [[None, 4], [None, None]], {"num_heads": 1, "key_dim": 2},
+         dtype=["float32", "bool"], roles={"query": 0, "attention_mask": 1})]
+CASES["Attention"] += [
+    case("Attention", [[3, 4], [5, 6], [5, 4], [5]], {"use_scale": True}, dtype=["float32"] * 3 + ["bool"],
+         roles={**MASKED, "key": 2, "value_mask": 3}),
+    case("Attention", [[4, 3], [4, 3], [4]], {"use_causal_mask": True, "score_mode": "concat"},
+         dtype=["float32", "float32", "int32"], roles={**MASKED, "value_mask": 2})]
+CASES["AdditiveAttention"] += [
+    case("AdditiveAttention", [[None, 4], [None, 4], [None]], {"use_causal_mask": True},
+         dtype=["float32", "float32", "bool"], roles={**MASKED, "value_mask": 2})]
+
 for _kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
     CASES[_kind] = [case(_kind, [[4], [4]])] + ([case(_kind, [IMG] * 3)] if _kind != "Subtract" else [])
 

@@ -416,3 +416,91 @@ def test_an_output_listed_twice():
         """
     )
     assert found == ["spec.yaml:4:14: outputs.1: output 'd' is listed twice"]
+
+
+def test_inputs_by_role_are_checked_against_the_kind_and_located():
+    found = problems(
+        """\
+        inputs: {src: {shape: [null, 5]}, tgt: {shape: [null, 6]}, q: {shape: [3, 8]}, v: {shape: [4, 8]}}
+        layers:
+          enc: {type: LSTM, units: 8, return_state: true, inputs: src}
+          d1: {type: LSTM, units: 8, inputs: {sequences: tgt, initial_states: [enc.state_h, enc.state_c]}}
+          d2: {type: LSTM, units: 8, inputs: {initial_state: [enc.state_h, enc.state_c]}}
+          d3: {type: Dense, units: 8, inputs: {x: tgt}}
+          a1: {type: MultiHeadAttention, num_heads: 2, key_dim: 2, inputs: {query: q, key: v}}
+          a2: {type: MultiHeadAttention, num_heads: 2, key_dim: 2, inputs: {query: q, value: v, attention_mask: [q, q]}}
+        """
+    )
+    assert found == [
+        "spec.yaml:4:55: layers.d1.inputs.initial_states: LSTM has no input role 'initial_states' "
+        "(did you mean 'initial_state'?); its roles: sequences, initial_state",
+        "spec.yaml:5:30: layers.d2.inputs: LSTM needs input role 'sequences': the input sequence (timesteps, features)",
+        "spec.yaml:6:31: layers.d3.inputs: Dense takes its inputs as a list: it has no input roles",
+        "spec.yaml:7:79: layers.a1.inputs.key: MultiHeadAttention input role 'key' needs 'value' too: Keras takes "
+        "them by position (query, value, key)",
+        "spec.yaml:8:105: layers.a2.inputs.attention_mask: MultiHeadAttention input role 'attention_mask' takes "
+        "one tensor, got 2",
+    ]  # fmt: skip
+
+
+def test_mis_shaped_states_and_masks_are_reported_where_written():
+    found = problems(
+        """\
+        inputs: {src: {shape: [null, 5]}, tgt: {shape: [null, 6]}, q: {shape: [3, 8]}, v: {shape: [4, 8]}}
+        layers:
+          enc: {type: LSTM, units: 8, return_state: true, inputs: src}
+          d1: {type: LSTM, units: 4, inputs: {sequences: tgt, initial_state: [enc.state_h, enc.state_c]}}
+          d2: {type: LSTM, units: 8, inputs: {sequences: tgt, initial_state: enc.state_h}}
+          d3: {type: GRU, units: 8, inputs: {sequences: tgt, initial_state: [enc.state_c]}}
+          a1: {type: MultiHeadAttention, num_heads: 2, key_dim: 2, inputs: {query: q, value: v, attention_mask: q}}
+        outputs: [d1, d2, d3, a1]
+        """
+    )
+    assert found == [
+        "spec.yaml:4:71: layers.d1.inputs.initial_state.0: LSTM initial_state state_h must be of shape (4,) "
+        "(the layer's units), got (8,)",
+        "spec.yaml:5:70: layers.d2.inputs.initial_state: LSTM initial_state takes 2 tensor(s) (state_h, state_c), got 1",
+        "spec.yaml:7:105: layers.a1.inputs.attention_mask: MultiHeadAttention attention_mask must be of shape "
+        "(query steps, value steps) = (3, 4), got (3, 8)",
+    ]  # fmt: skip
+
+
+def test_a_missing_output_of_a_node_suggests_and_says_how_to_get_states():
+    found = problems(
+        """\
+        inputs: {x: {shape: [5, 3]}}
+        layers:
+          enc: {type: LSTM, units: 4, return_state: true, inputs: x}
+          gru: {type: GRU, units: 4, inputs: x}
+          a: {type: Dense, units: 2, inputs: enc.state}
+          b: {type: Dense, units: 2, inputs: gru.state}
+          c: {type: Dense, units: 2, inputs: a.output}
+        outputs: [a, b, enc.cell]
+        """
+    )
+    assert found == [
+        "spec.yaml:5:38: layers.a.inputs: 'enc' has no output 'state' (did you mean 'state_h'?); "
+        "its outputs: output, state_h, state_c",
+        "spec.yaml:6:38: layers.b.inputs: 'gru' is a layer with one output; write 'gru' "
+        "(GRU returns its states with `return_state: true`)",
+        "spec.yaml:8:17: outputs.2: 'enc' has no output 'cell'; its outputs: output, state_h, state_c",
+    ]  # fmt: skip
+
+
+def test_a_block_takes_its_inputs_as_a_list_and_timedistributed_one_output():
+    found = problems(
+        """\
+        blocks:
+          b: {layers: [{type: Dense, units: 2}]}
+        inputs: {x: {shape: [5, 3]}}
+        layers:
+          a: {block: b, inputs: {x: x}}
+          t: {type: TimeDistributed, layer: {type: GRU, units: 2, return_state: true}, inputs: x}
+        """
+    )
+    assert found == [
+        "spec.yaml:5:17: layers.a.inputs: block 'b' takes its inputs as a list, in the order of the block's "
+        "`inputs:`; a mapping of roles is for layer kinds",
+        "spec.yaml:6:37: layers.t.layer: TimeDistributed wraps a layer of one output, not GRU with "
+        "return_state (it returns output, state)",
+    ]  # fmt: skip

@@ -90,6 +90,8 @@ def sample_inputs(spec, seed: int = 0) -> list[np.ndarray]:
         shape = (2, *(4 if d is None else d for d in t.shape))
         if t.dtype.startswith("int"):
             out.append(rng.integers(0, 10, shape).astype(t.dtype))
+        elif t.dtype == "bool":  # a mask: both values, often
+            out.append(rng.random(shape) < 0.6)
         else:
             out.append(rng.normal(size=shape).astype(t.dtype))
     return out
@@ -180,10 +182,12 @@ def test_kind_figures_equal_the_core(key, data):
     spec, model = kind_case(key, data)
     assert_figures_match(spec, model)
     assert type(model.get_layer("node")).__name__ == data["layers"]["node"]["type"]
-    (out,) = run(model, sample_inputs(spec))
-    core = spec.graph.node("node").output.shape  # None: any length (here the input's 4, or less)
-    assert out.shape[0] == 2 and len(out.shape) == len(core) + 1
-    assert all(d is None or d == o for d, o in zip(core, out.shape[1:]))
+    outs = run(model, sample_inputs(spec))
+    assert len(outs) == len(spec.graph.outputs) == len(spec.graph.node("node").tensors)
+    for out, name in zip(outs, spec.graph.outputs):
+        core = spec.graph.tensor_type(name).shape  # None: any length (here the input's 4, or less)
+        assert out.shape[0] == 2 and len(out.shape) == len(core) + 1
+        assert all(d is None or d == o for d, o in zip(core, out.shape[1:]))
 
 
 # Weights Keras adds with an initializer written in the call, kept by no attribute

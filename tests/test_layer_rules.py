@@ -206,6 +206,28 @@ KERAS_FIGURES = [
 ]
 
 
+# Kinds of several outputs or with inputs by role, from real Keras 3.15 the same way: kind,
+# arguments, positional input shapes, keyword roles' shapes (`layer(x, initial_state=[h, c])`,
+# `attention_mask=m`, Attention's `mask=[None, value_mask]`), Keras' output shapes (one per
+# output, in Keras' order), trainable, non-trainable
+KERAS_OUTPUT_FIGURES = [
+    ('LSTM', {'units': 4, 'return_state': True}, [(5, 2)], {}, ((4,), (4,), (4,)), 112, 0),
+    ('LSTM', {'units': 3, 'return_state': True, 'return_sequences': True}, [(None, 2)], {'initial_state': [(3,), (3,)]}, ((None, 3), (3,), (3,)), 72, 0),
+    ('LSTM', {'units': 3}, [(4, 2)], {'initial_state': [(3,), (3,)]}, ((3,),), 72, 0),
+    ('GRU', {'units': 5, 'return_state': True, 'return_sequences': True}, [(4, 3)], {}, ((4, 5), (5,)), 150, 0),
+    ('GRU', {'units': 2, 'reset_after': False}, [(4, 3)], {'initial_state': [(2,)]}, ((2,),), 36, 0),
+    ('SimpleRNN', {'units': 4, 'return_state': True}, [(6, 2)], {}, ((4,), (4,)), 28, 0),
+    ('SimpleRNN', {'units': 2, 'return_state': True, 'go_backwards': True}, [(None, 3)], {'initial_state': [(2,)]}, ((2,), (2,)), 12, 0),
+    ('Bidirectional', {'layer': {'type': 'LSTM', 'units': 3, 'return_state': True}}, [(5, 2)], {}, ((6,), (3,), (3,), (3,), (3,)), 144, 0),
+    ('Bidirectional', {'layer': {'type': 'GRU', 'units': 3, 'return_state': True, 'return_sequences': True}, 'merge_mode': 'sum'}, [(None, 2)], {}, ((None, 3), (3,), (3,)), 126, 0),
+    ('Bidirectional', {'layer': {'type': 'SimpleRNN', 'units': 2}}, [(4, 3)], {'initial_state': [(2,), (2,)]}, ((4,),), 24, 0),
+    ('Bidirectional', {'layer': {'type': 'LSTM', 'units': 2, 'return_state': True}, 'merge_mode': 'ave'}, [(4, 3)], {'initial_state': [(2,), (2,), (2,), (2,)]}, ((2,), (2,), (2,), (2,), (2,)), 96, 0),
+    ('MultiHeadAttention', {'num_heads': 2, 'key_dim': 4}, [(5, 8), (6, 8)], {'attention_mask': (5, 6)}, ((5, 8),), 288, 0),
+    ('MultiHeadAttention', {'num_heads': 2, 'key_dim': 3, 'use_causal_mask': True}, [(None, 6)], {'attention_mask': (None, None)}, ((None, 6),), 168, 0),
+    ('Attention', {}, [(3, 4), (5, 4)], {'value_mask': (5,)}, ((3, 4),), 0, 0),
+    ('AdditiveAttention', {'use_scale': True}, [(3, 4), (5, 4), (5, 4)], {'value_mask': (5,)}, ((3, 4),), 4, 0),
+]
+
 def build(kind, args):
     return REGISTRY[kind].model_validate({"type": kind, **args})
 
@@ -219,6 +241,29 @@ def test_shape_and_parameter_rules_match_keras(kind, args, inputs, shape, traina
     assert sum(w.size for w in weights.values() if w.trainable) == trainable
     assert sum(w.size for w in weights.values() if not w.trainable) == frozen
 
+
+
+@pytest.mark.parametrize("kind, args, inputs, roles, shapes, trainable, frozen", KERAS_OUTPUT_FIGURES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(KERAS_OUTPUT_FIGURES)])  # fmt: skip
+def test_every_output_and_role_matches_keras(kind, args, inputs, roles, shapes, trainable, frozen):
+    layer = build(kind, args)
+    assert layer.output_shapes(*inputs, **roles) == shapes
+    assert len(layer.output_names()) == len(shapes)
+    weights = layer.weights(*inputs)
+    assert sum(w.size for w in weights.values() if w.trainable) == trainable
+    assert sum(w.size for w in weights.values() if not w.trainable) == frozen
+
+
+def test_outputs_are_named_in_keras_order():
+    assert build("LSTM", {"units": 2, "return_state": True}).output_names() == ("output", "state_h", "state_c")
+    assert build("GRU", {"units": 2, "return_state": True}).output_names() == ("output", "state")
+    assert build("SimpleRNN", {"units": 2}).output_names() == ("output",)
+    assert build("Bidirectional", {"layer": {"type": "LSTM", "units": 2, "return_state": True}}).output_names() == (
+        "output", "forward_state_h", "forward_state_c", "backward_state_h", "backward_state_c")
+    assert build("Bidirectional", {"layer": {"type": "GRU", "units": 2, "return_state": True}}).output_names() == (
+        "output", "forward_state", "backward_state")
+    assert [r.name for r in build("MultiHeadAttention", {"num_heads": 1, "key_dim": 2}).roles] == [
+        "query", "value", "key", "attention_mask"]
 
 def test_every_kind_has_a_keras_figure():
     assert {case[0] for case in KERAS_FIGURES} == set(REGISTRY)
@@ -290,6 +335,34 @@ def test_shape_errors_say_why(kind, args, inputs, message):
     assert str(info.value) == message
 
 
+
+@pytest.mark.parametrize(
+    "kind, args, inputs, roles, at, message",
+    [
+        ("LSTM", {"units": 3}, [(4, 2)], {"initial_state": [(3,)]}, ("initial_state", None),
+         "LSTM initial_state takes 2 tensor(s) (state_h, state_c), got 1"),
+        ("LSTM", {"units": 3}, [(4, 2)], {"initial_state": [(3,), (4,)]}, ("initial_state", 1),
+         "LSTM initial_state state_c must be of shape (3,) (the layer's units), got (4,)"),
+        ("GRU", {"units": 3}, [(4, 2)], {"initial_state": [(None,)]}, ("initial_state", 0),
+         "GRU initial_state state must be of shape (3,) (the layer's units), got (None,)"),
+        ("Bidirectional", {"layer": {"type": "LSTM", "units": 2}}, [(4, 2)], {"initial_state": [(2,), (2,)]},
+         ("initial_state", None), "Bidirectional initial_state takes 4 tensor(s) (forward_state_h, forward_state_c, "
+                                  "backward_state_h, backward_state_c), got 2"),
+        ("MultiHeadAttention", {"num_heads": 2, "key_dim": 2}, [(5, 4), (6, 4)], {"attention_mask": (6, 5)},
+         ("attention_mask", None), "MultiHeadAttention attention_mask must be of shape (query steps, value steps) "
+                                   "= (5, 6), got (6, 5)"),
+        ("MultiHeadAttention", {"num_heads": 2, "key_dim": 2}, [(2, 5, 4)], {"attention_mask": (5, 5)},
+         ("attention_mask", None), "MultiHeadAttention attention_mask needs query and value of rank 2 (steps, "
+                                   "features), got (2, 5, 4) and (2, 5, 4)"),
+        ("Attention", {}, [(3, 4), (5, 4)], {"value_mask": (3,)}, ("value_mask", None),
+         "Attention value_mask must be of shape (value steps,) = (5,), got (3,)"),
+    ],
+)  # fmt: skip
+def test_role_shape_errors_name_the_role_at_fault(kind, args, inputs, roles, at, message):
+    with pytest.raises(ShapeError) as info:
+        build(kind, args).output_shapes(*inputs, **roles)
+    assert (str(info.value), info.value.role, info.value.index) == (message, *at)
+
 @pytest.mark.parametrize(
     "kind, args, message",
     [
@@ -313,6 +386,7 @@ def test_shape_errors_say_why(kind, args, inputs, message):
         ("Permute", {"dims": [1, 3]}, "permutation of 1..2"),
         ("Bidirectional", {"layer": {"type": "Dense", "units": 2}}, "does not match any of the expected tags"),
         ("Bidirectional", {"layer": {"type": "LSTM", "units": 2, "go_backwards": True}}, "must read forwards"),
+        ("TimeDistributed", {"layer": {"type": "GRU", "units": 2, "return_state": True}}, "a layer of one output"),
         ("BatchNormalization", {"momentum": 1.5}, "less than or equal to 1"),
         ("AveragePooling3D", {}, "pool_size"),
         ("AveragePooling2D", {}, "pool_size"),

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import modelspec
+from modelspec.graph import producer
 from modelspec.layers import format_shape
 from modelspec.render import (RenderError, mimebundle, pipe, render_analysis, render_file,
                               render_graph, write)  # fmt: skip
@@ -68,7 +69,7 @@ def test_example_draws_every_node_edge_and_label(path):
     graph = modelspec.load(path).graph
     pic = Picture(render_file(path))
     assert pic.nodes == set(graph.inputs) | {n.name for n in graph.nodes}
-    wired = {f"{t}->{n.name}" for n in graph.nodes for t in n.inputs}
+    wired = {f"{producer(t)}->{n.name}" for n in graph.nodes for t in n.reads}  # states too
     ties = {f"{n.name}->{n.layer_name}" for n in graph.nodes if n.shared}
     assert pic.edges == wired | ties
     for name, ttype in graph.inputs.items():
@@ -81,9 +82,10 @@ def test_example_draws_every_node_edge_and_label(path):
         assert f"{format_shape(out.shape, batch=True)} {out.dtype}" in pic.text(node.name)
         if node.weights:
             assert f"{node.params:,} params" in lines
-        for tensor in node.inputs:  # every edge says what it carries
+        for tensor in node.reads:  # every edge says what it carries (and which output of several)
             shape = format_shape(graph.tensor_type(tensor).shape, batch=True)
-            assert pic.text(f"{tensor}->{node.name}", "edge").startswith(shape)
+            label = pic.text(f"{producer(tensor)}->{node.name}", "edge")
+            assert (shape in label) if "." in tensor else label.startswith(shape)
     for i, name in enumerate(graph.outputs):
         assert f"output {i + 1} of {len(graph.outputs)}" in pic.lines(name)
     assert pic.lines()[:2] == [graph.name, f"{graph.params:,} params"]  # the title
@@ -99,6 +101,23 @@ def test_stock_lstm_shows_what_plot_model_shows():
     assert "linear" in pic.text("price") and "sigmoid" in pic.text("direction")
     assert pic.text("lstm->price", "edge") == "(None, 300)"
     assert "363,002 params" in pic.lines()
+
+
+def test_states_are_drawn_as_named_outputs_on_their_edges():
+    pic = draw(
+        """\
+        inputs: {src: {shape: [null, 3]}, tgt: {shape: [5, 2]}}
+        layers:
+          enc: {type: LSTM, units: 4, return_state: true, inputs: src}
+          dec: {type: LSTM, units: 4, inputs: {sequences: tgt, initial_state: [enc.state_h, enc.state_c]}}
+        outputs: [dec, enc.state_c]
+        """
+    )
+    assert "(None, None, 3) \u2192 [output (None, 4) float32, state_h (None, 4) float32, state_c (None, 4) float32]" in pic.text("enc")
+    assert "[(None, 5, 2), (None, 4), (None, 4)] \u2192 (None, 4) float32" in pic.text("dec")
+    labels = sorted(" ".join(t.text for t in g.iter(f"{SVG}text")) for g in pic.groups["edge"]["enc->dec"])
+    assert labels == ["state_c (None, 4)", "state_h (None, 4)"]
+    assert "output 2 of 2" in pic.lines("enc") and "output 1 of 2" in pic.lines("dec")
 
 
 def test_inputs_and_outputs_are_drawn_distinctly():

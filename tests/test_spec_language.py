@@ -274,3 +274,113 @@ def test_input_shape_from_a_param():
         """
     )
     assert s.graph.node("flatten").output.shape == (14,)
+
+
+# --- several outputs per node, inputs by role -------------------------------------------------
+
+SEQ2SEQ = """\
+inputs:
+  src: {shape: [null, 3]}
+  tgt: {shape: [5, 2]}
+layers:
+  enc: {type: LSTM, units: 4, return_state: true, inputs: src}
+  dec: {type: LSTM, units: 4, return_sequences: true, inputs: {sequences: tgt, initial_state: [enc.state_h, enc.state_c]}}
+"""
+
+
+def test_a_recurrent_layer_with_return_state_has_named_outputs():
+    s = spec(SEQ2SEQ + "outputs: [dec, enc.state_c, enc.output]\n")
+    enc = s.graph.node("enc")
+    assert enc.layer.output_names() == ("output", "state_h", "state_c")
+    assert {k: t.shape for k, t in enc.tensors.items()} == {"enc": (4,), "enc.state_h": (4,), "enc.state_c": (4,)}
+    assert s.graph.outputs == ["dec", "enc.state_c", "enc"]  # `enc.output` is the node's own tensor
+    assert s.graph.tensor_type("enc.state_c").shape == (4,)
+    dec = s.graph.node("dec")
+    assert (dec.inputs, dec.keywords, dec.reads) == (["tgt"], {"initial_state": ["enc.state_h", "enc.state_c"]},
+                                                     ["tgt", "enc.state_h", "enc.state_c"])  # fmt: skip
+    row = next(r for r in s.summary().rows if r.name == "enc")
+    assert row.output_shape == "[(None, 4), (None, 4), (None, 4)]"  # as Keras' summary shows it
+    assert row.outputs == {"enc": "(None, 4)", "enc.state_h": "(None, 4)", "enc.state_c": "(None, 4)"}
+    assert next(r for r in s.summary().rows if r.name == "dec").connected_to == dec.reads
+
+
+def test_the_bare_name_of_a_node_of_several_outputs_is_its_first_output():
+    s = spec(SEQ2SEQ.replace("return_sequences: true, ", "") + "  head: {type: Dense, units: 2, inputs: enc}\n"
+             "outputs: [head, dec]\n")  # fmt: skip
+    assert s.graph.node("head").inputs == ["enc"] and s.warnings == []
+
+
+def test_a_state_output_is_kept_even_when_the_first_output_is_unread():
+    s = spec(SEQ2SEQ + "outputs: [enc.state_h]\n")
+    assert [n.name for n in s.graph] == ["enc"] and s.graph.outputs == ["enc.state_h"]
+    assert [str(p) for p in s.warnings] == [
+        "spec.yaml:6:8: layers.dec: warning: node 'dec' does not reach any output; it is left out of the model",
+        "spec.yaml:3:3: inputs.tgt: warning: input 'tgt' is not used"]  # fmt: skip
+
+
+def test_per_output_training_settings_take_a_state_output_by_name():
+    s = spec(SEQ2SEQ + "outputs: [dec, enc.state_h]\ntraining: {loss: {dec: mse, enc.state_h: mae}, "
+             "loss_weights: {enc.state_h: 0.5}}\n")  # fmt: skip
+    assert [(o.name, o.loss.type, o.weight, o.activation) for o in s.graph.training.outputs] == [
+        ("dec", "mse", 1.0, None), ("enc.state_h", "mae", 0.5, None)]  # fmt: skip
+
+
+def test_a_shared_recurrent_layer_returns_its_states_at_each_node():
+    s = spec(
+        """\
+        inputs: {a: {shape: [5, 3]}, b: {shape: [7, 3]}}
+        layers:
+          rnn: {type: GRU, units: 2, return_state: true, inputs: a}
+          rnn_b: {shares: rnn, inputs: {sequences: b, initial_state: rnn.state}}
+        outputs: [rnn_b.state, rnn]
+        """
+    )
+    b = s.graph.node("rnn_b")
+    assert b.shared and b.keywords == {"initial_state": ["rnn.state"]} and list(b.tensors) == ["rnn_b", "rnn_b.state"]
+    assert s.graph.params == s.graph.node("rnn").params == 42
+
+
+def test_bidirectional_states_forward_then_backward():
+    s = spec(
+        """\
+        inputs: {x: {shape: [5, 3]}}
+        layers:
+          bi: {type: Bidirectional, layer: {type: LSTM, units: 2, return_state: true}, inputs: x}
+          again: {type: Bidirectional, layer: {type: LSTM, units: 2}, inputs: {sequences: x, initial_state:
+                  [bi.forward_state_h, bi.forward_state_c, bi.backward_state_h, bi.backward_state_c]}}
+        """
+    )
+    assert list(s.graph.node("bi").tensors) == ["bi", "bi.forward_state_h", "bi.forward_state_c",
+                                                 "bi.backward_state_h", "bi.backward_state_c"]  # fmt: skip
+    assert s.graph.node("bi").output.shape == (4,) and s.graph.outputs == ["again"]
+
+
+def test_attention_masks_are_inputs_by_role():
+    s = spec(
+        """\
+        inputs: {q: {shape: [3, 4]}, v: {shape: [5, 4]}, m: {shape: [3, 5], dtype: bool}, vm: {shape: [5], dtype: int32}}
+        layers:
+          mha: {type: MultiHeadAttention, num_heads: 2, key_dim: 2, inputs: {query: q, value: v, attention_mask: m}}
+          att: {type: Attention, inputs: {query: q, value: v, value_mask: vm}}
+        outputs: [mha, att]
+        """
+    )
+    assert s.graph.node("mha").inputs == ["q", "v"] and s.graph.node("mha").keywords == {"attention_mask": ["m"]}
+    assert s.graph.node("att").output.shape == (3, 4)
+
+
+def test_a_list_of_inputs_fills_the_positional_roles():
+    by_list = spec("inputs: {q: {shape: [3, 4]}, v: {shape: [5, 4]}}\n"
+                   "layers: {a: {type: Attention, inputs: [q, v]}}\n")  # fmt: skip
+    by_role = spec("inputs: {q: {shape: [3, 4]}, v: {shape: [5, 4]}}\n"
+                   "layers: {a: {type: Attention, inputs: {value: v, query: q}}}\n")  # fmt: skip
+    assert by_list.graph.node("a").inputs == by_role.graph.node("a").inputs == ["q", "v"]
+
+
+def test_a_return_state_param_decides_the_outputs():
+    text = SEQ2SEQ.replace("return_state: true", 'return_state: "${states}"')
+    assert spec("params: {states: true}\n" + text).graph.node("enc").extra_outputs
+    found = problems("params: {states: false}\n" + text)
+    assert found == [f"spec.yaml:7:{col}: layers.dec.inputs.initial_state.{i}: 'enc' is a layer with one output; "
+                     "write 'enc' (LSTM returns its states with `return_state: true`)"
+                     for i, col in enumerate([96, 109])]  # fmt: skip

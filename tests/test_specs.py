@@ -16,6 +16,7 @@ TOTALS = {
     "ticket_classifier": 1_392_097,
     "toy_resnet": 223_242,
     "shared_embedding": 128_000,
+    "seq2seq": 718_173,
 }
 
 
@@ -75,6 +76,16 @@ def test_shared_embedding_is_one_layer():
     b = spec.graph.node("embed_b")
     assert b.shared and b.layer_name == "embed" and b.params == 0
     assert b.output.shape == (None, 128)
+
+
+def test_seq2seq_decoder_starts_from_the_encoder_states():
+    g = modelspec.load(ROOT / "specs/seq2seq.yaml").graph
+    encoder, decoder = g.node("encoder"), g.node("decoder")
+    assert list(encoder.tensors) == ["encoder", "encoder.state_h", "encoder.state_c"]
+    assert g.tensor_type("encoder.state_c").shape == (256,)
+    assert decoder.inputs == ["decoder_inputs"]
+    assert decoder.keywords == {"initial_state": ["encoder.state_h", "encoder.state_c"]}
+    assert g.consumers()["encoder.state_h"] == ["decoder"] and "encoder" not in g.consumers()
 
 
 def test_core_imports_no_framework():

@@ -104,6 +104,8 @@ def sample_inputs(spec, seed: int = 0) -> list[np.ndarray]:
         shape = (2, *(4 if d is None else d for d in t.shape))
         if t.dtype.startswith("int"):
             out.append(rng.integers(0, 10, shape).astype(t.dtype))
+        elif t.dtype == "bool":  # a mask: both values, often
+            out.append(rng.random(shape) < 0.6)
         else:
             out.append(rng.normal(size=shape).astype(t.dtype))
     return out
