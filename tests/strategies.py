@@ -3,7 +3,9 @@
 A spec is grown node by node. Each step draws a layer kind and legal arguments for it, picks
 input tensors of a fitting rank, and keeps the node only if the core's own shape rule accepts
 it, so what comes out is valid by construction and covers branching, every merge, shared
-layers, blocks with repeat, and `null` lengths.
+layers, blocks with repeat, and `null` lengths; recurrent layers that return their states
+(`node.state_h` read by later nodes, or listed as outputs) or start from an encoder's states or
+any tensor of the states' shape (`initial_state` by role), and attention masks by role.
 """
 
 from __future__ import annotations
@@ -54,9 +56,13 @@ def _rnn(kind: str) -> Callable:
             out["reset_after"] = draw(st.booleans())
         out["use_bias"] = draw(st.booleans())
         out["go_backwards"] = draw(st.booleans())
+        out["return_state"] = draw(st.booleans())
         return {**out, **_options(draw, "kernel", "recurrent", "bias")}
 
     return args
+
+
+RECURRENT = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1}  # kind -> its states
 
 
 def _axes(rank: int, most: int) -> st.SearchStrategy:
@@ -266,6 +272,7 @@ def _time_distributed(draw, shape):
     if args is None:
         return None
     args.pop("activity_regularizer", None)  # refused inside a wrapper
+    args.pop("return_state", None)  # a wrapped layer has one output
     return {"layer": {"type": kind, **args}}
 
 
@@ -463,23 +470,72 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
         shapes[name] = tuple(shape)
     layers: dict[str, dict] = {}
     owners: dict[str, tuple] = {}  # node with weights -> its input shapes (for sharing)
+    more: dict[str, dict[str, tuple]] = {}  # node -> its outputs after the first, with shapes
     used: set[str] = set()
 
-    def add(name: str, node: dict, inputs_: list[str]) -> bool:
+    def add(name: str, node: dict, inputs_: list[str], roles: dict[str, str | list[str]] | None = None) -> bool:
         config = {k: v for k, v in node.items() if k != "inputs"}
         layer = REGISTRY[config["type"]].model_validate(config)
+        keyword = {r: [shapes[t] for t in ts] if isinstance(ts, list) else shapes[ts] for r, ts in (roles or {}).items()}
         try:
-            out = tuple(layer.output_shape(*(shapes[t] for t in inputs_)))
+            outs = [tuple(o) for o in layer.output_shapes(*(shapes[t] for t in inputs_), **keyword)]
         except ShapeError:
             return False
-        if any(d is not None and d < 1 for d in out) or len(out) > 4:
+        if any(d is not None and d < 1 for out in outs for d in out) or len(outs[0]) > 4:
             return False
-        layers[name] = {**node, "inputs": inputs_}
-        shapes[name] = out
-        used.update(inputs_)
+        if roles:  # by role: the positional ones by name, then the keyword ones
+            positional = [r.name for r in layer.roles if not r.keyword]
+            wiring: Any = {**dict(zip(positional, inputs_)), **roles}
+        else:
+            wiring = inputs_
+        layers[name] = {**node, "inputs": wiring}
+        shapes[name] = outs[0]
+        more[name] = dict(zip(layer.output_names()[1:], outs[1:]))
+        shapes.update({f"{name}.{o}": shape for o, shape in more[name].items()})
+        used.update(inputs_, *([ts] if isinstance(ts, str) else ts for ts in (roles or {}).values()))
         if layer.has_weights and layer.type != "Embedding":  # embeddings read integers only
             owners[name] = tuple(shapes[t] for t in inputs_)
         return True
+
+    def vectors(size: int | None = None) -> list[str]:
+        """Float tensors of rank 1 (of `size`): states to start from, value masks."""
+        return [t for t in float_tensors() if len(shapes[t]) == 1 and shapes[t][0] is not None
+                and size in (None, shapes[t][0])]  # fmt: skip
+
+    def masks(steps: tuple) -> list[str]:
+        """Float tensors of exactly these known steps, to mask attention with (nonzero: attend)."""
+        return [t for t in float_tensors() if None not in steps and shapes[t] == steps]
+
+    def made_mask(name: str, source: str, rank: int) -> str | None:
+        """A mask computed from `source` (steps, features): relu units, zero often (nonzero:
+        attend), of (steps, steps) for rank 2 or (steps,) for rank 1; None if it does not fit."""
+        steps = shapes[source][0]
+        units = steps if rank == 2 else 1
+        if steps is None or not add(f"{name}_mask", {"type": "Dense", "units": units, "activation": "relu"}, [source]):
+            return None
+        if rank == 1 and not add(f"{name}_flat", {"type": "Flatten"}, [f"{name}_mask"]):
+            return None
+        return f"{name}_mask" if rank == 2 else f"{name}_flat"
+
+    def roles_for(name: str, kind: str, args: dict, source: str) -> dict | None:
+        """Inputs by role for a node of `kind` reading `source` (its `args` change to fit): a
+        recurrent layer's `initial_state`, from tensors of the states' shape or from the states
+        of an encoder of the same kind (seq2seq), or MultiHeadAttention's `attention_mask`."""
+        wrapped = kind == "Bidirectional"
+        layer = args.get("layer", args)
+        if (kind in RECURRENT or wrapped) and draw(st.booleans()):
+            count = RECURRENT[layer["type"] if wrapped else kind] * (2 if wrapped else 1)
+            if vectors() and draw(st.booleans()):
+                layer["units"] = shapes[draw(st.sampled_from(vectors()))][0]  # the states' size
+                return {"initial_state": [draw(st.sampled_from(vectors(layer["units"]))) for _ in range(count)]}
+            encoder = {**args, "layer": {**layer, "return_state": True}} if wrapped else {**args, "return_state": True}
+            if add(f"{name}_enc", {"type": kind, **encoder}, [source]):
+                return {"initial_state": [f"{name}_enc.{o}" for o in more[f"{name}_enc"]]}
+        if kind == "MultiHeadAttention" and draw(st.booleans()):
+            found = masks((shapes[source][0], shapes[source][0]))
+            mask = draw(st.sampled_from(found)) if found else made_mask(name, source, 2)
+            return {"attention_mask": mask} if mask else None
+        return None
 
     for name, spec in list(inputs.items()):  # integer inputs go through an Embedding first
         if spec.get("dtype") == "int32":
@@ -489,8 +545,14 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
     float_tensors = lambda: [t for t in shapes if inputs.get(t, {}).get("dtype") != "int32"]  # noqa: E731
     for i in range(draw(st.integers(1, max_nodes))):
         name = f"n{i}"
-        choice = draw(st.sampled_from(["unary"] * 6 + ["merge", "share", "pair"]))
+        choice = draw(st.sampled_from(["unary"] * 6 + ["merge", "share", "pair", "roles"]))
         pool = float_tensors()
+        sequences = [t for t in pool if len(shapes[t]) == 2 and shapes[t][-1] is not None]
+        if choice == "roles" and sequences:  # a kind whose inputs have roles, on a sequence
+            choice, pool = "unary", sequences
+            kinds_here = sorted(RECURRENT) + ["Bidirectional", "MultiHeadAttention"]
+        else:
+            kinds_here = kinds
         if choice == "merge":
             kind = draw(st.sampled_from(MERGES))
             first = draw(st.sampled_from(pool))
@@ -512,8 +574,12 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
             x = draw(st.sampled_from(pool))
             y = x if None in shapes[x] else draw(st.sampled_from([t for t in pool if None not in shapes[t]]))
             args = PAIRS[kind](draw, shapes[x], shapes[y])
+            mask = None
+            if args is not None and kind != "Dot" and draw(st.booleans()):
+                found = masks((shapes[y][0],))
+                mask = draw(st.sampled_from(found)) if found else made_mask(name, y, 1)
             if args is not None:
-                add(name, {"type": kind, **args}, [x, y])
+                add(name, {"type": kind, **args}, [x, y], {"value_mask": mask} if mask else None)
         elif choice == "share" and owners:
             owner = draw(st.sampled_from(sorted(owners)))
             fits = [t for t in pool if (shapes[t],) == owners[owner]]
@@ -521,16 +587,20 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
                 target = draw(st.sampled_from(fits))
                 layers[name] = {"shares": owner, "inputs": [target]}
                 shapes[name] = shapes[owner]
+                shapes.update({f"{name}.{o}": shape for o, shape in more[owner].items()})
                 used.add(target)
         else:
-            kind = draw(st.sampled_from(kinds))
+            kind = draw(st.sampled_from(kinds_here))
             source = draw(st.sampled_from(pool))
             args = UNARY[kind](draw, shapes[source])
+            roles = roles_for(name, kind, args, source) if args is not None else None
             if args is not None:
-                add(name, {"type": kind, **args}, [source])
+                add(name, {"type": kind, **args}, [source], roles)
     if draw(st.booleans()):
         _add_block(draw, layers, shapes, used, float_tensors())
     sinks = [n for n in layers if n not in used]
+    states = [f"{n}.{o}" for n in layers for o in more.get(n, ()) if f"{n}.{o}" not in used]
+    sinks += [t for t in states if draw(st.booleans())]  # some states unread are outputs too
     for name in inputs:  # every input must be read
         if name not in used:
             layers[f"use_{name}"] = {"type": "Activation", "activation": "linear", "inputs": [name]} \
