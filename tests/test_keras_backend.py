@@ -271,6 +271,31 @@ def test_a_shared_layer_is_one_instance_with_one_weight_set():
     np.testing.assert_array_equal(a, b)
 
 
+STATES = """
+    inputs: {a: {shape: [5, 3]}, b: {shape: [4, 3]}}
+    layers:
+      rnn: {type: GRU, units: 2, return_state: true, inputs: a}
+      rnn_b: {shares: rnn, inputs: {sequences: b, initial_state: rnn.state}}
+      head: {type: Dense, units: 1, inputs: rnn_b}
+    outputs: [head, rnn.state, rnn_b.state]
+    training: {loss: {head: mse, rnn.state: mae, rnn_b.state: mse}, metrics: {rnn.state: [mse]}}
+"""
+
+
+def test_a_state_output_is_named_after_its_tensor_and_trains_saves_and_loads(tmp_path):
+    spec = modelspec.loads(textwrap.dedent(STATES))
+    model = spec.to_keras()
+    assert_figures_match(spec, model)
+    assert list(model.output_names) == ["head", "rnn.state", "rnn_b.state"]  # Identity layers of those names
+    assert len(model.get_layer("rnn")._inbound_nodes) == 2  # one GRU, called at both nodes
+    x = sample_inputs(spec)
+    head, state, state_b = run(model, x)
+    _, hidden = (keras.ops.convert_to_numpy(t) for t in model.get_layer("rnn")(x[0]))
+    np.testing.assert_allclose(state, hidden, rtol=1e-6)  # rnn.state is the GRU's last state
+    logs = model.fit(x, {"head": head, "rnn.state": state, "rnn_b.state": state_b}, verbose=0).history
+    assert {"rnn.state_loss", "rnn.state_mse", "rnn_b.state_loss"} <= set(logs)
+    assert_round_trip(spec, model, tmp_path)
+
 def test_blocks_and_repeats_expand_with_the_spec_names():
     spec, model = example(ROOT / "specs/toy_resnet.yaml")
     layer_names = [layer.name for layer in model.layers]

@@ -289,6 +289,64 @@ def test_layouts_meet_at_merges_and_reductions():
     assert_matches_keras("layout", spec, module)
 
 
+def test_states_are_named_outputs_and_initial_states_keywords_in_the_code():
+    spec, module = example(ROOT / "specs/seq2seq.yaml")
+    code = module.code
+    assert "encoder_lstm = self.encoder(encoder_inputs)" in code
+    assert "encoder_state_h = encoder_lstm[1]" in code and "encoder_state_c = encoder_lstm[2]" in code
+    assert "encoder_lstm[0]" not in code  # the encoder's output nobody reads is not taken
+    assert "decoder = self.decoder(decoder_inputs, initial_state = [encoder_state_h, encoder_state_c])" in code
+
+
+
+def test_a_shared_recurrent_layer_returns_its_states_at_each_call():
+    spec = from_text("""
+        inputs: {a: {shape: [5, 3]}, b: {shape: [4, 3]}}
+        layers:
+          rnn: {type: Bidirectional, layer: {type: LSTM, units: 2, return_state: true}, inputs: a}
+          rnn_b: {shares: rnn, inputs: {sequences: b, initial_state: [rnn.backward_state_h, rnn.backward_state_c,
+                                                                      rnn.forward_state_h, rnn.forward_state_c]}}
+        outputs: [rnn_b.forward_state_c, rnn, rnn_b]
+    """)
+    module = spec.to_torch()
+    assert [name for name, _ in module.named_children()] == ["rnn"] and module.code.count("self.rnn(") == 2
+    assert_figures_match(spec, module)
+    assert_matches_keras("shared-states", spec, module)
+
+MASKS = """
+    inputs: {q: {shape: [3, 4]}, v: {shape: [5, 4]}, m: {shape: [3, 5], dtype: bool}, vm: {shape: [5], dtype: float32}}
+    layers:
+      mha: {type: MultiHeadAttention, num_heads: 2, key_dim: 2, inputs: {query: q, value: v, attention_mask: m}}
+      att: {type: Attention, inputs: {query: q, value: v, value_mask: vm}}
+      add: {type: AdditiveAttention, use_causal_mask: true, inputs: {query: q, value: v, value_mask: vm}}
+    outputs: [mha, att, add]
+"""
+
+
+@pytest.mark.parametrize("hidden", ["nothing", "a query's every step", "every step"])
+def test_masks_hide_what_keras_hides_a_row_with_no_step_left_included(hidden):
+    """Keras sets a masked score to a large negative number (MultiHeadAttention) or lowers it by
+    1e9 (Attention): a query step left with no value step attends to every step alike, where
+    torch's scaled_dot_product_attention would give NaN."""
+    spec = from_text(MASKS)
+    module = spec.to_torch()
+    keras, model = keras_model(f"masks-{hidden}", spec)
+    copy_keras_weights(spec, model, module)
+    rng = np.random.default_rng(0)
+    q, v = rng.normal(size=(2, 3, 4)).astype("float32"), rng.normal(size=(2, 5, 4)).astype("float32")
+    mask, value_mask = rng.random((2, 3, 5)) < 0.5, (rng.random((2, 5)) < 0.5).astype("float32") * 3
+    if hidden != "nothing":
+        mask[0, 1] = False  # query step 1 of sample 0 may attend to nothing
+        value_mask[1] = 0 if hidden == "every step" else value_mask[1]
+    x = [q, v, mask, value_mask]
+    want = [keras.ops.convert_to_numpy(t) for t in model(x)]
+    got = run(module, x)
+    for name, a, b in zip(spec.graph.outputs, want, got):
+        assert np.isfinite(b).all(), name
+        np.testing.assert_allclose(b, a, atol=1e-5, rtol=1e-5, err_msg=name)
+    unmasked = run(module, [q, v, np.ones_like(mask), np.ones_like(value_mask)])
+    assert not np.allclose(unmasked[0], got[0]) and not np.allclose(unmasked[1], got[1])  # the masks count
+
 def test_same_padding_is_keras_asymmetric_padding():
     spec, module = kind_case("Conv2D-3", CASES["Conv2D"][3])  # 10x9 input, k 3, stride 2
     assert "torch.nn.functional.pad(in_0_nchw, (1, 1, 0, 1))" in module.code
@@ -457,6 +515,15 @@ def test_the_step_loop_computes_what_torchs_fused_kernel_computes(kind, options)
     fused = layer.eval()(x)
     layer.native = False
     torch.testing.assert_close(layer(x), fused, atol=1e-6, rtol=1e-6)
+    # from given states, returning the last ones
+    layer.return_state, layer.native = True, True
+    states = [torch.randn(2, 4) for _ in range(2 if kind == "LSTM" else 1)]
+    fused = layer(x, states)
+    layer.native = False
+    looped = layer(x, states)
+    assert len(fused) == len(looped) == 1 + len(states)
+    torch.testing.assert_close(looped, fused, atol=1e-6, rtol=1e-6)
+    assert not torch.allclose(fused[1], layer(x)[1])  # the states count
 
 
 def test_weights_round_trip_through_the_keras_names():

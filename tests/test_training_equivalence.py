@@ -351,3 +351,36 @@ def test_a_normalization_of_a_node_output_is_not_adapted_and_says_so():
     from modelspec.backends.torch import get_keras_weights
 
     np.testing.assert_array_equal(get_keras_weights(result.model, "norm")["variance"], [1, 1])
+
+
+def test_a_seq2seq_model_with_a_state_output_trains_the_same():
+    """The decoder starts from the encoder's states (inputs by role) and one output is a state
+    (`encoder.state_h`, several outputs of one node): the same losses, metrics and weights."""
+    spec = modelspec.loads(textwrap.dedent("""
+        inputs: {source: {shape: [6, 3]}, target: {shape: [5, 4]}}
+        layers:
+          encoder: {type: LSTM, units: 4, return_state: true, inputs: source}
+          decoder: {type: LSTM, units: 4, return_sequences: true,
+                    inputs: {sequences: target, initial_state: [encoder.state_h, encoder.state_c]}}
+          probs: {type: Dense, units: 4, activation: softmax, inputs: decoder}
+        outputs: [probs, encoder.state_h]
+        training:
+          optimizer: {type: adam, learning_rate: 0.05}
+          loss: {probs: categorical_crossentropy, encoder.state_h: mse}
+          loss_weights: {encoder.state_h: 0.5}
+          metrics: {probs: [accuracy], encoder.state_h: [mae]}
+    """))
+    rng = np.random.default_rng(5)
+    n = 24
+    data = check_arrays(spec.graph, {"source": rng.normal(size=(n, 6, 3)), "target": rng.normal(size=(n, 5, 4)),
+                                     "probs": np.eye(4)[rng.integers(0, 4, size=(n, 5))],
+                                     "encoder.state_h": rng.uniform(-0.5, 0.5, size=(n, 4))})  # fmt: skip
+    k, t = keras_and_torch(spec)
+    one = [np.arange(BATCH)]
+    assert_same(spec, k, t, k.train_epoch(data, one, lambda *a: None), t.train_epoch(data, one, lambda *a: None))
+    batches = np.array_split(rng.permutation(np.arange(BATCH, n)), 2)
+    k_logs, t_logs = k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None)
+    assert {"encoder.state_h_loss", "encoder.state_h_mae", "probs_accuracy"} <= set(k_logs)
+    assert_same(spec, k, t, k_logs, t_logs, weight_tol=dict(rtol=1e-4, atol=1e-5))  # Adam steps of 0.05
+    np.testing.assert_allclose([t.evaluate(data, BATCH)[name] for name in k_logs],
+                               [k.evaluate(data, BATCH)[name] for name in k_logs], **LOG_TOL)  # fmt: skip

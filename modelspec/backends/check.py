@@ -100,7 +100,7 @@ def random_inputs(
     graph: Graph, batch: int = 4, seed: int = 0, steps: int = 7
 ) -> dict[str, np.ndarray]:
     """Inputs of the declared shapes (unknown lengths become `steps`); integers stay below the
-    vocabulary of every Embedding that reads them."""
+    vocabulary of every Embedding that reads them; booleans (masks) take both values."""
     rng = np.random.default_rng(seed)
     vocab = embedding_vocab(graph)
     out = {}
@@ -108,6 +108,8 @@ def random_inputs(
         shape = (batch, *(steps if d is None else d for d in t.shape))
         if t.dtype.startswith("int"):
             out[name] = rng.integers(0, vocab.get(name, 10), size=shape).astype(t.dtype)
+        elif t.dtype == "bool":
+            out[name] = rng.random(size=shape) < 0.6
         else:
             out[name] = rng.normal(size=shape).astype(t.dtype)
     return out
