@@ -479,6 +479,7 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
         keyword = {r: [shapes[t] for t in ts] if isinstance(ts, list) else shapes[ts] for r, ts in (roles or {}).items()}
         try:
             outs = [tuple(o) for o in layer.output_shapes(*(shapes[t] for t in inputs_), **keyword)]
+            layer.weights(*(shapes[t] for t in inputs_))  # its initializers fit its weights
         except ShapeError:
             return False
         if any(d is not None and d < 1 for out in outs for d in out) or len(outs[0]) > 4:

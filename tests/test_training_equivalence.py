@@ -384,3 +384,22 @@ def test_a_seq2seq_model_with_a_state_output_trains_the_same():
     assert_same(spec, k, t, k_logs, t_logs, weight_tol=dict(rtol=1e-4, atol=1e-5))  # Adam steps of 0.05
     np.testing.assert_allclose([t.evaluate(data, BATCH)[name] for name in k_logs],
                                [k.evaluate(data, BATCH)[name] for name in k_logs], **LOG_TOL)  # fmt: skip
+
+
+def test_an_activity_regularizer_reads_every_output_of_its_layer():
+    """Keras regularizes each tensor a layer returns: an LSTM's output, state_h and state_c, read
+    or not (here only state_c is), three terms."""
+    spec = modelspec.loads(textwrap.dedent("""
+        inputs: {x: {shape: [5, 3]}}
+        layers:
+          enc: {type: LSTM, units: 3, return_state: true, activity_regularizer: {type: l2, l2: 0.5}, inputs: x}
+          head: {type: Dense, units: 2, inputs: enc.state_c}
+        training: {optimizer: {type: sgd, learning_rate: 0.1}, loss: mse}
+    """))
+    rng = np.random.default_rng(2)
+    data = check_arrays(spec.graph, {"x": rng.normal(size=(16, 5, 3)), "head": rng.normal(size=(16, 2))})
+    k, t = keras_and_torch(spec)
+    before = t.evaluate(data, BATCH)["loss"]
+    batches = [np.arange(8), np.arange(8, 16)]
+    assert_same(spec, k, t, k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None))
+    assert t.penalties.activity_nodes == ("enc", "enc.state_h", "enc.state_c") and before > 0

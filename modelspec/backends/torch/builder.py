@@ -118,7 +118,8 @@ class _Builder:
             str, tuple[str, str, str]
         ] = {}  # node -> (pre-activation value, layout, activation)
         self.reserved = set(_reserved_names())
-        self.value_names: dict[str, str] = {}
+        self.value_names: dict[str, str] = {}  # tensor -> the name of its fx value
+        self.kept: set[str] = set()  # values an activity regularizer reads, read or not
 
     def build(self) -> Any:
         args: dict[str, str] = {}
@@ -132,7 +133,7 @@ class _Builder:
         outputs = [self.value(name, CHANNELS_LAST) for name in self.graph.outputs]
         self.fx.output(outputs[0] if len(outputs) == 1 else tuple(outputs))
         for value in list(self.fx.nodes):  # an output of several that nothing reads
-            if value.target is operator.getitem and not value.users:
+            if value.target is operator.getitem and not value.users and value.name not in self.kept:
                 self.fx.erase_node(value)
         module = fx.GraphModule(self.root, self.fx, class_name=_class_name(self.graph.name))
         # GraphModule wraps __call__ in two more Python frames (to decorate tracebacks): about
@@ -206,11 +207,14 @@ class _Builder:
         result = lowering.emit(emitter, *inputs, **node.layer.by_role(keywords))
         outputs = result if isinstance(result, tuple) else (result,)  # one per output, in order
         given = inputs + [v for vs in keywords.values() for v in vs]
+        regularized = getattr(node.layer, "activity_regularizer", None) is not None
         for tensor, value in zip(node.tensors, outputs, strict=True):
             if value not in given and value.op != "placeholder":
                 value._rename(tensor.replace(".", "_"))  # the spec's name in the generated code
             self._set(tensor, value, layout)
             self.value_names[tensor] = value.name
+            if regularized:  # Keras regularizes every output of the layer
+                self.kept.add(value.name)
         out = outputs[0]
         if emitter.activated is not None and emitter.activated[2] is out:
             before, activation, _ = emitter.activated

@@ -10,7 +10,8 @@ weight goes back through `Lowering.to_torch`:
 - a weight regularizer adds `l1 * sum(|w|) + l2 * sum(w ** 2)` to the loss, once per layer
   instance (a shared layer's weights once), as Keras sums `model.losses`;
 - an activity regularizer adds the same of a node's output divided by the batch size, at every
-  node that applies the layer (Keras 3's `Layer.__call__`);
+  node that applies the layer, and of each of its outputs when it has several (a recurrent
+  layer's states: Keras 3's `Layer.__call__` regularizes every tensor the call returns);
 - a constraint replaces the weight by its projection after every optimizer step (Keras'
   `BaseOptimizer.apply`), with Keras' epsilon 1e-7.
 """
@@ -69,13 +70,17 @@ class Penalties:
                     self.regularized.setdefault(node.layer_name, {})[name] = w.regularizer
                 if w.constraint is not None:
                     self.constrained.setdefault(node.layer_name, {})[name] = w.constraint
-        self.activity = {
-            node.name: reg for node in graph.nodes if (reg := _activity(node.layer)) is not None
+        self.activity = {  # Keras regularizes each output of a layer of several (its states)
+            tensor: reg
+            for node in graph.nodes
+            if (reg := _activity(node.layer)) is not None
+            for tensor in node.tensors
         }
 
     @property
     def activity_nodes(self) -> tuple[str, ...]:
-        """The nodes whose outputs an activity regularizer reads (for `training_view`)."""
+        """The tensors an activity regularizer reads, every output of its node (for
+        `training_view`)."""
         return tuple(self.activity)
 
     def loss(self, values: tuple[Any, ...]) -> Any:
