@@ -363,6 +363,10 @@ class _Resolver:
         if bound is not None:
             node.inputs, node.keywords, where = bound
             self.infer(node, where)
+        else:  # roles wrong (reported): no type, but a diagram still draws what it reads
+            node.inputs = (
+                tensors if isinstance(tensors, list) else [t for ts in tensors.values() for t in ts]
+            )
         self.nodes.append(node)
         if node.shared:
             owner = next((n for n in self.nodes if n.name == node.layer_name), None)
