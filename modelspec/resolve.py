@@ -24,10 +24,10 @@ from .naming import keras_name
 from .nodes import NODE_FIELDS, BlockNode, SharedNode
 from .params import UnresolvedParam, substitute
 from .plan import TrainingPlan, plan_training
+from .roles import Tensors, as_written, bind, flattened, references
 from .yamlio import Document
 
 _NAME = re.compile(NAME_PATTERN)
-Tensors = list[str] | dict[str, list[str]]  # a node's inputs as written: a list, or by role
 
 
 @dataclass(frozen=True)
@@ -230,13 +230,13 @@ class _Resolver:
                     node_path, "needs `inputs:` (the tensors it takes: inputs or nodes)", key=True
                 )
                 continue
-            looked_up = [self.lookup(r, local, node_path + at) for at, r in _references(refs)]
+            looked_up = [self.lookup(r, local, node_path + at) for at, r in references(refs)]
             if any(t is None for t in looked_up):
                 local[name] = None
                 continue
-            tensors = _as_written(refs, looked_up)  # type: ignore[arg-type]
+            tensors = as_written(refs, looked_up)  # type: ignore[arg-type]
             local[name] = self.place(name, model, node_path, tensors, section, scope, prefix, env)
-        used = {self.base(r) for m in section.values() for _, r in _references(m.inputs)}
+        used = {self.base(r) for m in section.values() for _, r in references(m.inputs)}
         sinks = [self.single(local[n]) for n in order if n not in used and local.get(n)]
         return local, [s for s in sinks if s]
 
@@ -281,7 +281,7 @@ class _Resolver:
         names = list(section)
         index = {name: i for i, name in enumerate(names)}
         deps = {
-            n: {self.base(r) for _, r in _references(section[n].inputs) if self.base(r) in index}
+            n: {self.base(r) for _, r in references(section[n].inputs) if self.base(r) in index}
             for n in names
         }
         waiting = {n: len(d) for n, d in deps.items()}
@@ -358,75 +358,20 @@ class _Resolver:
             layer = self.concretize(model, path, env)
             kind = type(model)
             node = DraftNode(full, layer, [], path, scope=scope)
-        bound = self.bind(kind, tensors, path)
+        binding = bind(kind, tensors, path)
+        for at, message, key in binding.problems:
+            self.report(at, message, key=key)
         self.types[full] = None
-        if bound is not None:
-            node.inputs, node.keywords, where = bound
-            self.infer(node, where)
-        else:  # roles wrong (reported): no type, but a diagram still draws what it reads
-            node.inputs = (
-                tensors if isinstance(tensors, list) else [t for ts in tensors.values() for t in ts]
-            )
+        if not binding.problems:
+            node.inputs, node.keywords = binding.inputs, binding.keywords
+            self.infer(node, binding.where)
+        else:  # no type, but a diagram still draws what it reads
+            node.inputs = flattened(tensors)
         self.nodes.append(node)
         if node.shared:
             owner = next((n for n in self.nodes if n.name == node.layer_name), None)
             self.shares.append((node, owner))  # owner may come later; matched in check_shares
         return _Outputs(full, layer)
-
-    def bind(
-        self, kind: type[Layer], tensors: Tensors, path: tuple
-    ) -> tuple[list[str], dict[str, list[str]], dict[str, tuple]] | None:
-        """The node's positional inputs and keyword inputs (role -> tensors) from its inputs as
-        written, and where each role is written (for messages); None when the roles are wrong
-        (reported). A list fills the kind's positional roles in order."""
-        name = kind.model_fields["type"].default
-        positional = [r for r in kind.roles if not r.keyword]
-        if isinstance(tensors, list):
-            return tensors, {}, {r.name: path + ("inputs", i) for i, r in enumerate(positional)}
-        roles = {r.name: r for r in kind.roles}
-        if not roles:
-            self.report(
-                path + ("inputs",),
-                f"{name} takes its inputs as a list: it has no input roles",
-                key=True,
-            )
-            return None
-        before = len(self.problems)
-        for role, refs in tensors.items():
-            if role not in roles:
-                self.report(
-                    path + ("inputs", role),
-                    f"{name} has no input role {role!r}{did_you_mean(role, roles)}; "
-                    f"its roles: {', '.join(roles)}",
-                    key=True,
-                )
-            elif not roles[role].many and len(refs) != 1:
-                self.report(
-                    path + ("inputs", role),
-                    f"{name} input role {role!r} takes one tensor, got {len(refs)}",
-                )
-        for needed in kind.roles:
-            if needed.required and needed.name not in tensors:
-                self.report(
-                    path + ("inputs",),
-                    f"{name} needs input role {needed.name!r}: {needed.what}",
-                    key=True,
-                )
-        given = [r.name in tensors for r in positional]
-        if False in given and True in given[given.index(False) :]:
-            gap = given.index(False)
-            later = positional[gap + given[gap:].index(True)]
-            self.report(
-                path + ("inputs", later.name),
-                f"{name} input role {later.name!r} needs {positional[gap].name!r} too: Keras "
-                f"takes them by position ({', '.join(r.name for r in positional)})",
-                key=True,
-            )
-        if len(self.problems) > before:
-            return None
-        inputs = [tensors[r.name][0] for r in positional if r.name in tensors]
-        keywords = {r.name: tensors[r.name] for r in kind.roles if r.keyword and r.name in tensors}
-        return inputs, keywords, {role: path + ("inputs", role) for role in tensors}
 
     def concretize(
         self, model: Any, path: tuple, env: dict[str, Any], quiet: bool = False
@@ -723,29 +668,6 @@ class _Resolver:
                     ("inputs", name), f"input {name!r} is not used", key=True, severity="warning"
                 )
         return [n for n in self.nodes if n.name in needed]
-
-
-def _references(inputs: Any) -> list[tuple[tuple, str]]:
-    """Each reference written in a node's `inputs:` (a list, or a mapping of roles), with its
-    path below the node: ("inputs", 1), or ("inputs", "initial_state", 0)."""
-    if isinstance(inputs, dict):
-        return [
-            (("inputs", role, i), ref)
-            for role, refs in inputs.items()
-            for i, ref in enumerate(refs)
-        ]
-    return [(("inputs", i), ref) for i, ref in enumerate(inputs or [])]
-
-
-def _as_written(inputs: Any, tensors: list[str]) -> Tensors:
-    """The tensors `_references(inputs)` looked up, in the form `inputs` was written in."""
-    if not isinstance(inputs, dict):
-        return tensors
-    out, start = {}, 0
-    for role, refs in inputs.items():
-        out[role] = tensors[start : start + len(refs)]
-        start += len(refs)
-    return out
 
 
 def _auto_names(section: list) -> list[str]:
