@@ -4,9 +4,9 @@ Every node produces one tensor, named after the node, or several (a recurrent la
 `return_state`): the first is named after the node, each other one `node.OUTPUT` (`enc.state_h`),
 after the layer's `output_names()`. A node reads its `inputs` (the layer call's positional
 inputs) and, by role, its `keywords` (`initial_state`, `attention_mask`: the call's keyword
-arguments). A node names the layer instance it applies (`layer_name`): its own name, or for a shared layer the name of the node that owns the
-weights. Blocks are gone by now, expanded into nodes whose `scope` remembers where they came
-from (for diagrams and messages).
+arguments). A node names the layer instance it applies (`layer_name`): its own name, or for a
+shared layer the name of the node that owns the weights. Blocks are gone by now, expanded into
+nodes whose `scope` remembers where they came from (for diagrams and messages).
 
 Two types, as a functional model exists only complete (Keras' `Functional`):
 - `Graph` of `Node`s: a valid spec, complete. Every node has its layer config, its output's
