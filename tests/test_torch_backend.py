@@ -314,7 +314,7 @@ def test_a_shared_recurrent_layer_returns_its_states_at_each_call():
     assert_matches_keras("shared-states", spec, module)
 
 MASKS = """
-    inputs: {q: {shape: [3, 4]}, v: {shape: [5, 4]}, m: {shape: [3, 5], dtype: bool}, vm: {shape: [5], dtype: float32}}
+    inputs: {q: {shape: [3, 4]}, v: {shape: [5, 4]}, m: {shape: [3, 5]}, vm: {shape: [5]}}
     layers:
       mha: {type: MultiHeadAttention, num_heads: 2, key_dim: 2, inputs: {query: q, value: v, attention_mask: m}}
       att: {type: Attention, inputs: {query: q, value: v, value_mask: vm}}
@@ -334,9 +334,11 @@ def test_masks_hide_what_keras_hides_a_row_with_no_step_left_included(hidden):
     copy_keras_weights(spec, model, module)
     rng = np.random.default_rng(0)
     q, v = rng.normal(size=(2, 3, 4)).astype("float32"), rng.normal(size=(2, 5, 4)).astype("float32")
-    mask, value_mask = rng.random((2, 3, 5)) < 0.5, (rng.random((2, 5)) < 0.5).astype("float32") * 3
+    # float masks: Keras casts them to bool, so 0.3 attends too (its Softmax layer would read > 0.5)
+    mask = (rng.random((2, 3, 5)) < 0.5).astype("float32") * 0.3
+    value_mask = (rng.random((2, 5)) < 0.5).astype("float32") * 0.3
     if hidden != "nothing":
-        mask[0, 1] = False  # query step 1 of sample 0 may attend to nothing
+        mask[0, 1] = 0  # query step 1 of sample 0 may attend to nothing
         value_mask[1] = 0 if hidden == "every step" else value_mask[1]
     x = [q, v, mask, value_mask]
     want = [keras.ops.convert_to_numpy(t) for t in model(x)]
