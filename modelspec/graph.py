@@ -30,11 +30,13 @@ from .plan import TrainingPlan
 @dataclass(frozen=True)
 class TensorType:
     """A tensor's type: its shape (batch omitted, channels last, None for a length unknown until
-    run time) and dtype.
+    run time), dtype, and whether it carries a Keras mask (one boolean per position of its shape
+    without the last axis; `layers.base` says how kinds make, pass and drop masks).
     """
 
     shape: Shape
     dtype: str = "float32"
+    masked: bool = False
 
     def __str__(self) -> str:
         return format_shape(self.shape)

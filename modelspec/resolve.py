@@ -426,6 +426,8 @@ class _Resolver:
                         f"{', '.join(format_shape(s) for s in shapes)}: input too small"
                     )
             weights = layer.weights(*shapes) if not node.shared else {}
+            masks = tuple(t.masked for t in types)  # type: ignore[union-attr]
+            masked = layer.compute_mask(masks, *shapes, **roles)
         except ShapeError as exc:
             at = where.get(exc.role) if exc.role else None
             if at is None:
@@ -433,10 +435,19 @@ class _Resolver:
             else:
                 self.report(at + (() if exc.index is None else (exc.index,)), str(exc), node)
             return
+        if any(masks) and not layer.supports_masking:  # Keras warns too
+            self.report(
+                node.path,
+                f"{layer.type} does not support masking: the mask of its input ends here, "
+                "as in Keras",
+                node,
+                key=True,
+                severity="warning",
+            )
         node.weights = weights
         dtype = layer.output_dtype(*(t.dtype for t in types))  # type: ignore[union-attr]
         names = layer.output_names()
-        node.output = TensorType(outputs[0], dtype)
+        node.output = TensorType(outputs[0], dtype, masked)
         node.extra_outputs = {
             n: TensorType(shape, dtype) for n, shape in zip(names[1:], outputs[1:], strict=True)
         }

@@ -21,6 +21,48 @@ def case(kind: str, shapes, args=None, dtype: str | list[str] = "float32", roles
             "outputs": ["node", *(f"node.{o}" for o in outputs[1:])]}  # fmt: skip
 
 
+def masked_case(kind: str, shapes, args=None, by: str = "Embedding", plain=()) -> dict:
+    """A spec whose node `node` (of `kind`) reads masked inputs of these (steps, features) shapes:
+    each made by `by` (an Embedding with mask_zero from integer ids, or Masking of floats) from
+    its own input, but those whose index is in `plain` (fed as they are, unmasked)."""
+    shapes = [shapes] if not isinstance(shapes[0], list) else shapes
+    inputs, layers, reads = {}, {}, []
+    for i, shape in enumerate(shapes):
+        if i in plain:
+            inputs[f"in_{i}"] = {"shape": shape}
+            reads.append(f"in_{i}")
+            continue
+        if by == "Embedding":
+            inputs[f"in_{i}"] = {"shape": shape[:-1], "dtype": "int32"}
+            layers[f"mask_{i}"] = {"type": "Embedding", "input_dim": 10, "output_dim": shape[-1],
+                                   "mask_zero": True, "inputs": [f"in_{i}"]}  # fmt: skip
+        else:
+            inputs[f"in_{i}"] = {"shape": shape}
+            layers[f"mask_{i}"] = {"type": "Masking", "inputs": [f"in_{i}"]}
+        reads.append(f"mask_{i}")
+    layers["node"] = {"type": kind, **(args or {}), "inputs": reads}
+    return {"modelspec": 1, "name": f"masked_{kind.lower()}", "inputs": inputs, "layers": layers,
+            "outputs": ["node"]}  # fmt: skip
+
+
+def pad(graph, arrays: list) -> list:
+    """Padding in sample inputs (a batch of 2, steps on axis 1): the last two steps of the first
+    sample and the second step of the second are 0 in integer inputs, and in float inputs set to
+    the mask value of the graph's (first) Masking, if it has one (a whole sample for inputs of
+    rank 1): masks then cover right padding and a gap."""
+    value = next((n.layer.mask_value for n in graph.nodes if n.kind == "Masking"), None)
+    for a, t in zip(arrays, graph.inputs.values()):
+        integer = t.dtype.startswith("int")
+        if not integer and value is None:
+            continue
+        fill = 0 if integer else value
+        if a.ndim == 2 and not integer:
+            a[1] = fill
+        else:
+            a[0, -2:], a[1, 1:2] = fill, fill
+    return arrays
+
+
 SEQ, IMG = [6, 3], [6, 6, 2]
 CASES: dict[str, list[dict]] = {
     "Dense": [case("Dense", [5], {"units": 3}),
@@ -326,6 +368,51 @@ CASES["AdditiveAttention"] += [
 
 for _kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
     CASES[_kind] = [case(_kind, [[4], [4]])] + ([case(_kind, [IMG] * 3)] if _kind != "Subtract" else [])
+
+# Masks: Embedding with mask_zero and Masking feeding each kind that reads a mask, the kinds that
+# pass one on or drop it (the Keras back end checks each node's mask against the core's), both
+# masks of a merge or one; the sample inputs carry padding (`pad`).
+MASKED = [case("Embedding", [None], {"input_dim": 10, "output_dim": 3, "mask_zero": True}, dtype="int32"),
+          case("Masking", SEQ), case("Masking", [None, 3], {"mask_value": 0.5}), case("Masking", [4])]
+for _kind in ("LSTM", "GRU", "SimpleRNN"):
+    MASKED += [masked_case(_kind, SEQ, {"units": 2}),
+               masked_case(_kind, SEQ, {"units": 3, "return_sequences": True}, by="Masking"),
+               masked_case(_kind, [None, 3], {"units": 2, "return_sequences": True, "go_backwards": True,
+                                               "activation": "relu"})]
+MASKED += [
+    masked_case("Bidirectional", SEQ, {"layer": {"type": "LSTM", "units": 2}}),
+    masked_case("Bidirectional", SEQ, {"layer": {"type": "GRU", "units": 2, "return_sequences": True}}),
+    masked_case("Bidirectional", SEQ, {"layer": {"type": "SimpleRNN", "units": 2, "return_sequences": True},
+                                       "merge_mode": "ave"}, by="Masking"),
+    masked_case("GlobalAveragePooling1D", SEQ), masked_case("GlobalAveragePooling1D", SEQ, {"keepdims": True}, by="Masking"),
+    masked_case("GlobalMaxPooling1D", SEQ), masked_case("MaxPooling1D", SEQ), masked_case("Flatten", SEQ),
+    masked_case("GlobalAveragePooling2D", [4, 3, 2], by="Masking"),  # drops the mask: a plain mean
+    masked_case("Conv1D", SEQ, {"filters": 2, "kernel_size": 2}),
+    masked_case("Dense", SEQ, {"units": 2}), masked_case("Dropout", SEQ, {"rate": 0.5}, by="Masking"),
+    masked_case("LayerNormalization", SEQ), masked_case("BatchNormalization", SEQ),
+    masked_case("Activation", SEQ, {"activation": "softmax"}), masked_case("ReLU", SEQ),
+    masked_case("TimeDistributed", SEQ, {"layer": {"type": "Dense", "units": 2}}),
+    masked_case("Attention", [[5, 4], [6, 4]]), masked_case("Attention", [[5, 4], [5, 4]], plain=(0,),
+                                                           args={"use_causal_mask": True, "score_mode": "concat"}),
+    masked_case("AdditiveAttention", [[5, 4], [6, 4], [6, 4]], by="Masking"),
+    masked_case("AdditiveAttention", [[5, 4], [6, 4]], plain=(1,)),
+    masked_case("MultiHeadAttention", [5, 4], {"num_heads": 2, "key_dim": 3}),
+    masked_case("MultiHeadAttention", [[5, 4], [6, 3]], {"num_heads": 2, "key_dim": 2, "dropout": 0.2}),
+    masked_case("MultiHeadAttention", [[5, 4], [6, 3], [6, 2]], {"num_heads": 1, "key_dim": 2,
+                                                                 "use_causal_mask": True}, plain=(1,)),
+    masked_case("Concatenate", [SEQ, [6, 2]]), masked_case("Concatenate", [SEQ, [6, 3]], {"axis": 1}, plain=(1,)),
+    masked_case("Concatenate", [SEQ, [4, 3]], {"axis": -2}, by="Masking"),
+    masked_case("Dot", [SEQ, SEQ], {"axes": 2}),
+    masked_case("PReLU", SEQ), masked_case("GroupNormalization", [6, 4], {"groups": 2}, by="Masking"),
+    masked_case("UnitNormalization", SEQ), masked_case("Rescaling", SEQ, {"scale": 0.5}),
+]
+for _kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
+    MASKED += [masked_case(_kind, [SEQ, SEQ]), masked_case(_kind, [SEQ, SEQ], plain=(0,), by="Masking")]
+    if _kind != "Subtract":
+        MASKED.append(masked_case(_kind, [SEQ, SEQ, SEQ], plain=(1,)))
+CASES["Masking"] = []
+for _data in MASKED:
+    CASES[_data["layers"]["node"]["type"]].append(_data)
 
 # Kinds the catalogue does not hold are skipped; a kind it holds with no case fails below.
 KIND_CASES = [(f"{kind}-{i}", data) for kind in sorted(CASES) if kind in REGISTRY

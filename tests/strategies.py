@@ -1,11 +1,12 @@
 """Hypothesis strategies that generate valid specs: random DAGs over every layer kind.
 
 A spec is grown node by node. Each step draws a layer kind and legal arguments for it, picks
-input tensors of a fitting rank, and keeps the node only if the core's own shape rule accepts
-it, so what comes out is valid by construction and covers branching, every merge, shared
+input tensors of a fitting rank, and keeps the node only if the core's own shape and mask rules
+accept it, so what comes out is valid by construction and covers branching, every merge, shared
 layers, blocks with repeat, and `null` lengths; recurrent layers that return their states
 (`node.state_h` read by later nodes, or listed as outputs) or start from an encoder's states or
-any tensor of the states' shape (`initial_state` by role), and attention masks by role.
+any tensor of the states' shape (`initial_state` by role), and attention masks by role; masks
+(Embedding's `mask_zero`, Masking), carried through whatever follows.
 """
 
 from __future__ import annotations
@@ -442,6 +443,7 @@ UNARY: dict[str, Callable] = {
     "GaussianDropout": lambda draw, shape: {"rate": draw(st.sampled_from([0.0, 0.2, 0.6]))},
     "AlphaDropout": lambda draw, shape: {"rate": draw(st.sampled_from([0.0, 0.2])),
                                          "noise_shape": _noise_shape(draw, shape)},
+    "Masking": lambda draw, shape: {"mask_value": draw(st.sampled_from([0.0, 0.0, 0.5]))} if shape else None,
 }
 MERGES = ["Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"]
 SPECIAL = {"Embedding"}  # only on integer inputs: drawn when the spec has one
@@ -471,6 +473,8 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
     layers: dict[str, dict] = {}
     owners: dict[str, tuple] = {}  # node with weights -> its input shapes (for sharing)
     more: dict[str, dict[str, tuple]] = {}  # node -> its outputs after the first, with shapes
+    configs: dict[str, Any] = {}  # node -> its layer config
+    masked: dict[str, bool] = {}  # tensor -> whether it carries a Keras mask (absent: no)
     used: set[str] = set()
 
     def add(name: str, node: dict, inputs_: list[str], roles: dict[str, str | list[str]] | None = None) -> bool:
@@ -480,6 +484,8 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
         try:
             outs = [tuple(o) for o in layer.output_shapes(*(shapes[t] for t in inputs_), **keyword)]
             layer.weights(*(shapes[t] for t in inputs_))  # its initializers fit its weights
+            mask = layer.compute_mask(tuple(masked.get(t, False) for t in inputs_),
+                                      *(shapes[t] for t in inputs_), **keyword)  # fmt: skip
         except ShapeError:
             return False
         if any(d is not None and d < 1 for out in outs for d in out) or len(outs[0]) > 4:
@@ -490,7 +496,7 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
         else:
             wiring = inputs_
         layers[name] = {**node, "inputs": wiring}
-        shapes[name] = outs[0]
+        shapes[name], masked[name], configs[name] = outs[0], mask, layer
         more[name] = dict(zip(layer.output_names()[1:], outs[1:]))
         shapes.update({f"{name}.{o}": shape for o, shape in more[name].items()})
         used.update(inputs_, *([ts] if isinstance(ts, str) else ts for ts in (roles or {}).values()))
@@ -540,8 +546,8 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
 
     for name, spec in list(inputs.items()):  # integer inputs go through an Embedding first
         if spec.get("dtype") == "int32":
-            add(f"embed_{name}", {"type": "Embedding", "input_dim": 20,
-                                  "output_dim": draw(st.integers(1, 5))}, [name])  # fmt: skip
+            add(f"embed_{name}", {"type": "Embedding", "input_dim": 20, "output_dim": draw(st.integers(1, 5)),
+                                  "mask_zero": draw(st.booleans())}, [name])  # fmt: skip
 
     float_tensors = lambda: [t for t in shapes if inputs.get(t, {}).get("dtype") != "int32"]  # noqa: E731
     for i in range(draw(st.integers(1, max_nodes))):
@@ -583,11 +589,15 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
                 add(name, {"type": kind, **args}, [x, y], {"value_mask": mask} if mask else None)
         elif choice == "share" and owners:
             owner = draw(st.sampled_from(sorted(owners)))
-            fits = [t for t in pool if (shapes[t],) == owners[owner]]
-            if fits:
-                target = draw(st.sampled_from(fits))
+            targets = [t for t in pool if (shapes[t],) == owners[owner]]
+            if targets:
+                target = draw(st.sampled_from(targets))
+                try:  # the owner's layer on this tensor: the mask it gives
+                    mask = configs[owner].compute_mask((masked.get(target, False),), shapes[target])
+                except ShapeError:
+                    continue
                 layers[name] = {"shares": owner, "inputs": [target]}
-                shapes[name] = shapes[owner]
+                shapes[name], masked[name] = shapes[owner], mask
                 shapes.update({f"{name}.{o}": shape for o, shape in more[owner].items()})
                 used.add(target)
         else:

@@ -35,7 +35,7 @@ pytestmark = [
 ]
 
 
-from .kind_cases import CASES, KIND_CASES, case  # noqa: E402
+from .kind_cases import CASES, KIND_CASES, case, pad  # noqa: E402
 
 
 
@@ -83,7 +83,8 @@ def kind_case(key: str, data: dict) -> tuple:
 
 
 def sample_inputs(spec, seed: int = 0) -> list[np.ndarray]:
-    """One batch of 2 for every input; `None` lengths as 4; integers within every vocabulary."""
+    """One batch of 2 for every input; `None` lengths as 4; integers within every vocabulary;
+    padding where masks read it (`kind_cases.pad`)."""
     rng = np.random.default_rng(seed)
     out = []
     for t in spec.graph.inputs.values():
@@ -94,7 +95,7 @@ def sample_inputs(spec, seed: int = 0) -> list[np.ndarray]:
             out.append(rng.random(shape) < 0.6)
         else:
             out.append(rng.normal(size=shape).astype(t.dtype))
-    return out
+    return pad(spec.graph, out)
 
 
 def run(model, x: list[np.ndarray]) -> list[np.ndarray]:

@@ -203,6 +203,80 @@ KERAS_FIGURES = [
     ('TimeDistributed', {'layer': {'type': 'Dense', 'units': 3}}, [(5, 4)], (5, 3), 15, 0),
     ('TimeDistributed', {'layer': {'type': 'Conv2D', 'filters': 2, 'kernel_size': 3}}, [(4, 6, 6, 2)], (4, 4, 4, 2), 38, 0),
     ('TimeDistributed', {'layer': {'type': 'LSTM', 'units': 2}}, [(None, 5, 3)], (None, 2), 48, 0),
+    ('Masking', {}, [(None, 3)], (None, 3), 0, 0),
+    ('Masking', {'mask_value': -1.0}, [(4, 5, 2)], (4, 5, 2), 0, 0),
+    ('Embedding', {'input_dim': 10, 'output_dim': 3, 'mask_zero': True}, [(None,)], (None, 3), 30, 0),
+]
+
+# kind, arguments, input shapes, which inputs carry a mask, whether Keras' output carries one:
+# read from real Keras 3.15 (`output._keras_mask` of the layer called on `keras.Input`s, masked
+# inputs through `keras.layers.Masking`). The Keras back end checks every node of every model
+# it builds against the core's answer too.
+KERAS_MASKS = [
+    ('PReLU', {}, [(6, 4)], (True,), True),
+    ('GroupNormalization', {'groups': 2}, [(6, 4)], (True,), True),
+    ('UnitNormalization', {}, [(6, 4)], (True,), True),
+    ('Rescaling', {'scale': 0.5, 'offset': 1.0}, [(6, 4)], (True,), True),
+    ('Normalization', {'mean': 0.5, 'variance': 2.0}, [(6, 4)], (True,), True),
+    ('Normalization', {}, [(6, 4)], (True,), True),
+    ('Dense', {'units': 3}, [(6, 4)], (True,), True),
+    ('Dense', {'units': 3}, [(4,)], (True,), True),
+    ('Dropout', {'rate': 0.5}, [(6, 4)], (True,), True),
+    ('Activation', {'activation': 'softmax'}, [(6, 4)], (True,), True),
+    ('Identity', {}, [(6, 4)], (True,), True),
+    ('Flatten', {}, [(6, 4)], (True,), False),
+    ('Reshape', {'target_shape': [24]}, [(6, 4)], (True,), False),
+    ('Permute', {'dims': [2, 1]}, [(6, 4)], (True,), False),
+    ('Embedding', {'input_dim': 10, 'output_dim': 3, 'mask_zero': True}, [(6,)], (False,), True),
+    ('Embedding', {'input_dim': 10, 'output_dim': 3}, [(6,)], (False,), False),
+    ('Masking', {}, [(6, 4)], (False,), True),
+    ('Masking', {'mask_value': 2.0}, [(4,)], (False,), True),
+    ('Masking', {}, [(6, 4)], (True,), True),
+    ('ReLU', {}, [(6, 4)], (True,), True),
+    ('LeakyReLU', {}, [(6, 4)], (True,), True),
+    ('ELU', {}, [(6, 4)], (True,), True),
+    ('Softmax', {}, [(6, 4)], (False,), False),
+    ('Conv1D', {'filters': 2, 'kernel_size': 3, 'padding': 'same'}, [(6, 4)], (True,), False),
+    ('SeparableConv1D', {'filters': 2, 'kernel_size': 3}, [(6, 4)], (True,), False),
+    ('DepthwiseConv1D', {'kernel_size': 3}, [(6, 4)], (True,), False),
+    ('Conv1DTranspose', {'filters': 2, 'kernel_size': 3}, [(6, 4)], (True,), False),
+    ('MaxPooling1D', {'pool_size': 2}, [(6, 4)], (True,), False),
+    ('AveragePooling1D', {'pool_size': 2}, [(6, 4)], (True,), False),
+    ('GlobalAveragePooling1D', {}, [(6, 4)], (True,), False),
+    ('GlobalAveragePooling1D', {'keepdims': True}, [(6, 4)], (True,), False),
+    ('GlobalMaxPooling1D', {}, [(6, 4)], (True,), False),
+    ('ZeroPadding1D', {}, [(6, 4)], (True,), False),
+    ('Cropping1D', {}, [(6, 4)], (True,), False),
+    ('UpSampling1D', {}, [(6, 4)], (True,), False),
+    ('RepeatVector', {'n': 2}, [(4,)], (True,), False),
+    ('SpatialDropout1D', {'rate': 0.5}, [(6, 4)], (True,), True),
+    ('GaussianNoise', {'stddev': 0.1}, [(6, 4)], (True,), True),
+    ('GaussianDropout', {'rate': 0.1}, [(6, 4)], (True,), True),
+    ('AlphaDropout', {'rate': 0.1}, [(6, 4)], (True,), True),
+    ('BatchNormalization', {}, [(6, 4)], (True,), True),
+    ('LayerNormalization', {}, [(6, 4)], (True,), True),
+    ('LSTM', {'units': 2}, [(6, 4)], (True,), False),
+    ('LSTM', {'units': 2, 'return_sequences': True}, [(6, 4)], (True,), True),
+    ('GRU', {'units': 2, 'return_sequences': True, 'go_backwards': True}, [(6, 4)], (True,), True),
+    ('SimpleRNN', {'units': 2}, [(6, 4)], (True,), False),
+    ('Bidirectional', {'layer': {'type': 'LSTM', 'units': 2}}, [(6, 4)], (True,), False),
+    ('Bidirectional', {'layer': {'type': 'GRU', 'units': 2, 'return_sequences': True}, 'merge_mode': 'sum'}, [(6, 4)], (True,), True),
+    ('TimeDistributed', {'layer': {'type': 'Dense', 'units': 2}}, [(6, 4)], (True,), True),
+    ('Add', {}, [(6, 4), (6, 4)], (True, True), True),
+    ('Add', {}, [(6, 4), (6, 4)], (True, False), False),
+    ('Subtract', {}, [(6, 4), (6, 4)], (False, True), False),
+    ('Average', {}, [(6, 4), (6, 4), (6, 4)], (True, True, True), True),
+    ('Multiply', {}, [(6, 4), (6, 4)], (True, False), False),
+    ('Maximum', {}, [(6, 4), (6, 4)], (True, True), True),
+    ('Minimum', {}, [(6, 4), (6, 4)], (False, True), False),
+    ('Concatenate', {}, [(6, 4), (6, 2)], (False, True), True),
+    ('Concatenate', {'axis': 1}, [(6, 4), (3, 4)], (True, False), True),
+    ('Dot', {'axes': 2}, [(6, 4), (6, 4)], (True, True), False),
+    ('Attention', {}, [(6, 4), (5, 4)], (True, False), True),
+    ('Attention', {}, [(6, 4), (5, 4)], (False, True), False),
+    ('AdditiveAttention', {}, [(6, 4), (5, 4), (5, 4)], (True, True, True), True),
+    ('MultiHeadAttention', {'num_heads': 2, 'key_dim': 2}, [(6, 4)], (True,), True),
+    ('MultiHeadAttention', {'num_heads': 2, 'key_dim': 2}, [(6, 4), (5, 4)], (False, True), False),
 ]
 
 
@@ -264,6 +338,30 @@ def test_outputs_are_named_in_keras_order():
         "output", "forward_state", "backward_state")
     assert [r.name for r in build("MultiHeadAttention", {"num_heads": 1, "key_dim": 2}).roles] == [
         "query", "value", "key", "attention_mask"]
+
+
+@pytest.mark.parametrize("kind, args, inputs, masked, keras", KERAS_MASKS,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(KERAS_MASKS)])  # fmt: skip
+def test_mask_rules_match_keras(kind, args, inputs, masked, keras):
+    assert build(kind, args).compute_mask(masked, *inputs) is keras
+
+
+@pytest.mark.parametrize(
+    "kind, args, inputs, masked, reason",
+    [
+        ("Softmax", {}, [(6, 4)], (True,), "Keras' Softmax applies a mask along its own axis"),
+        ("TimeDistributed", {"layer": {"type": "LSTM", "units": 2}}, [(6, 5, 4)], (True,),
+         "fits only a wrapped layer that passes a mask on without reading it (Dense, Dropout, activations), not LSTM"),
+        ("TimeDistributed", {"layer": {"type": "Flatten"}}, [(6, 5, 4)], (True,), "not Flatten"),
+        ("MultiHeadAttention", {"num_heads": 2, "key_dim": 2}, [(3, 6, 4)], (True,), "for inputs of rank 2"),
+        ("MultiHeadAttention", {"num_heads": 2, "key_dim": 2}, [(6, 4), (3, 5, 4)], (False, True), "for inputs of rank 2"),
+    ],
+)  # fmt: skip
+def test_masks_a_kind_cannot_take_are_shape_errors(kind, args, inputs, masked, reason):
+    with pytest.raises(ShapeError, match=f"^{kind} cannot take a masked input") as info:
+        build(kind, args).compute_mask(masked, *inputs)
+    assert reason in str(info.value)
+
 
 def test_every_kind_has_a_keras_figure():
     assert {case[0] for case in KERAS_FIGURES} == set(REGISTRY)

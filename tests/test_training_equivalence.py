@@ -403,3 +403,48 @@ def test_an_activity_regularizer_reads_every_output_of_its_layer():
     batches = [np.arange(8), np.arange(8, 16)]
     assert_same(spec, k, t, k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None))
     assert t.penalties.activity_nodes == ("enc", "enc.state_h", "enc.state_c") and before > 0
+
+
+@pytest.mark.parametrize("head, norm", [("mse", False), ("scce", True)])
+def test_a_masked_sequence_model_trains_the_same(head, norm):
+    """Padded id sequences through an Embedding with mask_zero, an LSTM returning sequences and a
+    Dense per step: Keras leaves the masked steps out of the loss and the metrics (the sum over
+    the kept steps over their number) and the LSTM keeps its state there; so does torch. With a
+    BatchNormalization after the Embedding, its batch statistics are the kept steps'."""
+    from modelspec.backends.torch.losses import LOSSES, reduce_loss
+
+    units, activation, loss, metrics, kind = HEADS[head]
+    spec = modelspec.loads(textwrap.dedent(f"""
+        inputs: {{ids: {{shape: [7], dtype: int32}}}}
+        layers:
+          - {{type: Embedding, input_dim: 12, output_dim: 4, mask_zero: true}}
+          {"- {type: BatchNormalization, momentum: 0.8}" if norm else ""}
+          - {{type: LSTM, units: 5, return_sequences: true}}
+          - {{type: Dense, units: {units}, activation: {activation}, name: out}}
+        training:
+          optimizer: {{type: adam, learning_rate: 0.05}}
+          loss: {loss}
+          metrics: {metrics}
+    """))
+    rng = np.random.default_rng(5)
+    n = 3 * BATCH
+    ids = rng.integers(1, 12, size=(n, 7))
+    lengths = rng.integers(1, 8, size=n)
+    ids[np.arange(7) >= lengths[:, None]] = 0  # right padding of every length, 1 to 7
+    ids[::5, 2] = 0  # and a gap inside some sequences
+    y = target(kind, units, n * 7, rng).reshape(n, 7, *([units] if kind != "sparse" else []))
+    data = check_arrays(spec.graph, {"ids": ids, "out": y})
+    k, t = keras_and_torch(spec)
+    batches = [np.arange(BATCH), np.arange(BATCH, 2 * BATCH), np.arange(2 * BATCH, n)]
+    for _ in range(2):  # six steps
+        assert_same(spec, k, t, k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None),
+                    weight_tol=dict(rtol=1e-4, atol=1e-5))
+    keras_loss = k.evaluate(data, n)["loss"]
+    np.testing.assert_allclose(t.evaluate(data, n)["loss"], keras_loss, **LOG_TOL)
+    with torch.no_grad():  # the figure is the masked one: counting the padded steps gives another
+        outputs, logits, _, masks = t.view(torch.as_tensor(ids))
+        config = spec.graph.training_plan().outputs[0].loss
+        values = LOSSES[config.type](torch.as_tensor(data.y["out"]), outputs[0], logits[0], config)
+    assert torch.equal(masks[0], torch.as_tensor(ids != 0))
+    np.testing.assert_allclose(float(reduce_loss(values, masks[0])), keras_loss, **LOG_TOL)
+    assert abs(float(values.mean()) - keras_loss) > 1e-3 * abs(keras_loss)

@@ -100,9 +100,13 @@ def random_inputs(
     graph: Graph, batch: int = 4, seed: int = 0, steps: int = 7
 ) -> dict[str, np.ndarray]:
     """Inputs of the declared shapes (unknown lengths become `steps`); integers stay below the
-    vocabulary of every Embedding that reads them; booleans (masks) take both values."""
+    vocabulary of every Embedding that reads them; booleans (masks) take both values. An input
+    that a mask is made from (an Embedding with `mask_zero`, a Masking) is padded: each
+    sample's steps from a random length on (at least one step kept) are 0, or the mask value, so
+    that the masks take part."""
     rng = np.random.default_rng(seed)
     vocab = embedding_vocab(graph)
+    padding = _padding(graph)
     out = {}
     for name, t in graph.inputs.items():
         shape = (batch, *(steps if d is None else d for d in t.shape))
@@ -112,6 +116,23 @@ def random_inputs(
             out[name] = rng.random(size=shape) < 0.6
         else:
             out[name] = rng.normal(size=shape).astype(t.dtype)
+        if name in padding and len(shape) > 1:
+            kept = rng.integers(1, shape[1] + 1, size=batch)
+            out[name][np.arange(shape[1]) >= kept[:, None]] = padding[name]
+    return out
+
+
+def _padding(graph: Graph) -> dict[str, float]:
+    """Input -> the value that masks a step of it, for the inputs a mask is made from directly."""
+    out: dict[str, float] = {}
+    for node in graph.nodes:
+        layer, source = node.layer, node.inputs[0]
+        if source not in graph.inputs:
+            continue
+        if node.kind == "Embedding" and getattr(layer, "mask_zero", False):
+            out.setdefault(source, 0)
+        elif node.kind == "Masking":
+            out.setdefault(source, layer.mask_value)  # type: ignore[attr-defined]
     return out
 
 

@@ -4,8 +4,8 @@
 node's `layer_name`: shared layers are one instance called at several nodes) is made once by
 the lowering of its kind (`keras_lowerings.LOWERINGS`, found by class) and named after the node that owns it, so every name in the
 model is the spec's, never Keras' `dense_7` counters. Every tensor Keras builds is checked
-against the shape and dtype the core inferred: a disagreement is a `BackendError`, not a model
-that differs from its spec. The graph's training plan becomes `model.compile`, every per-output
+against the shape, dtype and mask (whether it carries one) the core inferred: a disagreement
+is a `BackendError`, not a model that differs from its spec. The graph's training plan becomes `model.compile`, every per-output
 setting keyed by output name.
 
 Importing this module imports TensorFlow and Keras (`modelspec[keras]`); the core never does.
@@ -106,6 +106,13 @@ def _apply(node: Node, layer: Any, tensors: list[Any], keywords: dict[str, Any])
                 f"node {node.name!r}: layer kind {node.kind}: the keras back end built "
                 f"{got_shape[1:]} {got_dtype} for {tensor!r} where modelspec inferred "
                 f"{want} (a bug in modelspec: please report it with the spec)"
+            )
+        if (getattr(got, "_keras_mask", None) is not None) != want.masked:
+            raise BackendError(
+                f"node {node.name!r}: layer kind {node.kind}: the keras back end built "
+                f"{tensor!r} {'without' if want.masked else 'with'} a mask where modelspec "
+                f"inferred {'one' if want.masked else 'none'} (a bug in modelspec: please "
+                "report it with the spec)"
             )
     return outputs
 

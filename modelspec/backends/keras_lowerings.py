@@ -162,6 +162,7 @@ LOWERINGS: Lowerings[type[KerasLowering]] = Lowerings("keras")
     core.Reshape,
     core.Permute,
     core.Embedding,
+    core.Masking,
     conv.Conv1D,
     conv.Conv2D,
     conv.Conv3D,

@@ -21,7 +21,7 @@ from .base import (
 
 CATALOGUE: dict[str, tuple[str, ...]] = {
     "core": ("Dense", "Dropout", "Activation", "Identity", "Flatten", "Reshape", "Permute",
-             "Embedding"),
+             "Embedding", "Masking"),
     "activations": ("ReLU", "LeakyReLU", "ELU", "Softmax", "PReLU"),
     "conv": ("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"),
     "separable": ("DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"),

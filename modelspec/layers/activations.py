@@ -1,9 +1,9 @@
 """Activations as layers, with their arguments: ReLU, LeakyReLU, ELU, Softmax, PReLU (`keras.layers`).
 
-Element-wise (Softmax: along `axis`), any input shape, output of the input's shape. Keras'
-formulas: `keras.activations.relu` (threshold, clipping at `max_value`, `negative_slope` below
-the threshold), `leaky_relu`, `elu`, `softmax`; PReLU's `relu(x) - alpha * relu(-x)` with a
-learned `alpha` (`keras/src/layers/activations/prelu.py`).
+Element-wise (Softmax: along `axis`), any input shape, output of the input's shape; a mask
+passes on (Softmax refuses one). Keras' formulas: `keras.activations.relu` (threshold, clipping
+at `max_value`, `negative_slope` below the threshold), `leaky_relu`, `elu`, `softmax`; PReLU's
+`relu(x) - alpha * relu(-x)` with a learned `alpha` (`keras/src/layers/activations/prelu.py`).
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ from pydantic import Field, PositiveInt, field_validator
 from typing_extensions import override
 
 from ..params import P
-from .base import Layer, Shape, ShapeError, Weight, format_shape, register
+from .base import Layer, Shape, ShapeError, Weight, format_shape, refuse_mask, register
 from .options import AlphaOptions, declared
 
 NonNegative = Annotated[float, Field(ge=0)]
 
 
 class _Elementwise(Layer):
+    supports_masking = True  # a mask passes on
+
     @override
     def output_shape(self, x: Shape) -> Shape:
         return x
@@ -60,6 +62,18 @@ class Softmax(_Elementwise):
 
     type: Literal["Softmax"] = "Softmax"
     axis: P[int] = -1
+    reads_mask = True
+
+    @override
+    def compute_mask(self, masks: tuple[bool, ...], x: Shape) -> bool:
+        if masks[0]:  # Keras 3.15: "The `mask` must be broadcastable to `inputs`" at run time
+            refuse_mask(
+                self,
+                "Keras' Softmax applies a mask along its own axis, broadcast from the last "
+                "axis (a step mask does not fit there: Keras fails at run time); use "
+                "Activation(softmax), which passes the mask on",
+            )
+        return False
 
     @override
     def final_activation(self) -> str | None:

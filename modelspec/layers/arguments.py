@@ -65,6 +65,8 @@ ARGUMENTS: dict[str, str] = {
     "output_dim": "Size of each embedding vector.",
     "mask_zero": "Whether index 0 is padding, masked out in the layers that follow (input_dim "
     "then counts it).",
+    "mask_value": "Value that marks a step as padding when every feature of the step equals it: "
+    "the step is masked out in the layers that follow and set to 0.",
     # activations
     "max_value": "Largest output value; null: no limit.",
     "negative_slope": "Slope of the output for negative inputs, >= 0.",

@@ -6,6 +6,16 @@ layers are called; by role, `{query: q, value: v, key: k}`. `use_causal_mask` (a
 Keras) lets query step i attend to value steps 0..i only. Masks are inputs by role, read as Keras
 reads them (any dtype; nonzero means "attend"): MultiHeadAttention's `attention_mask` (Tq, Tv),
 Attention's and AdditiveAttention's `value_mask` (Tv,) (Keras' `mask=[None, value_mask]`).
+
+Implicit masks (Keras' `_keras_mask`, from an Embedding with `mask_zero` or a Masking upstream):
+each kind reads them and its output carries the query's. Attention and AdditiveAttention lower
+the scores of masked value steps by 1e9 (the key's mask is not read) and zero the output at
+masked query steps; given a `value_mask`, they read that alone (Keras' `mask=[None,
+value_mask]` replaces the implicit masks) and the output carries none. MultiHeadAttention ANDs
+the query's (per row), value's and key's (per column) masks with its `attention_mask` and the
+causal mask into one attention mask; a row with no step left attends evenly to every value step
+where Keras uses its fused dot-product attention (no dropout) and to none (the output is the
+output projection's bias) otherwise. Implicit masks need inputs of rank 2 (steps, features).
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ from .base import (
     Weight,
     format_shape,
     known_dim,
+    refuse_mask,
     register,
 )
 from .options import ActivityOptions, BiasOptions, KernelOptions, declared
@@ -65,6 +76,8 @@ class MultiHeadAttention(Layer, KernelOptions, BiasOptions, ActivityOptions):
         KEY,
         Role("attention_mask", "where each query step may attend (Tq, Tv)", keyword=True),
     )
+    supports_masking = True
+    reads_mask = True
 
     def _shapes(self, inputs: tuple[Shape, ...]) -> tuple[Shape, Shape, Shape]:
         query = inputs[0]
@@ -105,6 +118,20 @@ class MultiHeadAttention(Layer, KernelOptions, BiasOptions, ActivityOptions):
             )
         return (*query[:-1], self.output_shape_ or query[-1])
 
+    @override
+    def compute_mask(
+        self, masks: tuple[bool, ...], *inputs: Shape, attention_mask: Shape | None = None
+    ) -> bool:
+        # Keras fills query_mask, value_mask and key_mask from the inputs and ANDs them with
+        # attention_mask; the output carries the query's
+        if any(masks) and any(len(shape) != 2 for shape in self._shapes(inputs)):
+            refuse_mask(
+                self,
+                "Keras combines masks into one attention mask (query steps by value steps) "
+                "for inputs of rank 2 (steps, features) only, batch excluded",
+            )
+        return masks[0]
+
     def weights(self, *inputs: Shape) -> dict[str, Weight]:
         """`query_kernel`, `key_kernel`, `value_kernel`, `output_kernel` and, with `use_bias`, their
         biases, in the shapes the class docstring gives (Keras' `EinsumDense` layouts).
@@ -144,6 +171,16 @@ class _ScoredAttention(Layer):
         KEY,
         Role("value_mask", "which value steps take part (Tv,)", keyword=True),
     )
+    supports_masking = True
+    reads_mask = True
+
+    @override
+    def compute_mask(
+        self, masks: tuple[bool, ...], *inputs: Shape, value_mask: Shape | None = None
+    ) -> bool:
+        # Keras' call(mask=[None, value_mask]) replaces the inputs' implicit masks: none is
+        # read, and the output carries none (Attention.compute_mask: mask[0], None)
+        return masks[0] and value_mask is None
 
     @override
     def output_shape(self, *inputs: Shape, value_mask: Shape | None = None) -> Shape:

@@ -8,6 +8,14 @@ place and run without any framework. Each back end looks a kind's lowering up by
 
 Shapes are Keras-style: batch dimension omitted, channels last, `None` for a length unknown
 until run time.
+
+Masks are Keras': a tensor may carry a mask, one boolean per position of its shape without the
+last axis (one per step of a sequence), saying which positions count. Each kind states
+statically what it does with one (`supports_masking`, `reads_mask`, `compute_mask`, as Keras'
+`Layer` has them): produce one (Embedding with `mask_zero`, Masking), pass its first input's on
+(element-wise kinds, Dense, Dropout, ...), consume it (a recurrent layer without
+`return_sequences`, GlobalAveragePooling1D), combine its inputs' (merges), or drop it (every kind
+that does not support masking, as Keras drops it, with a warning).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import importlib
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -193,6 +201,11 @@ class Layer(BaseModel):
     keeps_dtype: ClassVar[bool] = False  # True: output dtype is the input's (Reshape, Dropout...)
     has_weights: ClassVar[bool] = False
     roles: ClassVar[tuple[Role, ...]] = ()
+    # Keras' `supports_masking`: False drops a mask that arrives (Keras warns); True leaves the
+    # output's to `compute_mask`. `reads_mask`: the computation depends on the mask (Keras' call
+    # takes it), so a back end must hand it the mask.
+    supports_masking: ClassVar[bool] = False
+    reads_mask: ClassVar[bool] = False
 
     # A kind's rules take one shape per input (batch omitted). Each kind names its own parameters
     # (`x` for one input, `*inputs` for several): `*inputs: Any, **_: Any` lets it, for mypy too.
@@ -224,6 +237,14 @@ class Layer(BaseModel):
         """A note for a reference to an output `name` this layer does not have ("" for none),
         such as how to make a recurrent layer return its states."""
         return ""
+
+    def compute_mask(self, masks: tuple[bool, ...], *inputs: Any, **_: Any) -> bool:
+        """Whether the output carries a mask, given which inputs carry one (`masks`, one per input)
+        and the input shapes (the keyword roles' by name): Keras' `compute_mask`, decided statically. By default the first
+        input's mask passes on where the kind supports masking. `ShapeError` where the kind
+        cannot take a mask it receives (Keras fails, or the back ends could not compute it).
+        """
+        return self.supports_masking and masks[0]
 
     def final_activation(self) -> str | None:
         """The activation function this layer applies last (`relu`, `sigmoid`, `linear`, ...), or
@@ -380,6 +401,14 @@ def expect_rank(layer: Layer, shape: Shape, rank: int | tuple[int, ...], what: s
             f"{layer.type} expects inputs of rank {want}{layout} (batch excluded), "
             f"got shape {format_shape(shape)}"
         )
+
+
+def refuse_mask(layer: Layer, why: str) -> NoReturn:
+    """`ShapeError`: `layer` receives a masked input it cannot take; `why` says why."""
+    raise ShapeError(
+        f"{layer.type} cannot take a masked input (a mask made upstream by an Embedding with "
+        f"mask_zero or by Masking): {why}"
+    )
 
 
 def known_dim(layer: Layer, dim: int | None, what: str) -> int:

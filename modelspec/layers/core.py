@@ -1,4 +1,8 @@
-"""Core layers: Dense, Dropout, Activation, Flatten, Reshape, Permute, Embedding."""
+"""Core layers: Dense, Dropout, Activation, Identity, Flatten, Reshape, Permute, Embedding, Masking.
+
+Dense, Dropout, Activation and Identity pass a mask on (Keras' `supports_masking`); Flatten,
+Reshape and Permute drop it; Embedding with `mask_zero` and Masking make one.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ class Dense(Layer, KernelOptions, BiasOptions, ActivityOptions):
     activation: P[ActivationName] = "linear"
     use_bias: P[bool] = True
     has_weights = True
+    supports_masking = True
 
     @override
     def final_activation(self) -> str | None:
@@ -68,6 +73,7 @@ class Dropout(Layer):
     noise_shape: P[NoiseShape] | None = None
     seed: P[int] | None = None
     keeps_dtype = True
+    supports_masking = True
 
     @override
     def output_shape(self, x: Shape) -> Shape:
@@ -81,6 +87,7 @@ class Activation(Layer):
 
     type: Literal["Activation"] = "Activation"
     activation: P[ActivationName]
+    supports_masking = True
 
     @override
     def final_activation(self) -> str | None:
@@ -97,6 +104,7 @@ class Identity(Layer):
 
     type: Literal["Identity"] = "Identity"
     keeps_dtype = True
+    supports_masking = True
 
     @override
     def output_shape(self, x: Shape) -> Shape:
@@ -178,7 +186,11 @@ class Permute(Layer):
 
 @register
 class Embedding(Layer, EmbeddingsOptions, ActivityOptions):
-    """Looks up integer indices in a (input_dim, output_dim) table: (...) -> (..., output_dim)."""
+    """Looks up integer indices in a (input_dim, output_dim) table: (...) -> (..., output_dim).
+
+    With `mask_zero` the output carries the mask `ids != 0` (shape: the input's), Keras'
+    `compute_mask`; a mask its input carries ends here.
+    """
 
     type: Literal["Embedding"] = "Embedding"
     input_dim: P[PositiveInt]
@@ -190,8 +202,34 @@ class Embedding(Layer, EmbeddingsOptions, ActivityOptions):
     def output_shape(self, x: Shape) -> Shape:
         return (*x, self.output_dim)
 
+    @override
+    def compute_mask(self, masks: tuple[bool, ...], x: Shape) -> bool:
+        return self.mask_zero
+
     def weights(self, x: Shape) -> dict[str, Weight]:
         """`embeddings` (input_dim, output_dim), Keras' default initializer `uniform`
         (RandomUniform(-0.05, 0.05)).
         """
         return {"embeddings": declared(self, "embeddings", (self.input_dim, self.output_dim))}
+
+
+@register
+class Masking(Layer):
+    """Masks the steps whose features all equal `mask_value`: the output carries the mask
+    `any(x != mask_value)` over the last axis, and those steps are set to 0 (Keras 3's
+    `where(mask, x, 0)`): (..., d) -> (..., d), float32. A mask its input carries is replaced.
+    """
+
+    type: Literal["Masking"] = "Masking"
+    mask_value: P[float] = 0.0
+    supports_masking = True
+
+    @override
+    def output_shape(self, x: Shape) -> Shape:
+        if not x:
+            raise ShapeError("Masking needs inputs of rank 1 or more (features), batch excluded")
+        return x
+
+    @override
+    def compute_mask(self, masks: tuple[bool, ...], x: Shape) -> bool:
+        return True

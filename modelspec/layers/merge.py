@@ -3,6 +3,11 @@ element-wise; Dot, the dot product along an axis of each of two inputs.
 
 Element-wise merges need inputs of one rank whose dimensions agree, where a 1 broadcasts and
 None (unknown) matches anything, as in Keras.
+
+Masks (Keras' `Merge.compute_mask`): an element-wise merge's output carries the OR of its inputs'
+masks when every input carries one, else none; Maximum, Minimum and Multiply also read them
+(a masked position takes the other inputs' value, or 1 for Multiply). Concatenate's output
+carries a mask when any input does (an unmasked input counts as all true). Dot drops them.
 """
 
 from __future__ import annotations
@@ -23,6 +28,11 @@ class Concatenate(Layer):
     axis: P[int] = -1
     min_inputs = 2
     max_inputs = None
+    supports_masking = True
+
+    @override
+    def compute_mask(self, masks: tuple[bool, ...], *inputs: Shape) -> bool:
+        return any(masks)
 
     @override
     def output_shape(self, *inputs: Shape) -> Shape:
@@ -52,6 +62,11 @@ class Concatenate(Layer):
 class _Elementwise(Layer):
     min_inputs = 2
     max_inputs: ClassVar[int | None] = None
+    supports_masking = True
+
+    @override
+    def compute_mask(self, masks: tuple[bool, ...], *inputs: Shape) -> bool:
+        return all(masks)
 
     def output_shape(self, *inputs: Shape) -> Shape:
         shapes = lambda: " and ".join(format_shape(s) for s in inputs)
@@ -90,6 +105,7 @@ class Multiply(_Elementwise):
     """The element-wise product of its inputs."""
 
     type: Literal["Multiply"] = "Multiply"
+    reads_mask = True
 
 
 @register
@@ -104,6 +120,7 @@ class Maximum(_Elementwise):
     """The element-wise maximum of its inputs."""
 
     type: Literal["Maximum"] = "Maximum"
+    reads_mask = True
 
 
 @register
@@ -111,6 +128,7 @@ class Minimum(_Elementwise):
     """The element-wise minimum of its inputs."""
 
     type: Literal["Minimum"] = "Minimum"
+    reads_mask = True
 
 
 @register
@@ -128,6 +146,11 @@ class Dot(Layer):
     normalize: P[bool] = False
     min_inputs = 2
     max_inputs = 2
+    supports_masking = True  # and drops the masks: Keras' Dot.compute_mask returns None
+
+    @override
+    def compute_mask(self, masks: tuple[bool, ...], x: Shape, y: Shape) -> bool:
+        return False
 
     def batch_axes(self, x: Shape, y: Shape) -> tuple[int, int]:
         """The two axes, batch counted as 0 and made non-negative, as `batch_dot` resolves them."""

@@ -47,6 +47,7 @@ class _Normalization(Layer, NormalizationOptions):
     center: P[bool] = True
     scale: P[bool] = True
     has_weights = True
+    supports_masking = True  # a mask passes on
 
     @override
     def output_shape(self, x: Shape) -> Shape:
@@ -78,6 +79,7 @@ class BatchNormalization(_Normalization, MovingOptions):
 
     type: Literal["BatchNormalization"] = "BatchNormalization"
     momentum: P[Annotated[float, Field(ge=0, le=1)]] = 0.99
+    reads_mask = True  # in training, the batch statistics are those of the unmasked steps
 
     def weights(self, x: Shape) -> dict[str, Weight]:
         """`gamma` and `beta` as LayerNormalization's, and the non-trainable `moving_mean` (zeros) and
@@ -152,6 +154,7 @@ class UnitNormalization(Layer):
 
     type: Literal["UnitNormalization"] = "UnitNormalization"
     axis: Axes = -1
+    supports_masking = True  # a mask passes on
 
     def positions(self, x: Shape) -> list[int]:
         """The axes of the norm, counted with the batch as 0."""

@@ -5,7 +5,8 @@ window would (`strides` defaults to `pool_size`, as in Keras; `same` average poo
 the real cells only, as Keras does). Global pooling leaves (channels,), or with `keepdims` a
 size-1 axis per spatial axis: (1, channels), (1, 1, channels), (1, 1, 1, channels). Each family
 shares one rule, which reads the spatial rank from the class (`rank`). Keras' `pool_size` has a
-default for max pooling only: average pooling must be given one.
+default for max pooling only: average pooling must be given one. Only GlobalAveragePooling1D
+takes a mask (it averages the unmasked steps); the others drop it, as Keras does.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from pydantic import PositiveInt
+from typing_extensions import override
 
 from ..params import P
 from .base import Layer, Shape, as_tuple, conv_output_length, expect_rank, register
@@ -129,11 +131,19 @@ class _GlobalPooling(Layer):
 
 @register
 class GlobalAveragePooling1D(_GlobalPooling):
-    """The mean over all steps: (length, channels) -> (channels,)."""
+    """The mean over all steps: (length, channels) -> (channels,). With a mask, the mean over the
+    unmasked steps (Keras: `sum(where(mask, x, 0)) / sum(mask)`, NaN where all are masked); the
+    output carries no mask."""
 
     type: Literal["GlobalAveragePooling1D"] = "GlobalAveragePooling1D"
     rank = 1
     layout = "(length, channels)"
+    supports_masking = True
+    reads_mask = True
+
+    @override
+    def compute_mask(self, masks: tuple[bool, ...], x: Shape) -> bool:
+        return False
 
 
 @register

@@ -29,6 +29,7 @@ class Rescaling(Layer):
     type: Literal["Rescaling"] = "Rescaling"
     scale: P[float] | tuple[float, ...]
     offset: P[float] | tuple[float, ...] = 0.0
+    supports_masking = True  # a mask passes on
 
     @override
     def output_shape(self, x: Shape) -> Shape:
@@ -59,6 +60,7 @@ class Normalization(Layer):
     """
 
     type: Literal["Normalization"] = "Normalization"
+    supports_masking = True  # a mask passes on
     axis: P[int] | tuple[int, ...] | None = -1
     mean: Values | None = None
     variance: Values | None = None

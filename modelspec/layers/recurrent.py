@@ -5,9 +5,15 @@ All take (timesteps, features), timesteps possibly None, and return (units,) or,
 each (units,), as Keras does: LSTM `state_h` and `state_c`, GRU and SimpleRNN `state`
 (Bidirectional: the forward layer's, then the backward one's). By role, `initial_state` gives the
 states to start from, in the same order and shapes (Keras' `layer(x, initial_state=[h, c])`).
-Weights are Keras': one `kernel` (features, gates*units),
-one `recurrent_kernel` (units, gates*units) and one `bias`; GRU with `reset_after` (Keras'
-default) keeps separate input and recurrent biases, so its bias is (2, 3*units).
+A masked step (Keras' `backend.rnn`) keeps the states and repeats the previous output (0 before
+the first); Bidirectional outputs 0 there instead when it returns sequences (it sets its layers'
+`zero_output_for_mask`). A returned sequence carries the input's mask, unreversed even with
+`go_backwards`; the last output and the states carry none. Given an `initial_state`, Keras
+does not hand the layer its input's mask (it fills a call's mask only for a call of one tensor):
+every step is read, and a returned sequence still carries the mask. Weights are Keras': one `kernel`
+(features, gates*units), one `recurrent_kernel` (units, gates*units) and one `bias`; GRU with
+`reset_after` (Keras' default) keeps separate input and recurrent biases, so its bias is (2,
+3*units).
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ class _Recurrent(Layer, KernelOptions, RecurrentOptions, BiasOptions, ActivityOp
     states: ClassVar[tuple[str, ...]] = ("state",)  # Keras' order, as return_state returns them
     has_weights = True
     roles = ROLES
+    supports_masking = True
+    reads_mask = True  # a masked step keeps the state and repeats the last output
 
     units: P[PositiveInt]
     activation: P[Activation] = "tanh"
@@ -100,6 +108,14 @@ class _Recurrent(Layer, KernelOptions, RecurrentOptions, BiasOptions, ActivityOp
                     role="initial_state",
                     index=i,
                 )
+
+    @override
+    def compute_mask(
+        self, masks: tuple[bool, ...], x: Shape, initial_state: Sequence[Shape] | None = None
+    ) -> bool:
+        # Keras' RNN.compute_mask: the input's mask (in time order, even with go_backwards) for
+        # a returned sequence, none for the last output (nor for the states)
+        return masks[0] and bool(self.return_sequences)
 
     def weights(self, x: Shape) -> dict[str, Weight]:
         """`kernel` (features, gates*units), `recurrent_kernel` (units, gates*units) and, with
@@ -185,6 +201,8 @@ class Bidirectional(Layer):
     merge_mode: P[Literal["concat", "sum", "mul", "ave"]] = "concat"
     has_weights = True
     roles = ROLES
+    supports_masking = True
+    reads_mask = True
 
     @model_validator(mode="after")
     def _reads_forwards(self) -> Bidirectional:
@@ -229,6 +247,12 @@ class Bidirectional(Layer):
         if self.layer.return_state is not True and name.startswith(("forward_", "backward_")):
             return " (Bidirectional returns the states with its layer's `return_state: true`)"
         return ""
+
+    @override
+    def compute_mask(
+        self, masks: tuple[bool, ...], x: Shape, initial_state: Sequence[Shape] | None = None
+    ) -> bool:
+        return self.layer.compute_mask(masks, x)
 
     def weights(self, x: Shape) -> dict[str, Weight]:
         """The wrapped layer's weights twice, prefixed `forward_` and `backward_` (Keras' names)."""

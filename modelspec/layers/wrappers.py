@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import field_validator
 from typing_extensions import override
 
-from .base import AnyLayer, Layer, Shape, Weight, expect_rank, register
+from .base import AnyLayer, Layer, Shape, Weight, expect_rank, refuse_mask, register
 
 
 @register
@@ -18,12 +18,14 @@ class TimeDistributed(Layer):
 
     Keras applies the layer step by step, so a layer whose training depends on the batch's
     statistics (BatchNormalization: per-step statistics, its moving averages updated once per
-    step) is refused; so is a wrapped kind of several inputs or outputs.
+    step) is refused; so is a wrapped kind of several inputs or outputs. A mask passes on
+    unchanged, so it is taken only where the wrapped layer passes it on without reading it.
     """
 
     type: Literal["TimeDistributed"] = "TimeDistributed"
     layer: AnyLayer
     has_weights = True
+    supports_masking = True
 
     @field_validator("layer")
     @classmethod
@@ -59,6 +61,18 @@ class TimeDistributed(Layer):
     def weights(self, x: Shape) -> dict[str, Weight]:
         """The wrapped layer's weights for one step's shape."""
         return self.layer.weights(self.step(x))
+
+    @override
+    def compute_mask(self, masks: tuple[bool, ...], x: Shape) -> bool:
+        # Keras' TimeDistributed passes its input's mask on unchanged, whatever its layer does
+        if masks[0] and (self.layer.reads_mask or not self.layer.compute_mask(masks, self.step(x))):
+            refuse_mask(
+                self,
+                f"it passes the mask on unchanged, which fits only a wrapped layer that passes "
+                f"a mask on without reading it (Dense, Dropout, activations), not "
+                f"{self.layer.type}",
+            )
+        return masks[0]
 
     @override
     def output_dtype(self, *dtypes: str) -> str:

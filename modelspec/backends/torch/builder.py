@@ -70,14 +70,16 @@ def to_torch(graph: Graph) -> Any:
 
 def training_view(module: Any, activations: dict[str, str], extras: tuple[str, ...] = ()) -> Any:
     """A GraphModule over the same submodules and weights whose forward returns `(outputs, logits,
-    values)`: `values` are the results of the nodes named in `extras` (in the layout they were
-    computed in: what an activity regularizer sums over).
+    values, masks)`: `values` are the results of the nodes named in `extras` (in the layout they
+    were computed in: what an activity regularizer sums over).
 
     `logits` holds, per output, the input of its final activation (channels-last, as the output)
     when that activation is the one `activations` names for the output (Keras computes a
-    crossentropy from the logits of a sigmoid or softmax output), else None. The builder
-    recorded where each output's activation is (`meta["modelspec"]["logits"]`): nothing here
-    reads the generated code to find it.
+    crossentropy from the logits of a sigmoid or softmax output), else None. `masks` holds each
+    output's Keras mask (boolean, the output's shape without the channels; Keras' losses and
+    metrics leave the masked positions out), None for an output without one. The builder
+    recorded where each output's activation and mask are (`meta["modelspec"]`): nothing here
+    reads the generated code to find them.
     """
     meta = module.meta["modelspec"]
     graph, env = fx.Graph(), dict[Any, Any]()
@@ -101,7 +103,8 @@ def training_view(module: Any, activations: dict[str, str], extras: tuple[str, .
             value = graph.call_method("permute", (value, 0, *range(2, rank), 1))
         logits.append(value)
     values = tuple(by_name[meta["values"][name]] for name in extras)
-    graph.output((tuple(env[r] for r in results), tuple(logits), values))
+    masks = [by_name[m] if (m := meta["masks"].get(name)) else None for name in meta["outputs"]]
+    graph.output((tuple(env[r] for r in results), tuple(logits), values, tuple(masks)))
     return fx.GraphModule(module, graph)
 
 
@@ -111,6 +114,7 @@ class _Builder:
         self.fx = fx.Graph()
         self.root = nn.Module()
         self.values: dict[str, dict[str, Any]] = {}  # tensor -> layout -> fx node
+        self.masks: dict[str, Any] = {}  # tensor -> its Keras mask (fx node), if it carries one
         self.home: dict[str, str] = {}  # tensor -> the layout it was produced in
         self.attributes: dict[str, str] = {}  # layer instance -> submodule name
         self.lowerings: dict[str, Lowering] = {}  # layer instance -> the lowering of its owner
@@ -148,6 +152,7 @@ class _Builder:
             "modules": dict(self.attributes),
             "lowerings": dict(self.lowerings),
             "logits": {o: self.logits[o] for o in self.graph.outputs if o in self.logits},
+            "masks": {o: self.masks[o].name for o in self.graph.outputs if o in self.masks},
             "ranks": {o: self._rank(o) for o in self.graph.outputs},
             "values": dict(self.value_names),  # tensor -> the fx value, for `training_view`
         }
@@ -204,6 +209,13 @@ class _Builder:
             r: [self.value(t, CHANNELS_LAST) for t in ts] for r, ts in node.keywords.items()
         }
         emitter = FxEmitter(self, node, site, attribute, layout)
+        emitter.masks = [self.masks.get(t) for t in node.inputs]
+        if node.output.masked:
+            emitter.mask = self.masks[node.name] = lowering.mask(emitter, *inputs)
+            if emitter.mask not in emitter.masks:
+                emitter.mask._rename(f"{node.name}_mask")
+        if not node.layer.reads_mask:  # its computation is the same with a mask as without
+            emitter.masks = [None] * len(node.inputs)
         result = lowering.emit(emitter, *inputs, **node.layer.by_role(keywords))
         outputs = result if isinstance(result, tuple) else (result,)  # one per output, in order
         given = inputs + [v for vs in keywords.values() for v in vs]
@@ -277,6 +289,8 @@ class FxEmitter:
     ):
         self._b, self._node, self.site, self._attribute = builder, node, site, attribute
         self.layout = layout
+        self.masks: list[Any] = [None] * len(site.inputs)  # the inputs' masks (`lowering.Emitter`)
+        self.mask: Any = None  # the output's
         self.activated: tuple[Any, str, Any] | None = (
             None  # the last activation: (input, name, result)
         )

@@ -4,8 +4,9 @@ A loss function takes `(y_true, y_pred, logits, loss)` and returns one value per
 position (the output's shape without its last axis), as Keras' loss functions do before their
 `sum_over_batch_size` reduction (a mean over everything). `loss` is the output's loss object in
 the training plan (`plan.OutputPlan.loss`: huber's `delta`, a crossentropy's `from_logits`);
-`LOSSES` is keyed by its short name. `logits` is the pre-activation of a sigmoid or softmax
-output, or None: like Keras, crossentropies then work from the logits, so they never saturate
+`LOSSES` is keyed by its short name; `reduce_loss` reduces the values as Keras does, leaving out
+the masked positions of an output that carries a mask (`reduce_metric` likewise for metrics).
+`logits` is the pre-activation of a sigmoid or softmax output, or None: like Keras, crossentropies then work from the logits, so they never saturate
 at the clipping bounds (keras/src/backend/tensorflow/nn.py `_get_logits`). Probabilities are
 otherwise clipped to [1e-7, 1 - 1e-7], Keras' epsilon.
 """
@@ -23,6 +24,30 @@ F = torch.nn.functional
 EPSILON = 1e-7
 LOSSES: dict[str, Callable[..., Any]] = {}
 METRICS: dict[str, Callable[[Any, Any], Any]] = {}
+
+
+def reduce_loss(values: Any, mask: Any = None) -> Any:
+    """Keras' `sum_over_batch_size` reduction of a loss' values: their mean, or where the output
+    carries a mask (the values' shape, boolean), Keras' `apply_mask`: each kept position weighs
+    total / kept (0 when none is kept), a masked one 0, then the sum over the number of values;
+    the mean of the kept values, in Keras' order of operations."""
+    if mask is None:
+        return values.mean()
+    total = torch.tensor(mask.numel(), dtype=values.dtype, device=values.device)
+    kept = mask.to(values.dtype).sum()
+    weight = torch.where(kept > 0, total / kept, 0.0)  # Keras' divide_no_nan
+    return (values * torch.where(mask, weight, 0.0)).sum() / values.numel()
+
+
+def reduce_metric(values: Any, mask: Any = None) -> tuple[Any, Any]:
+    """A metric's (sum, count) over a batch, as Keras' `Mean` metric adds them: without a mask,
+    the per-sample means and the number of samples; with one, each sample's mean of the masked
+    values and its mean of the mask (Keras' `reduce_to_samplewise_values`)."""
+    n = values.shape[0]
+    if mask is None:
+        return values.reshape(n, -1).mean(1).sum(), n
+    weights = mask.to(values.dtype).reshape(n, -1)
+    return (values.reshape(n, -1) * weights).mean(1).sum(), weights.mean(1).sum()
 
 
 def loss(name: str) -> Callable[[Callable], Callable]:

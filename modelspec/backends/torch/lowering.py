@@ -15,6 +15,13 @@ needs to know about the kind:
 - `to_torch(weights)` / `to_keras(params)`: the layer's weights between Keras' names and
   layout (the core's `Layer.weights()`) and the submodule's `state_dict`.
 
+Masks (the core's `TensorType.masked`; `layers/base.py`) are fx values too: a boolean tensor of
+the Keras shape without the channels, (batch, *steps), in every layout. The builder hands a
+lowering its inputs' masks (`e.masks`); where the core says the output carries one, it asks
+`mask()` for it first (the input's by default), so that `emit` can read it (`e.mask`). `emit`
+sees the inputs' masks only for a kind that reads them (`Layer.reads_mask`): a lowering shared by
+kinds that do and do not (the global average poolings) reads them only where Keras does.
+
 `layout` says which layout the inputs must arrive in: channels-last (Keras', the default),
 channels-first (what torch's convolutions, pooling and batch norm read) or either (element-wise
 work). `arguments` lists the config fields the lowering honours and `fixed` the fields it
@@ -61,6 +68,8 @@ class Emitter(Protocol):
 
     layout: str  # the layout the inputs arrived in: CHANNELS_LAST or CHANNELS_FIRST
     site: Site
+    masks: list[Any]  # each input's mask (boolean, (batch, *steps)) or None; see the module doc
+    mask: Any  # the output's mask, None when it carries none (set before `emit`)
 
     @property
     def rank(self) -> int:
@@ -133,6 +142,11 @@ class Lowering:
         """
         raise NotImplementedError
 
+    def mask(self, e: Emitter, *inputs: Any) -> Any:
+        """The output's mask (a boolean fx value, Keras' shape without the channels), called
+        before `emit` when the core says the output carries one; by default the first input's."""
+        return e.masks[0]
+
     def to_torch(self, weights: Arrays) -> Arrays:
         """The submodule's `state_dict` entries from the layer's Keras weights (by the core's names)."""
         return {}
@@ -170,6 +184,12 @@ def honour(layer: Layer, site: Site, *fields: str, **only: Any) -> None:
             continue
         if name != "type" and name not in fields and (name not in only or value != only[name]):
             refuse(layer, site, f"argument {name}={value!r}")
+
+
+def spread(e: Emitter, mask: Any) -> Any:
+    """`mask` (batch, *steps) with a size-1 channel axis where `e.layout` has the channels, to
+    broadcast against a value of the node's input rank."""
+    return e.method(mask, "unsqueeze", e.dim(-1))
 
 
 def ntuple(value: Any, n: int) -> tuple[int, ...]:

@@ -44,9 +44,10 @@ class BatchNorm(nn.Module):
     def extra_repr(self) -> str:
         return f"{self.features}, momentum={self.momentum}, epsilon={self.epsilon}"
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
         """x (batch, channels, ...), channels first -> the same shape; batch statistics in training
-        (updating the moving ones), the moving statistics in inference.
+        (updating the moving ones), the moving statistics in inference. `mask` (broadcastable to
+        x, boolean) limits the batch statistics to the positions it keeps (`_masked_moments`).
         """
         if not self.training:
             return F.batch_norm(
@@ -60,7 +61,10 @@ class BatchNorm(nn.Module):
                 self.epsilon,
             )
         dims = [0, *range(2, x.dim())]
-        var, mean = torch.var_mean(x, dims, correction=0, keepdim=True)
+        if mask is None:
+            var, mean = torch.var_mean(x, dims, correction=0, keepdim=True)
+        else:
+            var, mean = self._masked_moments(x, mask.expand_as(x), dims)
         with torch.no_grad():
             self.running_mean.lerp_(mean.flatten(), 1 - self.momentum)
             self.running_var.lerp_(var.flatten(), 1 - self.momentum)
@@ -70,6 +74,15 @@ class BatchNorm(nn.Module):
         if self.weight is not None:
             y = y * self.weight.view(shape)
         return y + self.bias.view(shape) if self.bias is not None else y
+
+    @staticmethod
+    def _masked_moments(x: Tensor, keep: Tensor, dims: list[int]) -> tuple[Tensor, Tensor]:
+        """Keras' `BatchNormalization._moments` with a mask: the mean and biased variance of the
+        kept positions, each sum divided by (count + 1e-7)."""
+        count = keep.to(x.dtype).sum(dims, keepdim=True) + 1e-7
+        mean = torch.where(keep, x, 0.0).sum(dims, keepdim=True) / count
+        var = torch.where(keep, x - mean, 0.0).square().sum(dims, keepdim=True) / count
+        return var, mean
 
 
 class LayerNorm(nn.Module):
@@ -97,9 +110,8 @@ class MultiHeadAttention(nn.Module):
     scale 1/sqrt(key_dim) over every axis between batch and features (flattened into one), and
     project the heads back. Projections are `nn.Linear`s named as the core names their weights
     (`query`, `key`, `value`, `output`); the lowering (`layers/attention.py`) reshapes Keras'
-    einsum kernels. An `attention_mask` (batch, Tq, Tv), nonzero where a query step may attend
-    (Keras casts it to bool), sets the other scores to -1e9 before the softmax, as Keras does
-    (so a row with no step left attends to all alike), after the causal mask if there is one.
+    einsum kernels. An `attention_mask` (batch, Tq, Tv) and the inputs' implicit masks (Keras'
+    query, value and key masks) are one attention mask, applied as Keras does (`_attend`).
     """
 
     def __init__(
@@ -135,9 +147,14 @@ class MultiHeadAttention(nn.Module):
         value: Tensor | None = None,
         key: Tensor | None = None,
         attention_mask: Tensor | None = None,
+        query_mask: Tensor | None = None,
+        value_mask: Tensor | None = None,
+        key_mask: Tensor | None = None,
     ) -> Tensor:
         """query (batch, ..., Tq, Dq), value (batch, ..., Tv, Dv), key (batch, ..., Tv, Dk) -> (batch,
         ..., Tq, output_dim); value defaults to query and key to value, as Keras calls the layer.
+        The masks (batch, Tq) and (batch, Tv), of inputs of rank 3, become one attention mask
+        (`_attend`).
         """
         value = query if value is None else value
         key = value if key is None else key
@@ -145,23 +162,54 @@ class MultiHeadAttention(nn.Module):
         q = self._heads(self.query(query), self.key_dim)
         k = self._heads(self.key(key), self.key_dim)
         v = self._heads(self.value(value), self.value_dim)
-        p = self.dropout if self.training else 0.0
-        scale = 1 / math.sqrt(self.key_dim)
-        if attention_mask is None:
+        masks = (attention_mask, query_mask, value_mask, key_mask)
+        if any(m is not None for m in masks):
+            out = self._attend(q, k, v, *masks)
+        else:
+            p = self.dropout if self.training else 0.0
             out = F.scaled_dot_product_attention(
-                q, k, v, dropout_p=p, is_causal=self.causal, scale=scale
+                q, k, v, dropout_p=p, is_causal=self.causal, scale=1 / math.sqrt(self.key_dim)
             )
-        else:  # by hand: SDPA gives NaN for a row with no step left, Keras a uniform row
-            keep = attention_mask.bool().unsqueeze(1)  # (batch, 1: every head, Tq, Tv)
-            if self.causal:
-                keep = (
-                    keep & torch.ones(keep.shape[-2:], dtype=torch.bool, device=keep.device).tril()
-                )
-            scores = torch.matmul(q, k.transpose(-2, -1)) * scale
-            weights = torch.softmax(scores.masked_fill(~keep, -1e9), dim=-1)
-            out = torch.matmul(F.dropout(weights, p) if p > 0 else weights, v)
         out = out.transpose(1, 2).flatten(2)  # (batch, positions, heads * value_dim)
         return self.output(out.reshape(*shape, out.shape[-1]))
+
+    def _attend(
+        self,
+        q: Tensor,
+        k: Tensor,
+        v: Tensor,
+        attention_mask: Tensor | None,
+        query_mask: Tensor | None,
+        value_mask: Tensor | None,
+        key_mask: Tensor | None,
+    ) -> Tensor:
+        """Attention under Keras' mask `attention_mask & query_mask[:, :, None] & value_mask[:,
+        None, :] & key_mask[:, None, :]` (& causal; `attention_mask` (batch, Tq, Tv) nonzero where
+        a query step may attend: Keras casts it to bool), as Keras computes it: without dropout
+        its fused dot-product attention sets the masked scores to -0.7 * 3.38953e38 (a row with no
+        step left attends evenly to every step); with dropout its Softmax layer sets them to -1e9
+        and zeroes their weights after (such a row attends to none)."""
+        keep = None if attention_mask is None else attention_mask.bool()
+        for mask, axis in ((query_mask, -1), (value_mask, -2), (key_mask, -2)):
+            if mask is not None:
+                mask = mask.unsqueeze(axis)
+                keep = mask if keep is None else keep & mask
+        assert keep is not None  # called with at least one mask
+        if self.causal:
+            keep = (
+                keep & torch.ones(q.shape[2], k.shape[2], dtype=torch.bool, device=q.device).tril()
+            )
+        keep = keep.unsqueeze(1)  # (batch, 1 for every head, Tq, Tv)
+        scale = 1 / math.sqrt(self.key_dim)
+        if self.dropout == 0:
+            scores = torch.matmul(q, k.transpose(-2, -1)) * scale
+            weights = torch.softmax(torch.where(keep, scores, -0.7 * 3.38953e38), -1)
+        else:
+            scores = torch.matmul(q * scale, k.transpose(-2, -1))
+            weights = torch.softmax(torch.where(keep, scores, -1e9), -1)
+            weights = torch.where(keep, weights, 0.0)
+            weights = F.dropout(weights, self.dropout) if self.training else weights
+        return torch.matmul(weights, v)
 
     def _heads(self, x: Tensor, size: int) -> Tensor:
         """(batch, *positions, heads * size) -> (batch, heads, positions, size)."""
@@ -174,10 +222,11 @@ class ScoredAttention(nn.Module):
     query (batch, Tq, d), value (batch, Tv, dv), key (batch, Tv, d) -> (batch, Tq, dv).
 
     Scores: dot `q @ k^T` (times `scale`); concat `concat_score_weight * sum(tanh(scale * (q +
-    k)))`; additive `sum(scale * tanh(q + k))`, each sum over features. A causal mask and a
-    `value_mask` (batch, Tv), nonzero for the value steps that take part (Keras casts it to bool),
-    lower the scores they leave out by 1e9 (Keras' `scores - 1e9`), then softmax over Tv,
-    dropout while training, times value. `scale` and `concat_score_weight` are parameters when
+    k)))`; additive `sum(scale * tanh(q + k))`, each sum over features. A causal mask and the
+    value's mask (a `value_mask` (batch, Tv), nonzero for the value steps that take part: Keras
+    casts it to bool) lower the scores they leave out by 1e9 (Keras' `scores - 1e9`), then
+    softmax over Tv, dropout while training, times value; the query's mask (batch, Tq) zeroes
+    the output at masked query steps. `scale` and `concat_score_weight` are parameters when
     Keras has them.
     """
 
@@ -194,6 +243,7 @@ class ScoredAttention(nn.Module):
         query: Tensor,
         value: Tensor,
         key: Tensor | None = None,
+        query_mask: Tensor | None = None,
         value_mask: Tensor | None = None,
     ) -> Tensor:
         """The attended values, as the class docstring says."""
@@ -221,4 +271,5 @@ class ScoredAttention(nn.Module):
         weights = torch.softmax(scores, dim=-1)
         if self.training and self.dropout > 0:
             weights = F.dropout(weights, self.dropout)
-        return torch.matmul(weights, value)
+        out = torch.matmul(weights, value)
+        return out if query_mask is None else torch.where(query_mask.unsqueeze(-1), out, 0.0)

@@ -19,10 +19,16 @@ Input (batch, time, features); output (batch, units), or (batch, time, units) wi
 returned sequence is in reading order. `initial_state` (each (batch, units): LSTM h and c, GRU
 and SimpleRNN h) starts from the given states instead of zeros; with `return_state` the forward
 pass returns `(output, *last states)`, as Keras does.
+
+A mask (batch, time) runs the step loop as Keras' `backend.rnn` does: at a masked step the
+states keep their values and the output repeats the previous one (zeros before the first), or
+is zero with `zero_output_for_mask` (what Keras' Bidirectional sets when it returns sequences).
+With `go_backwards` the mask is read backwards with the steps.
 """
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 from typing_extensions import override
@@ -54,6 +60,7 @@ class Recurrent(nn.Module):
         return_state: bool = False,
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
+        zero_output_for_mask: bool = False,
     ) -> None:
         super().__init__()
         self.input_size, self.units = input_size, units
@@ -65,6 +72,7 @@ class Recurrent(nn.Module):
         )
         self.return_state = return_state
         self.dropout, self.recurrent_dropout = dropout, recurrent_dropout
+        self.zero_output_for_mask = zero_output_for_mask
         self.act = activation_function(activation)
         self.rec_act = activation_function(recurrent_activation or "linear")  # SimpleRNN has none
         self.weight_ih = nn.Parameter(torch.empty(self.gates * units, input_size))
@@ -82,27 +90,32 @@ class Recurrent(nn.Module):
             "return_state",
             "dropout",
             "recurrent_dropout",
+            "zero_output_for_mask",
         )
         defaults = Recurrent.__init__.__kwdefaults__ or {}
         changed = [f"{k}={getattr(self, k)!r}" for k in keys if getattr(self, k) != defaults.get(k)]
         return ", ".join([f"{self.input_size}, {self.units}", *changed])
 
-    def forward(self, x: Tensor, initial_state: list[Tensor] | None = None) -> Any:
-        """x (batch, time, features) -> (batch, units), or (batch, time, units) with
-        `return_sequences`; with `return_state`, `(output, *states)`, each state (batch, units).
-        The fused kernel when it computes Keras' cell and no dropout runs, else the step loop.
+    def forward(
+        self, x: Tensor, initial_state: list[Tensor] | None = None, mask: Tensor | None = None
+    ) -> Any:
+        """x (batch, time, features), `mask` (batch, time) or None -> (batch, units), or (batch,
+        time, units) with `return_sequences`; with `return_state`, `(output, *states)`, each
+        state (batch, units). The fused kernel when it computes Keras' cell, no dropout runs and
+        no mask is given, else the step loop.
         """
         if self.go_backwards:
             x = x.flip(1)
+            mask = None if mask is None else mask.flip(1)
         if initial_state is None:
             state = self._initial_state(x)
         else:  # Keras casts the states to the layer's dtype
             state = tuple(s.to(x.dtype) for s in initial_state)
         dropping = self.training and (self.dropout > 0 or self.recurrent_dropout > 0)
-        if self.native and not dropping:
+        if self.native and not dropping and mask is None:
             seq, states = self._fused(x, state)
         else:
-            seq, states = self._loop(x, state)
+            seq, states = self._loop(x, state, mask)
         output = seq if self.return_sequences else states[0]
         return (output, *states) if self.return_state else output
 
@@ -131,7 +144,7 @@ class Recurrent(nn.Module):
         return out if bias is None else out + bias
 
     def _loop(
-        self, x: Tensor, state: tuple[Tensor, ...]
+        self, x: Tensor, state: tuple[Tensor, ...], mask: Tensor | None = None
     ) -> tuple[Tensor | None, tuple[Tensor, ...]]:
         """(the output sequence, or None without `return_sequences`; the last states)."""
         in_mask, rec_mask = self._masks(x)
@@ -139,9 +152,15 @@ class Recurrent(nn.Module):
             x, in_mask, self.weight_ih, self._input_bias()
         )  # every step at once
         outputs = []
-        for step in projected.unbind(1):
-            state = self._step(step, state, rec_mask)
-            outputs.append(state[0])
+        keeps = repeat(None) if mask is None else mask.unsqueeze(-1).unbind(1)
+        for step, keep in zip(projected.unbind(1), keeps):
+            new = self._step(step, state, rec_mask)
+            if keep is None:
+                state, output = new, new[0]
+            else:  # Keras' backend.rnn: a masked step keeps the states (and the last output)
+                state = tuple(torch.where(keep, n, old) for n, old in zip(new, state))
+                output = torch.where(keep, new[0], 0.0) if self.zero_output_for_mask else state[0]
+            outputs.append(output)
         return (torch.stack(outputs, 1) if self.return_sequences else None), state
 
     def _initial_state(self, x: Tensor) -> tuple[Tensor, ...]:
@@ -292,14 +311,18 @@ class Bidirectional(nn.Module):
     def extra_repr(self) -> str:
         return f"merge_mode={self.merge_mode!r}"
 
-    def forward(self, x: Tensor, initial_state: list[Tensor] | None = None) -> Any:
-        """x (batch, time, features) -> both layers' outputs merged: last axis 2*units for `concat`,
-        units for `sum`, `mul` and `ave`; with `return_state`, the states follow.
+    def forward(
+        self, x: Tensor, initial_state: list[Tensor] | None = None, mask: Tensor | None = None
+    ) -> Any:
+        """x (batch, time, features), `mask` (batch, time) or None -> both layers' outputs merged:
+        last axis 2*units for `concat`, units for `sum`, `mul` and `ave`; with `return_state`,
+        the states follow.
         """
         half = len(initial_state) // 2 if initial_state is not None else 0
         forward_state = initial_state[:half] if initial_state is not None else None
         backward_state = initial_state[half:] if initial_state is not None else None
-        y, y_rev = self.forward_layer(x, forward_state), self.backward_layer(x, backward_state)
+        y = self.forward_layer(x, forward_state, mask)
+        y_rev = self.backward_layer(x, backward_state, mask)
         states: tuple[Tensor, ...] = ()
         if self.forward_layer.return_state:
             states = (*y[1:], *y_rev[1:])

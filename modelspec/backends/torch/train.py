@@ -1,9 +1,10 @@
 """The torch trainer: Keras' `fit` and `evaluate` semantics for the generated module.
 
 One training step is what Keras' `train_step` does: the forward pass in training mode, each
-output's loss reduced over its batch (`losses.py`), their sum weighted by `loss_weights` plus
-the regularizers' terms (`penalties.py`), the gradient, Keras' update rule (`optimizers.py`),
-then the weights' constraints. Metrics see the forward pass's outputs.
+output's loss reduced over its batch (`losses.py`; an output that carries a Keras mask leaves its
+masked positions out of its loss and metrics, as Keras does), their sum weighted by
+`loss_weights` plus the regularizers' terms (`penalties.py`), the gradient, Keras' update rule
+(`optimizers.py`), then the weights' constraints. Metrics see the forward pass's outputs.
 An epoch's figures are averaged as Keras 3.15 averages them: the total loss and the metrics per
 sample, each output's own loss per batch (Keras' per-output trackers get no batch size in graph
 mode, so a smaller last batch counts as much as a full one).
@@ -17,6 +18,7 @@ recorded where it is computed.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,7 +28,7 @@ from ...graph import Graph
 from ...logs import OnBatch, log_names
 from .. import import_framework
 from .builder import training_view
-from .losses import LOSSES, METRICS
+from .losses import LOSSES, METRICS, reduce_loss, reduce_metric
 from .optimizers import make_optimizer
 from .penalties import Penalties
 from .weights import set_keras_weights
@@ -68,19 +70,19 @@ class TorchTrainer:
         self.embeddings = [m for m in self.model.modules() if isinstance(m, torch.nn.Embedding)]
 
     # --- Keras' train_step / test_step -------------------------------------------------------
-    def _forward(
-        self, data: dict[str, Any], index: Any
-    ) -> tuple[list[Any], list[Any], list[Any], Any]:
-        """Outputs, logits and targets of the batch, and the regularization loss."""
+    def _forward(self, data: dict[str, Any], index: Any) -> _Batch:
+        """Outputs, logits, masks and targets of the batch, and the regularization loss."""
         xs = [data["x"][name][index] for name in self.graph.inputs]
-        outputs, logits, values = self.view(*xs)
+        outputs, logits, values, masks = self.view(*xs)
         ys = [data["y"][name][index] for name in self.outputs]
-        return list(outputs), list(logits), ys, self.penalties.loss(values)
+        return _Batch(list(outputs), list(logits), list(masks), ys, self.penalties.loss(values))
 
-    def _losses(self, outputs: list[Any], logits: list[Any], ys: list[Any]) -> list[Any]:
+    def _losses(self, batch: _Batch) -> list[Any]:
         return [
-            LOSSES[c.type](y, p, z, c).mean()
-            for c, y, p, z in zip(self.losses, ys, outputs, logits)
+            reduce_loss(LOSSES[c.type](y, p, z, c), m)
+            for c, y, p, z, m in zip(
+                self.losses, batch.ys, batch.outputs, batch.logits, batch.masks
+            )
         ]
 
     def train_epoch(
@@ -104,22 +106,15 @@ class TorchTrainer:
         self, tensors: dict, batches: list[np.ndarray], logs: _Logs, on_batch: OnBatch
     ) -> None:
         self.model.train()
-        for done, batch in enumerate(batches, 1):
-            index = torch.from_numpy(batch)
-            outputs, logits, ys, penalty = self._forward(tensors, index)
-            losses = self._losses(outputs, logits, ys)
-            total = sum(w * l for w, l in zip(self.weights, losses)) + penalty
+        for done, indices in enumerate(batches, 1):
+            batch = self._forward(tensors, torch.from_numpy(indices))
+            losses = self._losses(batch)
+            total = sum(w * l for w, l in zip(self.weights, losses)) + batch.penalty
             self.optimizer.zero_grad(set_to_none=True)
             total.backward()
             self.optimizer.step()
             self.penalties.constrain()
-            logs.add(
-                len(batch),
-                total.detach(),
-                [l.detach() for l in losses],
-                [o.detach() for o in outputs],
-                ys,
-            )
+            logs.add(len(indices), total.detach(), [l.detach() for l in losses], batch.detached())
             on_batch(done, logs.running_loss)
 
     @torch.no_grad()
@@ -129,10 +124,10 @@ class TorchTrainer:
         self.model.eval()
         for start in range(0, len(data), batch_size):
             index = torch.arange(start, min(start + batch_size, len(data)))
-            outputs, logits, ys, penalty = self._forward(tensors, index)
-            losses = self._losses(outputs, logits, ys)
-            total = sum(w * l for w, l in zip(self.weights, losses)) + penalty
-            logs.add(len(index), total, losses, outputs, ys)
+            batch = self._forward(tensors, index)
+            losses = self._losses(batch)
+            total = sum(w * l for w, l in zip(self.weights, losses)) + batch.penalty
+            logs.add(len(index), total, losses, batch)
         return logs.result()
 
     def set_layer_weights(self, layer_name: str, weights: dict[str, np.ndarray]) -> None:
@@ -146,6 +141,23 @@ class TorchTrainer:
         save_torch(self.model, self.source or "", path)
 
 
+@dataclass
+class _Batch:
+    """One batch's forward pass: per output its value, logits (or None), mask (or None) and
+    target; the regularization loss."""
+
+    outputs: list[Any]
+    logits: list[Any]
+    masks: list[Any]
+    ys: list[Any]
+    penalty: Any = 0.0  # the regularizers' terms (`penalties.py`)
+
+    def detached(self) -> _Batch:
+        """The same batch cut from the autograd graph (what the logs keep)."""
+        outputs = [o.detach() for o in self.outputs]
+        return _Batch(outputs, self.logits, self.masks, self.ys, self.penalty)
+
+
 class _Logs:
     """An epoch's running figures, named as Keras names them (`logs.log_names`)."""
 
@@ -154,27 +166,30 @@ class _Logs:
         self.samples, self.loss, self.batches = 0, 0.0, 0
         self.output_losses = [0.0] * len(trainer.outputs)
         self.metric_sums = [0.0] * len(trainer.metrics)
+        self.metric_counts = [0.0] * len(trainer.metrics)  # samples, or their kept share (masks)
 
     @property
     def running_loss(self) -> float:
         return self.loss / max(self.samples, 1)
 
-    def add(self, n: int, total: Any, losses: list[Any], outputs: list[Any], ys: list[Any]) -> None:
+    def add(self, n: int, total: Any, losses: list[Any], batch: _Batch) -> None:
         self.samples += n
         self.batches += 1
         self.loss += total.item() * n
         for i, value in enumerate(losses):
             self.output_losses[i] += value.item()
         for j, (i, name) in enumerate(self.t.metrics):
-            values = METRICS[name](ys[i], outputs[i])
-            self.metric_sums[j] += float(values.reshape(n, -1).mean(1).sum())
+            values = METRICS[name](batch.ys[i], batch.outputs[i])
+            added, count = reduce_metric(values, batch.masks[i])
+            self.metric_sums[j] += float(added)
+            self.metric_counts[j] += float(count)
 
     def result(self) -> dict[str, float]:
         """Keras' names (`logs.log_names`: loss, each output's loss when there are several, metrics)."""
         values = [self.loss / self.samples]
         if len(self.t.outputs) > 1:
             values += [s / self.batches for s in self.output_losses]
-        values += [s / self.samples for s in self.metric_sums]
+        values += [s / c if c else 0.0 for s, c in zip(self.metric_sums, self.metric_counts)]
         return dict(zip(log_names(self.t.graph), values, strict=True))
 
 

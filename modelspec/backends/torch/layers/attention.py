@@ -51,9 +51,11 @@ class MultiHeadAttention(Lowering):
 
     @override
     def emit(self, e: Emitter, *xs: Any, attention_mask: Any = None) -> Any:
-        return e.module(
-            *xs, **({} if attention_mask is None else {"attention_mask": attention_mask})
-        )
+        # Keras' call(query=, value=): one input is both, and so is its implicit mask
+        masks = e.masks if len(xs) > 1 else [e.masks[0], e.masks[0]]
+        named = {**dict(zip(("query_mask", "value_mask", "key_mask"), masks)),
+                 "attention_mask": attention_mask}  # fmt: skip
+        return e.module(*xs, **{name: m for name, m in named.items() if m is not None})
 
     @override
     def to_torch(self, weights: Arrays) -> Arrays:
@@ -107,7 +109,14 @@ class Attention(Lowering):
 
     @override
     def emit(self, e: Emitter, *xs: Any, value_mask: Any = None) -> Any:
-        return e.module(*xs, **({} if value_mask is None else {"value_mask": value_mask}))
+        # Keras' mask=[None, value_mask] replaces the implicit masks (the core gives the output
+        # none then); the key's is never read
+        named = (
+            {"value_mask": value_mask}
+            if value_mask is not None
+            else dict(zip(("query_mask", "value_mask"), e.masks))
+        )
+        return e.module(*xs, **{name: m for name, m in named.items() if m is not None})
 
     @override
     def to_torch(self, weights: Arrays) -> Arrays:

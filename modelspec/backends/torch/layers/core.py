@@ -1,15 +1,26 @@
-"""Torch lowerings of the core kinds: Dense, Activation, Dropout, Flatten, Reshape, Permute, Embedding."""
+"""Torch lowerings of the core kinds: Dense, Activation, Dropout, Flatten, Reshape, Permute,
+Embedding, Masking (the masks pass on by the default `Lowering.mask`)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from typing_extensions import override
 
 from ....layers import core
-from ..lowering import ANY, CHANNELS_LAST, LOWERINGS, Arrays, Emitter, Lowering, Site, renamed
+from ..lowering import (
+    ANY,
+    CHANNELS_LAST,
+    LOWERINGS,
+    Arrays,
+    Emitter,
+    Lowering,
+    Site,
+    renamed,
+    spread,
+)
 from ..noise import MaskDropout
-from ..runtime import nn
+from ..runtime import nn, torch
 
 
 def _transposed(name: str, a: Any) -> Any:
@@ -124,12 +135,15 @@ class Permute(Lowering):
 
 @LOWERINGS.register(core.Embedding)
 class Embedding(Lowering):
-    """`nn.Embedding` on integer ids (float ids are truncated, as Keras casts them); masks are
-    not propagated, so `mask_zero` is refused."""
+    """`nn.Embedding` on integer ids (float ids are truncated, as Keras casts them); with
+    `mask_zero` the output's mask is `ids.ne(0)`, read from the ids as given (Keras' too)."""
 
-    arguments = ("input_dim", "output_dim")
-    fixed: ClassVar[dict[str, Any]] = {"mask_zero": False}
+    arguments = ("input_dim", "output_dim", "mask_zero")
     casts = False
+
+    @override
+    def mask(self, e: Emitter, x: Any) -> Any:
+        return e.method(x, "ne", 0)
 
     @override
     def module(self) -> Any:
@@ -147,3 +161,20 @@ class Embedding(Lowering):
     @override
     def to_keras(self, params: Arrays) -> Arrays:
         return renamed({"weight": "embeddings"}, params)
+
+
+@LOWERINGS.register(core.Masking)
+class Masking(Lowering):
+    """The mask `x.ne(mask_value).any(channels)`; the masked steps set to 0 with `torch.where`
+    (Keras 3's `where`, not a product: an inf or nan there becomes 0 too), in any layout."""
+
+    layout = ANY
+    arguments = ("mask_value",)
+
+    @override
+    def mask(self, e: Emitter, x: Any) -> Any:
+        return e.method(e.method(x, "ne", self.layer.mask_value), "any", e.dim(-1))
+
+    @override
+    def emit(self, e: Emitter, x: Any) -> Any:
+        return e.fn(torch.where, spread(e, e.mask), x, 0.0)

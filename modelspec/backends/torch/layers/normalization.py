@@ -24,6 +24,7 @@ from ..lowering import (
     Emitter,
     Lowering,
     renamed,
+    spread,
 )
 from ..modules import BatchNorm, LayerNorm
 from ..runtime import F, nn, torch
@@ -70,7 +71,8 @@ class _Normalization(Lowering):
 
 class _OnChannels(_Normalization):
     """A module that normalises torch dim 1: the input comes channels-first when the axis is the
-    channels, and is moved otherwise."""
+    channels, and is moved otherwise. A kind that reads a mask (BatchNormalization, in training)
+    gets it as the module's second argument, with a size-1 channel axis, moved alike."""
 
     def __init__(self, layer: Any, site: Any) -> None:
         super().__init__(layer, site)
@@ -89,9 +91,14 @@ class _OnChannels(_Normalization):
 
     @override
     def emit(self, e: Emitter, x: Any) -> Any:
+        # BatchNormalization's training statistics (GroupNormalization reads no mask)
+        keep = None if e.masks[0] is None else spread(e, e.masks[0])
         if e.dim(self.axis) == 1:
-            return e.module(x)
-        moved = e.module(e.method(x, "movedim", e.dim(self.axis), 1))
+            return e.module(x) if keep is None else e.module(x, keep)
+        x = e.method(x, "movedim", e.dim(self.axis), 1)
+        if keep is not None:
+            keep = e.method(keep, "movedim", e.dim(self.axis), 1)
+        moved = e.module(x) if keep is None else e.module(x, keep)
         return e.method(moved, "movedim", 1, e.dim(self.axis))
 
 

@@ -6,14 +6,15 @@ Max pooling pads with -inf; average pooling divides by the number of real cells
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from typing_extensions import override
 
 from ....layers import pooling
 from ..functions import avg_pool_same, pad_sizes
-from ..lowering import ANY, CHANNELS_FIRST, LOWERINGS, Emitter, Lowering, Site, ntuple
-from ..runtime import F
+from ..lowering import ANY, CHANNELS_FIRST, LOWERINGS, Emitter, Lowering, Site, ntuple, spread
+from ..runtime import F, torch
 from .conv import pre_pad, same_padding
 
 
@@ -76,13 +77,24 @@ class GlobalAveragePooling(Lowering):
 
     @override
     def emit(self, e: Emitter, x: Any) -> Any:
+        if e.masks[0] is not None:  # GlobalAveragePooling1D's (the only kind here to read one)
+            return self._masked_mean(e, x, spread(e, e.masks[0]))
         return e.method(x, self.method, e.spatial(), keepdim=self.layer.keepdims)
+
+    def _masked_mean(self, e: Emitter, x: Any, keep: Any) -> Any:
+        """Keras' `sum(where(mask, x, 0)) / sum(mask)` over the steps (NaN where none is left)."""
+        steps, keepdim = e.spatial(), self.layer.keepdims
+        total = e.method(e.fn(torch.where, keep, x, 0.0), "sum", steps, keepdim=keepdim)
+        weights = e.method(keep, "to", getattr(torch, self.site.inputs[0].dtype))
+        count = e.method(weights, "sum", steps, keepdim=keepdim)
+        return e.fn(operator.truediv, total, count)
 
 
 @LOWERINGS.register(
     pooling.GlobalMaxPooling1D, pooling.GlobalMaxPooling2D, pooling.GlobalMaxPooling3D
 )
 class GlobalMaxPooling(GlobalAveragePooling):
-    """The maximum (`amax`) over the spatial dimensions, in any layout."""
+    """The maximum (`amax`) over the spatial dimensions, in any layout (over every step even
+    where a mask arrives: Keras' GlobalMaxPooling1D drops masks)."""
 
     method = "amax"

@@ -3,7 +3,8 @@
 Keras keeps one `kernel` (features, gates * units), one `recurrent_kernel` (units, gates * units)
 and one `bias`; the torch modules hold `weight_ih`, `weight_hh` (transposed) and `bias` (GRU with
 `reset_after`: `bias_ih`, `bias_hh`, Keras' two bias rows). Gate blocks: LSTM i, f, c, o in both;
-Keras' GRU z, r, h is torch's r, z, n (`GRU.gate_order`).
+Keras' GRU z, r, h is torch's r, z, n (`GRU.gate_order`). A masked input's mask is the
+module's second argument.
 """
 
 from __future__ import annotations
@@ -45,10 +46,15 @@ class Recurrent(Lowering):
             "recurrent_dropout": cfg.recurrent_dropout,
         }
 
-    def recurrent_module(self, go_backwards: bool) -> Any:
-        """The kind's module (`../recurrent.py`), reading backwards if `go_backwards`."""
+    def recurrent_module(self, go_backwards: bool, zero_output_for_mask: bool = False) -> Any:
+        """The kind's module (`../recurrent.py`), reading backwards if `go_backwards`, outputting
+        zeros at masked steps if `zero_output_for_mask` (else the last output again)."""
         return self.cls(
-            self.site.shape[-1], self.layer.units, go_backwards=go_backwards, **self.options()
+            self.site.shape[-1],
+            self.layer.units,
+            go_backwards=go_backwards,
+            zero_output_for_mask=zero_output_for_mask,
+            **self.options(),
         )
 
     @override
@@ -98,9 +104,14 @@ class Recurrent(Lowering):
 
 
 def emit_outputs(layer: Any, e: Emitter, x: Any, initial_state: list[Any] | None) -> Any:
-    """The submodule's call on `x` (from `initial_state` when given) and, for a layer of several
-    outputs (`return_state`), one value per output taken from the tuple it returns."""
+    """The submodule's call on `x` (from `initial_state` when given; else skipping the steps its
+    mask masks) and, for a layer of several outputs (`return_state`), one value per output taken
+    from the tuple it returns."""
     given = {"initial_state": initial_state} if initial_state is not None else {}
+    # Keras fills a call's `mask` from its input only for a call of one tensor argument: a layer
+    # given its initial_state reads every step (its returned sequence still carries the mask)
+    if e.masks[0] is not None and initial_state is None:
+        given["mask"] = e.masks[0]
     out = e.module(x, **given)
     count = len(layer.output_names())
     return out if count == 1 else tuple(e.fn(operator.getitem, out, i) for i in range(count))
@@ -170,11 +181,12 @@ class Bidirectional(Lowering):
 
     @override
     def module(self) -> Any:
+        # Keras' Bidirectional sets its layers' zero_output_for_mask to return_sequences; the
+        # core refuses a wrapped layer reading backwards
+        zeros = bool(self.layer.layer.return_sequences)
         return modules.Bidirectional(
-            self.inner.recurrent_module(
-                False
-            ),  # the core refuses a wrapped layer reading backwards
-            self.inner.recurrent_module(True),
+            self.inner.recurrent_module(False, zeros),
+            self.inner.recurrent_module(True, zeros),
             self.layer.merge_mode,
         )
 
