@@ -678,7 +678,7 @@ def test_a_mask_is_a_value_of_the_generated_code():
     module = spec.to_torch()
     code = module.code
     assert "embed_mask = ids.ne(0)" in code
-    assert "lstm = self.lstm(embed, embed_mask)" in code  # the mask passes through lstm and steps
+    assert "lstm = self.lstm(embed, mask = embed_mask)" in code  # the mask passes through lstm and steps
     assert "pool_unsqueeze = embed_mask.unsqueeze(-1)" in code and "torch.where(pool_unsqueeze, steps, 0.0)" in code
     assert module.meta["modelspec"]["masks"] == {"steps": "embed_mask"}  # the loss leaves masked steps out
     assert_matches_keras("masked_code", spec, module)
