@@ -20,6 +20,7 @@ from .document import NAME_PATTERN, Block, SpecDocument, Training
 from .errors import Problem, did_you_mean
 from .graph import DraftGraph, DraftNode, Scope, TensorType, producer
 from .layers import REGISTRY, Layer, ShapeError, format_shape
+from .masks import cleared_masks
 from .naming import keras_name
 from .nodes import NODE_FIELDS, BlockNode, SharedNode
 from .params import UnresolvedParam, substitute
@@ -110,6 +111,8 @@ class _Resolver:
         outputs = self.outputs(local, sinks)
         self.check_shares()
         graph_nodes = self.prune(outputs, inputs)
+        for node, message in cleared_masks(graph_nodes, self.types, outputs):
+            self.report(node.path, message, node, key=True)
         training = self.check_training(outputs)
         return DraftGraph(self.spec.name, inputs, graph_nodes, outputs, self.problems, training)
 

@@ -21,15 +21,18 @@ def case(kind: str, shapes, args=None, dtype: str | list[str] = "float32", roles
             "outputs": ["node", *(f"node.{o}" for o in outputs[1:])]}  # fmt: skip
 
 
-def masked_case(kind: str, shapes, args=None, by: str = "Embedding", plain=()) -> dict:
+def masked_case(kind: str, shapes, args=None, by: str = "Embedding", plain=(), roles: dict | None = None,
+                dtypes: dict | None = None) -> dict:
     """A spec whose node `node` (of `kind`) reads masked inputs of these (steps, features) shapes:
     each made by `by` (an Embedding with mask_zero from integer ids, or Masking of floats) from
-    its own input, but those whose index is in `plain` (fed as they are, unmasked)."""
+    its own input, but those whose index is in `plain` (fed as they are, unmasked, of `dtypes`'
+    dtype for their index, float32 by default); in order or, with `roles`, by role (role -> the
+    input's index, or a list of indices). Every output of the node is a model output."""
     shapes = [shapes] if not isinstance(shapes[0], list) else shapes
     inputs, layers, reads = {}, {}, []
     for i, shape in enumerate(shapes):
         if i in plain:
-            inputs[f"in_{i}"] = {"shape": shape}
+            inputs[f"in_{i}"] = {"shape": shape, "dtype": (dtypes or {}).get(i, "float32")}
             reads.append(f"in_{i}")
             continue
         if by == "Embedding":
@@ -40,26 +43,30 @@ def masked_case(kind: str, shapes, args=None, by: str = "Embedding", plain=()) -
             inputs[f"in_{i}"] = {"shape": shape}
             layers[f"mask_{i}"] = {"type": "Masking", "inputs": [f"in_{i}"]}
         reads.append(f"mask_{i}")
-    layers["node"] = {"type": kind, **(args or {}), "inputs": reads}
+    wiring = reads if roles is None else {
+        role: [reads[i] for i in at] if isinstance(at, list) else reads[at] for role, at in roles.items()}  # fmt: skip
+    layers["node"] = {"type": kind, **(args or {}), "inputs": wiring}
+    outputs = REGISTRY[kind].model_validate({"type": kind, **(args or {})}).output_names()
     return {"modelspec": 1, "name": f"masked_{kind.lower()}", "inputs": inputs, "layers": layers,
-            "outputs": ["node"]}  # fmt: skip
+            "outputs": ["node", *(f"node.{o}" for o in outputs[1:])]}  # fmt: skip
 
 
 def pad(graph, arrays: list) -> list:
-    """Padding in sample inputs (a batch of 2, steps on axis 1): the last two steps of the first
-    sample and the second step of the second are 0 in integer inputs, and in float inputs set to
-    the mask value of the graph's (first) Masking, if it has one (a whole sample for inputs of
-    rank 1): masks then cover right padding and a gap."""
-    value = next((n.layer.mask_value for n in graph.nodes if n.kind == "Masking"), None)
-    for a, t in zip(arrays, graph.inputs.values()):
-        integer = t.dtype.startswith("int")
-        if not integer and value is None:
+    """Padding in sample inputs (a batch of 2, steps on axis 1) where a mask is made from them
+    (`check.mask_padding`: ids an Embedding with mask_zero reads, floats a Masking reads): the
+    last two steps of the first sample and the second step of the second are set to the value
+    that masks them (a whole sample, for floats of rank 1), so that masks cover right padding and
+    a gap."""
+    from modelspec.backends.check import mask_padding
+
+    padding = mask_padding(graph)
+    for a, name in zip(arrays, graph.inputs):
+        if name not in padding:
             continue
-        fill = 0 if integer else value
-        if a.ndim == 2 and not integer:
-            a[1] = fill
+        if a.ndim == 2 and not a.dtype.kind == "i":
+            a[1] = padding[name]
         else:
-            a[0, -2:], a[1, 1:2] = fill, fill
+            a[0, -2:], a[1, 1:2] = padding[name], padding[name]
     return arrays
 
 
@@ -372,14 +379,14 @@ for _kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
 # Masks: Embedding with mask_zero and Masking feeding each kind that reads a mask, the kinds that
 # pass one on or drop it (the Keras back end checks each node's mask against the core's), both
 # masks of a merge or one; the sample inputs carry padding (`pad`).
-MASKED = [case("Embedding", [None], {"input_dim": 10, "output_dim": 3, "mask_zero": True}, dtype="int32"),
+MASK_CASES = [case("Embedding", [None], {"input_dim": 10, "output_dim": 3, "mask_zero": True}, dtype="int32"),
           case("Masking", SEQ), case("Masking", [None, 3], {"mask_value": 0.5}), case("Masking", [4])]
 for _kind in ("LSTM", "GRU", "SimpleRNN"):
-    MASKED += [masked_case(_kind, SEQ, {"units": 2}),
+    MASK_CASES += [masked_case(_kind, SEQ, {"units": 2}),
                masked_case(_kind, SEQ, {"units": 3, "return_sequences": True}, by="Masking"),
                masked_case(_kind, [None, 3], {"units": 2, "return_sequences": True, "go_backwards": True,
                                                "activation": "relu"})]
-MASKED += [
+MASK_CASES += [
     masked_case("Bidirectional", SEQ, {"layer": {"type": "LSTM", "units": 2}}),
     masked_case("Bidirectional", SEQ, {"layer": {"type": "GRU", "units": 2, "return_sequences": True}}),
     masked_case("Bidirectional", SEQ, {"layer": {"type": "SimpleRNN", "units": 2, "return_sequences": True},
@@ -403,15 +410,31 @@ MASKED += [
     masked_case("Concatenate", [SEQ, [6, 2]]), masked_case("Concatenate", [SEQ, [6, 3]], {"axis": 1}, plain=(1,)),
     masked_case("Concatenate", [SEQ, [4, 3]], {"axis": -2}, by="Masking"),
     masked_case("Dot", [SEQ, SEQ], {"axes": 2}),
+    # with several outputs and inputs by role: the states are kept at masked steps and carry no
+    # mask; given an initial_state, Keras does not mask the steps (the sequence keeps the mask);
+    # an explicit value_mask replaces the implicit masks; an attention_mask joins them
+    masked_case("LSTM", SEQ, {"units": 3, "return_state": True, "return_sequences": True}),
+    masked_case("GRU", [SEQ, [2]], {"units": 2, "return_state": True, "return_sequences": True}, plain=(1,),
+                roles={"sequences": 0, "initial_state": [1]}),
+    masked_case("Bidirectional", [SEQ, [2], [2], [2], [2]], {"layer": {"type": "LSTM", "units": 2,
+                "return_state": True}}, by="Masking", plain=(1, 2, 3, 4), roles={"sequences": 0, "initial_state": [1, 2, 3, 4]}),
+    masked_case("Bidirectional", SEQ, {"layer": {"type": "SimpleRNN", "units": 2, "return_sequences": True,
+                                                 "return_state": True}, "merge_mode": "sum"}),
+    masked_case("Attention", [[5, 4], [6, 4], [6]], plain=(2,), dtypes={2: "bool"},
+                roles={"query": 0, "value": 1, "value_mask": 2}),
+    masked_case("MultiHeadAttention", [[5, 4], [6, 4], [5, 6]], {"num_heads": 2, "key_dim": 2}, plain=(2,),
+                dtypes={2: "bool"}, roles={"query": 0, "value": 1, "attention_mask": 2}),
+    masked_case("MultiHeadAttention", [[5, 4], [5, 5]], {"num_heads": 1, "key_dim": 2, "dropout": 0.1},
+                plain=(1,), dtypes={1: "bool"}, roles={"query": 0, "attention_mask": 1}),
     masked_case("PReLU", SEQ), masked_case("GroupNormalization", [6, 4], {"groups": 2}, by="Masking"),
     masked_case("UnitNormalization", SEQ), masked_case("Rescaling", SEQ, {"scale": 0.5}),
 ]
 for _kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
-    MASKED += [masked_case(_kind, [SEQ, SEQ]), masked_case(_kind, [SEQ, SEQ], plain=(0,), by="Masking")]
+    MASK_CASES += [masked_case(_kind, [SEQ, SEQ]), masked_case(_kind, [SEQ, SEQ], plain=(0,), by="Masking")]
     if _kind != "Subtract":
-        MASKED.append(masked_case(_kind, [SEQ, SEQ, SEQ], plain=(1,)))
+        MASK_CASES.append(masked_case(_kind, [SEQ, SEQ, SEQ], plain=(1,)))
 CASES["Masking"] = []
-for _data in MASKED:
+for _data in MASK_CASES:
     CASES[_data["layers"]["node"]["type"]].append(_data)
 
 # Kinds the catalogue does not hold are skipped; a kind it holds with no case fails below.

@@ -475,6 +475,22 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
     more: dict[str, dict[str, tuple]] = {}  # node -> its outputs after the first, with shapes
     configs: dict[str, Any] = {}  # node -> its layer config
     masked: dict[str, bool] = {}  # tensor -> whether it carries a Keras mask (absent: no)
+    cleared: set[str] = set()  # masked tensors a MultiHeadAttention reads (Keras clears their masks)
+    same: dict[str, str] = {}  # tensor -> the tensor it is in Keras (a layer returned its input)
+
+    read: set[str] = set()  # masked tensors some node reads
+
+    def clears(layer, inputs_: list[str]) -> bool:
+        """Whether `layer` may not read these tensors (`modelspec.masks`: nothing reads a masked
+        tensor after a MultiHeadAttention reads it, and it reads none read before); else note
+        what it reads."""
+        mine = {same.get(t, t) for t in inputs_ if masked.get(t)}
+        if mine & cleared or (layer.clears_input_masks and mine & read):
+            return True
+        read.update(mine)
+        if layer.clears_input_masks:
+            cleared.update(mine)
+        return False
     used: set[str] = set()
 
     def add(name: str, node: dict, inputs_: list[str], roles: dict[str, str | list[str]] | None = None) -> bool:
@@ -490,6 +506,8 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
             return False
         if any(d is not None and d < 1 for out in outs for d in out) or len(outs[0]) > 4:
             return False
+        if clears(layer, inputs_):
+            return False
         if roles:  # by role: the positional ones by name, then the keyword ones
             positional = [r.name for r in layer.roles if not r.keyword]
             wiring: Any = {**dict(zip(positional, inputs_)), **roles}
@@ -497,6 +515,8 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
             wiring = inputs_
         layers[name] = {**node, "inputs": wiring}
         shapes[name], masked[name], configs[name] = outs[0], mask, layer
+        if layer.returns_its_input():
+            same[name] = same.get(inputs_[0], inputs_[0])
         more[name] = dict(zip(layer.output_names()[1:], outs[1:]))
         shapes.update({f"{name}.{o}": shape for o, shape in more[name].items()})
         used.update(inputs_, *([ts] if isinstance(ts, str) else ts for ts in (roles or {}).values()))
@@ -552,8 +572,13 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
     float_tensors = lambda: [t for t in shapes if inputs.get(t, {}).get("dtype") != "int32"]  # noqa: E731
     for i in range(draw(st.integers(1, max_nodes))):
         name = f"n{i}"
-        choice = draw(st.sampled_from(["unary"] * 6 + ["merge", "share", "pair", "roles"]))
+        choice = draw(st.sampled_from(["unary"] * 6 + ["merge", "share", "pair", "roles", "mask"]))
         pool = float_tensors()
+        if choice == "mask":  # a Masking, whose mask the nodes after carry on
+            add(name, {"type": "Masking", **UNARY["Masking"](draw, (1,))}, [draw(st.sampled_from(pool))])
+            continue
+        if any(masked.get(t) for t in pool) and draw(st.booleans()):  # carry masks further, often
+            pool = [t for t in pool if masked.get(t)]
         sequences = [t for t in pool if len(shapes[t]) == 2 and shapes[t][-1] is not None]
         if choice == "roles" and sequences:  # a kind whose inputs have roles, on a sequence
             choice, pool = "unary", sequences
@@ -596,6 +621,8 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
                     mask = configs[owner].compute_mask((masked.get(target, False),), shapes[target])
                 except ShapeError:
                     continue
+                if clears(configs[owner], [target]):
+                    continue
                 layers[name] = {"shares": owner, "inputs": [target]}
                 shapes[name], masked[name] = shapes[owner], mask
                 shapes.update({f"{name}.{o}": shape for o, shape in more[owner].items()})
@@ -608,7 +635,7 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
             if args is not None:
                 add(name, {"type": kind, **args}, [source], roles)
     if draw(st.booleans()):
-        _add_block(draw, layers, shapes, used, float_tensors())
+        _add_block(draw, layers, shapes, used, [t for t in float_tensors() if same.get(t, t) not in cleared])
     sinks = [n for n in layers if n not in used]
     states = [f"{n}.{o}" for n in layers for o in more.get(n, ()) if f"{n}.{o}" not in used]
     sinks += [t for t in states if draw(st.booleans())]  # some states unread are outputs too
@@ -639,6 +666,8 @@ BLOCK = {
 
 
 def _add_block(draw, layers, shapes, used, pool) -> None:
+    if not pool:
+        return
     source = draw(st.sampled_from(pool))
     if shapes[source][-1] is None:
         return

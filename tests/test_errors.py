@@ -504,3 +504,64 @@ def test_a_block_takes_its_inputs_as_a_list_and_timedistributed_one_output():
         "spec.yaml:6:37: layers.t.layer: TimeDistributed wraps a layer of one output, not GRU with "
         "return_state (it returns output, state)",
     ]  # fmt: skip
+
+
+def test_masks_a_kind_cannot_take_are_located_errors_and_a_dropped_mask_a_warning():
+    found = problems(
+        """\
+        inputs: {ids: {shape: [6], dtype: int32}}
+        layers:
+          e: {type: Embedding, input_dim: 10, output_dim: 4, mask_zero: true, inputs: ids}
+          s: {type: Softmax, inputs: e}
+          a: {type: MultiHeadAttention, num_heads: 1, key_dim: 2, inputs: [e]}
+          b: {type: MultiHeadAttention, num_heads: 1, key_dim: 2, inputs: [a, e]}
+        outputs: [s, b]
+        """
+    )
+    assert found == [
+        "spec.yaml:4:3: layers.s: Softmax cannot take a masked input (a mask made upstream by an Embedding "
+        "with mask_zero or by Masking): Keras' Softmax applies a mask along its own axis, broadcast from the "
+        "last axis (a step mask does not fit there: Keras fails at run time); use Activation(softmax), which "
+        "passes the mask on",
+        "spec.yaml:6:3: layers.b: MultiHeadAttention reads the masked 'e', which MultiHeadAttention 'a' "
+        "reads too: Keras' MultiHeadAttention clears the masks of what it reads when it runs, so a node "
+        "reading it after (Keras decides the order) sees no mask: only nodes 'a' depends on may read it",
+    ]
+    s = spec(
+        """\
+        inputs: {ids: {shape: [6], dtype: int32}}
+        layers:
+          e: {type: Embedding, input_dim: 10, output_dim: 4, mask_zero: true, inputs: ids}
+          f: {type: Flatten, inputs: e}
+        """
+    )
+    assert [str(w) for w in s.warnings] == [
+        "spec.yaml:4:3: layers.f: warning: Flatten does not support masking: the mask of its input ends here, "
+        "as in Keras"]
+
+
+def test_a_masked_tensor_a_multi_head_attention_reads_is_read_only_before_it():
+    """Keras' MultiHeadAttention clears its inputs' masks when it runs: a residual Add of the
+    same tensor (or of a Dropout of it: the same tensor in Keras) is refused, an LSTM it reads
+    is not (it runs before), nor is a Flatten (it reads no mask), nor a Masking's new tensor."""
+    found = problems(
+        """\
+        inputs: {ids: {shape: [6], dtype: int32}}
+        layers:
+          e: {type: Embedding, input_dim: 10, output_dim: 4, mask_zero: true, inputs: ids}
+          l: {type: LSTM, units: 4, return_sequences: true, inputs: e}
+          d: {type: Dropout, rate: 0.1, inputs: e}
+          a: {type: MultiHeadAttention, num_heads: 1, key_dim: 2, inputs: [l, e]}
+          f: {type: Flatten, inputs: e}
+          r: {type: Add, inputs: [d, a]}
+          m: {type: Masking, inputs: e}
+          b: {type: MultiHeadAttention, num_heads: 1, key_dim: 2, inputs: [m]}
+        outputs: [f, r, b]
+        """
+    )
+    assert found == [
+        "spec.yaml:7:3: layers.f: warning: Flatten does not support masking: the mask of its input ends here, "
+        "as in Keras",
+        "spec.yaml:8:3: layers.r: Add reads the masked 'e', which MultiHeadAttention 'a' reads too: Keras' "
+        "MultiHeadAttention clears the masks of what it reads when it runs, so a node reading it after (Keras "
+        "decides the order) sees no mask: only nodes 'a' depends on may read it"]

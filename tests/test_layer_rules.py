@@ -346,6 +346,24 @@ def test_mask_rules_match_keras(kind, args, inputs, masked, keras):
     assert build(kind, args).compute_mask(masked, *inputs) is keras
 
 
+# Masks with inputs by role, from Keras 3.15 as above: given an initial_state, an RNN's returned
+# sequence keeps its input's mask (though Keras does not skip the masked steps then); an explicit
+# value_mask replaces Attention's implicit masks (mask=[None, value_mask]: no output mask); an
+# attention_mask is ANDed with MultiHeadAttention's implicit ones (the query's mask on the output).
+KERAS_ROLE_MASKS = [
+    ('LSTM', {'units': 2, 'return_sequences': True}, [(6, 3)], {'initial_state': [(2,), (2,)]}, (True,), True),
+    ('LSTM', {'units': 2, 'return_sequences': True, 'return_state': True}, [(6, 3)], {}, (True,), True),
+    ('Attention', {}, [(6, 3), (6, 3)], {'value_mask': (6,)}, (True, True), False),
+    ('MultiHeadAttention', {'num_heads': 1, 'key_dim': 2}, [(6, 3), (6, 3)], {'attention_mask': (6, 6)}, (True, True), True),
+]
+
+
+@pytest.mark.parametrize("kind, args, inputs, roles, masked, keras", KERAS_ROLE_MASKS,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(KERAS_ROLE_MASKS)])  # fmt: skip
+def test_mask_rules_with_inputs_by_role_match_keras(kind, args, inputs, roles, masked, keras):
+    assert build(kind, args).compute_mask(masked, *inputs, **roles) is keras
+
+
 @pytest.mark.parametrize(
     "kind, args, inputs, masked, reason",
     [

@@ -106,7 +106,7 @@ def random_inputs(
     that the masks take part."""
     rng = np.random.default_rng(seed)
     vocab = embedding_vocab(graph)
-    padding = _padding(graph)
+    padding = mask_padding(graph)
     out = {}
     for name, t in graph.inputs.items():
         shape = (batch, *(steps if d is None else d for d in t.shape))
@@ -122,8 +122,9 @@ def random_inputs(
     return out
 
 
-def _padding(graph: Graph) -> dict[str, float]:
-    """Input -> the value that masks a step of it, for the inputs a mask is made from directly."""
+def mask_padding(graph: Graph) -> dict[str, float]:
+    """Model input -> the value that masks a step of it, for the inputs a mask is made from
+    directly (read by an Embedding with `mask_zero`: 0; by a Masking: its `mask_value`)."""
     out: dict[str, float] = {}
     for node in graph.nodes:
         layer, source = node.layer, node.inputs[0]

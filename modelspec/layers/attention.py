@@ -78,6 +78,7 @@ class MultiHeadAttention(Layer, KernelOptions, BiasOptions, ActivityOptions):
     )
     supports_masking = True
     reads_mask = True
+    clears_input_masks = True  # `set_keras_mask(query, None)`, value's and key's likewise
 
     def _shapes(self, inputs: tuple[Shape, ...]) -> tuple[Shape, Shape, Shape]:
         query = inputs[0]

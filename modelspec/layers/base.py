@@ -206,6 +206,9 @@ class Layer(BaseModel):
     # takes it), so a back end must hand it the mask.
     supports_masking: ClassVar[bool] = False
     reads_mask: ClassVar[bool] = False
+    # Keras' MultiHeadAttention clears the masks of the tensors it reads when it runs (a later
+    # such call on one of them sees none): the resolver lets one call read a masked tensor
+    clears_input_masks: ClassVar[bool] = False
 
     # A kind's rules take one shape per input (batch omitted). Each kind names its own parameters
     # (`x` for one input, `*inputs` for several): `*inputs: Any, **_: Any` lets it, for mypy too.
@@ -245,6 +248,12 @@ class Layer(BaseModel):
         cannot take a mask it receives (Keras fails, or the back ends could not compute it).
         """
         return self.supports_masking and masks[0]
+
+    def returns_its_input(self) -> bool:
+        """Whether Keras' call may return its input tensor itself (Identity, a linear Activation,
+        Dropout and the noise layers in inference): the output is then the same tensor object,
+        whose mask a MultiHeadAttention clears for both (`clears_input_masks`)."""
+        return False
 
     def final_activation(self) -> str | None:
         """The activation function this layer applies last (`relu`, `sigmoid`, `linear`, ...), or

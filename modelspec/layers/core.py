@@ -76,6 +76,10 @@ class Dropout(Layer):
     supports_masking = True
 
     @override
+    def returns_its_input(self) -> bool:
+        return True  # in inference
+
+    @override
     def output_shape(self, x: Shape) -> Shape:
         check_noise_shape(self, self.noise_shape, x)
         return x
@@ -88,6 +92,10 @@ class Activation(Layer):
     type: Literal["Activation"] = "Activation"
     activation: P[ActivationName]
     supports_masking = True
+
+    @override
+    def returns_its_input(self) -> bool:
+        return self.activation == "linear"  # `keras.activations.linear` returns x itself
 
     @override
     def final_activation(self) -> str | None:
@@ -105,6 +113,10 @@ class Identity(Layer):
     type: Literal["Identity"] = "Identity"
     keeps_dtype = True
     supports_masking = True
+
+    @override
+    def returns_its_input(self) -> bool:
+        return True
 
     @override
     def output_shape(self, x: Shape) -> Shape:

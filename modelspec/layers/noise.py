@@ -31,6 +31,10 @@ class _Noise(Layer):
     seed: P[int] | None = None
 
     @override
+    def returns_its_input(self) -> bool:
+        return True  # in inference
+
+    @override
     def output_shape(self, x: Shape) -> Shape:
         return x
 
