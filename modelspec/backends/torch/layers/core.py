@@ -10,17 +10,15 @@ from typing_extensions import override
 from ....layers import core
 from ..lowering import (
     ANY,
-    CHANNELS_LAST,
     LOWERINGS,
     Arrays,
     Emitter,
     Lowering,
-    Site,
     renamed,
     spread,
 )
-from ..noise import MaskDropout
 from ..runtime import nn, torch
+from .noise import ShapedDropout
 
 
 def _transposed(name: str, a: Any) -> Any:
@@ -63,28 +61,9 @@ class Activation(Lowering):
 
 
 @LOWERINGS.register(core.Dropout)
-class Dropout(Lowering):
-    """`nn.Dropout`, or with `noise_shape` `noise.MaskDropout` on channels-last data (Keras'
-    entries name the channels-last axes); `seed` is honoured as far as it can be: torch draws
-    from its own generator."""
-
-    layout = ANY
-    arguments = ("rate", "noise_shape", "seed")
-
-    def __init__(self, layer: Any, site: Site) -> None:
-        super().__init__(layer, site)
-        if layer.noise_shape is not None:
-            self.layout = CHANNELS_LAST
-
-    @override
-    def module(self) -> Any:
-        if self.layer.noise_shape is None:
-            return nn.Dropout(self.layer.rate)
-        return MaskDropout(self.layer.rate, self.layer.noise_shape, alpha=False)
-
-    @override
-    def emit(self, e: Emitter, x: Any) -> Any:
-        return e.module(x)
+class Dropout(ShapedDropout):
+    """`nn.Dropout`, or with `noise_shape` `noise.MaskDropout` on channels-last data; `seed` is
+    honoured as far as it can be: torch draws from its own generator."""
 
 
 @LOWERINGS.register(core.Identity)

@@ -11,7 +11,7 @@ draws from its own generator (`torch.manual_seed`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from typing_extensions import override
 
@@ -65,11 +65,12 @@ class GaussianDropoutLowering(_Noise):
         return GaussianDropout(self.layer.rate)
 
 
-@LOWERINGS.register(noise.AlphaDropout)
-class AlphaDropout(_Noise):
-    """`nn.AlphaDropout`, or with `noise_shape` `MaskDropout(alpha=True)` on channels-last data."""
+class ShapedDropout(_Noise):
+    """`nn.Dropout` (`nn.AlphaDropout` when `alpha`), or with `noise_shape` `MaskDropout` on
+    channels-last data, where Keras' entries name the axes: Dropout's and AlphaDropout's."""
 
     arguments = ("rate", "noise_shape", "seed")
+    alpha: ClassVar[bool] = False
 
     def __init__(self, layer: Any, site: Site) -> None:
         super().__init__(layer, site)
@@ -79,5 +80,12 @@ class AlphaDropout(_Noise):
     @override
     def module(self) -> Any:
         if self.layer.noise_shape is None:
-            return nn.AlphaDropout(self.layer.rate)
-        return MaskDropout(self.layer.rate, self.layer.noise_shape, alpha=True)
+            return (nn.AlphaDropout if self.alpha else nn.Dropout)(self.layer.rate)
+        return MaskDropout(self.layer.rate, self.layer.noise_shape, alpha=self.alpha)
+
+
+@LOWERINGS.register(noise.AlphaDropout)
+class AlphaDropout(ShapedDropout):
+    """`nn.AlphaDropout` (Keras' formula), or `MaskDropout(alpha=True)` with `noise_shape`."""
+
+    alpha = True
