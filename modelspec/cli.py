@@ -14,7 +14,15 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from .errors import BackendError, DataError, Problem, RenderError, SpecError, StudyError
+from .errors import (
+    BackendError,
+    DataError,
+    ImportProblems,
+    Problem,
+    RenderError,
+    SpecError,
+    StudyError,
+)
 from .registry import BACKENDS, NAMES, Backend, backend
 
 if TYPE_CHECKING:
@@ -150,6 +158,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.output:
         history = result.save(args.output)
         print(f"wrote {args.output} and {history}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """`modelspec import MODEL.keras -o SPEC.yaml`: a Keras model (a `.keras` file or its JSON
+    config) written as a spec that `validate` accepts; `ImportProblems` lists what no kind
+    expresses."""
+    from .files import write_atomic
+    from .keras_import import import_config, read_config
+
+    if not args.output.endswith((".yaml", ".yml")):
+        raise UsageError(f"a spec file ends in .yaml or .yml, got {args.output!r}")
+    spec, imported = import_config(read_config(args.model), source=args.model)
+    write_atomic(args.output, imported.text)
+    print(f"wrote {args.output} ({len(spec.graph.nodes)} nodes, {spec.graph.params:,} params)")
     return EXIT_OK
 
 
@@ -296,6 +319,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", required=True, help=_model_files())
 
     p = add(
+        "import",
+        cmd_import,
+        "write a Keras model (.keras file, or its JSON config) as a spec",
+        "modelspec import model.keras -o model.yaml",
+    )
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("-o", "--output", metavar="SPEC", required=True, help="SPEC.yaml")
+
+    p = add(
         "train",
         cmd_train,
         "train the spec per its `training:` section on arrays named after its "
@@ -380,6 +412,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except SpecError as exc:
         report(exc.problems)
+        return EXIT_INVALID
+    except ImportProblems as exc:
+        print(f"modelspec: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except DataError as exc:
         for line in exc.problems:
