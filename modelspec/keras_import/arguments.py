@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from ..layers import REGISTRY, Layer
 from ..naming import keras_name
@@ -49,6 +50,9 @@ IGNORED = frozenset({"renorm_momentum", "unroll", "seed"})
 # Arguments that hold a layer (a wrapper's), imported as a nested spec layer.
 WRAPPED = frozenset({"layer"})
 
+# Keras classes whose snake-case name is not the name Keras (and a spec) gives them.
+_OPTION_NAMES = {"L1L2": "l1_l2"}
+
 # Initializer, regularizer and constraint arguments Keras serializes at their default.
 _OPTION_DEFAULTS: dict[str, Any] = {"seed": None, "input_axes": None, "output_axes": None}
 
@@ -64,7 +68,7 @@ def plain(value: Any) -> Any:
             for k, v in config.items()
             if k != "name" and not (k in _OPTION_DEFAULTS and v == _OPTION_DEFAULTS[k])
         }
-        name = keras_name(str(value["class_name"]))
+        name = _OPTION_NAMES.get(str(value["class_name"])) or keras_name(str(value["class_name"]))
         return {"type": name, **args} if args else name
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
@@ -81,33 +85,58 @@ def dtype_name(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def built_defaults(kind: str, config: dict[str, Any], shapes: list[Any]) -> dict[str, Any]:
+    """`config` less the arguments Keras fills in when it builds the layer, at that value (a
+    MultiHeadAttention's `attention_axes`: every axis between the batch and the features of its
+    query, `shapes[0]` with the batch, which is what the kind computes), and with the values
+    Keras rewrites in its own form (`output_shape=7` kept as `(7,)`) as the spec writes them."""
+    config = dict(config)
+    if kind != "MultiHeadAttention":
+        return config
+    axes = config.get("attention_axes")
+    if axes is not None and shapes and list(axes) == list(range(1, len(shapes[0]) - 1)):
+        del config["attention_axes"]
+    output_shape = config.get("output_shape")
+    if isinstance(output_shape, (list, tuple)) and len(output_shape) == 1:
+        config["output_shape"] = output_shape[0]  # Keras keeps `output_shape=7` as (7,)
+    return config
+
+
 class Unsupported(ValueError):
     """A layer config no kind can take as it is; the message says what, for a user."""
 
 
-def node_arguments(kind: str, config: dict[str, Any]) -> dict[str, Any]:
+def node_arguments(
+    kind: str, config: dict[str, Any], input_dtypes: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The arguments of a spec node of `kind` for a Keras layer config, those at the kind's
     default left out (`{"filters": 64, "kernel_size": [3, 3], "padding": "same"}`).
 
-    Raises `Unsupported` (every reason at once) for a dtype other than float32, a frozen layer,
+    Raises `Unsupported` (every reason at once) for a dtype other than float32 or its float
+    inputs' (`input_dtypes`), a frozen layer,
     an argument no kind models at a value other than Keras' default, or values the kind refuses.
     """
     cls = REGISTRY[kind]
     reasons: list[str] = []
     dtype = dtype_name(config.get("dtype", "float32")) or "float32"
-    if dtype != "float32":
-        reasons.append(f"dtype {dtype} (specs compute in float32)")
+    floats = {d for d in input_dtypes if d.startswith("float")}
+    if dtype != "float32" and floats != {dtype}:
+        # a spec's layer computes in its inputs' float dtype, float32 by default
+        reasons.append(
+            f"dtype {dtype} (a spec's layers compute in their inputs' dtype, here float32)"
+        )
     if config.get("trainable", True) is False:
         reasons.append("trainable: false (a frozen layer; specs train every weight)")
     args: dict[str, Any] = {}
+    fields = arguments_of(cls)
     for key, value in config.items():
-        if key in METADATA or key in IGNORED:
+        if key in METADATA or (key in IGNORED and key not in fields):
             continue
-        if key in WRAPPED and key in cls.model_fields:
-            args[key] = wrapped_layer(value)
+        if key in WRAPPED and key in fields:
+            args[key] = wrapped_layer(value, kind)
         elif key == "backward_layer" and _mirrors(value, config.get("layer")):
             continue  # Keras writes out the backward copy of `layer` it makes by default
-        elif key in cls.model_fields:
+        elif key in fields:
             args[key] = plain(value)
         elif key in KERAS_DEFAULTS:
             if value != KERAS_DEFAULTS[key]:
@@ -128,14 +157,17 @@ PER_AXIS = frozenset(
 )  # fmt: skip
 
 
-def wrapped_layer(value: Any) -> dict[str, Any]:
-    """A wrapper's serialized `layer` as a nested spec layer (`{type: LSTM, units: 8}`)."""
+def wrapped_layer(value: Any, wrapper: str) -> dict[str, Any]:
+    """A wrapper's serialized `layer` as a nested spec layer (`{type: LSTM, units: 8}`).
+    Bidirectional sets its layers' `zero_output_for_mask` to their `return_sequences` whatever
+    they had (`keras.layers.Bidirectional`), so that setting is not the wrapped layer's."""
     if not (isinstance(value, dict) and isinstance(value.get("config"), dict)):
         raise Unsupported(f"a wrapped layer written as {_short(value)}")
     kind = str(value.get("class_name"))
     if kind not in REGISTRY:
         raise Unsupported(f"it wraps a {kind}, a kind modelspec does not have")
-    config = {k: v for k, v in value["config"].items() if k != "name"}
+    forced = {"zero_output_for_mask"} if wrapper == "Bidirectional" else set()
+    config = {k: v for k, v in value["config"].items() if k != "name" and k not in forced}
     return {"type": kind, **node_arguments(kind, config)}
 
 
@@ -149,6 +181,12 @@ def _mirrors(backward: Any, forward: Any) -> bool:
     return b.pop("go_backwards", False) != f.pop("go_backwards", False) and b == f
 
 
+def arguments_of(cls: type[Layer]) -> dict[str, FieldInfo]:
+    """A kind's arguments by the name a spec (and Keras) gives them: a field's alias if it has one
+    (MultiHeadAttention's `output_shape`)."""
+    return {info.alias or name: info for name, info in cls.model_fields.items()}
+
+
 def without_defaults(cls: type[Layer], args: dict[str, Any]) -> dict[str, Any]:
     """`args` less those at the kind's default, per-axis ones written once when every axis
     takes the same value; `Unsupported` if the kind refuses them."""
@@ -156,7 +194,7 @@ def without_defaults(cls: type[Layer], args: dict[str, Any]) -> dict[str, Any]:
     for key, value in args.items():
         if key in PER_AXIS:
             value = _uniform(value)
-        field = cls.model_fields[key]
+        field = arguments_of(cls)[key]
         if not field.is_required() and value == _plain_default(field.default):
             continue
         kept[key] = value
@@ -166,7 +204,10 @@ def without_defaults(cls: type[Layer], args: dict[str, Any]) -> dict[str, Any]:
         raise Unsupported(_validation_reasons(exc)) from None
     except ValueError as exc:
         raise Unsupported(str(exc)) from None
-    for key in [k for k, v in kept.items() if isinstance(v, dict) and "type" in v]:
+    options = [
+        k for k, v in kept.items() if isinstance(v, dict) and "type" in v and k not in WRAPPED
+    ]
+    for key in options:
         option = _simplest_option(getattr(layer, key), kept[key])
         if option == _plain_default(cls.model_fields[key].default):
             del kept[key]

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..layers import REGISTRY, Layer
 from ..naming import keras_name
-from .arguments import Unsupported, dtype_name, node_arguments
+from .arguments import Unsupported, built_defaults, dtype_name, node_arguments
 from .ops import op_node
 from .tensors import Downstream, History, failed, history, resolve
 
@@ -27,9 +27,9 @@ MODELS = frozenset({"Functional", "Sequential", "Model"})
 @dataclass
 class Imported:
     """A Keras model as spec data. `data`: the document (plain YAML data); `layers`: each node
-    owning weights -> the path of Keras layer names to its layer (`("stem", "stem_conv")` inside
-    a nested model), so its weights can be read from the model; `problems`: what no kind
-    expresses, one line each, named by the Keras layer's name and class."""
+    -> the path of Keras names to the layer or op it calls (`("stem", "stem_conv")` inside a
+    nested model), so its weights and figures can be read from the model; `problems`: what no
+    kind expresses, one line each, named by the Keras layer's name and class."""
 
     data: dict[str, Any]
     layers: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -70,6 +70,7 @@ class _Walker:
         self.problems: list[str] = []
         self.first_call: dict[tuple[str, ...], str] = {}  # Keras layer path -> its first node
         self.layers_of: dict[str, Layer] = {}  # node -> its layer, for the calls that share it
+        self.op_names: set[str] = set()  # Keras names of the ops a config applies
 
     # --- the two forms -----------------------------------------------------------------------
 
@@ -105,6 +106,8 @@ class _Walker:
         produced: dict[History, str] = {}
         self.model(config, (), produced, call=0)
         outputs = [produced.get(h, "?") for h in _triples(config.get("output_layers"))]
+        order = [produced.get(h) for h in _triples(config.get("input_layers"))]
+        self.inputs = {k: self.inputs[k] for k in order if k in self.inputs} | self.inputs
         return {
             "modelspec": 1,
             "name": name,
@@ -123,6 +126,7 @@ class _Walker:
         call: int,
     ) -> None:
         """Add a functional model's calls (its inputs already in `produced` when nested)."""
+        self.op_names.update(self._name(e) for e in config["layers"] if _is_op(e))
         for entry in config["layers"]:
             layer_name = self._name(entry)
             if entry.get("class_name") == "InputLayer":
@@ -147,15 +151,20 @@ class _Walker:
         def refuse(exc: Unsupported) -> None:
             if not isinstance(exc, Downstream):
                 self.problems.append(f"{label}: {exc}")
+            elif exc.pending and exc.pending not in self.problems:
+                self.problems.append(exc.pending)
             failed(produced, path[-1], index)
 
         try:
-            positional, keywords = _tensors(inbound, produced)
+            positional, keywords, constants = _tensors(inbound, produced, self.op_names)
         except Downstream as exc:
             # its inputs are not imported, but its own config may hold problems of its own
+            if _is_op(entry):  # an op of an op: reported as the first one, if at all
+                failed(produced, path[-1], index, exc.pending)
+                return
             if entry.get("class_name") in MODELS:
                 self.nested(entry, path, index, None, produced, outer_call)
-            elif not _is_op(entry):
+            else:
                 self.layer_node(entry, path)
             refuse(exc)
             return
@@ -165,24 +174,41 @@ class _Walker:
         if entry.get("class_name") in MODELS:
             self.nested(entry, path, index, positional, produced, outer_call)
             return
+        if entry.get("class_name") == "Identity" and positional == [path[-1]] and "." in path[-1]:
+            # modelspec's Keras back end names a model output `enc.state_h` through an Identity
+            produced[(path[-1], index, 0)] = positional[0]
+            return
         if _is_op(entry):
             try:
                 kind, args, tensors = op_node(str(entry.get("class_name")), inbound, produced)
-            except Unsupported as exc:
-                refuse(exc)
+            except Downstream as exc:  # an op of an op: reported as the first one, if at all
+                failed(produced, path[-1], index, exc.pending)
+                return
+            except Unsupported as exc:  # reported if data reads it: masks are recomputed
+                failed(produced, path[-1], index, f"{label}: {exc}")
                 return
             name = self.unique(path[-1])
             self.nodes[name] = {"type": kind, **args, "inputs": _inputs_field(tensors, {})}
+            self.owners[name] = path
             produced[(path[-1], index, 0)] = name
             return
         repeat_call = index > 0 or outer_call > 0
         first = self.first_call.get(path)
         if repeat_call and first is not None:
+            if constants:
+                refuse(Unsupported(f"a later call of a shared layer with {sorted(constants)}"))
+                return
             name = self.unique(f"{path[-1]}_{max(index, outer_call)}")
             node: dict[str, Any] = {"shares": first}
             layer = self.layers_of.get(first)
         else:
-            node_or_none = self.layer_node(entry, path)
+            read = _read(inbound)
+            shapes = [list(t.get("shape") or []) for t in read]
+            config = built_defaults(str(entry.get("class_name")), entry.get("config") or {}, shapes)
+            # call arguments a kind takes as its own (`use_causal_mask`) join its config
+            entry = {**entry, "config": {**config, **constants}}
+            dtypes = tuple(str(t.get("dtype")) for t in read)
+            node_or_none = self.layer_node(entry, path, dtypes)
             if node_or_none is None:
                 failed(produced, path[-1], index)
                 return
@@ -193,8 +219,7 @@ class _Walker:
                 {k: v for k, v in node.items() if k != "type"} | {"type": node["type"]}
             )
             self.layers_of[name] = layer
-            if layer.has_weights:
-                self.owners[name] = path
+        self.owners[name] = path
         try:
             node["inputs"] = _inputs_field(positional, keywords, layer)
         except Unsupported as exc:
@@ -257,7 +282,9 @@ class _Walker:
 
     # --- pieces ------------------------------------------------------------------------------
 
-    def layer_node(self, entry: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any] | None:
+    def layer_node(
+        self, entry: dict[str, Any], path: tuple[str, ...], dtypes: tuple[str, ...] = ()
+    ) -> dict[str, Any] | None:
         """`{type: Kind, **arguments}` for a layer entry, or None (and a problem)."""
         kind = str(entry.get("class_name"))
         label = f"{path[-1]} ({kind})"
@@ -269,7 +296,7 @@ class _Walker:
             self.problems.append(f"{label}: no layer kind {kind}{where} in modelspec")
             return None
         try:
-            args = node_arguments(kind, dict(entry.get("config") or {}))
+            args = node_arguments(kind, dict(entry.get("config") or {}), dtypes)
         except Unsupported as exc:
             self.problems.append(f"{label}: {exc}")
             return None
@@ -332,10 +359,26 @@ def _triples(value: Any) -> list[History]:
 _INERT = {"mask": None, "training": None, "return_attention_scores": False}
 
 
+def _masks(masks: list[Any], produced: dict[History, str], op_names: set[str]) -> dict[str, str]:
+    """What a call's `mask=` says to a spec. Keras writes the masks it passes on implicitly (from
+    an Embedding's `mask_zero`, a Masking layer, a merge) as the ops that compute them; a spec
+    carries those masks itself, so they say nothing. An Attention's `[None, value_mask]` of a
+    tensor the model computes otherwise is its `value_mask` input; any other mask given by hand
+    is refused."""
+    explicit = [(i, m) for i, m in enumerate(masks) if m is not None and history(m) is not None]
+    explicit = [(i, m) for i, m in explicit if history(m)[0] not in op_names]  # type: ignore[index]
+    if not explicit:
+        return {}
+    if len(masks) == 2 and masks[0] is None and [i for i, _ in explicit] == [1]:
+        return {"value_mask": resolve(masks[1], produced)}
+    raise Unsupported("called with a mask= of its own; a spec passes on Keras' implicit masks only")
+
+
 def _tensors(
-    inbound: dict[str, Any], produced: dict[History, str]
-) -> tuple[list[str], dict[str, list[str] | str]]:
-    """The tensors one call reads: positional (lists flattened, in order) and by keyword."""
+    inbound: dict[str, Any], produced: dict[History, str], op_names: set[str]
+) -> tuple[list[str], dict[str, list[str] | str], dict[str, Any]]:
+    """The tensors one call reads, positional (lists flattened, in order) and by keyword, and
+    the call's other keyword arguments (`use_causal_mask=True`), which kinds take as arguments."""
     if not isinstance(inbound, dict):
         raise Unsupported("a call written in a form this Keras version does not use")
     positional: list[str] = []
@@ -350,11 +393,13 @@ def _tensors(
     for arg in inbound.get("args") or []:
         collect(arg)
     keywords: dict[str, list[str] | str] = {}
+    constants: dict[str, Any] = {}
+    masks: list[Any] = []
     for key, value in (inbound.get("kwargs") or {}).items():
         if key in _INERT and value == _INERT[key]:
             continue
-        if key == "mask" and isinstance(value, list) and len(value) == 2 and value[0] is None:
-            keywords["value_mask"] = resolve(value[1], produced)  # Attention's [None, value_mask]
+        if key == "mask":
+            masks.extend(value if isinstance(value, (list, tuple)) else [value])
         elif isinstance(value, (list, tuple)) and all(history(v) for v in value):
             keywords[key] = [resolve(v, produced) for v in value]
         elif history(value) is not None:
@@ -362,8 +407,28 @@ def _tensors(
         elif key == "training" or value is None:
             continue
         else:
-            raise Unsupported(f"called with {key}={value!r}, which a spec cannot say")
-    return positional, keywords
+            constants[key] = value
+    if masks:
+        keywords.update(_masks(masks, produced, op_names))
+    return positional, keywords, constants
+
+
+def _read(inbound: dict[str, Any]) -> list[dict[str, Any]]:
+    """The configs (`shape` with the batch, `dtype`) of the tensors a call reads, positional ones
+    first, as Keras wrote them."""
+    tensors: list[dict[str, Any]] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                collect(item)
+        elif history(value) is not None:
+            tensors.append(value.get("config") or {})
+
+    for key, arg in [*enumerate(inbound.get("args") or []), *(inbound.get("kwargs") or {}).items()]:
+        if key != "mask":
+            collect(arg)
+    return tensors
 
 
 def _inputs_field(
@@ -373,7 +438,7 @@ def _inputs_field(
     if not keywords:
         return positional[0] if len(positional) == 1 else positional
     roles = layer.roles if layer is not None else ()
-    named = {r.name for r in roles if r.keyword}
+    named = {r.name for r in roles}  # positional roles may be given by name too (`query=q`)
     unknown = [k for k in keywords if k not in named]
     if unknown:
         raise Unsupported(f"called with {', '.join(unknown)}, which it does not take as an input")

@@ -21,12 +21,18 @@ def history(value: Any) -> History | None:
 
 class Downstream(Unsupported):
     """A call reads what a layer the importer could not take computes: the problem is that
-    layer's, already reported, so this one is not."""
+    layer's, reported already, or (`pending`, an op's) reported now, when data first reads it;
+    an op read only as a mask (Keras' implicit masks, which a spec recomputes) is never reported."""
+
+    def __init__(self, layer: str, pending: str = "") -> None:
+        super().__init__(layer)
+        self.pending = pending
 
 
-def failed(produced: dict[History, str], layer: str, call: int) -> None:
-    """Mark the outputs of `layer`'s call `call` as not imported."""
-    produced[(layer, call, -1)] = ""
+def failed(produced: dict[History, str], layer: str, call: int, pending: str = "") -> None:
+    """Mark the outputs of `layer`'s call `call` as not imported (`pending`: the problem, for an
+    op, to report if data reads it)."""
+    produced[(layer, call, -1)] = pending
 
 
 def resolve(value: Any, produced: dict[History, str]) -> str:
@@ -36,5 +42,5 @@ def resolve(value: Any, produced: dict[History, str]) -> str:
     if h is not None and h in produced:
         return produced[h]
     if h is not None and (h[0], h[1], -1) in produced:
-        raise Downstream(h[0])
+        raise Downstream(h[0], produced[(h[0], h[1], -1)])
     raise Unsupported(f"reads a tensor that no earlier layer of the model makes ({h})")
