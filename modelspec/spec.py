@@ -156,9 +156,8 @@ class Spec:
         from .registry import backend_of
         from .weights import checked
 
-        backend_of(model).set_weights(
-            model, self.graph, checked(self.graph, weights, self._doc.locate)
-        )
+        by_node = checked(self.graph, weights, self._doc.locate)
+        backend_of(model).set_weights(model, self.graph, by_node)
         return model
 
     def save_weights(self, model: Any, path: str | os.PathLike) -> None:

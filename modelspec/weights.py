@@ -6,7 +6,7 @@ WEIGHT the core's name for it (`Layer.weights()`: `kernel`, `recurrent_kernel`, 
 in Keras' layout (a Dense kernel is (in, units)) and in the model's dtype. The header's metadata is
 `{"format": "modelspec", "spec": NAME}`.
 
-    write("w.safetensors", of_model(model, spec), spec.name)   # or spec.save_weights(model, "w...")
+    write("w.safetensors", of_model(model, spec), spec.name)   # what spec.save_weights does
     spec.to_torch(weights="w.safetensors")                     # any back end reads it back
 
 `by_node` checks arrays against a graph and reports every missing, mis-shaped or unknown weight at
@@ -31,8 +31,6 @@ from .layers.base import format_shape
 
 FORMAT = "modelspec"
 """The `format` the metadata of a weights file names."""
-
-SUFFIX = ".safetensors"
 
 Source = str | os.PathLike | Mapping[str, Any]
 """Weights as the loaders take them: a weights file's path, or arrays by key (as `read` gives them)."""

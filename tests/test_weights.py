@@ -174,7 +174,7 @@ def test_reading_and_checking_import_no_framework(tmp_path):
     assert out.stdout.strip() == "[]"
 
 
-def test_a_bad_weights_file_is_one_line_and_exit_1(tmp_path):
+def test_a_bad_weights_file_is_one_line_and_exit_1(tmp_path, capsys):
     spec = tmp_path / "spec.yaml"
     spec.write_text(DENSE)
     (tmp_path / "junk.safetensors").write_bytes(b"not a safetensors file at all")
@@ -195,6 +195,12 @@ def test_a_bad_weights_file_is_one_line_and_exit_1(tmp_path):
     assert line.startswith(f"modelspec: error: {tmp_path / 'junk.safetensors'}: not a safetensors weights file (")
     assert line.endswith("); `modelspec.weights.write` writes one")
     assert not (tmp_path / "m.pt").exists()
+    for name, reason in [("missing.safetensors", "No such file or directory"), (".", "Is a directory")]:
+        assert main(["compile", str(spec), "--backend", "torch", "-o", str(tmp_path / "m.pt"),
+                     "--weights", str(tmp_path / name)]) == 1  # fmt: skip
+        assert capsys.readouterr().err.splitlines() == [
+            f"modelspec: error: {tmp_path / name}: cannot read weights file: {reason}"
+        ]
 
 
 @pytest.mark.keras

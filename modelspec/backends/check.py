@@ -1,8 +1,9 @@
 """`modelspec check`: build both back ends from one spec and show that they are one model.
 
 Both are built, Keras' weights are copied into the torch module (or a weights file is loaded
-into both), and the same random inputs go through both in inference mode. Per output: the shapes, and the largest absolute difference;
-for the model: the parameter counts, trainable and not, as Keras counts them.
+into both), and the same random inputs go through both in inference mode. Per output: the
+shapes, and the largest absolute difference; for the model: the parameter counts, trainable and
+not, as Keras counts them.
 """
 
 from __future__ import annotations
