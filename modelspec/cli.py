@@ -107,12 +107,15 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    """`modelspec compile SPEC --backend B -o FILE`: the model built and saved; `UsageError` for a
-    file suffix the back end does not write.
+    """`modelspec compile SPEC --backend B -o FILE [--weights W]`: the model built (with the
+    weights file's weights) and saved; `UsageError` for a file suffix the back end does not write.
     """
     chosen = _model_path(args.backend, args.output)
     spec = _load(args.spec)
-    chosen.save(chosen.build(spec.graph), args.output, spec.to_yaml())
+    model = chosen.build(spec.graph)
+    if args.weights:
+        spec.load_weights(model, args.weights)
+    chosen.save(model, args.output, spec.to_yaml())
     print(f"wrote {args.output} ({spec.graph.params:,} params)")
     return EXIT_OK
 
@@ -177,11 +180,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """`modelspec check SPEC`: both back ends built and compared; EXIT_INVALID if they differ."""
+    """`modelspec check SPEC [--weights W]`: both back ends built (with the weights file's
+    weights, or Keras' copied into torch) and compared; EXIT_INVALID if they differ."""
     from .registry import CHECK
 
     spec = _load(args.spec)
-    report = CHECK(spec, seed=args.seed)
+    report = CHECK(spec, seed=args.seed, weights=args.weights)
     print(report)
     return EXIT_OK if report.ok else EXIT_INVALID
 
@@ -227,6 +231,15 @@ def training_arguments(p: argparse.ArgumentParser, epochs_help: str) -> None:
     )
     p.add_argument("--backend", choices=NAMES, required=True)
     p.add_argument("--epochs", type=_positive, metavar="N", help=epochs_help)
+
+
+def weights_argument(p: argparse.ArgumentParser, what: str) -> None:
+    """`--weights FILE.safetensors`: a weights file (`modelspec.weights`), `what` it is for."""
+    p.add_argument(
+        "--weights",
+        metavar="FILE.safetensors",
+        help=f"{what} (safetensors, keyed NODE/WEIGHT; `Spec.save_weights` writes one)",
+    )
 
 
 def _positive(text: str) -> int:
@@ -317,6 +330,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--backend", choices=NAMES, required=True)
     p.add_argument("-o", "--output", metavar="FILE", required=True, help=_model_files())
+    weights_argument(p, "build it with these weights")
 
     p = add(
         "import",
@@ -351,6 +365,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    weights_argument(
+        p, "load these weights into both back ends instead of copying Keras' random ones"
+    )
 
     p = add(
         "search",

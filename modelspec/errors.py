@@ -67,7 +67,8 @@ class RenderError(RuntimeError):
 
 
 class DataError(ValueError):
-    """Training data does not fit the spec: each line names an array, what it should be and what it is."""
+    """Data does not fit the spec (training arrays, a weights file): each line names an array, what
+    it should be and what it is."""
 
     def __init__(self, problems: Iterable[str]):
         self.problems = list(problems)

@@ -13,6 +13,8 @@ itself. Each back end's entry points take and return the same things:
     release() -> None                         run(model, graph, inputs) -> [array per output]
     count_params(model) -> (trainable, non-trainable)
     refusals(graph) -> [(node, message)]: what it cannot build exactly, found without building
+    get_weights(model, graph) -> {node: {weight: array}}: each owning node's weights, Keras' layout
+    set_weights(model, graph, {node: {weight: array}}) -> None: the same, set (`weights.by_node` checked)
 
 `source` is the spec's YAML text (a torch file carries it; a Keras file has its own config).
 """
@@ -24,6 +26,8 @@ import os
 import sys
 from dataclasses import dataclass
 from typing import Any
+
+from .errors import BackendError
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class Backend:
     run: EntryPoint
     count_params: EntryPoint
     refusals: EntryPoint
+    get_weights: EntryPoint
+    set_weights: EntryPoint
 
     @property
     def install(self) -> str:
@@ -99,6 +105,8 @@ def _backend(
     run: str,
     count_params: str,
     refusals: str = "refusals",
+    get_weights: str = "get_weights",
+    set_weights: str = "set_weights",
 ) -> Backend:
     def entry(target: str) -> EntryPoint:
         return EntryPoint(target if ":" in target else f"{module}:{target}")
@@ -116,6 +124,8 @@ def _backend(
         entry(run),
         entry(count_params),
         entry(refusals),
+        entry(get_weights),
+        entry(set_weights),
     )
 
 
@@ -171,6 +181,20 @@ def backend(name: str) -> Backend:
         raise ValueError(f"backend must be one of {', '.join(NAMES)}, got {name!r}") from None
 
 
+def backend_of(model: Any) -> Backend:
+    """The back end whose framework made `model` (a Keras model, a torch module), told by the
+    module of its class, so that nothing is imported; `BackendError` for any other object."""
+    for cls in type(model).__mro__:  # its own class first: a Keras layer may also be a torch module
+        top = cls.__module__.split(".")[0]
+        for b in BACKENDS.values():
+            if top in b.frameworks:
+                return b
+    raise BackendError(
+        f"expected a model built by modelspec ({' or '.join(n for n in NAMES)}), "
+        f"got {type(model).__name__}"
+    )
+
+
 def extra_for(module: str) -> str | None:
     """The extra that installs the top-level module `module` (`keras` -> `keras`), if any."""
     top = module.split(".")[0]
@@ -180,4 +204,4 @@ def extra_for(module: str) -> str | None:
     return OTHER_EXTRAS.get(top)
 
 
-__all__ = ["BACKENDS", "NAMES", "Backend", "EntryPoint", "backend", "extra_for"]
+__all__ = ["BACKENDS", "NAMES", "Backend", "EntryPoint", "backend", "backend_of", "extra_for"]

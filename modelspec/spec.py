@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from .summary import Summary
     from .training import TrainResult
+    from .weights import Source as WeightsSource
 
 
 class Spec:
@@ -130,17 +131,43 @@ class Spec:
             for name, message in BACKENDS[backend].refusals(self.graph)
         ]
 
-    def to_keras(self, compile: bool = True) -> Any:
-        """A Keras 3 functional model of this spec (compiled per `training:` when there is one)."""
+    def to_keras(self, compile: bool = True, weights: WeightsSource | None = None) -> Any:
+        """A Keras 3 functional model of this spec (compiled per `training:` when there is one),
+        with `weights` loaded when given (see `load_weights`)."""
         from .registry import BACKENDS, REMEMBER
 
-        return REMEMBER(BACKENDS["keras"].build(self.graph, compile=compile), self.graph)
+        model = REMEMBER(BACKENDS["keras"].build(self.graph, compile=compile), self.graph)
+        return model if weights is None else self.load_weights(model, weights)
 
-    def to_torch(self) -> Any:
-        """A native `torch.nn.Module` computing what the Keras model computes."""
+    def to_torch(self, weights: WeightsSource | None = None) -> Any:
+        """A native `torch.nn.Module` computing what the Keras model computes, with `weights`
+        loaded when given (see `load_weights`)."""
         from .registry import BACKENDS, REMEMBER
 
-        return REMEMBER(BACKENDS["torch"].build(self.graph), self.graph)
+        module = REMEMBER(BACKENDS["torch"].build(self.graph), self.graph)
+        return module if weights is None else self.load_weights(module, weights)
+
+    def load_weights(self, model: Any, weights: WeightsSource) -> Any:
+        """Set the weights of `model` (a Keras model or torch module built from this spec) to
+        `weights`: a weights file (`.safetensors`, keys `NODE/WEIGHT`; see `modelspec.weights`)
+        or arrays by key as `modelspec.weights.read` gives them. Every weight is checked first:
+        `DataError` lists each one missing, of another shape or unknown, at its node's line.
+        Returns `model`."""
+        from .registry import backend_of
+        from .weights import checked
+
+        by_node = checked(self.graph, weights, self._doc.locate)
+        backend_of(model).set_weights(model, self.graph, by_node)
+        return model
+
+    def save_weights(self, model: Any, path: str | os.PathLike) -> None:
+        """Write the weights of `model` (built from this spec by either back end) to the weights
+        file `path` (`modelspec.weights`: safetensors, keys `NODE/WEIGHT`, Keras' layout), which
+        `load_weights`, `to_keras(weights=)`, `to_torch(weights=)` and `modelspec compile
+        --weights` read."""
+        from .weights import of_model, write
+
+        write(path, of_model(model, self.graph), self.name)
 
     def train(self, data: Any, backend: str = "keras", **options: Any) -> TrainResult:
         """Train per `training:` on `data` (an `.npz` path or arrays by name) with either back end;

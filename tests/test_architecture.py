@@ -93,13 +93,13 @@ def test_every_entry_point_resolves():
     """Each back end's entry points name a callable (this imports the frameworks)."""
     entries = [getattr(b, f.name) for b in registry.BACKENDS.values() for f in dataclasses.fields(b)
                if isinstance(getattr(b, f.name), registry.EntryPoint)]  # fmt: skip
-    assert len(entries) == 8 * len(registry.BACKENDS)
+    assert len(entries) == 10 * len(registry.BACKENDS)
     for entry in [*entries, registry.CHECK, registry.TRANSFER_WEIGHTS, registry.REMEMBER]:
         assert callable(entry.load()), entry
 
 
 def test_importing_the_cli_imports_no_back_end():
-    code = ("import sys, modelspec, modelspec.cli, modelspec.search, modelspec.training\n"
+    code = ("import sys, modelspec, modelspec.cli, modelspec.search, modelspec.training, modelspec.weights\n"
             "print(sorted(m for m in sys.modules if m.startswith('modelspec.backends') or "
             "m.split('.')[0] in ('torch', 'keras', 'tensorflow', 'optuna')))\n")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

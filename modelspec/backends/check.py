@@ -1,8 +1,9 @@
 """`modelspec check`: build both back ends from one spec and show that they are one model.
 
-Both are built, Keras' weights are copied into the torch module, and the same random inputs go
-through both in inference mode. Per output: the shapes, and the largest absolute difference;
-for the model: the parameter counts, trainable and not, as Keras counts them.
+Both are built, Keras' weights are copied into the torch module (or a weights file is loaded
+into both), and the same random inputs go through both in inference mode. Per output: the
+shapes, and the largest absolute difference; for the model: the parameter counts, trainable and
+not, as Keras counts them.
 """
 
 from __future__ import annotations
@@ -161,16 +162,21 @@ def run_torch(module: Any, graph: Graph, inputs: dict[str, np.ndarray]) -> list[
     return [r.detach().numpy() for r in result]
 
 
-def check(spec: Any, seed: int = 0) -> CheckReport:
+def check(spec: Any, seed: int = 0, weights: Any = None) -> CheckReport:
     """Build `spec` with every back end of the table (`registry.BACKENDS`), copy the first one's
-    weights (Keras') into the others, and compare them on the same random inputs."""
+    weights (Keras') into the others, or load `weights` (a weights file or its arrays by key, as
+    `Spec.load_weights` takes them) into every one, and compare them on the same random inputs."""
     from ..registry import BACKENDS
     from .transfer import remember, transfer_weights
 
     graph = spec.graph
     built = [(b, remember(b.build(graph), graph)) for b in BACKENDS.values()]
-    for _, model in built[1:]:
-        transfer_weights(built[0][1], model, graph)
+    if weights is not None:
+        for _, model in built:  # a file is read once per back end: each load checks what it reads
+            spec.load_weights(model, weights)
+    else:
+        for _, model in built[1:]:
+            transfer_weights(built[0][1], model, graph)
     report = CheckReport(graph.name, {"core": (graph.trainable_params, graph.non_trainable_params)})
     report.params.update({b.name: b.count_params(model) for b, model in built})
     inputs = random_inputs(graph, seed=seed)

@@ -23,14 +23,17 @@ from ..graph import Graph, Node, producer
 from ..registry import BACKENDS
 from . import BackendError
 from .keras_lowerings import LOWERINGS, keras
+from .transfer import check_shapes, weight_owners
 
 __all__ = [
     "LOWERINGS",
     "compile_model",
+    "get_weights",
     "load_keras",
     "mismatches",
     "release",
     "save_keras",
+    "set_weights",
     "to_keras",
 ]
 
@@ -244,3 +247,39 @@ def mismatches(model: Any, graph: Graph) -> list[str]:
 
 def _count(weights: list[Any]) -> int:
     return sum(math.prod(w.shape) for w in weights)
+
+
+# --- weights by node (the registry's get_weights / set_weights) ------------------------------
+
+
+def get_weights(model: Any, graph: Graph) -> dict[str, dict[str, Any]]:
+    """Each weight-owning node's weights in `model` (numpy arrays by the core's names, in Keras'
+    order); `BackendError` when the model was not built from `graph`."""
+    out = {}
+    for node in weight_owners(graph):
+        arrays = _layer(model, node).get_weights()
+        check_shapes(node, [a.shape for a in arrays], "the Keras model")
+        out[node.name] = dict(zip(node.weights, arrays))
+    return out
+
+
+def set_weights(model: Any, graph: Graph, weights: dict[str, dict[str, Any]]) -> None:
+    """Set each weight-owning node's layer to `weights[node]` (by the core's names, Keras'
+    layout: checked by `weights.by_node`); `BackendError` when the model is not `graph`'s."""
+    for node in weight_owners(graph):
+        layer = _layer(model, node)
+        check_shapes(node, [tuple(w.shape) for w in layer.weights], "the Keras model")
+        layer.set_weights([weights[node.name][name] for name in node.weights])
+        # Keras' Normalization computes from copies of its statistics that `finalize_state`
+        # makes (its `adapt` and loading call it); set_weights alone leaves the old ones
+        if hasattr(layer, "finalize_state"):
+            layer.finalize_state()
+
+
+def _layer(model: Any, node: Node) -> Any:
+    try:
+        return model.get_layer(node.layer_name)
+    except ValueError:
+        raise BackendError(
+            f"node {node.name!r} ({node.kind}): the Keras model has no layer of that name"
+        ) from None

@@ -29,12 +29,14 @@ __all__ = [
     "LOWERINGS",
     "count_params",
     "get_keras_weights",
+    "get_weights",
     "load_torch",
     "refusals",
     "release",
     "save",
     "save_torch",
     "set_keras_weights",
+    "set_weights",
     "submodule",
     "to_torch",
 ]
@@ -75,6 +77,45 @@ def refusals(graph: Any) -> list[tuple[str, str]]:
         except BackendError as exc:
             out.append((node.name, exc.what))
     return out
+
+
+def get_weights(module: Any, graph: Any) -> dict[str, dict[str, Any]]:
+    """The registry's `get_weights`: each weight-owning node's weights in `module`, converted by
+    its lowering to Keras' layout (numpy arrays by the core's names); `BackendError` when the
+    module was not built from `graph`."""
+    from .. import BackendError
+    from ..transfer import check_shapes, weight_owners
+    from .weights import get_keras_weights
+
+    out = {}
+    for node in weight_owners(graph):
+        try:
+            weights = get_keras_weights(module, node.layer_name)
+        except (KeyError, AttributeError) as exc:
+            raise BackendError(
+                f"node {node.name!r} ({node.kind}): not in the torch module ({exc})"
+            ) from None
+        arrays = {name: weights[name] for name in node.weights if name in weights}
+        check_shapes(node, [a.shape for a in arrays.values()], "the torch module")
+        out[node.name] = arrays
+    return out
+
+
+def set_weights(module: Any, graph: Any, weights: dict[str, dict[str, Any]]) -> None:
+    """The registry's `set_weights`: each weight-owning node's submodule set to `weights[node]`
+    (Keras' layout, by the core's names; its lowering converts them); `BackendError` when the
+    module is not `graph`'s."""
+    from .. import BackendError
+    from ..transfer import weight_owners
+    from .weights import set_keras_weights
+
+    for node in weight_owners(graph):
+        try:
+            set_keras_weights(module, node.layer_name, weights[node.name])
+        except (KeyError, RuntimeError, ValueError) as exc:
+            raise BackendError(
+                f"node {node.name!r} ({node.kind}): the torch module does not match the spec: {exc}"
+            ) from None
 
 
 def count_params(module: Any) -> tuple[int, int]:
