@@ -173,10 +173,33 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if not args.output.endswith((".yaml", ".yml")):
         raise UsageError(f"a spec file ends in .yaml or .yml, got {args.output!r}")
-    spec, imported = import_config(read_config(args.model), source=args.model)
+    if args.weights and not args.weights.endswith(".safetensors"):
+        raise UsageError(f"a weights file ends in .safetensors, got {args.weights!r}")
+    config = read_config(args.model)
+    if args.weights and "config.json" not in _archive_names(args.model):
+        raise UsageError(f"{args.model} holds no weights: --weights reads them from a .keras file")
+    spec, imported = import_config(config, source=args.model)
+    if args.weights:
+        from .keras_import import keras_weights
+        from .weights import write
+
+        model = BACKENDS["keras"].load(args.model)
+        write(args.weights, keras_weights(model, spec, imported), spec.name)
     write_atomic(args.output, imported.text)
     print(f"wrote {args.output} ({len(spec.graph.nodes)} nodes, {spec.graph.params:,} params)")
+    if args.weights:
+        print(f"wrote {args.weights} ({spec.graph.params:,} weights)")
     return EXIT_OK
+
+
+def _archive_names(path: str) -> list[str]:
+    """The files in a zip archive (a `.keras` file); none for any other file."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return []
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -336,10 +359,12 @@ def _parser() -> argparse.ArgumentParser:
         "import",
         cmd_import,
         "write a Keras model (.keras file, or its JSON config) as a spec",
-        "modelspec import model.keras -o model.yaml",
+        "modelspec import model.keras -o model.yaml --weights model.safetensors",
     )
-    p.add_argument("model", metavar="MODEL")
+    p.add_argument("model", metavar="MODEL", help="MODEL.keras, or a JSON config (model.to_json())")
     p.add_argument("-o", "--output", metavar="SPEC", required=True, help="SPEC.yaml")
+    p.add_argument("--weights", metavar="FILE", help="also write the model's weights to "
+                   "FILE.safetensors, keyed by the spec's nodes (reads the .keras file with Keras)")  # fmt: skip
 
     p = add(
         "train",

@@ -18,6 +18,7 @@ keras = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")
 
 import modelspec  # noqa: E402
+import modelspec.weights  # noqa: E402
 from modelspec.cli import main  # noqa: E402
 from modelspec.errors import ImportProblems  # noqa: E402
 from modelspec.keras_import import import_config, keras_weights, read_config  # noqa: E402
@@ -76,17 +77,6 @@ def config_of(model) -> dict:
     return {"class_name": type(model).__name__, "config": model.get_config()}
 
 
-def load_weights(spec, keras_model, torch_module, arrays: dict) -> None:
-    from modelspec.backends.torch.weights import set_keras_weights
-
-    for node in spec.graph.nodes:
-        if node.shared or not node.weights:
-            continue
-        values = {w: arrays[f"{node.name}/{w}"] for w in node.weights}
-        keras_model.get_layer(node.name).set_weights(list(values.values()))
-        set_keras_weights(torch_module, node.name, values)
-
-
 def keras_outputs(model, spec) -> dict:
     """The Keras operation of each node of a flat import, by node name."""
     operations = {op.name: op for op in model.operations}
@@ -109,8 +99,7 @@ def test_a_published_architecture_imports_as_the_same_model(name):
     assert spec.graph.trainable_params == trainable
 
     arrays = keras_weights(model, spec, imported)
-    rebuilt, module = spec.to_keras(compile=False), spec.to_torch()
-    load_weights(spec, rebuilt, module, arrays)
+    rebuilt, module = spec.to_keras(compile=False, weights=arrays), spec.to_torch(weights=arrays)
     x = np.random.default_rng(1).normal(0.0, 1.0, (2, *model.input_shape[1:])).astype("float32")
     expected = np.asarray(model(x, training=False))
     np.testing.assert_allclose(np.asarray(rebuilt(x, training=False)), expected, atol=1e-5)
@@ -184,8 +173,7 @@ def test_the_seed_models_import_to_their_specs(build, path):
     same_nodes(spec, written)
     assert spec.name == written.name
     arrays = keras_weights(model, spec, imported)
-    rebuilt, module = written.to_keras(compile=False), written.to_torch()
-    load_weights(written, rebuilt, module, arrays)
+    rebuilt = written.to_keras(compile=False, weights=arrays)
     x = np.random.default_rng(2).normal(size=(4, *model.input_shape[1:])).astype("float32")
     expected = [np.asarray(o) for o in keras.tree.flatten(model(x))]
     got = [np.asarray(o) for o in keras.tree.flatten(rebuilt(x))]
@@ -290,10 +278,7 @@ def test_roles_and_several_outputs_come_through():
     }
     assert imported.data["outputs"] == ["mha", "enc.state_h"]
     assert imported.data["layers"]["mha"]["use_causal_mask"] is True
-    arrays = keras_weights(model, spec, imported)
-    rebuilt = spec.to_keras(compile=False)
-    for node in spec.graph.nodes:
-        rebuilt.get_layer(node.name).set_weights([arrays[f"{node.name}/{w}"] for w in node.weights])
+    rebuilt = spec.to_keras(compile=False, weights=keras_weights(model, spec, imported))
     rng = np.random.default_rng(4)
     x = [rng.normal(size=(2, 3, 5)).astype("float32"), rng.normal(size=(2, 4, 6)).astype("float32")]
     for got, expected in zip(rebuilt(x), model(x), strict=True):
@@ -309,10 +294,7 @@ def test_a_nested_model_is_written_out_in_place():
     spec, imported = import_config(config_of(model))
     assert list(imported.data["layers"]) == ["d1", "r", "head"]
     assert imported.layers["d1"] == ("inner", "d1")
-    arrays = keras_weights(model, spec, imported)
-    rebuilt = spec.to_keras(compile=False)
-    for node in ("d1", "head"):
-        rebuilt.get_layer(node).set_weights([arrays[f"{node}/kernel"], arrays[f"{node}/bias"]])
+    rebuilt = spec.to_keras(compile=False, weights=keras_weights(model, spec, imported))
     x_ = np.ones((2, 3), "float32")
     np.testing.assert_allclose(np.asarray(rebuilt(x_)), np.asarray(model(x_)), atol=1e-6)
 
@@ -392,6 +374,38 @@ def test_a_file_that_is_no_keras_model_is_one_clear_error(tmp_path, capsys, name
     assert main(["import", str(path), "-o", str(tmp_path / "m.yaml")]) == 1
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and "internal error" not in err
+
+
+def test_the_weights_come_along_to_both_back_ends(tmp_path, capsys):
+    keras.backend.clear_session()
+    model = stock_model()
+    for layer in model.layers:  # non-zero biases
+        layer.set_weights([w + 0.1 for w in layer.get_weights()])
+    model.save(tmp_path / "stock.keras")
+    spec_path, weights = tmp_path / "stock.yaml", tmp_path / "stock.safetensors"
+    args = ["import", str(tmp_path / "stock.keras"), "-o", str(spec_path), "--weights", str(weights)]
+    assert main(args) == 0
+    assert sorted(modelspec.weights.read(weights)) == [
+        "direction/bias", "direction/kernel", "lstm/bias", "lstm/kernel", "lstm/recurrent_kernel",
+        "price/bias", "price/kernel",
+    ]  # fmt: skip
+    assert main(["check", str(spec_path), "--weights", str(weights)]) == 0
+    assert main(["compile", str(spec_path), "--backend", "torch", "-o", str(tmp_path / "m.pt"),
+                 "--weights", str(weights)]) == 0  # fmt: skip
+    module = modelspec.load_torch(tmp_path / "m.pt")
+    x = np.random.default_rng(5).normal(size=(3, 10, 1)).astype("float32")
+    with torch.no_grad():
+        price, direction = module(torch.as_tensor(x))
+    expected = model(x)
+    np.testing.assert_allclose(price.numpy(), np.asarray(expected[0]), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(direction.numpy(), np.asarray(expected[1]), rtol=1e-4, atol=1e-6)
+    spec = modelspec.from_keras(model, weights=tmp_path / "py.safetensors")
+    assert spec == modelspec.load(spec_path)
+    assert modelspec.weights.read(tmp_path / "py.safetensors").keys() == modelspec.weights.read(weights).keys()
+    (tmp_path / "config.json").write_text(model.to_json())
+    capsys.readouterr()
+    assert main(["import", str(tmp_path / "config.json"), "-o", str(spec_path), "--weights", str(weights)]) == 2
+    assert "holds no weights" in capsys.readouterr().err
 
 
 def test_missing_files_and_bad_outputs_are_clear(tmp_path, capsys):

@@ -100,10 +100,16 @@ def spec_text(data: dict[str, Any]) -> str:
     return header + dump_spec(shaped)
 
 
-def from_keras(model: Any) -> Spec:
-    """The spec of a live Keras model (`model.get_config()`): `modelspec.from_keras(model)`.
-    Raises `ImportProblems` as `import_config` does."""
-    spec, _ = import_config(_model_config(model), source=repr(getattr(model, "name", "model")))
+def from_keras(model: Any, weights: str | os.PathLike | None = None) -> Spec:
+    """The spec of a live Keras model (`model.get_config()`), and with `weights` its weights
+    written to that safetensors file (`modelspec.weights`), keyed by the spec's nodes. Raises
+    `ImportProblems` as `import_config` does."""
+    source = repr(getattr(model, "name", "model"))
+    spec, imported = import_config(_model_config(model), source=source)
+    if weights is not None:
+        from ..weights import write
+
+        write(weights, keras_weights(model, spec, imported), spec.name)
     return spec
 
 

@@ -59,7 +59,9 @@ def import_config(config: dict[str, Any]) -> Imported:
         data = walker.sequential(name, config)
     else:
         data = walker.functional(name, config)
-    return Imported(data, walker.owners, walker.problems)
+    last = len(walker.order)
+    problems = sorted(walker.problems, key=lambda p: walker.order.get(p.split(" ")[0], last))
+    return Imported(data, walker.owners, problems)
 
 
 class _Walker:
@@ -71,6 +73,7 @@ class _Walker:
         self.first_call: dict[tuple[str, ...], str] = {}  # Keras layer path -> its first node
         self.layers_of: dict[str, Layer] = {}  # node -> its layer, for the calls that share it
         self.op_names: set[str] = set()  # Keras names of the ops a config applies
+        self.order: dict[str, int] = {}  # Keras name -> its place in the config, for problems
 
     # --- the two forms -----------------------------------------------------------------------
 
@@ -105,7 +108,12 @@ class _Walker:
     def functional(self, name: str, config: dict[str, Any]) -> dict[str, Any]:
         produced: dict[History, str] = {}
         self.model(config, (), produced, call=0)
-        outputs = [produced.get(h, "?") for h in _triples(config.get("output_layers"))]
+        outputs = []
+        for h in _triples(config.get("output_layers")):
+            pending = produced.get((h[0], h[1], -1))
+            if pending and pending not in self.problems:  # an op the model outputs
+                self.problems.append(pending)
+            outputs.append(produced.get(h, "?"))
         order = [produced.get(h) for h in _triples(config.get("input_layers"))]
         self.inputs = {k: self.inputs[k] for k in order if k in self.inputs} | self.inputs
         return {
@@ -129,6 +137,7 @@ class _Walker:
         self.op_names.update(self._name(e) for e in config["layers"] if _is_op(e))
         for entry in config["layers"]:
             layer_name = self._name(entry)
+            self.order.setdefault(layer_name, len(self.order))
             if entry.get("class_name") == "InputLayer":
                 if (layer_name, 0, 0) not in produced:
                     produced[(layer_name, 0, 0)] = self.add_input(entry)
