@@ -21,6 +21,7 @@ from .tensors import history, resolve
 
 _MERGES = {"Add": "Add", "Subtract": "Subtract", "Multiply": "Multiply",
            "Maximum": "Maximum", "Minimum": "Minimum"}  # fmt: skip
+_AFFINE = ("Add", "Subtract", "Multiply", "TrueDivide", "Divide")
 # Keras' op class names that apply an activation of the same (snake-case) name.
 _ACTIVATION_OPS = {"".join(p.capitalize() for p in a.split("_")): a for a in ACTIVATIONS}
 
@@ -37,6 +38,8 @@ def op_node(
     numbers = [a for a in args if history(a) is None]
     if class_name in _ACTIVATION_OPS and len(tensors) == 1 and not numbers:
         return "Activation", {"activation": _ACTIVATION_OPS[class_name]}, tensors
+    if class_name not in _MERGES and class_name not in _AFFINE:
+        raise Unsupported(f"op {class_name} has no layer kind that computes it")
     if len(args) != 2:
         raise Unsupported(f"op {class_name} of {len(args)} arguments is not supported")
     if len(tensors) == 2 and class_name in _MERGES:
