@@ -25,7 +25,10 @@ from modelspec.keras_import import import_config, keras_weights, read_config  # 
 from modelspec.keras_import.arguments import IGNORED, KERAS_DEFAULTS, METADATA  # noqa: E402
 from modelspec.layers import REGISTRY  # noqa: E402
 
+from hypothesis import given, note  # noqa: E402
+
 from .kind_cases import CASES  # noqa: E402
+from .strategies import specs  # noqa: E402
 from .test_naming import fresh  # noqa: E402
 
 pytestmark = [pytest.mark.keras, pytest.mark.torch]
@@ -211,6 +214,18 @@ def test_compiling_then_importing_gives_the_same_keras_model(kind, index, case):
     imported, _ = import_config(config_of(model))
     expected = comparable(model)
     keras.backend.clear_session()  # the ops Keras adds for masks are named by a counter
+    assert comparable(imported.to_keras(compile=False)) == expected
+
+
+@given(specs(max_nodes=6))
+def test_any_valid_spec_compiled_and_imported_back_is_the_same_keras_model(data):
+    text = json.dumps(data)
+    note(text)
+    keras.backend.clear_session()
+    model = modelspec.loads(text).to_keras(compile=False)
+    imported, _ = import_config(config_of(model))
+    expected = comparable(model)
+    keras.backend.clear_session()
     assert comparable(imported.to_keras(compile=False)) == expected
 
 
