@@ -164,13 +164,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """`modelspec import MODEL.keras -o SPEC.yaml`: a Keras model (a `.keras` file or its JSON
     config) written as a spec that `validate` accepts; `ImportProblems` lists what no kind
-    expresses."""
+    expresses; `--flat`: every layer a node, no blocks."""
     from .files import write_atomic
     from .keras_import import import_config, read_config
 
     if not args.output.endswith((".yaml", ".yml")):
         raise UsageError(f"a spec file ends in .yaml or .yml, got {args.output!r}")
-    spec, imported = import_config(read_config(args.model), source=args.model)
+    spec, imported = import_config(read_config(args.model), source=args.model, blocks=not args.flat)
     write_atomic(args.output, imported.text)
     print(f"wrote {args.output} ({len(spec.graph.nodes)} nodes, {spec.graph.params:,} params)")
     return EXIT_OK
@@ -326,6 +326,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("model", metavar="MODEL")
     p.add_argument("-o", "--output", metavar="SPEC", required=True, help="SPEC.yaml")
+    p.add_argument(
+        "--flat", action="store_true", help="every layer a node (no blocks for repeated parts)"
+    )
 
     p = add(
         "train",

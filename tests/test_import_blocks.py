@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 import modelspec
+from modelspec.cli import main
 from modelspec.graph import Graph
-from modelspec.keras_import import spec_text
+from modelspec.keras_import import import_config, spec_text
 from modelspec.keras_import.blocks import compress
 from modelspec.keras_import.structure import import_config as walk
 
@@ -260,6 +261,31 @@ def test_a_sequential_model_and_a_model_with_nothing_repeated_come_back_as_they_
     x = k.call("Dense", "a", k.input("x", [4]), units=3)
     flat = walk(k.config(k.call("Dense", "b", x, units=2))).data
     assert compress(flat) == (flat, {"a": "a", "b": "b"})
+
+
+def test_the_importer_writes_blocks_unless_told_flat():
+    spec, imported = import_config(residual_stack())
+    assert "blocks:" in imported.text
+    flat, flat_imported = import_config(residual_stack(), blocks=False)
+    assert "blocks:" not in flat_imported.text
+    assert len(spec.graph.nodes) == len(flat.graph.nodes)
+    # the record of each node's Keras layer follows the renames (the weights are keyed by them)
+    assert set(imported.layers) == {n.name for n in spec.graph.nodes if n.weights}
+    assert imported.layers["conv2_block1_b1_conv"] == ("conv2_block1_1_conv",)
+
+
+def test_the_command_writes_blocks_and_flat_with_flat(tmp_path, capsys):
+    config = tmp_path / "model.json"
+    config.write_text(json.dumps(residual_stack()))
+    for flags, blocks in (([], True), (["--flat"], False)):
+        out = tmp_path / "model.yaml"
+        assert main(["import", str(config), "-o", str(out), *flags]) == 0
+        assert ("blocks:" in out.read_text()) is blocks
+        assert (
+            modelspec.load(out).graph.params
+            == modelspec.loads(spec_text(walk(residual_stack()).data)).graph.params
+        )
+    assert "nodes" in capsys.readouterr().out
 
 
 # --- the published architectures ---------------------------------------------------------------
