@@ -342,3 +342,41 @@ def test_a_published_architecture_compresses_to_the_same_model(name, application
     assert took < 2.0
     if name in SHORT:
         assert len(text.splitlines()) <= SHORT[name]
+
+
+@pytest.mark.keras
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["MobileNetV2", "DenseNet121"])
+def test_its_weights_follow_the_renames_into_both_back_ends(name):
+    keras = pytest.importorskip("keras")
+    torch = pytest.importorskip("torch")
+    np = pytest.importorskip("numpy")
+    from modelspec.backends.torch.weights import set_keras_weights
+    from modelspec.keras_import import keras_weights
+
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    model = getattr(keras.applications, name)(
+        weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None
+    )
+    rng = np.random.default_rng(0)
+    for layer in model.layers:  # biases and BatchNorm statistics not at their initial values
+        layer.set_weights(
+            [w + rng.normal(0, 0.05, w.shape).astype("float32") for w in layer.get_weights()]
+        )
+    spec, imported = import_config({"class_name": "Functional", "config": model.get_config()})
+    assert "repeat:" in imported.text
+    arrays = keras_weights(model, spec, imported)
+    rebuilt, module = spec.to_keras(compile=False), spec.to_torch()
+    for node in spec.graph.nodes:
+        if node.weights and not node.shared:
+            values = {w: arrays[f"{node.name}/{w}"] for w in node.weights}
+            rebuilt.get_layer(node.name).set_weights(list(values.values()))
+            set_keras_weights(module, node.name, values)
+    x = rng.normal(0, 1, (2, 32, 32, 3)).astype("float32")
+    expected = np.asarray(model(x, training=False))
+    np.testing.assert_allclose(np.asarray(rebuilt(x, training=False)), expected, atol=1e-4)
+    module.eval()
+    with torch.no_grad():
+        out = module(torch.as_tensor(x))
+    np.testing.assert_allclose(out.numpy(), expected, atol=1e-4)
