@@ -77,25 +77,26 @@ class Keras:
         self.inputs.append([name, 0, 0])
         return name
 
-    def call(self, kind: str, name: str, *tensors: str | list[str], **config: Any) -> str:
+    def call(self, kind: str, name: str, *tensors: Any, **config: Any) -> str:
         """A layer `kind` called on `tensors` (a list: one argument holding several)."""
-
-        def ref(t: str) -> dict[str, Any]:
-            return {"class_name": "__keras_tensor__", "config": {"keras_history": [t, 0, 0]}}
-
-        args = [[ref(t) for t in item] if isinstance(item, list) else ref(item) for item in tensors]
         self.layers.append(
             {
                 "module": "keras.layers",
                 "class_name": kind,
                 "config": {"name": name, **config},
                 "name": name,
-                "inbound_nodes": [{"args": args, "kwargs": {}}],
+                "inbound_nodes": [_call(tensors)],
             }
         )
         return name
 
-    def config(self, *outputs: str) -> dict[str, Any]:
+    def again(self, name: str, *tensors: Any) -> tuple[str, int]:
+        """Layer `name` called once more (the same weights); returns its output."""
+        entry = next(e for e in self.layers if e["name"] == name)
+        entry["inbound_nodes"].append(_call(tensors))
+        return (name, len(entry["inbound_nodes"]) - 1)
+
+    def config(self, *outputs: Any) -> dict[str, Any]:
         """The model config, `outputs` its outputs."""
         return {
             "class_name": "Functional",
@@ -103,9 +104,22 @@ class Keras:
                 "name": self.name,
                 "layers": self.layers,
                 "input_layers": self.inputs,
-                "output_layers": [[o, 0, 0] for o in outputs],
+                "output_layers": [_history(o) for o in outputs],
             },
         }
+
+
+def _history(tensor: str | tuple[str, int]) -> list[Any]:
+    name, call = (tensor, 0) if isinstance(tensor, str) else tensor
+    return [name, call, 0]
+
+
+def _call(tensors: tuple[Any, ...]) -> dict[str, Any]:
+    def ref(t: str | tuple[str, int]) -> dict[str, Any]:
+        return {"class_name": "__keras_tensor__", "config": {"keras_history": _history(t)}}
+
+    args = [[ref(t) for t in item] if isinstance(item, list) else ref(item) for item in tensors]
+    return {"args": args, "kwargs": {}}
 
 
 def conv(k: Keras, name: str, x: str, filters: int, strides: int = 1) -> str:
@@ -206,6 +220,51 @@ def two_input_cells() -> dict[str, Any]:
         y = k.call("Add", f"cell{c}_add", [a, b])
         previous, x = x, k.call("Activation", f"cell{c}_out", y, activation="relu")
     return k.config(x)
+
+
+def unet() -> dict[str, Any]:
+    """An encoder of four levels, each keeping its features for the decoder (a block of two
+    outputs), a decoder of four reading them back, and a deep-supervision output midway."""
+    k = Keras("unet")
+    x, skips = k.input("image", [32, 32, 3]), []
+    for level, filters in enumerate([4, 8, 16, 32], start=1):
+        skips.append(conv(k, f"enc{level}", x, filters))
+        x = k.call("MaxPooling2D", f"enc{level}_pool", skips[-1], pool_size=[2, 2], strides=[2, 2])
+    x = conv(k, "mid", x, 64)
+    side = k.call("GlobalAveragePooling2D", "side_pool", x)
+    for level, filters in reversed(list(enumerate([4, 8, 16, 32], start=1))):
+        x = k.call("UpSampling2D", f"dec{level}_up", x, size=[2, 2])
+        x = k.call("Concatenate", f"dec{level}_concat", [x, skips[level - 1]], axis=-1)
+        x = conv(k, f"dec{level}", x, filters)
+    return k.config(k.call("Conv2D", "mask", x, filters=1, kernel_size=[1, 1]), side)
+
+
+def siamese() -> dict[str, Any]:
+    """Two towers of repeated blocks, then one Dense layer applied to both (a shared layer)."""
+    k = Keras("siamese")
+    towers = []
+    for side in ("left", "right"):
+        x = k.input(side, [8, 8, 3])
+        for b in range(1, 4):
+            x = conv(k, f"{side}{b}", x, 8)
+        towers.append(k.call("GlobalAveragePooling2D", f"{side}_pool", x))
+    left = k.call("Dense", "embed", towers[0], units=4)
+    right = k.again("embed", towers[1])
+    return k.config(k.call("Subtract", "distance", [left, right]))
+
+
+def test_a_block_of_two_outputs_is_read_as_instance_dot_output():
+    _, text, data, renames = both(unet())
+    two = [b for b in data["blocks"].values() if len(b.get("outputs", [])) == 2]
+    assert two, text
+    assert any(".relu" in json.dumps(v["inputs"]) for v in data["layers"].values()), text
+    assert data["outputs"][1] == "side_pool"
+
+
+def test_shared_layers_stay_outside_blocks():
+    _, text, data, renames = both(siamese())
+    assert data["layers"]["embed_1"] == {"shares": "embed", "inputs": "right_pool"}
+    assert sum("block" in v for v in data["layers"].values()) == 2, text
 
 
 def test_a_residual_stack_is_two_blocks_and_the_same_model():

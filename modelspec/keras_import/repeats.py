@@ -2,12 +2,14 @@
 
 The nodes keep the importer's order (Keras' call order, topological), and a block instance
 expands to consecutive nodes, so an occurrence is a run of consecutive nodes `[start, stop)`: a
-unit. A cut between two nodes has a width: the tensors made before it and read after it. Units
-start and end at narrow cuts, so they are sub-graphs of few entries and exits: at width 1 a
-residual block from its input to the Add or the activation after it, a dense block's layer to
-its Concatenate; at width 2 a cell reading the last two cells' outputs. Units are alike when
-their nodes have the same kinds, the same connections, and the same arguments wherever a
-`${param}` cannot stand: what may differ are the arguments a param may fill (its slots).
+unit, with the tensors it reads from before it as its inputs and those read after it as its
+outputs. A cut between two nodes has a width: the tensors made before it and read after it. A
+unit between cuts of width 1 is a single-entry sub-graph that nothing passes by: a residual
+block from its input to the Add or the activation after it, a dense block's layer to its
+Concatenate. Units of two inputs or outputs, with tensors passing them by, come after: a cell
+reading the last two cells' outputs, a U-Net level keeping its features for the decoder. Units
+are alike when their nodes have the same kinds, the same connections, and the same arguments
+wherever a `${param}` cannot stand: what may differ are the arguments a param may fill (slots).
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def canon(value: Any) -> str:
 
 class FlatGraph:
     """The importer's flat graph-form data, analysed: each node's reads, slots and skeleton, the
-    last reader of each of its tensors, the width of each cut, what the names say."""
+    last reader of each of its outputs, the width of each cut, what the names say."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         layers: dict[str, dict[str, Any]] = data["layers"]
@@ -93,18 +95,29 @@ class FlatGraph:
                 last[ref] = max(last.get(ref, -1), i)
         self.last_read = [last.get(name, -1) for name in self.names]  # its first output
         self.last_member = [-1] * self.n  # its other outputs (`node.state_h`)
-        change = [0] * (self.n + 2)
         for ref, at in last.items():
             base, member = ref_base(ref)
             made = self.index.get(base, -1)
             if member and made >= 0:
                 self.last_member[made] = max(self.last_member[made], at)
-            change[made + 1] += 1  # live at the cuts after its node, up to its last reader
+        # the width of each cut: the tensors made before it and read after it
+        change = [0] * (self.n + 2)
+        for ref, at in last.items():
+            change[self.index.get(ref_base(ref)[0], -1) + 1] += 1
             change[at + 1] -= 1
         self.width, running = [0] * (self.n + 1), 0
         for p in range(self.n + 1):
             running += change[p]
             self.width[p] = running
+        self.done: list[list[int]] = [[] for _ in range(self.n)]  # the nodes node i reads last
+        self.members_done: list[list[int]] = [[] for _ in range(self.n)]
+        for j in range(self.n):
+            for at, done in (
+                (self.last_read[j], self.done),
+                (self.last_member[j], self.members_done),
+            ):
+                if 0 <= at < self.n:
+                    done[at].append(j)
         self.slots: list[list[Slot]] = []
         self.skeletons: list[tuple[Any, ...]] = []
         for i, node in enumerate(self.nodes):
@@ -113,27 +126,32 @@ class FlatGraph:
             self.skeletons.append(skeleton)
         self._misfits: dict[tuple[int, int], float | None] = {}
 
-    def units(self, width: int, free: list[bool]) -> list[list[Unit]]:
-        """The units between cuts of at most `width` tensors, of at most `width` inputs and
-        outputs, over free nodes, grouped alike (groups of one left out), in order."""
+    def units(self, most: int, free: list[bool], cuts: bool) -> list[list[Unit]]:
+        """The units of at most `most` inputs and outputs over free nodes, grouped alike
+        (groups of one left out), in order; `cuts`: only between cuts of width `most` at most
+        (no tensor passes it by)."""
         groups: dict[tuple[Any, ...], list[Unit]] = {}
         for start in range(self.n):
-            if self.width[start] > width or not free[start]:
+            if not free[start] or (cuts and self.width[start] > most):
                 continue
             external: dict[str, int] = {}
             shape: list[Any] = []
+            read_after = member_after = 0
             for stop in range(start + 1, min(self.n, start + MAX_NODES) + 1):
                 i = stop - 1
-                if not free[i] or self.pinned[i]:
+                if not free[i] or self.pinned[i] or len(external) > most:
                     break
                 shape.append((self.skeletons[i], self._pattern(i, start, external)))
-                if self.width[stop] > width or stop - start < 2 or len(external) > width:
+                # the unit's nodes read after it: node i, less those whose last reader it is
+                read_after += (self.last_read[i] > i) - sum(j >= start for j in self.done[i])
+                member_after += (self.last_member[i] > i) - sum(
+                    j >= start for j in self.members_done[i]
+                )
+                if stop - start < 2 or len(external) > most or member_after:
+                    continue  # (a block returns its nodes' first outputs only)
+                if not 0 < read_after <= most or (cuts and self.width[stop] > most):
                     continue
                 outputs = tuple(j for j in range(start, stop) if self.last_read[j] >= stop)
-                if not outputs or len(outputs) > width:
-                    continue
-                if any(self.last_member[j] >= stop for j in range(start, stop)):
-                    continue  # a block returns its nodes' first outputs only
                 key = (tuple(shape), tuple(j - start for j in outputs))
                 groups.setdefault(key, []).append(Unit(start, stop, tuple(external), outputs))
         return [units for units in groups.values() if len(units) > 1]
@@ -151,15 +169,50 @@ class FlatGraph:
         return _map_refs(self.nodes[i].get("inputs"), place)
 
     def misfit(self, unit: Unit) -> float | None:
-        """`NameKeys.misfit` of a unit, except that names cannot veto a closed one: a sub-graph
-        with no cut inside as narrow as its ends (Inception's modules, whatever their names)."""
+        """`NameKeys.misfit` of a unit, except that names cannot veto a closed one."""
         key = (unit.start, unit.stop)
         if key not in self._misfits:
             misfit = self.keys.misfit(unit.start, unit.stop)
-            ends = max(self.width[unit.start], self.width[unit.stop])
-            inside = min(self.width[unit.start + 1 : unit.stop], default=ends + 1)
-            self._misfits[key] = 1.0 if misfit is None and inside > ends else misfit
+            self._misfits[key] = 1.0 if misfit is None and self._closed(unit) else misfit
         return self._misfits[key]
+
+    def _closed(self, unit: Unit) -> bool:
+        """Whether every cut inside the unit is crossed by more of its tensors than its inputs
+        or its outputs: it is one piece, however its nodes are named (Inception's modules)."""
+        start, size = unit.start, unit.size
+        last: dict[str, int] = {self.names[j]: size for j in unit.outputs}
+        for offset in range(size):
+            for ref in self.reads[start + offset]:
+                last[ref] = max(last.get(ref, 0), offset)
+        crossing = [0] * (size + 2)
+        for ref, at in last.items():
+            made = self.index.get(ref_base(ref)[0], -1) - start
+            crossing[max(made + 1, 0)] += 1  # from the cut after its node to its last reader
+            crossing[at + 1] -= 1
+        running, narrowest = crossing[0], size + 1
+        for cut in range(1, size):
+            running += crossing[cut]
+            narrowest = min(narrowest, running)
+        return narrowest > max(len(unit.inputs), len(unit.outputs))
+
+    def connected(self, unit: Unit) -> bool:
+        """Whether the unit's nodes are one sub-graph, joined by what they read (its inputs
+        included): not two branches side by side that only meet outside it."""
+        parent = list(range(unit.size + len(unit.inputs)))
+
+        def root(k: int) -> int:
+            while parent[k] != k:
+                parent[k] = parent[parent[k]]
+                k = parent[k]
+            return k
+
+        place = {ref: unit.size + k for k, ref in enumerate(unit.inputs)}
+        for offset in range(unit.size):
+            for ref in self.reads[unit.start + offset]:
+                made = self.index.get(ref_base(ref)[0], -1) - unit.start
+                other = made if made >= 0 else place[ref]
+                parent[root(other)] = root(offset)
+        return len({root(k) for k in range(unit.size)}) == 1
 
     def chains(self, before: Unit, after: Unit) -> bool:
         """Whether `after` follows `before` reading exactly its outputs, in order, and nothing

@@ -3,9 +3,10 @@
 Each step takes, of all groups of units alike (`FlatGraph.units`, over the nodes no block has
 taken yet), the one whose block saves the most lines: one line per node written once in the
 block, one per instance (consecutive units with equal params chained by `repeat:`), a little
-less where the Keras names say nothing of a unit's ends. A unit that cuts the names wrong (it
-splits `conv_dw_2` from `conv_pad_2`, or spans two numbered groups) is left out. First units
-between cuts of width 1, then of width 2 in what is left.
+less where the Keras names say nothing of a unit's ends. Left out: a unit that cuts the names
+wrong (it splits `conv_dw_2` from `conv_pad_2`, or spans two numbered groups) and units of two
+pieces that meet only outside them. First single-entry units between cuts of width 1, then, in
+what is left, units of up to two inputs and outputs.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ def find_blocks(graph: FlatGraph) -> list[Found]:
     """The blocks worth writing, in the order chosen."""
     free = [True] * graph.n
     found: list[Found] = []
-    for width in (1, 2):
-        groups = graph.units(width, free)
+    for most, cuts in ((1, True), (2, False)):
+        groups = graph.units(most, free, cuts)
         while True:
             best: tuple[tuple[float, int, int], Found] | None = None
             for units in groups:
@@ -103,7 +104,7 @@ def _fit(graph: FlatGraph, units: list[Unit]) -> Found | None:
     `MAX_PARAMS` params: where more, the largest share of the units that agree on one param's
     value (the others may make another block)."""
     units = [u for u in units if graph.misfit(u) is not None]
-    if len(units) < 2:
+    if len(units) < 2 or not graph.connected(units[0]):
         return None
     while len(found := params(graph, units)) > MAX_PARAMS:
         largest: list[int] = []
