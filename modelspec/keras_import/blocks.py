@@ -58,36 +58,43 @@ def compress(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def _named(graph: FlatGraph, found: list[Found]) -> list[_Block]:
-    """The blocks, each named after its instances' names without their numbers (`conv2_block1`:
-    `conv_block`). Of blocks called alike, a residual one whose Add reads its input is
-    `identity_...`; the others take a word only their nodes' names hold (`block_pad`), or a
-    number, in order."""
-    keys: NameKeys = graph.keys
-    blocks = []
-    for block in found:
-        unit = block.units[0]
-        label = keys.label(unit.start, unit.stop, _constant(keys, block.units))
-        word = block_word(label) or keys.theme(unit.start, unit.stop)
-        word = word or (f"{keras_name(str(graph.nodes[unit.start]['type']))}_block")
-        letter = word.rsplit("_", 1)[-1][:1]
-        inputs = ["x", "y", "z"][: len(unit.inputs)] if len(unit.inputs) <= 3 else []
-        inputs = inputs or [f"x{k + 1}" for k in range(len(unit.inputs))]
-        starts = [u.start for u in block.units]
-        local = _distinct(keys.local_names(starts, unit.size, label, letter), set(inputs))
-        defaults = {p.name: _most_common(p.values) for p in block.params}
-        blocks.append(_Block(block, word, local, inputs, defaults))
-    for b in blocks:  # of blocks called alike, an identity-residual one says so
+    """The blocks, named after what their instances are called: `conv_block`. Of blocks called
+    alike, a residual one whose Add reads its input is `identity_...`; the others take a word
+    only their nodes' names hold (`block_pad`), or a number, in order."""
+    blocks = [_block(graph, f) for f in found]
+    for b in blocks:
+        b.name = b.word
         if sum(o.word == b.word for o in blocks) > 1 and _is_identity(graph, b.found.units[0]):
             last = b.word.rsplit("_", 1)[-1]
             b.name = f"identity_{last}" if last == "block" else f"{b.word}_identity"
-        else:
-            b.name = b.word
     taken: set[str] = set()
     for b in blocks:
         others = [o for o in blocks if o.name == b.name and o is not b]
-        mark = _own_word(keys, b, others) if others else ""
+        mark = _own_word(graph.keys, b, others) if others else ""
         b.name = _fresh(f"{b.name}_{mark}" if mark else b.name, taken)
     return blocks
+
+
+def _block(graph: FlatGraph, found: Found) -> _Block:
+    """A found block with its word: its instances' names without their numbers (`conv2_block1`:
+    `conv_block`) where those that say something agree, else its first kind's (`conv2d_block`);
+    its nodes' names, its inputs' and its params' defaults."""
+    keys, unit = graph.keys, found.units[0]
+    constant = _constant(keys, found.units)
+    label = keys.label(unit.start, unit.stop, constant)
+    words = {
+        block_word(keys.label(u.start, u.stop, constant)) or keys.theme(u.start, u.stop)
+        for u in found.units
+    } - {""}
+    word = words.pop() if len(words) == 1 else ""  # the towers `left1`, `right1`: neither
+    word = word or f"{keras_name(str(graph.nodes[unit.start]['type']))}_block"
+    inputs = ["x", "y", "z"][: len(unit.inputs)] if len(unit.inputs) <= 3 else []
+    inputs = inputs or [f"x{k + 1}" for k in range(len(unit.inputs))]
+    starts = [u.start for u in found.units]
+    letter = word.rsplit("_", 1)[-1][:1]
+    local = _distinct(keys.local_names(starts, unit.size, label, letter), set(inputs))
+    defaults = {p.name: _most_common(p.values) for p in found.params}
+    return _Block(found, word, local, inputs, defaults)
 
 
 def _is_identity(graph: FlatGraph, unit: Unit) -> bool:
