@@ -36,14 +36,15 @@ def load_torch(path: str | os.PathLike) -> Any:
     return BACKENDS["torch"].load(path)
 
 
-def from_keras(model: Any, weights: str | os.PathLike | None = None) -> Spec:
+def from_keras(model: Any, weights: str | os.PathLike | None = None, blocks: bool = True) -> Spec:
     """The spec of a Keras model (`modelspec import` in Python), and with `weights` its weights
-    written to that safetensors file, for `spec.to_torch(weights=...)` and the rest. Imports no
+    written to that safetensors file, for `spec.to_torch(weights=...)` and the rest (`blocks`:
+    repeated sub-graphs written as blocks, see `modelspec.keras_import.blocks`). Imports no
     framework (the model is given). `ImportProblems` lists every layer, argument or op of the
     model that no kind expresses (see `modelspec.keras_import`)."""
     from .keras_import import from_keras as import_model
 
-    return import_model(model, weights)
+    return import_model(model, weights, blocks)
 
 
 def transfer_weights(src: Any, dst: Any, spec: Any = None) -> None:

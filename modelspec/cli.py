@@ -167,7 +167,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """`modelspec import MODEL.keras -o SPEC.yaml`: a Keras model (a `.keras` file or its JSON
     config) written as a spec that `validate` accepts; `ImportProblems` lists what no kind
-    expresses."""
+    expresses; `--flat`: every layer a node, no blocks."""
     from .files import write_atomic
     from .keras_import import import_config, read_config
 
@@ -178,7 +178,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     config = read_config(args.model)
     if args.weights and "config.json" not in _archive_names(args.model):
         raise UsageError(f"{args.model} holds no weights: --weights reads them from a .keras file")
-    spec, imported = import_config(config, source=args.model)
+    spec, imported = import_config(config, source=args.model, blocks=not args.flat)
     if args.weights:
         from .keras_import import keras_weights
         from .weights import write
@@ -365,6 +365,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="SPEC", required=True, help="SPEC.yaml")
     p.add_argument("--weights", metavar="FILE", help="also write the model's weights to "
                    "FILE.safetensors, keyed by the spec's nodes (reads the .keras file with Keras)")  # fmt: skip
+    p.add_argument(
+        "--flat", action="store_true", help="every layer a node (no blocks for repeated parts)"
+    )
 
     p = add(
         "train",

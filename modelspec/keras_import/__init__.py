@@ -19,6 +19,7 @@ from ..errors import ImportProblems, SpecError
 from ..spec import Spec, loads
 from ..yamlio import Flow, dump_spec
 from .arguments import Unsupported
+from .blocks import compress
 from .structure import Imported
 from .structure import import_config as _walk
 
@@ -54,16 +55,22 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
     return config
 
 
-def import_config(config: dict[str, Any], source: str = "<config>") -> tuple[Spec, Imported]:
+def import_config(
+    config: dict[str, Any], source: str = "<config>", blocks: bool = True
+) -> tuple[Spec, Imported]:
     """A validated `Spec` of a Keras model config, and what the importer recorded (each node's
-    Keras layer, for its weights). Raises `ImportProblems` listing every layer, argument or op
-    no kind expresses."""
+    Keras layer, for its weights). `blocks`: repeated sub-graphs written as `blocks:`
+    (`blocks.py`; the same model, some nodes renamed); False: every layer a node. Raises
+    `ImportProblems` listing every layer, argument or op no kind expresses."""
     try:
         imported = _walk(config)
     except Unsupported as exc:
         raise ImportProblems(source, [str(exc)]) from None
     if imported.problems:
         raise ImportProblems(source, imported.problems)
+    renames: dict[str, str] = {}
+    if blocks:
+        imported.data, renames = compress(imported.data)
     text = spec_text(imported.data)
     try:
         spec = loads(text, source=f"{source} (imported)")
@@ -72,7 +79,7 @@ def import_config(config: dict[str, Any], source: str = "<config>") -> tuple[Spe
             source, [f"{p.dotted_path}: {p.message}" for p in exc.errors]
         ) from None
     names = [node.name for node in spec.graph.nodes]
-    imported.layers = imported.named(names)
+    imported.layers = {renames.get(k, k): v for k, v in imported.named(names).items()}
     imported.text = text
     return spec, imported
 
@@ -100,12 +107,12 @@ def spec_text(data: dict[str, Any]) -> str:
     return header + dump_spec(shaped)
 
 
-def from_keras(model: Any, weights: str | os.PathLike | None = None) -> Spec:
-    """The spec of a live Keras model (`model.get_config()`), and with `weights` its weights
-    written to that safetensors file (`modelspec.weights`), keyed by the spec's nodes. Raises
-    `ImportProblems` as `import_config` does."""
+def from_keras(model: Any, weights: str | os.PathLike | None = None, blocks: bool = True) -> Spec:
+    """The spec of a live Keras model (`model.get_config()`; `blocks=False`: every layer a node),
+    and with `weights` its weights written to that safetensors file (`modelspec.weights`), keyed
+    by the spec's nodes. Raises `ImportProblems` as `import_config` does."""
     source = repr(getattr(model, "name", "model"))
-    spec, imported = import_config(_model_config(model), source=source)
+    spec, imported = import_config(_model_config(model), source=source, blocks=blocks)
     if weights is not None:
         from ..weights import write
 
