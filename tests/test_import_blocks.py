@@ -329,7 +329,7 @@ def test_the_importer_writes_blocks_unless_told_flat():
     assert "blocks:" not in flat_imported.text
     assert len(spec.graph.nodes) == len(flat.graph.nodes)
     # the record of each node's Keras layer follows the renames (the weights are keyed by them)
-    assert set(imported.layers) == {n.name for n in spec.graph.nodes if n.weights}
+    assert set(imported.layers) == {n.name for n in spec.graph.nodes}
     assert imported.layers["conv2_block1_b1_conv"] == ("conv2_block1_1_conv",)
 
 
