@@ -14,6 +14,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class KindModel(Strict):
+    """A document model that is one kind of several, chosen by its `type` when a value is
+    validated (`dispatch.ByType`): built when a spec first uses it, not when it is defined."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 def as_list(value: Any) -> Any:
     """Accept `x` for `[x]`, so a single input or output needs no brackets."""
     return [value] if isinstance(value, str) else value

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import BeforeValidator, ConfigDict, Field, PositiveInt
+from pydantic import ConfigDict, Field, PositiveInt
 
-from .doctypes import Names, Strict, as_list, tagged
+from .dispatch import deferred
+from .doctypes import Names, Strict, tagged
 from .layers.base import DType
 from .nodes import NODE_FIELDS, BlockNode, Node, SharedNode, node_tag
-from .optimization import LOSSES, Adam, Loss, LossKind, Optimizer, OptimizerKind, canonical_loss
 from .params import SPACE_KINDS, P, SearchSpace
+
+if TYPE_CHECKING:
+    from .optimization import LOSSES, LossKind, OptimizerKind, Training, canonical_loss
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -84,97 +87,12 @@ else:
     )
 
 
-# --- training --------------------------------------------------------------------------------
-
-MetricName = Literal[
-    "accuracy",
-    "binary_accuracy",
-    "categorical_accuracy",
-    "sparse_categorical_accuracy",
-    "mae",
-    "mse",
-    "mape",
-]
-
-
-def _keyed_by_output(value: Any) -> Any:
-    if isinstance(value, list) and value and not all(isinstance(v, str) for v in value):
-        raise ValueError(
-            "per-output settings are keyed by output name, not listed by position "
-            "(Keras orders outputs alphabetically, so a list silently reaches the wrong head)"
-        )
-    return value
-
-
-def _loss_kind(value: Any) -> str:
-    if isinstance(value, dict) and "type" not in value:
-        return "per_output"
-    return "all"
-
-
-def _metrics_kind(value: Any) -> str:
-    return "per_output" if isinstance(value, dict) else "all"
-
-
-def _positional(value: Any) -> Any:
-    if isinstance(value, list):
-        raise ValueError(  # noqa: TRY004  (Pydantic reports a ValueError at its field, not a TypeError)
-            "loss is one loss for every output, or a mapping from output name to loss: "
-            "a list by position is refused (Keras orders outputs alphabetically)"
-        )
-    return value
-
+# --- training (modelspec/optimization.py, imported when a spec has the section) -------------
 
 if TYPE_CHECKING:
-    LossSetting: TypeAlias = Loss | dict[str, Loss]
-    MetricsSetting: TypeAlias = list[str] | dict[str, list[str]]
+    TrainingSection: TypeAlias = Training
 else:
-    LossSetting = Annotated[
-        tagged({"all": Loss, "per_output": dict[str, Loss]}, _loss_kind),
-        BeforeValidator(_positional),
-    ]
-    MetricsSetting = Annotated[
-        tagged({"all": list[MetricName], "per_output": dict[str, Names]}, _metrics_kind),
-        BeforeValidator(_keyed_by_output),
-        BeforeValidator(as_list),
-    ]
-
-
-class Training(Strict):
-    """How `fit` runs: optimizer, losses and metrics per output (by name), epochs, batches."""
-
-    optimizer: Optimizer = Field(
-        default_factory=lambda: Adam(type="adam"),
-        description="Optimizer: a name (adam, adamw, sgd, rmsprop) or a mapping with `type` and "
-        "its arguments.",
-    )
-    loss: LossSetting = Field(
-        description="Loss of every output (a name, or a mapping with `type` and its arguments), "
-        "or a mapping from output name to its loss."
-    )
-    loss_weights: dict[str, Annotated[float, Field(ge=0)]] | None = Field(
-        default=None,
-        description="Weight of each output's loss in the total, by output name (1.0 for an "
-        "output not named).",
-    )
-    metrics: MetricsSetting = Field(
-        default=[],
-        description="Metrics to report: a list for every output, or a mapping from output name "
-        "to its list.",
-    )
-    epochs: P[PositiveInt] = Field(default=1, description="Number of passes over the data.")
-    batch_size: P[PositiveInt] = Field(default=32, description="Number of samples per step.")
-    validation_split: P[Annotated[float, Field(ge=0, lt=1)]] = Field(
-        default=0.0,
-        description="Fraction of the samples held out for validation (the last ones, before "
-        "shuffling), 0 <= validation_split < 1.",
-    )
-    shuffle: bool = Field(default=True, description="Whether to shuffle the samples each epoch.")
-    seed: int | None = Field(
-        default=None,
-        description="Random seed of the batch order and of the frameworks' generators (dropout "
-        "masks); null: unseeded.",
-    )
+    TrainingSection = deferred("modelspec.optimization:Training")
 
 
 class Search(Strict):
@@ -214,12 +132,25 @@ class SpecDocument(Strict):
         description="Nodes whose outputs the model returns, in this order (default: the nodes "
         "nobody reads).",
     )
-    training: Training | None = Field(
+    training: TrainingSection | None = Field(
         default=None, description="How the model is trained (`modelspec train`)."
     )
     search: Search | None = Field(
         default=None, description="What a hyperparameter search optimizes (`modelspec search`)."
     )
+
+
+# The training section's names, as this module gave them before they moved with it.
+_TRAINING_NAMES = ("LOSSES", "LossKind", "OptimizerKind", "Training", "canonical_loss")
+
+
+def __getattr__(name: str) -> Any:
+    """`Training`, `LossKind`, ... from `modelspec.optimization`, which is imported now."""
+    if name in _TRAINING_NAMES:
+        from . import optimization
+
+        return getattr(optimization, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
