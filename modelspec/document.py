@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from .dispatch import deferred
 from .doctypes import Names, Strict, tagged
 from .layers.base import DType
 from .nodes import NODE_FIELDS, BlockNode, Node, SharedNode, node_tag
-from .params import SPACE_KINDS, P, SearchSpace
+from .params import P
 
 if TYPE_CHECKING:
     from .optimization import LOSSES, LossKind, OptimizerKind, Training, canonical_loss
+    from .spaces import SearchSpace
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -72,19 +73,28 @@ class Block(Strict):
 # --- params ----------------------------------------------------------------------------------
 
 
+# The search spaces by the key that marks them (modelspec/spaces.py, imported when one is used).
+SPACES = {"choice": "Choice", "uniform": "Uniform", "loguniform": "LogUniform", "int": "IntRange"}
+
+
 def _space_kind(value: Any) -> str:
     if isinstance(value, dict):
-        return next((k for k in SPACE_KINDS if k in value), "choice")
-    kinds = {cls: kind for kind, cls in SPACE_KINDS.items()}
-    return kinds.get(type(value), "value")
+        return next((k for k in SPACES if k in value), "choice")
+    if isinstance(value, BaseModel):  # a space made in Python: its module is loaded by then
+        from .spaces import SPACE_KINDS
+
+        return next((k for k, cls in SPACE_KINDS.items() if type(value) is cls), "value")
+    return "value"
 
 
 if TYPE_CHECKING:
     ParamValue: TypeAlias = Any  # a plain value or a search space
 else:
     ParamValue = tagged(
-        {"value": bool | int | float | str | list | None, **SPACE_KINDS}, _space_kind
-    )
+        {"value": bool | int | float | str | list | None,
+         **{kind: deferred(f"modelspec.spaces:{model}") for kind, model in SPACES.items()}},
+        _space_kind,
+    )  # fmt: skip
 
 
 # --- training (modelspec/optimization.py, imported when a spec has the section) -------------
@@ -140,16 +150,21 @@ class SpecDocument(Strict):
     )
 
 
-# The training section's names, as this module gave them before they moved with it.
+# Names this module gave before their models moved to the modules imported when a spec uses them.
 _TRAINING_NAMES = ("LOSSES", "LossKind", "OptimizerKind", "Training", "canonical_loss")
 
 
 def __getattr__(name: str) -> Any:
-    """`Training`, `LossKind`, ... from `modelspec.optimization`, which is imported now."""
+    """`Training`, `LossKind`, ... from `modelspec.optimization`, `SearchSpace` from
+    `modelspec.spaces`: the module imported now."""
     if name in _TRAINING_NAMES:
         from . import optimization
 
         return getattr(optimization, name)
+    if name == "SearchSpace":
+        from . import spaces
+
+        return spaces.SearchSpace
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
