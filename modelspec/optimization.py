@@ -16,7 +16,7 @@ from pydantic import BeforeValidator, Field, PositiveInt
 from typing_extensions import override
 
 from .dispatch import ByType
-from .doctypes import KindModel, Names, Strict, as_list, tagged
+from .doctypes import Names, Strict, as_list, tagged
 from .params import P
 
 Rate = Annotated[float, Field(gt=0)]
@@ -34,7 +34,7 @@ EPSILON = "Small constant added to the denominator for numerical stability, > 0.
 MOMENTUM = "Momentum: the fraction of the previous update carried into the next, >= 0."
 
 
-class Adam(KindModel):
+class Adam(Strict):
     """Keras' `Adam`: steps by moving averages of the gradients and of their squares."""
 
     type: Literal["adam"] = Field(description=OPTIMIZER)
@@ -64,7 +64,7 @@ class AdamW(Adam):
     )
 
 
-class SGD(KindModel):
+class SGD(Strict):
     """Keras' `SGD`: gradient descent, with momentum if given."""
 
     type: Literal["sgd"] = Field(description=OPTIMIZER)
@@ -73,7 +73,7 @@ class SGD(KindModel):
     nesterov: bool = Field(default=False, description="Whether to apply Nesterov momentum.")
 
 
-class RMSprop(KindModel):
+class RMSprop(Strict):
     """Keras' `RMSprop`: steps divided by the root of the squared gradients' moving average."""
 
     type: Literal["rmsprop"] = Field(description=OPTIMIZER)
@@ -142,7 +142,7 @@ LOSS = "Loss name."
 FROM_LOGITS = "Whether the output is logits rather than probabilities."
 
 
-class _Loss(KindModel):
+class _Loss(Strict):
     """What a loss kind says of itself besides its arguments."""
 
     # Keras computes the loss from the logits of an output that comes straight from this
