@@ -3,10 +3,15 @@
 Values are checked as written; `${param}` references pass here and are checked again, with
 their values, when the graph is resolved. Unions are all discriminated (on `type`, or on which
 key is present), so a mistake yields one precise error rather than one per union member.
+
+The sections a spec may leave out are models of their own modules, imported (and built) when a
+spec has them (`dispatch.deferred`): `training:` (`modelspec/optimization.py`), `blocks:`
+(`modelspec/blocks.py`), `search:` and the params' search spaces (`modelspec/spaces.py`).
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
@@ -14,12 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from .dispatch import deferred
 from .doctypes import Names, Strict, tagged
 from .layers.base import DType
-from .nodes import NODE_FIELDS, BlockNode, Node, SharedNode, node_tag
+from .nodes import LAYERS_FORMS, NODE_FIELDS, BlockNode, Layers, SharedNode, node_tag
 from .params import P
 
 if TYPE_CHECKING:
+    from .blocks import Block
     from .optimization import LOSSES, LossKind, OptimizerKind, Training, canonical_loss
-    from .spaces import SearchSpace
+    from .spaces import Search, SearchSpace
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -37,37 +43,11 @@ class InputSpec(Strict):
     dtype: DType = Field(default="float32", description="Element type of the input.")
 
 
-# --- nodes (modelspec/nodes.py) -----------------------------------------------------------
-
+# A block (modelspec/blocks.py, imported when a spec has one).
 if TYPE_CHECKING:
-    Layers: TypeAlias = dict[str, Any] | list[Any]
+    BlockSection: TypeAlias = Block
 else:
-    Layers = tagged(
-        {"graph": dict[str, Node], "sequence": Annotated[list[Node], Field(min_length=1)]},
-        lambda v: "sequence" if isinstance(v, list) else "graph",
-    )
-# What `layers:` is, in the JSON Schema's descriptions of the document's and a block's.
-LAYERS_FORMS = "a list, each feeding the next, or a mapping from node name to node (graph form)"
-
-
-class Block(Strict):
-    """A named, parameterised sub-graph. Its `layers` see its `inputs` and its `params`."""
-
-    params: dict[str, Any] = Field(
-        default={},
-        description="The block's params with their defaults, referenced in it as ${name}; a "
-        "block node's params override them.",
-    )
-    inputs: Names = Field(
-        default=["x"],
-        description="Names its layers read the tensors a block node passes in by, in order.",
-    )
-    layers: Layers = Field(description=f"The block's nodes: {LAYERS_FORMS}.")
-    outputs: Names | None = Field(
-        default=None,
-        description="Nodes whose outputs the block returns (default: the nodes nobody in it "
-        "reads).",
-    )
+    BlockSection = deferred("modelspec.blocks:Block")
 
 
 # --- params ----------------------------------------------------------------------------------
@@ -104,18 +84,12 @@ if TYPE_CHECKING:
 else:
     TrainingSection = deferred("modelspec.optimization:Training")
 
+# --- search (modelspec/spaces.py, imported when a spec has the section or a search space) -----
 
-class Search(Strict):
-    """What a hyperparameter search optimises."""
-
-    objective: str = Field(
-        default="val_loss",
-        description="Figure the search optimizes, by its name in the training logs (loss, "
-        "val_loss, val_accuracy, ...).",
-    )
-    direction: Literal["minimize", "maximize"] = Field(
-        default="minimize", description="Whether the objective is minimized or maximized."
-    )
+if TYPE_CHECKING:
+    SearchSection: TypeAlias = Search
+else:
+    SearchSection = deferred("modelspec.spaces:Search")
 
 
 class SpecDocument(Strict):
@@ -133,7 +107,7 @@ class SpecDocument(Strict):
         description="Named values and search spaces that any field references as ${name}.",
     )
     inputs: dict[str, InputSpec] = Field(min_length=1, description="The model's inputs, by name.")
-    blocks: dict[str, Block] = Field(
+    blocks: dict[str, BlockSection] = Field(
         default={}, description="Named, parameterized sub-graphs, instantiated by `block:` nodes."
     )
     layers: Layers = Field(description=f"The model's nodes: {LAYERS_FORMS}.")
@@ -145,27 +119,22 @@ class SpecDocument(Strict):
     training: TrainingSection | None = Field(
         default=None, description="How the model is trained (`modelspec train`)."
     )
-    search: Search | None = Field(
+    search: SearchSection | None = Field(
         default=None, description="What a hyperparameter search optimizes (`modelspec search`)."
     )
 
 
 # Names this module gave before their models moved to the modules imported when a spec uses them.
-_TRAINING_NAMES = ("LOSSES", "LossKind", "OptimizerKind", "Training", "canonical_loss")
+_MOVED = {"LOSSES": "optimization", "LossKind": "optimization", "OptimizerKind": "optimization",
+          "Training": "optimization", "canonical_loss": "optimization", "Block": "blocks",
+          "Search": "spaces", "SearchSpace": "spaces"}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
-    """`Training`, `LossKind`, ... from `modelspec.optimization`, `SearchSpace` from
-    `modelspec.spaces`: the module imported now."""
-    if name in _TRAINING_NAMES:
-        from . import optimization
-
-        return getattr(optimization, name)
-    if name == "SearchSpace":
-        from . import spaces
-
-        return spaces.SearchSpace
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """`Training`, `Block`, `Search`, ... from the module that defines them, imported now."""
+    if name not in _MOVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"modelspec.{_MOVED[name]}"), name)
 
 
 __all__ = [

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from .diagnostics import problems_from
-from .document import NAME_PATTERN, Block, SpecDocument
+from .document import NAME_PATTERN, SpecDocument
 from .errors import Problem, did_you_mean
 from .graph import DraftGraph, DraftNode, Scope, TensorType, producer
 from .layers import REGISTRY, Layer, ShapeError, format_shape
@@ -28,6 +28,7 @@ from .roles import Tensors, as_written, bind, flattened, references
 from .yamlio import Document
 
 if TYPE_CHECKING:
+    from .blocks import Block
     from .optimization import Training
     from .plan import TrainingPlan
 

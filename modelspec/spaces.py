@@ -1,6 +1,7 @@
-"""Search spaces: a param's value that a hyperparameter search draws from (`{choice: [...]}`,
-`{uniform: [low, high]}`, `{loguniform: [...]}`, `{int: [low, high], step: ...}`), each marked by
-its key. The document imports this module when a spec's params hold a space, not before.
+"""What a hyperparameter search draws and optimizes: the search spaces a param's value may be
+(`{choice: [...]}`, `{uniform: [low, high]}`, `{loguniform: [...]}`, `{int: [low, high], step:
+...}`, each marked by its key), and the `search:` section. The document imports this module when
+a spec has either, not before.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import override
+
+from .doctypes import Strict
 
 Scalar = bool | int | float | str
 DEFAULT = "Value used when the spec is compiled without sampling; null: {}."
@@ -139,3 +142,19 @@ SPACE_KINDS: dict[str, type[_Space]] = {
     "int": IntRange,
 }
 SpaceKind = Literal["choice", "uniform", "loguniform", "int"]
+
+
+# --- the `search:` section ---------------------------------------------------------------------
+
+
+class Search(Strict):
+    """What a hyperparameter search optimises."""
+
+    objective: str = Field(
+        default="val_loss",
+        description="Figure the search optimizes, by its name in the training logs (loss, "
+        "val_loss, val_accuracy, ...).",
+    )
+    direction: Literal["minimize", "maximize"] = Field(
+        default="minimize", description="Whether the objective is minimized or maximized."
+    )
