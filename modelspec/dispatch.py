@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter
+from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, PydanticKnownError, core_schema
 from typing_extensions import override
@@ -79,6 +79,8 @@ class Dispatched:
     @classmethod
     def json_schema(cls, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         """The JSON Schema of `union()`."""
+        from pydantic import TypeAdapter  # for the schema only: validation never needs it
+
         return handler(TypeAdapter(cls.union()).core_schema)
 
 
