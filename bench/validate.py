@@ -60,8 +60,10 @@ def run(quick: bool) -> Report:
         "`import yaml` and one Pydantic model class": lambda: _run([sys.executable, "-c", ONE_MODEL]),
         "`import modelspec`": lambda: _run([sys.executable, "-c", "import modelspec"]),
         "`import modelspec.cli`": lambda: _run([sys.executable, "-c", "import modelspec.cli"]),
+        "`modelspec validate`": lambda: _run(validate),
     }, 3 if quick else 7))  # fmt: skip
-    bare, one_model, imported, cli = parts.values()
+    bare, one_model, imported, cli, validating = parts.values()
+    first = validating - cli  # the first validation in a fresh process, beyond the imports
     import modelspec
 
     checking = median_time(lambda: modelspec.load(SPEC), 5 if quick else 21)
@@ -70,24 +72,29 @@ def run(quick: bool) -> Report:
         "`python -c pass`": bare, "`import pydantic, yaml`": row.reference_median,
         "`import yaml` and one Pydantic model class": one_model,
         "`import modelspec`": imported, "`import modelspec.cli`": cli,
-        "`modelspec.load(spec)` in process": checking}))  # fmt: skip
+        "first validation (`validate` less `import modelspec.cli`)": first,
+        "`modelspec.load(spec)` again in process": checking}))  # fmt: skip
     top = ", ".join(f"`{m}` {fmt_time(t)}" for m, t in shares["top"])
     packages = ", ".join(f"{p} {fmt_time(t)}" for p, t in shares["packages"][:6])
     report.notes.append(
         f"Under `python -X importtime` (which inflates every figure a little), `modelspec validate` "
         f"imported for {fmt_time(shares['total'])} of self time, `import pydantic, yaml` for "
         f"{fmt_time(shares['base'])}. The modules only `validate` imports took {fmt_time(shares['extra'])}; "
-        f"by package: {packages}. modelspec's own share is the creation of the document's Pydantic "
-        f"model classes (a layer kind's module is imported, and its validator built, only when a "
-        f"spec uses the kind); largest modules by self time: {top}.")  # fmt: skip
+        f"by package: {packages}. modelspec's own share is the creation of its Pydantic model "
+        f"classes and dataclasses (no validator is built at import: a kind's module, the models of "
+        f"the sections and options a spec writes, and the validators it uses are made when it is "
+        f"validated); largest modules by self time: {top}.")  # fmt: skip
     row.why = (f"{fmt_time(row.ours_median)} against {fmt_time(row.reference_median)}. `import modelspec` alone "
-               f"takes {fmt_time(imported)} (`python -c pass`: {fmt_time(bare)}): the difference is import "
-               f"time; reading and validating the spec itself (`modelspec.load`, in process) takes "
+               f"takes {fmt_time(imported)} (`python -c pass`: {fmt_time(bare)}), `import modelspec.cli` "
+               f"{fmt_time(cli)}; the first validation, in `validate`'s process, {fmt_time(first)} (the "
+               f"modules of the spec's kinds and sections, the validators it uses, and Pydantic's plugin "
+               f"loader, which its first validator runs: it reads every installed distribution's entry "
+               f"points); validating the spec again in process (`modelspec.load`) takes "
                f"{fmt_time(checking)}. Defining a single Pydantic model class after `import yaml` already "
                f"takes {fmt_time(one_model)} ({one_model / row.reference_median:.2f}x; `import pydantic` "
                f"is lazy, a model class imports its machinery). Of the imports only `validate` "
                f"makes ({fmt_time(shares['extra'])} under `-X importtime`), modelspec's own modules take "
-               f"{fmt_time(shares['own'])}, building the document's Pydantic model classes at import (largest: {top}); "
+               f"{fmt_time(shares['own'])}, creating Pydantic model classes and dataclasses (largest: {top}); "
                f"by package: {packages}.")  # fmt: skip
     return report
 

@@ -7,7 +7,6 @@ Only the subcommands that need a framework import one, and only when they run, s
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -89,6 +88,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     spec = _load(args.spec)
     summary = spec.summary()
     if args.json:
+        import json
+
         print(json.dumps(summary.to_dict(), indent=2))
     else:
         print(summary)

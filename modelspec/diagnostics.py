@@ -48,12 +48,17 @@ def walk(
     path: list = []
     t: Any = root
     owner: type[BaseModel] | None = None
+
+    def dispatched(t: Any) -> Any:  # the model a `Dispatched` annotation picks for the value here
+        t, _ = _unannotate(t)
+        if isinstance(t, type) and issubclass(t, Dispatched):
+            return t.model_for(value_at(tuple(path)))
+        return t
+
     for seg in loc:
         if t is None:  # below a leaf: Pydantic names union members ("int", "tuple[...]"); drop
             break
-        t, _ = _unannotate(t)
-        if isinstance(t, type) and issubclass(t, Dispatched):
-            t = t.model_for(value_at(tuple(path)))
+        t = dispatched(t)
         if _is_union(t):
             members = [_unannotate(m) for m in get_args(t) if m is not type(None)]
             tagged = {tag: m for m, tag in members if tag is not None}
@@ -63,10 +68,9 @@ def walk(
                     continue  # `seg` was a union tag, not part of the user's path
                 break
             if len(members) == 1:
-                t = members[0][0]
+                t = dispatched(members[0][0])  # `X | None`
             else:
                 break
-            t, _ = _unannotate(t)
         path.append(seg)
         if isinstance(t, type) and issubclass(t, BaseModel):
             owner = t

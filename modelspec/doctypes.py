@@ -9,9 +9,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Tag,
 
 
 class Strict(BaseModel):
-    """A document model: unknown keys are errors, values are frozen, aliases or names accepted."""
+    """A document model: unknown keys are errors, values are frozen, aliases or names accepted.
+    Its validator is built when first used (a model that another holds is built into that one's),
+    so a spec pays for the models it uses: the kind of optimizer, a shared or a block node."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 def as_list(value: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -54,6 +53,8 @@ class SpecError(ValueError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """` (did you mean 'units'?)` when a close choice exists, else ``."""
+    import difflib  # for mistakes only: a valid spec never asks
+
     choices = list(choices)
     close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
     if not close:

@@ -21,10 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import DataError, Problem
 from .layers.base import Layer, Shape, Weight, format_shape
-from .plan import TrainingPlan
+
+if TYPE_CHECKING:
+    from .plan import TrainingPlan  # imported when a spec has a `training:` section
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ over every kind would build them all at import). It also makes a kind registered
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 from pydantic import BaseModel, Field, PositiveInt, create_model
 from pydantic_core import PydanticCustomError
@@ -120,3 +120,15 @@ class Node(Dispatched):
     def union(cls) -> Any:
         models = {kind: node_model(kind) for kind in REGISTRY}
         return tagged({**models, "shares": SharedNode, "block": BlockNode}, node_tag)
+
+
+# A section's `layers:` (the document's, a block's): a list or a mapping of nodes.
+if TYPE_CHECKING:
+    Layers: TypeAlias = dict[str, Any] | list[Any]
+else:
+    Layers = tagged(
+        {"graph": dict[str, Node], "sequence": Annotated[list[Node], Field(min_length=1)]},
+        lambda v: "sequence" if isinstance(v, list) else "graph",
+    )
+# What `layers:` is, in the JSON Schema's descriptions of the document's and a block's.
+LAYERS_FORMS = "a list, each feeding the next, or a mapping from node name to node (graph form)"

@@ -1,17 +1,22 @@
-"""The optimizer and loss kinds a spec's `training:` section names, as typed Pydantic models.
+"""A spec's `training:` section as typed Pydantic models: the section (`Training`), and the
+optimizer and loss kinds it names.
 
-Each is its own model with only its own arguments, by Keras 3's names and defaults
-(`keras.optimizers.*`, `keras.losses.*`), discriminated on `type`; an optimizer may also be
-written as its name alone, a loss as its name (`mse`, or Keras' `mean_squared_error`).
+Each kind is its own model with only its own arguments, by Keras 3's names and defaults
+(`keras.optimizers.*`, `keras.losses.*`), chosen by its `type` when validated (`ByType`: only the
+kinds a spec uses are built); an optimizer may also be written as its name alone, a loss as its
+name (`mse`, or Keras' `mean_squared_error`). The document imports this module when a spec has a
+`training:` section (`modelspec.dispatch.deferred`), not before.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, PositiveInt
+from typing_extensions import override
 
-from .doctypes import Strict, tagged
+from .dispatch import ByType
+from .doctypes import Names, Strict, as_list, tagged
 from .params import P
 
 Rate = Annotated[float, Field(gt=0)]
@@ -20,10 +25,6 @@ NonNegative = Annotated[float, Field(ge=0)]
 
 
 # --- optimizers ------------------------------------------------------------------------------
-
-
-def _optimizer_shorthand(value: Any) -> Any:
-    return {"type": value} if isinstance(value, str) else value
 
 
 # The lines the optimizers share (the JSON Schema's descriptions).
@@ -92,15 +93,28 @@ class RMSprop(Strict):
 
 OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD, "rmsprop": RMSprop}
 OptimizerKind = Adam | AdamW | SGD | RMSprop
+
+
+class _OptimizerByType(ByType):
+    """An optimizer: a mapping with its `type`, or its name alone (`adam`)."""
+
+    models = OPTIMIZERS  # type: ignore[assignment]
+
+    @override
+    @classmethod
+    def tag(cls, value: Any) -> Any:
+        return value if isinstance(value, str) else super().tag(value)
+
+    @override
+    @classmethod
+    def validate(cls, value: Any) -> Any:
+        return super().validate({"type": value} if isinstance(value, str) else value)
+
+
 if TYPE_CHECKING:
     Optimizer: TypeAlias = OptimizerKind
 else:
-    Optimizer = Annotated[
-        tagged(
-            OPTIMIZERS, lambda v: v.get("type") if isinstance(v, dict) else getattr(v, "type", None)
-        ),
-        BeforeValidator(_optimizer_shorthand),
-    ]
+    Optimizer = _OptimizerByType
 
 
 # --- losses ----------------------------------------------------------------------------------
@@ -223,16 +237,115 @@ def canonical_loss(loss: str | LossKind) -> LossKind:
     return loss.model_copy(update={"type": LOSS_ALIASES.get(loss.type, loss.type)})
 
 
-def _loss_tag(value: Any) -> str | None:
-    """The loss kind's short name (None: no `type:`)."""
-    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return LOSS_ALIASES.get(kind, kind) if isinstance(kind, str) else None
+class _LossByType(ByType):
+    """A loss written as a mapping, by its `type` (a short name or Keras' long one)."""
+
+    models = LOSSES  # type: ignore[assignment]
+
+    @override
+    @classmethod
+    def tag(cls, value: Any) -> str | None:
+        kind = super().tag(value)
+        return LOSS_ALIASES.get(kind, kind) if isinstance(kind, str) else None
 
 
 if TYPE_CHECKING:
     Loss: TypeAlias = str | LossKind
 else:
     Loss = tagged(
-        {"name": LossName, "object": tagged(LOSSES, _loss_tag)},
+        {"name": LossName, "object": _LossByType},
         lambda v: "name" if isinstance(v, str) else "object",
+    )
+
+
+# --- the section --------------------------------------------------------------------------------
+
+MetricName = Literal[
+    "accuracy",
+    "binary_accuracy",
+    "categorical_accuracy",
+    "sparse_categorical_accuracy",
+    "mae",
+    "mse",
+    "mape",
+]
+
+
+def _keyed_by_output(value: Any) -> Any:
+    if isinstance(value, list) and value and not all(isinstance(v, str) for v in value):
+        raise ValueError(
+            "per-output settings are keyed by output name, not listed by position "
+            "(Keras orders outputs alphabetically, so a list silently reaches the wrong head)"
+        )
+    return value
+
+
+def _loss_kind(value: Any) -> str:
+    if isinstance(value, dict) and "type" not in value:
+        return "per_output"
+    return "all"
+
+
+def _metrics_kind(value: Any) -> str:
+    return "per_output" if isinstance(value, dict) else "all"
+
+
+def _positional(value: Any) -> Any:
+    if isinstance(value, list):
+        raise ValueError(  # noqa: TRY004  (Pydantic reports a ValueError at its field, not a TypeError)
+            "loss is one loss for every output, or a mapping from output name to loss: "
+            "a list by position is refused (Keras orders outputs alphabetically)"
+        )
+    return value
+
+
+if TYPE_CHECKING:
+    LossSetting: TypeAlias = Loss | dict[str, Loss]
+    MetricsSetting: TypeAlias = list[str] | dict[str, list[str]]
+else:
+    LossSetting = Annotated[
+        tagged({"all": Loss, "per_output": dict[str, Loss]}, _loss_kind),
+        BeforeValidator(_positional),
+    ]
+    MetricsSetting = Annotated[
+        tagged({"all": list[MetricName], "per_output": dict[str, Names]}, _metrics_kind),
+        BeforeValidator(_keyed_by_output),
+        BeforeValidator(as_list),
+    ]
+
+
+class Training(Strict):
+    """How `fit` runs: optimizer, losses and metrics per output (by name), epochs, batches."""
+
+    optimizer: Optimizer = Field(
+        default_factory=lambda: Adam(type="adam"),
+        description="Optimizer: a name (adam, adamw, sgd, rmsprop) or a mapping with `type` and "
+        "its arguments.",
+    )
+    loss: LossSetting = Field(
+        description="Loss of every output (a name, or a mapping with `type` and its arguments), "
+        "or a mapping from output name to its loss."
+    )
+    loss_weights: dict[str, Annotated[float, Field(ge=0)]] | None = Field(
+        default=None,
+        description="Weight of each output's loss in the total, by output name (1.0 for an "
+        "output not named).",
+    )
+    metrics: MetricsSetting = Field(
+        default=[],
+        description="Metrics to report: a list for every output, or a mapping from output name "
+        "to its list.",
+    )
+    epochs: P[PositiveInt] = Field(default=1, description="Number of passes over the data.")
+    batch_size: P[PositiveInt] = Field(default=32, description="Number of samples per step.")
+    validation_split: P[Annotated[float, Field(ge=0, lt=1)]] = Field(
+        default=0.0,
+        description="Fraction of the samples held out for validation (the last ones, before "
+        "shuffling), 0 <= validation_split < 1.",
+    )
+    shuffle: bool = Field(default=True, description="Whether to shuffle the samples each epoch.")
+    seed: int | None = Field(
+        default=None,
+        description="Random seed of the batch order and of the frameworks' generators (dropout "
+        "masks); null: unseeded.",
     )

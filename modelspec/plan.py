@@ -1,6 +1,6 @@
 """The training plan: the spec's `training:` section resolved once, per output, for the back ends.
 
-The section as written (`document.Training`) allows several spellings: one loss for every output
+The section as written (`optimization.Training`) allows several spellings: one loss for every output
 or one per output, a loss by name or with arguments, Keras' long names, `loss_weights` for some
 outputs only, metrics for all outputs or per output. The resolver turns it, with params
 substituted, into one `TrainingPlan` on the complete graph (`Graph.training`): the optimizer and,
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .document import LossKind, OptimizerKind, Training, canonical_loss
+from .optimization import LossKind, OptimizerKind, Training, canonical_loss
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class OutputPlan:
     """How one model output trains.
 
     `name`: the output (a node name, as in `Graph.outputs`). `loss`: its loss object, one of the
-    per-kind models of `document.LOSSES`, with the short name (`mse`) and only that kind's
+    per-kind models of `optimization.LOSSES`, with the short name (`mse`) and only that kind's
     arguments. `weight`: its factor in the total loss (1.0 unless `loss_weights` says otherwise).
     `metrics`: metric names as written, in order. `activation`: the activation function the output
     node's layer applies last (`sigmoid`, `softmax`, `linear`, ...: a `Dense`'s or convolution's

@@ -11,12 +11,12 @@ from __future__ import annotations
 import heapq
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from .diagnostics import problems_from
-from .document import NAME_PATTERN, Block, SpecDocument, Training
+from .document import NAME_PATTERN, SpecDocument
 from .errors import Problem, did_you_mean
 from .graph import DraftGraph, DraftNode, Scope, TensorType, producer
 from .layers import REGISTRY, Layer, ShapeError, format_shape
@@ -24,9 +24,13 @@ from .masks import cleared_masks
 from .naming import keras_name
 from .nodes import NODE_FIELDS, BlockNode, SharedNode
 from .params import UnresolvedParam, substitute
-from .plan import TrainingPlan, plan_training
 from .roles import Tensors, as_written, bind, flattened, references
 from .yamlio import Document
+
+if TYPE_CHECKING:
+    from .blocks import Block
+    from .optimization import Training
+    from .plan import TrainingPlan
 
 _NAME = re.compile(NAME_PATTERN)
 
@@ -183,6 +187,8 @@ class _Resolver:
         activations = {
             o: layer.final_activation() if (layer := layers.get(o)) else None for o in outputs
         }
+        from .plan import plan_training  # with the training section's models, when it has one
+
         return plan_training(concrete, outputs, declared, activations)
 
     def concrete_training(self) -> Training | None:
@@ -196,6 +202,8 @@ class _Resolver:
         )
         if raw is None:
             return None
+        from .optimization import Training
+
         try:
             return Training.model_validate(raw)
         except ValidationError as exc:

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 from typing_extensions import override
 
+from .dispatch import Deferred
 from .document import SpecDocument
 from .layers.arguments import description
 
 
 class DescribedSchema(GenerateJsonSchema):
     """Pydantic's generator, with each layer argument's line (`layers.arguments`) as its
-    property's `description` where the field gives none of its own."""
+    property's `description` where the field gives none of its own, and no title of its own for
+    a field of a deferred model (`dispatch.Deferred`): it refers to the model's definition, whose
+    title stands, as a field typed with the model itself does."""
+
+    @override
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return not _deferred(schema) and super().field_title_should_be_set(schema)
 
     @override
     def model_schema(self, schema: core_schema.ModelSchema) -> JsonSchemaValue:
@@ -27,6 +35,17 @@ class DescribedSchema(GenerateJsonSchema):
             if line is not None and key in properties:
                 properties[key]["description"] = line
         return out
+
+
+def _deferred(schema: Any) -> bool:
+    """Whether a field's schema is a `Deferred` model's validator (with a default, or None)."""
+    while schema.get("type") in ("model-field", "default", "nullable"):
+        schema = schema["schema"]
+    function = (
+        schema.get("function", {}).get("function") if schema["type"] == "function-plain" else None
+    )
+    owner = getattr(function, "__self__", None)
+    return isinstance(owner, type) and issubclass(owner, Deferred)
 
 
 def schema() -> dict:

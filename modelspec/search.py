@@ -37,8 +37,8 @@ from .errors import (
     did_you_mean,
 )
 from .logs import log_names
-from .params import Choice, IntRange, LogUniform, Uniform
 from .registry import backend as backend_named
+from .spaces import Choice, IntRange, LogUniform, Uniform
 from .study import Heartbeat, claim, count, fail_dead_trials, open_study, tell
 from .training import train
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .analysis import Analysis, analyse  # noqa: F401  (re-exported: `modelspec.spec.analyse` as before)
-from .document import SpecDocument, Training
+from .document import SpecDocument
 from .errors import Problem, SpecError
 from .graph import DraftGraph, Graph
 from .resolve import param_values
@@ -20,6 +20,7 @@ from .yamlio import Document, dump, parse, read
 if TYPE_CHECKING:
     import graphviz
 
+    from .optimization import Training
     from .summary import Summary
     from .training import TrainResult
     from .weights import Source as WeightsSource

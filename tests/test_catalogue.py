@@ -28,10 +28,32 @@ def _run(code: str) -> str:
     return out.stdout
 
 
+# Printed by a fresh process after it validated a spec: every Pydantic model of modelspec's whose
+# validator is built, and which of the modules a spec may not need it imported (the training
+# section's, blocks', search spaces', option mappings').
+_BUILT = textwrap.dedent("""
+    import sys
+    from pydantic import BaseModel
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    print(sorted({c.__name__ for c in subclasses(BaseModel)
+                  if c.__module__.startswith("modelspec") and c.__pydantic_complete__}))
+    print(sorted(m for m in ("modelspec.optimization", "modelspec.plan", "modelspec.blocks",
+                             "modelspec.spaces", "modelspec.layers.option_models")
+                 if m in sys.modules))
+""")
+
+
 def test_validation_builds_only_the_kinds_a_spec_uses():
     # A spec of Dense and LSTM: the conv, pooling, attention... modules are never imported, and
     # no other kind's validator is built (validation costs what the spec uses, not the catalogue).
-    out = _run("""
+    # Its initializers are its kinds' defaults, by name: no option model is made; its training
+    # section names Adam and two losses: no other optimizer's or loss's validator is built.
+    out = _run(textwrap.dedent("""
         import sys
         import modelspec
         from modelspec.layers import CATALOGUE, REGISTRY
@@ -42,8 +64,38 @@ def test_validation_builds_only_the_kinds_a_spec_uses():
         built = sorted(name for name in REGISTRY._kinds
                        if REGISTRY._kinds[name].__pydantic_complete__)
         print(loaded, built)
-    """)
-    assert out.split() == ["['core',", "'recurrent']", "['Dense',", "'LSTM']"]
+    """) + _BUILT)
+    kinds, models, modules = out.splitlines()
+    assert kinds.split() == ["['core',", "'recurrent']", "['Dense',", "'LSTM']"]
+    assert models == str(["Adam", "BinaryCrossentropy", "Dense", "DenseNode", "LSTM", "LSTMNode",
+                          "MeanAbsolutePercentageError", "SpecDocument", "Training"])  # fmt: skip
+    assert modules == str(["modelspec.optimization", "modelspec.plan"])
+
+
+BARE = "inputs: {x: {shape: [4]}}\nlayers: [{type: Dense, units: 2}]\n"
+WRITTEN = """\
+params: {n: {choice: [2, 4]}}
+inputs: {x: {shape: [4]}}
+blocks:
+  head:
+    inputs: [h]
+    layers: [{type: Dense, units: "${n}", kernel_initializer: {type: he_normal, seed: 1}}]
+layers: {b: {block: head, inputs: x}}
+search: {objective: loss}
+"""
+
+
+def test_validation_builds_the_sections_and_options_a_spec_writes_and_no_other():
+    # Without `training:`, blocks, search spaces or option mappings, none of their models is
+    # built nor their modules imported; each one a spec writes is, and it alone.
+    bare = _run(f"import modelspec\nmodelspec.loads({BARE!r})\n" + _BUILT)
+    assert bare.splitlines() == [str(["Dense", "DenseNode", "SpecDocument"]), "[]"]
+    written = _run(f"import modelspec\nmodelspec.loads({WRITTEN!r})\n" + _BUILT)
+    assert written.splitlines() == [
+        str(["Block", "BlockNode", "Choice", "Dense", "DenseNode", "HeNormal", "Search",
+             "SpecDocument"]),
+        str(["modelspec.blocks", "modelspec.layers.option_models", "modelspec.spaces"]),
+    ]  # fmt: skip
 
 
 def test_a_kind_registered_after_import_is_usable_in_specs():

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeAlias, T
 
 from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic_core import PydanticCustomError
 from typing_extensions import override
 
 from ..dispatch import Dispatched
@@ -375,9 +375,7 @@ class LayerDispatch(Dispatched):
 
     @override
     @classmethod
-    def __get_pydantic_json_schema__(
-        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
+    def json_schema(cls, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         """Any kind by its `type`; its own arguments are checked by `modelspec validate`. (Not the
         union of every kind's schema: TimeDistributed may wrap a TimeDistributed.)"""
         return {

@@ -12,13 +12,18 @@ initializer, regularizer and constraint to the back ends.
   output, divided by the batch size, as Keras 3 divides it).
 - A constraint (`max_norm`, `non_neg`, `unit_norm`, `min_max_norm`) projects the weight after
   every optimizer step, along `axis` of the weight in Keras' layout.
+
+Each is listed by name with Keras' class and defaults in `layers.option_kinds`; a name needs no
+model, and the model of a mapping (`layers.option_models`) is made when a spec first writes one,
+so a spec pays for the options it spells out, not for the catalogue.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
 from typing_extensions import override
 
@@ -27,89 +32,49 @@ from ..doctypes import tagged
 from ..errors import did_you_mean
 from ..params import P
 from .base import Concatenation, Constraint, Initializer, Layer, Regularizer, ShapeError, Weight
+from .option_kinds import (
+    CONSTRAINT_KINDS,
+    INITIALIZER_ALIASES,
+    INITIALIZER_KINDS,
+    REGULARIZER_KINDS,
+    OptionKind,
+    constraint_of,
+    initializer_of,
+)
 
-Axis = int | tuple[int, ...]
+if TYPE_CHECKING:
+    from .option_models import _Constraint, _Initializer, _Option, _Regularizer
 
-
-class _Option(BaseModel):
-    """One initializer, regularizer or constraint: Keras' class (`keras_class`) and arguments."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-    type: str
-    keras_class: ClassVar[str]
-
-    def arguments(self) -> dict[str, Any]:
-        """Its arguments by Keras' names (without `type`)."""
-        return {k: v for k, v in self.model_dump().items() if k != "type"}
-
-    def keras_config(self) -> dict[str, Any]:
-        """What `keras.initializers.get` (or `regularizers`, `constraints`) takes for it."""
-        return {"class_name": self.keras_class, "config": self.arguments()}
+_O = TypeVar("_O", bound="_Option")
 
 
-# --- initializers ---------------------------------------------------------------------------
+class _Models(Mapping[str, type[_O]]):
+    """A family's models by name, each made the first time it is looked up (`in`, iteration and
+    `len` make none), by `layers.option_models`, which is imported then: a spec pays for the
+    option mappings it writes, not for the catalogue."""
 
+    def __init__(self, family: str, kinds: dict[str, OptionKind]) -> None:
+        self._family, self._kinds = family, kinds
 
-class _Initializer(_Option):
-    def initializer(self) -> Initializer:
-        """The core's `Initializer`: the canonical name and the arguments that shape the draw."""
-        args = {k: v for k, v in self.arguments().items() if k != "seed"}
-        return Initializer(self.type, **args)
+    @override
+    def __getitem__(self, name: str) -> type[_O]:
+        if name not in self._kinds:
+            raise KeyError(name)
+        from .option_models import model
 
+        return model(self._family, name)  # type: ignore[return-value]
 
-class _Random(_Initializer):
-    seed: int | None = None  # Keras' seed; the torch back end draws from torch's generator
+    @override
+    def __contains__(self, name: object) -> bool:
+        return name in self._kinds
 
+    @override
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kinds)
 
-def _initializer(
-    name: str, keras_class: str, random: bool = True, **fields: Any
-) -> type[_Initializer]:
-    annotations = {"type": Literal[name], **{k: type(v) for k, v in fields.items()}}
-    namespace = {"__annotations__": annotations, "keras_class": keras_class, "type": name, **fields}
-    listed = ", ".join(f"{k}={v}" for k, v in fields.items())
-    doc = f"Keras' `{keras_class}`" + (f" ({listed})" if fields else "")
-    return type(keras_class, (_Random if random else _Initializer,), {**namespace, "__doc__": doc})
-
-
-INITIALIZERS: dict[str, type[_Initializer]] = {
-    cls.model_fields["type"].default: cls
-    for cls in (
-        _initializer("zeros", "Zeros", random=False),
-        _initializer("ones", "Ones", random=False),
-        _initializer("constant", "Constant", random=False, value=0.0),
-        _initializer("identity", "Identity", random=False, gain=1.0),
-        _initializer("orthogonal", "Orthogonal", gain=1.0),
-        _initializer("random_normal", "RandomNormal", mean=0.0, stddev=0.05),
-        _initializer("random_uniform", "RandomUniform", minval=-0.05, maxval=0.05),
-        _initializer("truncated_normal", "TruncatedNormal", mean=0.0, stddev=0.05),
-        _initializer("glorot_normal", "GlorotNormal"),
-        _initializer("glorot_uniform", "GlorotUniform"),
-        _initializer("he_normal", "HeNormal"),
-        _initializer("he_uniform", "HeUniform"),
-        _initializer("lecun_normal", "LecunNormal"),
-        _initializer("lecun_uniform", "LecunUniform"),
-    )
-}
-
-
-class VarianceScaling(_Random):
-    """Keras' `VarianceScaling`: `scale` over the fan (`mode`), from `distribution`."""
-
-    type: Literal["variance_scaling"]
-    keras_class = "VarianceScaling"
-    scale: PositiveFloat = 1.0
-    mode: Literal["fan_in", "fan_out", "fan_avg"] = "fan_in"
-    distribution: Literal["truncated_normal", "untruncated_normal", "uniform"] = "truncated_normal"
-
-
-INITIALIZERS["variance_scaling"] = VarianceScaling
-# Keras' other names for the same initializers (`keras.initializers.get`)
-INITIALIZER_ALIASES = {
-    "normal": "random_normal",
-    "uniform": "random_uniform",
-    "zero": "zeros",
-    "one": "ones",
-}
+    @override
+    def __len__(self) -> int:
+        return len(self._kinds)
 
 
 def _kind(value: Any) -> str | None:
@@ -117,103 +82,21 @@ def _kind(value: Any) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-# --- regularizers ---------------------------------------------------------------------------
-
-
-class _Regularizer(_Option):
-    def regularizer(self) -> Regularizer:
-        """The core's `Regularizer` (its two coefficients)."""
-        return Regularizer(**self.arguments())
-
-
-class L1(_Regularizer):
-    """Keras' `L1`: `l1 * sum(|w|)`."""
-
-    type: Literal["l1"]
-    keras_class = "L1"
-    l1: Annotated[float, Field(ge=0)] = 0.01
-
-
-class L2(_Regularizer):
-    """Keras' `L2`: `l2 * sum(w ** 2)` (no factor 1/2)."""
-
-    type: Literal["l2"]
-    keras_class = "L2"
-    l2: Annotated[float, Field(ge=0)] = 0.01
-
-
-class L1L2(_Regularizer):
-    """Keras' `L1L2`: both terms (each 0 unless given, as Keras' class has them)."""
-
-    type: Literal["l1_l2"]
-    keras_class = "L1L2"
-    l1: Annotated[float, Field(ge=0)] = 0.0
-    l2: Annotated[float, Field(ge=0)] = 0.0
-
-
-REGULARIZERS: dict[str, type[_Regularizer]] = {"l1": L1, "l2": L2, "l1_l2": L1L2}
-
-
-# --- constraints ----------------------------------------------------------------------------
-
-
-class _Constraint(_Option):
-    def constraint(self) -> Constraint:
-        """The core's `Constraint`."""
-        return Constraint(self.type, tuple(sorted(self.arguments().items())))
-
-
-class MaxNorm(_Constraint):
-    """Keras' `MaxNorm`: `w * clip(norm, 0, max_value) / (1e-7 + norm)`, norms along `axis`."""
-
-    type: Literal["max_norm"]
-    keras_class = "MaxNorm"
-    max_value: PositiveFloat = 2.0
-    axis: Axis = 0
-
-
-class NonNeg(_Constraint):
-    """Keras' `NonNeg`: `max(w, 0)`."""
-
-    type: Literal["non_neg"]
-    keras_class = "NonNeg"
-
-
-class UnitNorm(_Constraint):
-    """Keras' `UnitNorm`: `w / (1e-7 + norm)`, norms along `axis`."""
-
-    type: Literal["unit_norm"]
-    keras_class = "UnitNorm"
-    axis: Axis = 0
-
-
-class MinMaxNorm(_Constraint):
-    """Keras' `MinMaxNorm`: `w * (rate * clip(norm, min_value, max_value) + (1 - rate) * norm) /
-    (1e-7 + norm)`, norms along `axis`."""
-
-    type: Literal["min_max_norm"]
-    keras_class = "MinMaxNorm"
-    min_value: Annotated[float, Field(ge=0)] = 0.0
-    max_value: PositiveFloat = 1.0
-    rate: Annotated[float, Field(ge=0, le=1)] = 1.0
-    axis: Axis = 0
-
-
-CONSTRAINTS: dict[str, type[_Constraint]] = {
-    "max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_max_norm": MinMaxNorm
-}  # fmt: skip
+# The models of the mappings (`{type: random_normal, stddev: 0.02}`), by name, made when used.
+INITIALIZERS: Mapping[str, type[_Initializer]] = _Models("initializer", INITIALIZER_KINDS)
+REGULARIZERS: Mapping[str, type[_Regularizer]] = _Models("regularizer", REGULARIZER_KINDS)
+CONSTRAINTS: Mapping[str, type[_Constraint]] = _Models("constraint", CONSTRAINT_KINDS)
 
 
 # --- the argument types ---------------------------------------------------------------------
 
 
 class _OptionDispatch(Dispatched):
-    """A name, or a mapping validated by the model its `type` names, found when validated: a
-    spec pays for the initializers it uses (`modelspec/dispatch.py`)."""
+    """A name, or a mapping validated by the model its `type` names, found (and made) when
+    validated: a spec pays for the options it writes out (`modelspec/dispatch.py`)."""
 
-    accepts = (_Option,)
     what: ClassVar[str]
-    models: ClassVar[dict[str, type[_Option]]]
+    models: ClassVar[Mapping[str, type[BaseModel]]]
     aliases: ClassVar[dict[str, str]] = {}
 
     @override
@@ -223,6 +106,11 @@ class _OptionDispatch(Dispatched):
             if value in cls.models or value in cls.aliases:
                 return value
             raise cls.unknown({"type": value}) or PydanticCustomError("option", "unreachable")
+        if isinstance(value, BaseModel):  # made in Python: its model's module is loaded by then
+            from .option_models import _Option
+
+            if isinstance(value, _Option):
+                return value
         return super().validate(value)
 
     @override
@@ -249,20 +137,20 @@ class _OptionDispatch(Dispatched):
     @classmethod
     def union(cls) -> Any:
         names = Literal[(*cls.models, *cls.aliases)]  # type: ignore[valid-type]
-        return tagged({"name": names, "object": tagged(cls.models, _kind)},
+        return tagged({"name": names, "object": tagged(dict(cls.models), _kind)},
                       lambda v: "name" if isinstance(v, str) else "object")  # fmt: skip
 
 
 class _InitializerDispatch(_OptionDispatch):
-    what, models, aliases = "initializer", INITIALIZERS, INITIALIZER_ALIASES  # type: ignore[assignment]
+    what, models, aliases = "initializer", INITIALIZERS, INITIALIZER_ALIASES
 
 
 class _RegularizerDispatch(_OptionDispatch):
-    what, models = "regularizer", REGULARIZERS  # type: ignore[assignment]
+    what, models = "regularizer", REGULARIZERS
 
 
 class _ConstraintDispatch(_OptionDispatch):
-    what, models = "constraint", CONSTRAINTS  # type: ignore[assignment]
+    what, models = "constraint", CONSTRAINTS
 
 
 if TYPE_CHECKING:
@@ -279,7 +167,7 @@ def initializer(value: str | _Initializer) -> Initializer:
     """The core's `Initializer` for an argument's value (a name or an initializer mapping)."""
     if isinstance(value, str):
         name = INITIALIZER_ALIASES.get(value, value)
-        return INITIALIZERS[name](type=name).initializer()
+        return initializer_of(name, INITIALIZER_KINDS[name].defaults)
     return value.initializer()
 
 
@@ -287,19 +175,23 @@ def regularizer(value: str | _Regularizer | None) -> Regularizer | None:
     """The core's `Regularizer` for an argument's value (None: none)."""
     if value is None:
         return None
-    return (REGULARIZERS[value](type=value) if isinstance(value, str) else value).regularizer()
+    if isinstance(value, str):
+        return Regularizer(**REGULARIZER_KINDS[value].defaults)
+    return value.regularizer()
 
 
 def constraint(value: str | _Constraint | None) -> Constraint | None:
     """The core's `Constraint` for an argument's value (None: none)."""
     if value is None:
         return None
-    return (CONSTRAINTS[value](type=value) if isinstance(value, str) else value).constraint()
+    if isinstance(value, str):
+        return constraint_of(value, CONSTRAINT_KINDS[value].defaults)
+    return value.constraint()
 
 
 def keras_value(value: Any) -> Any:
     """An option's value as Keras takes it: names as they are, mappings as Keras configs."""
-    return value.keras_config() if isinstance(value, _Option) else value
+    return value if value is None or isinstance(value, str) else value.keras_config()
 
 
 # --- the arguments, by weight: one mixin per weight name, with Keras' default -----------------
