@@ -12,7 +12,15 @@ reached through the table of back ends (`modelspec.registry`).
 import os
 from typing import Any
 
-from .errors import BackendError, DataError, Location, MissingFramework, Problem, SpecError
+from .errors import (
+    BackendError,
+    DataError,
+    ImportProblems,
+    Location,
+    MissingFramework,
+    Problem,
+    SpecError,
+)
 from .graph import Graph, Node, TensorType
 from .spec import Analysis, Spec, analyse, load, loads
 
@@ -26,6 +34,17 @@ def load_torch(path: str | os.PathLike) -> Any:
     from .registry import BACKENDS
 
     return BACKENDS["torch"].load(path)
+
+
+def from_keras(model: Any, weights: str | os.PathLike | None = None, blocks: bool = True) -> Spec:
+    """The spec of a Keras model (`modelspec import` in Python), and with `weights` its weights
+    written to that safetensors file, for `spec.to_torch(weights=...)` and the rest (`blocks`:
+    repeated sub-graphs written as blocks, see `modelspec.keras_import.blocks`). Imports no
+    framework (the model is given). `ImportProblems` lists every layer, argument or op of the
+    model that no kind expresses (see `modelspec.keras_import`)."""
+    from .keras_import import from_keras as import_model
+
+    return import_model(model, weights, blocks)
 
 
 def transfer_weights(src: Any, dst: Any, spec: Any = None) -> None:
@@ -43,6 +62,7 @@ __all__ = [
     "BackendError",
     "DataError",
     "Graph",
+    "ImportProblems",
     "Location",
     "MissingFramework",
     "Node",
@@ -51,6 +71,7 @@ __all__ = [
     "SpecError",
     "TensorType",
     "analyse",
+    "from_keras",
     "load",
     "load_torch",
     "loads",

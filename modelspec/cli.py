@@ -13,7 +13,15 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from .errors import BackendError, DataError, Problem, RenderError, SpecError, StudyError
+from .errors import (
+    BackendError,
+    DataError,
+    ImportProblems,
+    Problem,
+    RenderError,
+    SpecError,
+    StudyError,
+)
 from .registry import BACKENDS, NAMES, Backend, backend
 
 if TYPE_CHECKING:
@@ -155,6 +163,44 @@ def cmd_train(args: argparse.Namespace) -> int:
         history = result.save(args.output)
         print(f"wrote {args.output} and {history}")
     return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """`modelspec import MODEL.keras -o SPEC.yaml`: a Keras model (a `.keras` file or its JSON
+    config) written as a spec that `validate` accepts; `ImportProblems` lists what no kind
+    expresses; `--flat`: every layer a node, no blocks."""
+    from .files import write_atomic
+    from .keras_import import import_config, read_config
+
+    if not args.output.endswith((".yaml", ".yml")):
+        raise UsageError(f"a spec file ends in .yaml or .yml, got {args.output!r}")
+    if args.weights and not args.weights.endswith(".safetensors"):
+        raise UsageError(f"a weights file ends in .safetensors, got {args.weights!r}")
+    config = read_config(args.model)
+    if args.weights and "config.json" not in _archive_names(args.model):
+        raise UsageError(f"{args.model} holds no weights: --weights reads them from a .keras file")
+    spec, imported = import_config(config, source=args.model, blocks=not args.flat)
+    if args.weights:
+        from .keras_import import keras_weights
+        from .weights import write
+
+        model = BACKENDS["keras"].load(args.model)
+        write(args.weights, keras_weights(model, spec, imported), spec.name)
+    write_atomic(args.output, imported.text)
+    print(f"wrote {args.output} ({len(spec.graph.nodes)} nodes, {spec.graph.params:,} params)")
+    if args.weights:
+        print(f"wrote {args.weights} ({spec.graph.params:,} weights)")
+    return EXIT_OK
+
+
+def _archive_names(path: str) -> list[str]:
+    """The files in a zip archive (a `.keras` file); none for any other file."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return []
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -311,6 +357,20 @@ def _parser() -> argparse.ArgumentParser:
     weights_argument(p, "build it with these weights")
 
     p = add(
+        "import",
+        cmd_import,
+        "write a Keras model (.keras file, or its JSON config) as a spec",
+        "modelspec import model.keras -o model.yaml --weights model.safetensors",
+    )
+    p.add_argument("model", metavar="MODEL", help="MODEL.keras, or a JSON config (model.to_json())")
+    p.add_argument("-o", "--output", metavar="SPEC", required=True, help="SPEC.yaml")
+    p.add_argument("--weights", metavar="FILE", help="also write the model's weights to "
+                   "FILE.safetensors, keyed by the spec's nodes (reads the .keras file with Keras)")  # fmt: skip
+    p.add_argument(
+        "--flat", action="store_true", help="every layer a node (no blocks for repeated parts)"
+    )
+
+    p = add(
         "train",
         cmd_train,
         "train the spec per its `training:` section on arrays named after its "
@@ -398,6 +458,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except SpecError as exc:
         report(exc.problems)
+        return EXIT_INVALID
+    except ImportProblems as exc:
+        print(f"modelspec: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except DataError as exc:
         for line in exc.problems:

@@ -76,6 +76,18 @@ class DataError(ValueError):
         super().__init__("\n".join(self.problems))
 
 
+class ImportProblems(ValueError):
+    """A Keras model modelspec cannot express as a spec: `problems` lists every unsupported layer,
+    argument or op, one line each, named by the Keras layer's name and class."""
+
+    def __init__(self, source: str, problems: Iterable[str]):
+        self.source = source
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"{source}: cannot import: {count} layer{'s' if count != 1 else ''} modelspec cannot express"
+        super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
+
+
 class StudyError(RuntimeError):
     """A search's study cannot be used: its storage URL does not open, or it was made for another
     direction or other search spaces than the spec's."""

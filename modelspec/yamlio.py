@@ -144,3 +144,30 @@ def read(path: str | os.PathLike) -> Document:
 def dump(data: Any) -> str:
     """YAML text for plain data, keys in the order given."""
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, allow_unicode=True)
+
+
+class Flow(dict):
+    """A mapping `dump` writes on one line (`{type: Dense, units: 8, inputs: x}`), as specs are
+    written by hand: one node per line."""
+
+
+class _SpecDumper(yaml.SafeDumper):
+    pass
+
+
+_SpecDumper.add_representer(
+    Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, True)
+)
+
+
+def dump_spec(data: Any) -> str:
+    """YAML text of spec data, keys in the order given, each `Flow` mapping on one line (and
+    lists of numbers in flow style)."""
+    return yaml.dump(
+        data,
+        Dumper=_SpecDumper,
+        sort_keys=False,
+        default_flow_style=None,
+        allow_unicode=True,
+        width=1_000_000,
+    )

@@ -5,6 +5,12 @@ import numpy as np
 import pytest
 
 import modelspec
+from modelspec.layers.option_kinds import (
+    CONSTRAINT_KINDS,
+    INITIALIZER_ALIASES,
+    INITIALIZER_KINDS,
+    REGULARIZER_KINDS,
+)
 from modelspec.layers.options import INITIALIZERS, initializer
 
 keras = pytest.importorskip("keras")
@@ -73,3 +79,24 @@ layers:
             np.testing.assert_allclose(mine, theirs, err_msg=f"{layer}.{name}")
     bias = model.get_layer("r").get_weights()[2]  # unit_forget_bias: ones for the forget gate
     np.testing.assert_allclose(bias, [0.1, 0.1, 1, 1, 0.1, 0.1, 0.1, 0.1])
+
+
+OPTION_NAMES = [
+    *(("kernel_initializer", name) for name in sorted(INITIALIZER_KINDS) + sorted(INITIALIZER_ALIASES)),
+    *(("kernel_regularizer", name) for name in sorted(REGULARIZER_KINDS)),
+    *(("kernel_constraint", name) for name in sorted(CONSTRAINT_KINDS)),
+]
+
+
+@pytest.mark.parametrize("field, name", OPTION_NAMES, ids=[n for _, n in OPTION_NAMES])
+def test_every_option_name_alone_builds_in_keras_as_its_default(field, name):
+    # Keras itself cannot take `constant` (no `value`) or `l1_l2` by name: once validated, both
+    # failed to build; each name is now given to Keras as its class with the defaults.
+    spec = modelspec.loads(f"inputs: {{x: {{shape: [3, 3]}}}}\nlayers: [{{type: Dense, units: 3, {field}: {name}}}]\n")
+    layer = spec.to_keras(compile=False).layers[-1]
+    option = getattr(layer, field)
+    kind = {**INITIALIZER_KINDS, **REGULARIZER_KINDS, **CONSTRAINT_KINDS}[INITIALIZER_ALIASES.get(name, name)]
+    assert type(option).__name__ == kind.keras_class
+    for argument, default in kind.defaults.items():  # Keras keeps some as float32, Identity's gain unlisted
+        value = getattr(option, argument)
+        assert (value if isinstance(default, str) else float(value)) == pytest.approx(default), argument

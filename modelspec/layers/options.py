@@ -190,8 +190,19 @@ def constraint(value: str | _Constraint | None) -> Constraint | None:
 
 
 def keras_value(value: Any) -> Any:
-    """An option's value as Keras takes it: names as they are, mappings as Keras configs."""
-    return value if value is None or isinstance(value, str) else value.keras_config()
+    """An option's value as Keras takes it: a Keras config, `{"class_name", "config"}`, with
+    every argument. A name too: Keras cannot take `constant` or `l1_l2` by name
+    (`keras.initializers.get("constant")` fails on the missing `value`; `l1_l2` is no name of
+    `keras.regularizers`), so each name is given as its class with the defaults."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        name = INITIALIZER_ALIASES.get(value, value)
+        for table in (INITIALIZER_KINDS, REGULARIZER_KINDS, CONSTRAINT_KINDS):
+            if name in table:
+                return {"class_name": table[name].keras_class, "config": table[name].defaults}
+        return value
+    return value.keras_config()
 
 
 # --- the arguments, by weight: one mixin per weight name, with Keras' default -----------------
