@@ -1,0 +1,132 @@
+"""Issue 17, part 4: the command line and the package behave as tools do (the newcomers'
+messages: test_reliability_cli_messages.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tarfile
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+import modelspec
+from modelspec.cli import main
+from modelspec.layers import REGISTRY
+from modelspec.schema import schema_text
+
+from .conftest import ROOT, SPECS
+
+BAD = "inputs: {x: {shape: [4]}}\nlayers:\n  - {type: Dense, unitz: 3}\n  - {type: Dense, units: 0}\n"
+
+
+def _module(*args: str, **options) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "modelspec", *args], cwd=ROOT, capture_output=True,
+                          text=True, **options)  # fmt: skip
+
+
+# --- compile: a file suffix its back end does not write -----------------------------------------
+
+
+@pytest.mark.parametrize("backend, name", [("torch", "x.keras"), ("torch", "x.txt"),
+                                           ("keras", "x.pt"), ("keras", "x.txt")])  # fmt: skip
+def test_compile_refuses_a_suffix_its_back_end_does_not_write(backend, name, tmp_path, capsys):
+    target = tmp_path / name
+    assert main(["compile", str(SPECS[0]), "--backend", backend, "-o", str(target)]) == 2
+    assert f"a {backend} model file ends in" in capsys.readouterr().err
+    assert not target.exists()
+
+
+# --- render: an invalid spec is drawn, and exits 1 as validate does -----------------------------
+
+
+def test_render_of_an_invalid_spec_draws_it_reports_it_and_exits_1(tmp_path, capsys):
+    spec, drawing = tmp_path / "bad.yaml", tmp_path / "bad.dot"
+    spec.write_text(BAD)
+    assert main(["validate", str(spec)]) == 1
+    validated = capsys.readouterr().err
+    assert main(["render", str(spec), "-o", str(drawing)]) == 1
+    rendered = capsys.readouterr()
+    assert rendered.err == validated and "unknown field 'unitz'" in validated
+    assert f"wrote {drawing}" in rendered.out
+    assert "unitz" in drawing.read_text()  # the problem is drawn too
+
+
+def test_render_of_a_valid_spec_exits_0(tmp_path, capsys):
+    assert main(["render", str(SPECS[0]), "-o", str(tmp_path / "ok.dot")]) == 0
+    assert capsys.readouterr().err == ""
+
+
+# --- output names: '' (and a folder) are usage errors, as for any tool ----------------------------
+
+OUTPUTS = {
+    "render -o": ["render", "specs/stock_lstm.yaml", "-o"],
+    "compile -o": ["compile", "specs/stock_lstm.yaml", "--backend", "torch", "-o"],
+    "import -o": ["import", "model.keras", "-o"],
+    "import --weights": ["import", "model.keras", "-o", "m.yaml", "--weights"],
+    "train -o": ["train", "specs/stock_lstm.yaml", "--data", "d.npz", "--backend", "torch", "-o"],
+    "search --best-out": ["search", "specs/stock_lstm.yaml", "--data", "d.npz", "--backend", "torch",
+                          "--trials", "1", "--best-out"],
+    "schema -o": ["schema", "-o"],
+}
+
+
+@pytest.mark.parametrize("option", list(OUTPUTS))
+@pytest.mark.parametrize("name", ["", " ", "FOLDER"])
+def test_an_empty_output_name_or_a_folder_is_a_usage_error(option, name, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([*OUTPUTS[option], str(tmp_path) if name == "FOLDER" else name])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "expected a file name" in err if name != "FOLDER" else "is a folder" in err
+    assert os.listdir(tmp_path) == []
+
+
+# --- the reader of stdout leaves: no "Broken pipe", the status SIGPIPE gives a tool ---------------
+
+
+@pytest.mark.parametrize("args", [["summary", "specs/stock_lstm.yaml", "--json"], ["schema"],
+                                  ["validate", *(str(p) for p in SPECS)]])  # fmt: skip
+def test_a_reader_that_left_ends_the_command_quietly_with_status_141(args):
+    # the pipe's one reader is closed before the command writes: its first write fails (as for
+    # `modelspec summary --json | head -1` once head has its line), whatever the timing
+    process = subprocess.Popen([sys.executable, "-m", "modelspec", *args], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    process.stdout.close()
+    assert process.wait() == 141
+    assert process.stderr.read() == b""
+    process.stderr.close()
+
+
+def test_version():
+    result = _module("--version")
+    assert result.returncode == 0 and result.stdout == f"modelspec {modelspec.__version__}\n"
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" in config["project"]["dynamic"]  # the package's __version__, one place
+    assert config["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "modelspec.__version__"}
+
+
+# --- file modes: every artifact as `open` would make it -------------------------------------------
+
+
+@pytest.mark.keras
+@pytest.mark.torch
+def test_pt_keras_json_and_diagrams_get_one_mode(tmp_path):
+    pytest.importorskip("keras")
+    pytest.importorskip("torch")
+    old = os.umask(0o022)
+    try:
+        for backend, name in (("torch", "m.pt"), ("keras", "m.keras")):
+            assert main(["compile", "specs/stock_lstm.yaml", "--backend", backend, "-o", str(tmp_path / name)]) == 0
+        assert main(["schema", "-o", str(tmp_path / "s.json")]) == 0
+        assert main(["render", "specs/stock_lstm.yaml", "-o", str(tmp_path / "d.dot")]) == 0
+    finally:
+        os.umask(old)
+    modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in tmp_path.iterdir()}
+    assert modes == dict.fromkeys(["m.pt", "m.keras", "s.json", "d.dot"], "0o644")
