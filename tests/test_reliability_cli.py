@@ -130,3 +130,47 @@ def test_pt_keras_json_and_diagrams_get_one_mode(tmp_path):
         os.umask(old)
     modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in tmp_path.iterdir()}
     assert modes == dict.fromkeys(["m.pt", "m.keras", "s.json", "d.dot"], "0o644")
+
+
+# --- the JSON Schema: each kind's `type` is required, as validation requires it --------------------
+
+
+def test_the_json_schema_requires_each_kinds_type():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(schema_text())
+    defs = schema["$defs"]
+    assert [kind for kind in REGISTRY if "type" not in defs[f"{kind}Node"].get("required", [])] == []
+    tagged = [name for name, d in defs.items() if "const" in d.get("properties", {}).get("type", {})]
+    assert [name for name in tagged if "type" not in defs[name].get("required", [])] == []
+    validator = jsonschema.Draft202012Validator(schema)
+    for text in (
+        "inputs: {x: {shape: [4]}}\nlayers: [{units: 3}]\n",  # a Dense, but for its `type`
+        "inputs: {x: {shape: [4]}}\nlayers: [{type: Dense, units: 3, kernel_initializer: {value: 3}}]\n",
+        "inputs: {x: {shape: [4, 3]}}\nlayers: [{type: Bidirectional, layer: {units: 3, reset_after: true}}]\n",
+    ):
+        data = yaml.safe_load(text)
+        assert list(validator.iter_errors(data)), text
+        with pytest.raises(modelspec.SpecError):
+            modelspec.loads(text)
+    for path in SPECS:
+        assert list(validator.iter_errors(yaml.safe_load(path.read_text()))) == [], path
+
+
+# --- spec.summary() in Jupyter: the table, not a dataclass repr -----------------------------------
+
+
+def test_a_summary_shows_its_table_at_a_prompt_and_in_a_notebook():
+    summary = modelspec.load(ROOT / "specs/stock_lstm.yaml").summary()
+    table = str(summary)
+    assert table.startswith('Model: "stock_lstm"') and "Total params: 363,002" in table
+    assert repr(summary) == table  # Python's prompt, and IPython's text/plain
+    html = summary._repr_html_()
+    assert html.startswith("<pre>") and html.endswith("</pre>") and "Model: &quot;stock_lstm&quot;" in html
+
+
+def test_ipython_displays_a_summary_as_its_table():
+    formatters = pytest.importorskip("IPython.core.formatters")
+    summary = modelspec.load(ROOT / "specs/stock_lstm.yaml").summary()
+    shown, _ = formatters.DisplayFormatter().format(summary)  # what a notebook cell's result gets
+    assert shown["text/plain"] == str(summary)
+    assert shown["text/html"] == summary._repr_html_()
