@@ -132,6 +132,50 @@ def test_pt_keras_json_and_diagrams_get_one_mode(tmp_path):
     assert modes == dict.fromkeys(["m.pt", "m.keras", "s.json", "d.dot"], "0o644")
 
 
+# --- the package: its licence, and an sdist whose tests run ---------------------------------------
+
+
+def test_the_licence_is_mit_as_an_spdx_expression():
+    licence = (ROOT / "LICENSE").read_text()
+    assert licence.startswith("MIT License") and "the modelspec authors" in licence
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"  # PEP 639: an SPDX expression, not the deprecated table
+    assert project["license-files"] == ["LICENSE"]
+
+
+def _copy_of_the_project(to: Path) -> Path:
+    """The project's files (not what is built, cached or installed in it) copied under `to`."""
+    skip = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info", "build", "dist",
+                                  "out", ".*_cache", ".hypothesis")  # fmt: skip
+    return Path(shutil.copytree(ROOT, to / "project", ignore=skip))
+
+
+def test_the_sdist_ships_a_test_suite_that_runs(tmp_path):
+    pytest.importorskip("setuptools", minversion="77")  # PEP 639 licence metadata
+    project = _copy_of_the_project(tmp_path)
+    built = subprocess.run(
+        [sys.executable, "-c", f"from setuptools import build_meta; print(build_meta.build_sdist({str(tmp_path)!r}))"],
+        cwd=project, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "deprecat" not in built.stderr.lower(), built.stderr
+    with tarfile.open(tmp_path / built.stdout.split()[-1]) as sdist:
+        sdist.extractall(tmp_path / "unpacked", filter="data")
+    (unpacked,) = (tmp_path / "unpacked").iterdir()
+    metadata = (unpacked / "PKG-INFO").read_text()
+    assert "License-Expression: MIT" in metadata and "License-File: LICENSE" in metadata
+    shipped = {p.relative_to(unpacked).as_posix() for p in unpacked.rglob("*") if p.is_file()}
+    wanted = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("*.py")}
+    wanted |= {p.relative_to(ROOT).as_posix() for p in SPECS} | {"schema/modelspec.schema.json"}
+    assert wanted - shipped == set()
+    # tests that import the conftest and read the specs and the schema run there, on its package
+    env = {**os.environ, "PYTHONPATH": str(unpacked)}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_cli.py",
+                          "-k", "validate_many_files or schema_file_is_up_to_date"],
+                         cwd=unpacked, capture_output=True, text=True, env=env)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "2 passed" in run.stdout
+
+
 # --- the JSON Schema: each kind's `type` is required, as validation requires it --------------------
 
 
