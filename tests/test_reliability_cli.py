@@ -135,11 +135,11 @@ def test_pt_keras_json_and_diagrams_get_one_mode(tmp_path):
 # --- the package: its licence, and an sdist whose tests run ---------------------------------------
 
 
-def test_the_licence_is_mit_as_an_spdx_expression():
+def test_the_licence_is_apache_2_as_an_spdx_expression():
     licence = (ROOT / "LICENSE").read_text()
-    assert licence.startswith("MIT License") and "the modelspec authors" in licence
+    assert licence.lstrip().startswith("Apache License") and "Version 2.0, January 2004" in licence
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["license"] == "MIT"  # PEP 639: an SPDX expression, not the deprecated table
+    assert project["license"] == "Apache-2.0"  # PEP 639: an SPDX expression, not the deprecated table
     assert project["license-files"] == ["LICENSE"]
 
 
@@ -162,7 +162,7 @@ def test_the_sdist_ships_a_test_suite_that_runs(tmp_path):
         sdist.extractall(tmp_path / "unpacked", filter="data")
     (unpacked,) = (tmp_path / "unpacked").iterdir()
     metadata = (unpacked / "PKG-INFO").read_text()
-    assert "License-Expression: MIT" in metadata and "License-File: LICENSE" in metadata
+    assert "License-Expression: Apache-2.0" in metadata and "License-File: LICENSE" in metadata
     shipped = {p.relative_to(unpacked).as_posix() for p in unpacked.rglob("*") if p.is_file()}
     wanted = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("*.py")}
     wanted |= {p.relative_to(ROOT).as_posix() for p in SPECS} | {"schema/modelspec.schema.json"}
