@@ -47,11 +47,12 @@ def analyse(doc: Document, overrides: dict[str, Any] | None = None) -> Analysis:
     """
     try:
         document = SpecDocument.model_validate(doc.data)
-        problems: list[Problem] = []
+        problems: list[Problem] = list(doc.problems)
         broken: dict[tuple, set] = {}
     except ValidationError as exc:
-        problems = problems_from(exc, SpecDocument, doc)
-        salvaged, broken = _salvage(doc, problems)
+        invalid = problems_from(exc, SpecDocument, doc)
+        problems = doc.problems + invalid
+        salvaged, broken = _salvage(doc, invalid)
         if salvaged is None:
             return Analysis(None, None, problems)
         document = salvaged

@@ -23,6 +23,7 @@ from .errors import (
     StudyError,
 )
 from .registry import BACKENDS, NAMES, Backend, backend
+from .shell import file_name, reader_gone, version
 
 if TYPE_CHECKING:
     from .spec import Spec
@@ -98,13 +99,19 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """`modelspec render SPEC -o FILE`: the graph drawn with Graphviz (`RenderError` when
-    `dot` is missing or the file's format is unknown)."""
-    from .render import render_file, write
+    `dot` is missing or the file's format is unknown). An invalid spec is drawn as far as it
+    resolves, its problems marked, and reported as `validate` reports them: EXIT_INVALID."""
+    from .analysis import analyse
+    from .render import render_analysis, write
+    from .yamlio import read
 
-    digraph = render_file(args.spec, rankdir=args.rankdir, collapse_blocks=args.collapse)
+    doc = read(args.spec)
+    analysis = analyse(doc)
+    report(SpecError(analysis.problems).problems if analysis.errors else analysis.problems)
+    digraph = render_analysis(analysis, doc, rankdir=args.rankdir, collapse_blocks=args.collapse)
     write(digraph, args.output)
     print(f"wrote {args.output}")
-    return EXIT_OK
+    return EXIT_INVALID if analysis.errors else EXIT_OK
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
@@ -299,6 +306,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--version", action="version", version=version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable, help: str, example: str) -> argparse.ArgumentParser:
@@ -341,7 +349,8 @@ def _parser() -> argparse.ArgumentParser:
         "modelspec render specs/toy_resnet.yaml -o resnet.svg --rankdir LR",
     )
     p.add_argument("spec", metavar="SPEC")
-    p.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.svg|.png|.pdf|.dot")
+    p.add_argument("-o", "--output", type=file_name, metavar="FILE", required=True,
+                   help="FILE.svg|.png|.pdf|.dot")  # fmt: skip
     p.add_argument("--rankdir", choices=["TB", "LR"], default="TB", help="top-down or left-right")
     p.add_argument("--collapse", action="store_true", help="draw each block instance as one box")
 
@@ -353,7 +362,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--backend", choices=NAMES, required=True)
-    p.add_argument("-o", "--output", metavar="FILE", required=True, help=_model_files())
+    p.add_argument("-o", "--output", type=file_name, metavar="FILE", required=True,
+                   help=_model_files())  # fmt: skip
     weights_argument(p, "build it with these weights")
 
     p = add(
@@ -363,9 +373,12 @@ def _parser() -> argparse.ArgumentParser:
         "modelspec import model.keras -o model.yaml --weights model.safetensors",
     )
     p.add_argument("model", metavar="MODEL", help="MODEL.keras, or a JSON config (model.to_json())")
-    p.add_argument("-o", "--output", metavar="SPEC", required=True, help="SPEC.yaml")
-    p.add_argument("--weights", metavar="FILE", help="also write the model's weights to "
-                   "FILE.safetensors, keyed by the spec's nodes (reads the .keras file with Keras)")  # fmt: skip
+    p.add_argument(
+        "-o", "--output", type=file_name, metavar="SPEC", required=True, help="SPEC.yaml"
+    )
+    p.add_argument("--weights", type=file_name, metavar="FILE",
+                   help="also write the model's weights to FILE.safetensors, keyed by the spec's "
+                        "nodes (reads the .keras file with Keras)")  # fmt: skip
     p.add_argument(
         "--flat", action="store_true", help="every layer a node (no blocks for repeated parts)"
     )
@@ -381,6 +394,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-o",
         "--output",
+        type=file_name,
         metavar="FILE",
         help=f"save the model ({_model_files()}) and its history as FILE.history.json beside it",
     )
@@ -433,7 +447,10 @@ def _parser() -> argparse.ArgumentParser:
         "--seed", type=int, help="sampler seed (offset by the trials already in the study)"
     )
     p.add_argument(
-        "--best-out", metavar="FILE.yaml", help="write the best trial's concrete spec here"
+        "--best-out",
+        type=file_name,
+        metavar="FILE.yaml",
+        help="write the best trial's concrete spec here",
     )
 
     p = add(
@@ -442,7 +459,9 @@ def _parser() -> argparse.ArgumentParser:
         "print the JSON Schema of spec files (for editors)",
         "modelspec schema -o schema/modelspec.schema.json",
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument(
+        "-o", "--output", type=file_name, metavar="FILE", help="write to FILE instead of stdout"
+    )
     return parser
 
 
@@ -450,12 +469,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line `argv` (default `sys.argv[1:]`); returns the exit status: EXIT_OK,
     EXIT_INVALID for a `SpecError`, `DataError`, `BackendError`, `RenderError`, `StudyError`,
     `OSError` or an internal error (`--debug` re-raises), EXIT_USAGE for a `UsageError`, 130 on
-    an interrupt.
+    an interrupt, 141 (as SIGPIPE ends a tool) when the reader of stdout has gone.
     """
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        status: int = args.func(args)
+        sys.stdout.flush()  # here, so that a reader gone is seen here, not at the exit
+        return status
+    except BrokenPipeError:  # `modelspec summary --json | head -1`: the reader has what it wants
+        return reader_gone()
     except SpecError as exc:
         report(exc.problems)
         return EXIT_INVALID

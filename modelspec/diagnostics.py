@@ -16,6 +16,7 @@ from pydantic import BaseModel, Tag, ValidationError
 
 from .dispatch import Dispatched
 from .errors import Problem, did_you_mean
+from .hints import hint
 from .params import ref_name
 from .yamlio import Document
 
@@ -38,6 +39,32 @@ def _fields(model: type[BaseModel]) -> dict[str, str]:
     return {(f.alias or name): name for name, f in model.model_fields.items()}
 
 
+def _type_tags(model: Any) -> tuple:
+    """The values a model's `type: Literal[...]` field takes (none for anything else)."""
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return ()
+    field = model.model_fields.get("type")
+    return get_args(field.annotation) if field is not None else ()
+
+
+def _through_unions(t: Any, seg: Any, dispatched: Callable[[Any], Any]) -> tuple[Any, bool]:
+    """The type `seg` goes into from `t`, through unions: a member and True when `seg` is a
+    union's tag (Pydantic's, or the value of the members' `type`); the member of `X | None`
+    (itself walked through, if a union) and False; None where `seg` names a leaf's member."""
+    while _is_union(t):
+        members = [_unannotate(m) for m in get_args(t) if m is not type(None)]
+        tagged = {tag: m for m, tag in members if tag is not None}
+        if tagged:
+            return tagged.get(seg), True
+        by_type = {tag: m for m, _ in members for tag in _type_tags(m)}
+        if seg in by_type:
+            return by_type[seg], True
+        if len(members) != 1:
+            return None, False
+        t = dispatched(members[0][0])
+    return t, False
+
+
 def walk(
     root: Any, loc: tuple, value_at: Callable[[tuple], Any] = lambda path: None
 ) -> tuple[tuple, type[BaseModel] | None]:
@@ -56,21 +83,11 @@ def walk(
         return t
 
     for seg in loc:
+        t, tag = _through_unions(dispatched(t), seg, dispatched)
         if t is None:  # below a leaf: Pydantic names union members ("int", "tuple[...]"); drop
             break
-        t = dispatched(t)
-        if _is_union(t):
-            members = [_unannotate(m) for m in get_args(t) if m is not type(None)]
-            tagged = {tag: m for m, tag in members if tag is not None}
-            if tagged:
-                t = tagged.get(seg)
-                if t is not None:
-                    continue  # `seg` was a union tag, not part of the user's path
-                break
-            if len(members) == 1:
-                t = dispatched(members[0][0])  # `X | None`
-            else:
-                break
+        if tag:
+            continue  # `seg` was a union tag, not part of the user's path
         path.append(seg)
         if isinstance(t, type) and issubclass(t, BaseModel):
             owner = t
@@ -97,7 +114,10 @@ def problems_from(
     key_problems: set[tuple] = set()
     for error in exc.errors(include_url=False):
         path, owner = walk(root, tuple(error["loc"]), lambda p: doc.get(base + p))
-        message = _message(error, path, owner)
+        hinted = hint(error, path, owner, lambda p: doc.get(base + p))
+        if hinted == "":
+            continue  # another error of the same mistake says it (`modelspec.hints`)
+        message = hinted or _message(error, path, owner)
         full = base + path
         if error["type"] in ("extra_forbidden", "union_tag_invalid", "layer_kind_unknown"):
             key_problems.add(full)

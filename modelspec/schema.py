@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
@@ -34,7 +34,19 @@ class DescribedSchema(GenerateJsonSchema):
             line = None if field.description else description(model, field.alias or name)
             if line is not None and key in properties:
                 properties[key]["description"] = line
+        if _is_tag(model.model_fields.get("type")) and "type" in properties:
+            # validation finds the model by its `type` (a layer kind, an initializer's name):
+            # a mapping without one is refused there, so the schema requires it too
+            properties["type"].pop("default", None)
+            out["required"] = ["type", *(r for r in out.get("required", []) if r != "type")]
         return out
+
+
+def _is_tag(field: Any) -> bool:
+    """Whether a model's field is a tag naming the model: a `Literal` of strings."""
+    annotation = getattr(field, "annotation", None)
+    args = get_args(annotation) if get_origin(annotation) is Literal else ()
+    return bool(args) and all(isinstance(a, str) for a in args)
 
 
 def _deferred(schema: Any) -> bool:

@@ -27,9 +27,11 @@ class Row:
     outputs: dict[str, str] = field(default_factory=dict)  # tensor -> shape, for several outputs
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Summary:
-    """Keras' `model.summary()` of a graph: the rows and the parameter counts; `str()` prints it."""
+    """Keras' `model.summary()` of a graph: the rows and the parameter counts. `str()` and
+    `repr()` are the table (as Python's prompt and IPython's show it), `_repr_html_` the same
+    table for a notebook."""
 
     name: str
     rows: list[Row]
@@ -95,3 +97,12 @@ class Summary:
             f" Outputs: {', '.join(self.outputs)}",
         ]
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        """The table in a notebook: preformatted, so its columns line up as on a terminal."""
+        import html
+
+        return f"<pre>{html.escape(str(self))}</pre>"

@@ -4,7 +4,8 @@ PyYAML composes the document into nodes (which carry marks); we build plain dict
 scalars from those nodes ourselves, so that:
 - only the standard YAML tags are accepted (no `!!python/...`, no custom tags);
 - alias expansion is bounded (a "billion laughs" document fails fast instead of eating memory);
-- a key written twice in one mapping is an error, not a silent overwrite;
+- a key written twice in one mapping is an error, not a silent overwrite (the first one is kept, so
+  every other problem of the file is still found: `Document.problems`);
 - each value's position is recorded under its path, e.g. ("layers", "lstm", "units").
 """
 
@@ -34,10 +35,17 @@ _SCALAR_TAGS = {
 class Document:
     """A loaded YAML document: its data and where each part of it was written."""
 
-    def __init__(self, data: Any, locations: dict[tuple, Location], source: str):
+    def __init__(
+        self,
+        data: Any,
+        locations: dict[tuple, Location],
+        source: str,
+        problems: list[Problem] | None = None,
+    ):
         self.data = data
         self.locations = locations
         self.source = source
+        self.problems = problems or []  # found while reading it (a duplicate key), not fatal
 
     def locate(self, path: tuple) -> Location:
         """The position of `path`, or of its nearest ancestor that was written in the file."""
@@ -66,6 +74,7 @@ class _Builder:
         self.source = source
         self.locations: dict[tuple, Location] = {}
         self.count = 0
+        self.problems: list[Problem] = []
         self.scalars = yaml.SafeLoader("")  # only its scalar constructors are used
 
     def loc(self, node: yaml.Node) -> Location:
@@ -91,7 +100,9 @@ class _Builder:
                     raise self.fail(key_node, path, f"mapping keys must be strings, got {key!r}")
                 key = str(key)
                 if key in out:
-                    raise self.fail(key_node, path + (key,), f"duplicate key {key!r}")
+                    duplicate = Problem(self.loc(key_node), path + (key,), f"duplicate key {key!r}")
+                    self.problems.append(duplicate)
+                    continue
                 self.locations[("<key>", *path, key)] = self.loc(key_node)
                 out[key] = self.build(value_node, path + (key,), depth + 1)
             return out
@@ -105,7 +116,8 @@ class _Builder:
 
 
 def parse(text: str, source: str = "<string>") -> Document:
-    """Parse YAML text; raise `SpecError` for syntax errors, tags, duplicate keys and bombs."""
+    """Parse YAML text; raise `SpecError` for syntax errors, tags and bombs (a duplicate key is
+    one of the document's `problems`)."""
     try:
         loader = Loader(text)
         try:
@@ -126,7 +138,7 @@ def parse(text: str, source: str = "<string>") -> Document:
     if not isinstance(data, dict):
         kind = type(data).__name__
         raise SpecError([Problem(builder.loc(root), (), f"a spec must be a mapping, got {kind}")])
-    return Document(data, builder.locations, source)
+    return Document(data, builder.locations, source, builder.problems)
 
 
 def read(path: str | os.PathLike) -> Document:
