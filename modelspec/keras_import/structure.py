@@ -91,11 +91,14 @@ class _Walker:
             )
             input_name = "input_layer"
         layers: list[dict[str, Any]] = []
+        dtype = self.inputs.get(input_name, {}).get("dtype", "float32")
         for entry in entries:
-            node = self.layer_node(entry, (self._name(entry),))
+            node = self.layer_node(entry, (self._name(entry),), (dtype,))
             if node is None:
                 continue
             kind = node["type"]
+            args = {k: v for k, v in node.items() if k != "type"}
+            dtype = REGISTRY[kind].model_validate(args).output_dtype(dtype)
             default = keras_name(kind)
             own = self._name(entry)
             if not _is_default_name(own, default):
@@ -189,7 +192,9 @@ class _Walker:
             return
         if _is_op(entry):
             try:
-                kind, args, tensors = op_node(str(entry.get("class_name")), inbound, produced)
+                kind, args, tensors = op_node(
+                    str(entry.get("class_name")), entry.get("config") or {}, inbound, produced
+                )
             except Downstream as exc:  # an op of an op: reported as the first one, if at all
                 failed(produced, path[-1], index, exc.pending)
                 return
@@ -413,6 +418,8 @@ def _tensors(
             keywords[key] = [resolve(v, produced) for v in value]
         elif history(value) is not None:
             keywords[key] = resolve(value, produced)
+        elif key == "training" and value is True:
+            raise Unsupported("called with training=True (in training mode always); a spec's layers follow the model's mode")
         elif key == "training" or value is None:
             continue
         else:
