@@ -183,20 +183,33 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError(f"a spec file ends in .yaml or .yml, got {args.output!r}")
     if args.weights and not args.weights.endswith(".safetensors"):
         raise UsageError(f"a weights file ends in .safetensors, got {args.weights!r}")
+    if args.weights and not args.model.endswith(".keras"):
+        raise UsageError(f"--weights reads the weights from a .keras file, got {args.model!r}")
     config = read_config(args.model)
-    if args.weights and "config.json" not in _archive_names(args.model):
-        raise UsageError(f"{args.model} holds no weights: --weights reads them from a .keras file")
+    if args.weights and "model.weights.h5" not in _archive_names(args.model):
+        raise ImportProblems(
+            args.model, ["it holds no weights (no model.weights.h5)"], layers=False
+        )
     spec, imported = import_config(config, source=args.model, blocks=not args.flat)
+    arrays = None
     if args.weights:
         from .keras_import import keras_weights
+
+        try:
+            model = BACKENDS["keras"].load(args.model)
+        except (ValueError, OSError, KeyError, TypeError) as exc:  # Keras' words for a bad file
+            raise ImportProblems(
+                args.model, [f"Keras cannot load it: {exc}"], layers=False
+            ) from None
+        arrays = keras_weights(model, spec, imported)
+    write_atomic(args.output, imported.text)
+    nodes = len(spec.graph.nodes)
+    print(f"wrote {args.output} ({nodes} node{'s' * (nodes != 1)}, {spec.graph.params:,} params)")
+    if arrays is not None:
         from .weights import write
 
-        model = BACKENDS["keras"].load(args.model)
-        write(args.weights, keras_weights(model, spec, imported), spec.name)
-    write_atomic(args.output, imported.text)
-    print(f"wrote {args.output} ({len(spec.graph.nodes)} nodes, {spec.graph.params:,} params)")
-    if args.weights:
-        print(f"wrote {args.weights} ({spec.graph.params:,} weights)")
+        write(args.weights, arrays, spec.name)
+        print(f"wrote {args.weights} ({len(arrays)} arrays, {spec.graph.params:,} weights)")
     return EXIT_OK
 
 

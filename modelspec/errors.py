@@ -78,12 +78,16 @@ class DataError(ValueError):
 
 class ImportProblems(ValueError):
     """A Keras model modelspec cannot express as a spec: `problems` lists every unsupported layer,
-    argument or op, one line each, named by the Keras layer's name and class."""
+    argument or op, one line each, named by the Keras layer's name and class (`layers=False`:
+    what is wrong with the file itself, which is no Keras model this importer reads)."""
 
-    def __init__(self, source: str, problems: Iterable[str]):
+    def __init__(self, source: str, problems: Iterable[str], layers: bool = True):
         self.source = source
         self.problems = list(problems)
         count = len(self.problems)
+        if not layers:  # the file itself: not a Keras model, or none this importer reads
+            super().__init__(f"{source}: cannot import: " + "; ".join(self.problems))
+            return
         head = f"{source}: cannot import: {count} layer{'s' if count != 1 else ''} modelspec cannot express"
         super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
 

@@ -72,7 +72,8 @@ def write(path: str | os.PathLike, arrays: Mapping[str, Any], spec_name: str = "
     `spec_name`. Safetensors holds only numbers: no pickle, nothing runs when it is read."""
     import safetensors.numpy
 
-    tensors = {str(k): np.ascontiguousarray(v) for k, v in arrays.items()}
+    # np.ascontiguousarray makes a 0-d array 1-d (a Normalization's `count` came back (1,))
+    tensors = {str(k): np.ascontiguousarray(v).reshape(np.shape(v)) for k, v in arrays.items()}
     metadata = {"format": FORMAT, "spec": spec_name}
     write_atomic(path, safetensors.numpy.save(tensors, metadata=metadata))
 

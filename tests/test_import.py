@@ -250,7 +250,7 @@ def test_every_unsupported_layer_argument_and_op_is_listed_by_layer_name_and_cla
     assert problems[1].startswith("half (Conv2D): dtype float16")
     assert problems[2].startswith("sin (Sin): op Sin")
     assert problems[3].startswith("frozen (Dense): trainable: false")
-    assert problems[4].startswith("divide (Divide): op Divide with arguments (tensor, 3.0)")
+    assert problems[4].startswith("divide (Divide): op Divide by 3.0: x * (1 / c) rounds differently")
     assert str(caught.value).startswith("m.keras: cannot import: 5 layers modelspec cannot express")
 
 
@@ -421,7 +421,7 @@ def test_the_weights_come_along_to_both_back_ends(tmp_path, capsys):
     (tmp_path / "config.json").write_text(model.to_json())
     capsys.readouterr()
     assert main(["import", str(tmp_path / "config.json"), "-o", str(spec_path), "--weights", str(weights)]) == 2
-    assert "holds no weights" in capsys.readouterr().err
+    assert "--weights reads the weights from a .keras file" in capsys.readouterr().err
 
 
 def test_missing_files_and_bad_outputs_are_clear(tmp_path, capsys):
@@ -432,3 +432,124 @@ def test_missing_files_and_bad_outputs_are_clear(tmp_path, capsys):
     assert main(["import", str(tmp_path / "old.h5"), "-o", str(tmp_path / "m.yaml")]) == 1
     assert "save it as .keras" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "m.yaml")
+
+
+# --- what a new user's tryout found ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "op, taken",
+    [
+        (lambda x: keras.ops.softmax(x), True),
+        (lambda x: keras.ops.softmax(x, axis=1), False),
+        (lambda x: keras.ops.log_softmax(x, axis=1), False),
+        (lambda x: keras.ops.leaky_relu(x), True),
+        (lambda x: keras.ops.leaky_relu(x, negative_slope=0.1), False),
+        (lambda x: keras.ops.elu(x, alpha=0.5), False),
+        (lambda x: keras.ops.gelu(x), False),  # approximate by default; the gelu activation is exact
+        (lambda x: keras.ops.gelu(x, approximate=False), True),
+    ],
+)
+def test_an_op_is_taken_only_with_the_arguments_its_activation_has(op, taken):
+    keras.backend.clear_session()
+    x = keras.Input((3, 4), name="x")
+    model = keras.Model(x, op(x))
+    if not taken:
+        with pytest.raises(ImportProblems, match="the activation .* by name computes it"):
+            import_config(config_of(model))
+        return
+    spec, _ = import_config(config_of(model))
+    data = np.random.default_rng(6).normal(size=(2, 3, 4)).astype("float32")
+    with torch.no_grad():
+        np.testing.assert_allclose(spec.to_torch()(torch.as_tensor(data)).numpy(), np.asarray(model(data)), atol=1e-6)
+
+
+def test_a_call_in_training_mode_always_is_refused():
+    keras.backend.clear_session()
+    x = keras.Input((4,), name="x")
+    model = keras.Model(x, keras.layers.Dropout(0.5, name="mc")(x, training=True))
+    with pytest.raises(ImportProblems, match=r"mc \(Dropout\): called with training=True"):
+        import_config(config_of(model))
+
+
+def test_a_bidirectional_layer_from_a_saved_file_imports(tmp_path):
+    keras.backend.clear_session()
+    x = keras.Input((5, 3), name="x")
+    model = keras.Model(x, keras.layers.Bidirectional(keras.layers.LSTM(4), name="bi")(x))
+    model.save(tmp_path / "bi.keras")  # a saved file gives each initializer a shared_object_id
+    assert main(["import", str(tmp_path / "bi.keras"), "-o", str(tmp_path / "bi.yaml"),
+                 "--weights", str(tmp_path / "bi.safetensors")]) == 0  # fmt: skip
+    module = modelspec.load(tmp_path / "bi.yaml").to_torch(weights=tmp_path / "bi.safetensors")
+    data = np.random.default_rng(7).normal(size=(2, 5, 3)).astype("float32")
+    with torch.no_grad():
+        np.testing.assert_allclose(module(torch.as_tensor(data)).numpy(), np.asarray(model(data)), atol=1e-5)
+
+
+def test_a_scalar_weight_keeps_its_shape_through_a_weights_file(tmp_path):
+    keras.backend.clear_session()
+    x = keras.Input((4,), name="x")
+    norm = keras.layers.Normalization(name="norm")
+    norm.adapt(np.random.default_rng(8).normal(3.0, 2.0, (64, 4)).astype("float32"))
+    model = keras.Model(x, keras.layers.Dense(2, name="out")(norm(x)))
+    spec = modelspec.from_keras(model, weights=tmp_path / "w.safetensors")
+    assert modelspec.weights.read(tmp_path / "w.safetensors")["norm/count"].shape == ()
+    rebuilt = spec.to_keras(compile=False, weights=tmp_path / "w.safetensors")
+    data = np.ones((2, 4), "float32")
+    np.testing.assert_allclose(np.asarray(rebuilt(data)), np.asarray(model(data)), atol=1e-6)
+
+
+def test_a_nested_model_called_again_on_a_later_output_is_shared():
+    keras.backend.clear_session()
+    inner = keras.Sequential([keras.Input((6,)), keras.layers.Dense(6, name="d")], name="inner")
+    i = keras.Input((6,), name="i")
+    x = inner(i)
+    model = keras.Model(i, inner(keras.layers.Dense(6, name="mid")(x)))
+    spec, imported = import_config(config_of(model))
+    assert imported.data["layers"]["d_1"] == {"shares": "d", "inputs": "mid"}
+    rebuilt = spec.to_keras(compile=False, weights=keras_weights(model, spec, imported))
+    data = np.ones((2, 6), "float32")
+    np.testing.assert_allclose(np.asarray(rebuilt(data)), np.asarray(model(data)), atol=1e-6)
+
+
+def test_a_sequential_inside_a_sequential_is_written_out_in_place():
+    keras.backend.clear_session()
+    inner = keras.Sequential([keras.layers.Dense(4, name="a"), keras.layers.ReLU(name="r")], name="inner")
+    model = keras.Sequential([keras.Input((3,), name="x"), inner, keras.layers.Dense(2, name="b")])
+    spec, imported = import_config(config_of(model))
+    assert list(imported.data["layers"]) == ["a", "r", "b"]
+    rebuilt = spec.to_keras(compile=False, weights=keras_weights(model, spec, imported))
+    data = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(np.asarray(rebuilt(data)), np.asarray(model(data)), atol=1e-6)
+
+
+def test_a_float16_model_is_refused_as_its_spec_computes_in_another_dtype():
+    keras.backend.clear_session()
+    x = keras.Input((4,), name="x", dtype="float16")
+    model = keras.Model(x, keras.layers.Dense(2, dtype="float16", name="d")(x))
+    with pytest.raises(ImportProblems, match=r"d \(Dense\): dtype float16: from float16 inputs its node computes in float32"):
+        import_config(config_of(model))
+
+
+def test_a_sequential_models_get_config_imports_its_layers():
+    keras.backend.clear_session()
+    spec, _ = import_config(sequential_classifier().get_config())
+    assert [n.kind for n in spec.graph.nodes] == ["Dense", "Dropout", "Dense", "Dropout", "Dense"]
+
+
+def test_a_file_that_is_no_model_says_so_without_counting_layers(tmp_path, capsys):
+    (tmp_path / "k2.json").write_text(json.dumps({"class_name": "Functional", "config": {
+        "layers": [{"class_name": "Dense", "name": "d", "config": {"units": 2}, "inbound_nodes": [[["x", 0, 0, {}]]]}],
+        "input_layers": [["x", 0, 0]], "output_layers": [["d", 0, 0]]}}))  # fmt: skip
+    assert main(["import", str(tmp_path / "k2.json"), "-o", str(tmp_path / "m.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot import: a Keras 2 (tf.keras) config" in err and "layer modelspec" not in err
+    stock_model().save(tmp_path / "m.keras")
+    (tmp_path / "m.zip").write_bytes((tmp_path / "m.keras").read_bytes())
+    assert main(["import", str(tmp_path / "m.zip"), "-o", str(tmp_path / "m.yaml"), "--weights", str(tmp_path / "w.safetensors")]) == 2
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "bare.keras", "w") as archive:
+        archive.writestr("config.json", stock_model().to_json())
+    capsys.readouterr()
+    assert main(["import", str(tmp_path / "bare.keras"), "-o", str(tmp_path / "m.yaml"), "--weights", str(tmp_path / "w.safetensors")]) == 1
+    assert "holds no weights (no model.weights.h5)" in capsys.readouterr().err

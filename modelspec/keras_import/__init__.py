@@ -39,7 +39,9 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
             with zipfile.ZipFile(path) as archive:
                 text = archive.read("config.json").decode("utf-8")
         except (zipfile.BadZipFile, KeyError) as exc:
-            raise ImportProblems(source, [f"not a Keras model file ({exc})"]) from None
+            raise ImportProblems(
+                source, [f"not a Keras model file ({exc})"], layers=False
+            ) from None
     elif path.suffix in (".h5", ".hdf5"):
         raise ImportProblems(
             source, ["legacy HDF5 models: save it as .keras (model.save('m.keras'))"]
@@ -49,9 +51,9 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
     try:
         config = json.loads(text)
     except ValueError as exc:
-        raise ImportProblems(source, [f"not JSON ({exc})"]) from None
+        raise ImportProblems(source, [f"not JSON ({exc})"], layers=False) from None
     if not isinstance(config, dict):
-        raise ImportProblems(source, ["not a Keras model config"])
+        raise ImportProblems(source, ["not a Keras model config"], layers=False)
     return config
 
 
@@ -65,7 +67,7 @@ def import_config(
     try:
         imported = _walk(config)
     except Unsupported as exc:
-        raise ImportProblems(source, [str(exc)]) from None
+        raise ImportProblems(source, [str(exc)], layers=False) from None
     if imported.problems:
         raise ImportProblems(source, imported.problems)
     renames: dict[str, str] = {}

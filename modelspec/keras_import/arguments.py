@@ -112,19 +112,13 @@ def node_arguments(
     """The arguments of a spec node of `kind` for a Keras layer config, those at the kind's
     default left out (`{"filters": 64, "kernel_size": [3, 3], "padding": "same"}`).
 
-    Raises `Unsupported` (every reason at once) for a dtype other than float32 or its float
-    inputs' (`input_dtypes`), a frozen layer,
+    Raises `Unsupported` (every reason at once) for a Keras dtype other than the float dtype the
+    node computes in from inputs of `input_dtypes` (float32 by default), a frozen layer,
     an argument no kind models at a value other than Keras' default, or values the kind refuses.
     """
     cls = REGISTRY[kind]
     reasons: list[str] = []
     dtype = dtype_name(config.get("dtype", "float32")) or "float32"
-    floats = {d for d in input_dtypes if d.startswith("float")}
-    if dtype != "float32" and floats != {dtype}:
-        # a spec's layer computes in its inputs' float dtype, float32 by default
-        reasons.append(
-            f"dtype {dtype} (a spec's layers compute in their inputs' dtype, here float32)"
-        )
     if config.get("trainable", True) is False:
         reasons.append("trainable: false (a frozen layer; specs train every weight)")
     args: dict[str, Any] = {}
@@ -145,7 +139,14 @@ def node_arguments(
             reasons.append(f"argument {key!r}={_short(value)} has no counterpart in the spec")
     if reasons:
         raise Unsupported("; ".join(reasons))
-    return without_defaults(cls, args)
+    kept = without_defaults(cls, args)
+    computed = cls.model_validate(kept).output_dtype(*(input_dtypes or ("float32",)))
+    if computed.startswith("float") and computed != dtype:
+        raise Unsupported(
+            f"dtype {dtype}: from {' and '.join(input_dtypes or ('float32',))} inputs its node "
+            f"computes in {computed}"
+        )
+    return kept
 
 
 # Per-axis arguments, where Keras reads one number as that number on every axis (and a pair
@@ -178,7 +179,18 @@ def _mirrors(backward: Any, forward: Any) -> bool:
     except (KeyError, TypeError):
         return False
     b.pop("name", None), f.pop("name", None)
-    return b.pop("go_backwards", False) != f.pop("go_backwards", False) and b == f
+    flipped = b.pop("go_backwards", False) != f.pop("go_backwards", False)
+    return flipped and _without_ids(b) == _without_ids(f)
+
+
+def _without_ids(value: Any) -> Any:
+    """A serialized config without the `shared_object_id`s a saved `.keras` file gives each
+    object (the forward and backward layers' initializers get different ones)."""
+    if isinstance(value, dict):
+        return {k: _without_ids(v) for k, v in value.items() if k != "shared_object_id"}
+    if isinstance(value, list):
+        return [_without_ids(v) for v in value]
+    return value
 
 
 def arguments_of(cls: type[Layer]) -> dict[str, FieldInfo]:

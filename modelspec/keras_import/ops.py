@@ -21,17 +21,37 @@ from .tensors import history, resolve
 
 _MERGES = {"Add": "Add", "Subtract": "Subtract", "Multiply": "Multiply",
            "Maximum": "Maximum", "Minimum": "Minimum"}  # fmt: skip
+# The arguments an activation applied by name takes (`keras.activations`' defaults): an op with
+# others (`ops.softmax(x, axis=1)`, `ops.gelu(x)`, approximate by default) is another function.
+_BY_NAME: dict[str, dict[str, Any]] = {
+    "softmax": {"axis": -1}, "log_softmax": {"axis": -1}, "sparsemax": {"axis": -1},
+    "leaky_relu": {"negative_slope": 0.2}, "elu": {"alpha": 1.0}, "celu": {"alpha": 1.0},
+    "gelu": {"approximate": False}, "hard_shrink": {"threshold": 0.5},
+    "soft_shrink": {"threshold": 0.5}, "squareplus": {"b": 4},
+}  # fmt: skip
 _AFFINE = ("Add", "Subtract", "Multiply", "TrueDivide", "Divide")
 # Keras' op class names that apply an activation of the same (snake-case) name.
 _ACTIVATION_OPS = {"".join(p.capitalize() for p in a.split("_")): a for a in ACTIVATIONS}
 
 
 def op_node(
-    class_name: str, inbound: dict[str, Any], produced: dict[Any, str]
+    class_name: str, config: dict[str, Any], inbound: dict[str, Any], produced: dict[Any, str]
 ) -> tuple[str, dict[str, Any], list[str]]:
-    """(kind, arguments, input tensors) of the node computing one op call; `Unsupported` for an
-    op no kind computes exactly."""
+    """(kind, arguments, input tensors) of the node computing one op call (`config`: the op's
+    own arguments, `ops.softmax(x, axis=1)`'s axis); `Unsupported` for an op no kind computes
+    exactly."""
     args = list(inbound.get("args") or [])
+    extra = {k: v for k, v in config.items() if k != "name"}
+    if class_name in _ACTIVATION_OPS:
+        name = _ACTIVATION_OPS[class_name]
+        expected = _BY_NAME.get(name, {})
+        if any(k not in expected or v != expected[k] for k, v in extra.items()):
+            raise Unsupported(
+                f"op {class_name} with {extra}: the activation {name!r} by name computes it with "
+                f"{_BY_NAME.get(name) or 'no arguments'}"
+            )
+    elif extra:
+        raise Unsupported(f"op {class_name} with arguments {extra} is not supported")
     if inbound.get("kwargs"):
         raise Unsupported(f"op {class_name} with keyword arguments {sorted(inbound['kwargs'])}")
     tensors = [resolve(a, produced) for a in args if history(a) is not None]
@@ -54,6 +74,11 @@ def op_node(
             if offset != 0.0:
                 rescaling["offset"] = offset
             return "Rescaling", rescaling, tensors
+    if class_name in ("TrueDivide", "Divide") and len(numbers) == 1:
+        raise Unsupported(
+            f"op {class_name} by {numbers[0]!r}: x * (1 / c) rounds differently from x / c in "
+            "float32 unless c is a power of two; write the model's op as a multiplication"
+        )
     raise Unsupported(f"op {class_name} with arguments {_describe(args)} is not supported")
 
 

@@ -51,8 +51,12 @@ def import_config(config: dict[str, Any]) -> Imported:
     class_name = "Functional"
     if "config" in config and "class_name" in config:
         class_name, config = str(config["class_name"]), config["config"]
+    elif isinstance(config, dict) and "layers" in config and "input_layers" not in config:
+        class_name = "Sequential"  # a Sequential model's get_config(): no input_layers
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         raise Unsupported("this is not a Keras model config (no `layers` list)")
+    if any(isinstance(n, list) for e in config["layers"] for n in (e.get("inbound_nodes") or [])):
+        raise Unsupported("a Keras 2 (tf.keras) config: import models saved by Keras 3")
     walker = _Walker()
     name = spec_name(str(config.get("name") or "model"))
     if class_name == "Sequential":
@@ -90,12 +94,22 @@ class _Walker:
                 f"Sequential model {name!r}: its input shape is unknown (build it first)"
             )
             input_name = "input_layer"
+        if any(e.get("class_name") in MODELS for e in entries):
+            # a model used as a layer is written out in place: the graph form holds it
+            chained, last = self._chained(entries)
+            produced: dict[History, str] = {("", 0, 0): input_name}
+            self.model({"layers": chained}, (), produced, call=0)
+            return {"modelspec": 1, "name": name, "inputs": self.inputs, "layers": self.nodes,
+                    "outputs": [produced.get(last, "?")]}  # fmt: skip
         layers: list[dict[str, Any]] = []
+        dtype = self.inputs.get(input_name, {}).get("dtype", "float32")
         for entry in entries:
-            node = self.layer_node(entry, (self._name(entry),))
+            node = self.layer_node(entry, (self._name(entry),), (dtype,))
             if node is None:
                 continue
             kind = node["type"]
+            args = {k: v for k, v in node.items() if k != "type"}
+            dtype = REGISTRY[kind].model_validate(args).output_dtype(dtype)
             default = keras_name(kind)
             own = self._name(entry)
             if not _is_default_name(own, default):
@@ -133,8 +147,13 @@ class _Walker:
         produced: dict[History, str],
         call: int,
     ) -> None:
-        """Add a functional model's calls (its inputs already in `produced` when nested)."""
+        """Add a functional model's calls (its inputs already in `produced` when nested).
+
+        Keras lists a layer once with all its calls, so a later call of a shared layer may read
+        what layers listed after it make: calls are taken in config order as their inputs
+        become known (what stays unknown is taken last, and reported)."""
         self.op_names.update(self._name(e) for e in config["layers"] if _is_op(e))
+        pending: list[tuple[dict[str, Any], int, Any]] = []
         for entry in config["layers"]:
             layer_name = self._name(entry)
             self.order.setdefault(layer_name, len(self.order))
@@ -142,8 +161,20 @@ class _Walker:
                 if (layer_name, 0, 0) not in produced:
                     produced[(layer_name, 0, 0)] = self.add_input(entry)
                 continue
-            for index, inbound in enumerate(entry.get("inbound_nodes") or []):
-                self.call(entry, (*scope, layer_name), index, inbound, produced, call)
+            pending += [
+                (entry, i, inbound) for i, inbound in enumerate(entry.get("inbound_nodes") or [])
+            ]
+        while pending:
+            waiting = []
+            for entry, index, inbound in pending:  # one pass: a chain in order goes at once
+                if _known(inbound, produced):
+                    self.call(entry, (*scope, self._name(entry)), index, inbound, produced, call)
+                else:
+                    waiting.append((entry, index, inbound))
+            if len(waiting) == len(pending):  # no progress: take the first, which reports it
+                entry, index, inbound = waiting.pop(0)
+                self.call(entry, (*scope, self._name(entry)), index, inbound, produced, call)
+            pending = waiting
 
     def call(
         self,
@@ -189,7 +220,9 @@ class _Walker:
             return
         if _is_op(entry):
             try:
-                kind, args, tensors = op_node(str(entry.get("class_name")), inbound, produced)
+                kind, args, tensors = op_node(
+                    str(entry.get("class_name")), entry.get("config") or {}, inbound, produced
+                )
             except Downstream as exc:  # an op of an op: reported as the first one, if at all
                 failed(produced, path[-1], index, exc.pending)
                 return
@@ -201,9 +234,8 @@ class _Walker:
             self.owners[name] = path
             produced[(path[-1], index, 0)] = name
             return
-        repeat_call = index > 0 or outer_call > 0
-        first = self.first_call.get(path)
-        if repeat_call and first is not None:
+        first = self.first_call.get(path)  # the layer's first call taken: this one shares it
+        if first is not None:
             if constants:
                 refuse(Unsupported(f"a later call of a shared layer with {sorted(constants)}"))
                 return
@@ -261,20 +293,10 @@ class _Walker:
             layers = list(config.get("layers") or [])
             if layers and layers[0].get("class_name") == "InputLayer":
                 layers = layers[1:]
-            previous: History = ("", 0, 0)
             tensor = positional[0] if positional else ""
             if positional:
-                inner[previous] = tensor
-            chained = []
-            for layer in layers:
-                layer = dict(layer)
-                ref = {
-                    "class_name": "__keras_tensor__",
-                    "config": {"keras_history": list(previous)},
-                }
-                layer["inbound_nodes"] = [{"args": [ref], "kwargs": {}}]
-                chained.append(layer)
-                previous = (self._name(layer), 0, 0)
+                inner[("", 0, 0)] = tensor
+            chained, previous = self._chained(layers)
             self.model({"layers": chained}, path, inner, call)
             out = inner.get(previous, tensor)
         else:
@@ -290,6 +312,19 @@ class _Walker:
         produced[(path[-1], index, 0)] = out
 
     # --- pieces ------------------------------------------------------------------------------
+
+    def _chained(self, layers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], History]:
+        """A Sequential model's layers as functional entries, each called on the one before
+        (the first on the tensor `("", 0, 0)`), and the history of the last one's output."""
+        previous: History = ("", 0, 0)
+        chained = []
+        for layer in layers:
+            layer = dict(layer)
+            ref = {"class_name": "__keras_tensor__", "config": {"keras_history": list(previous)}}
+            layer["inbound_nodes"] = [{"args": [ref], "kwargs": {}}]
+            chained.append(layer)
+            previous = (self._name(layer), 0, 0)
+        return chained, previous
 
     def layer_node(
         self, entry: dict[str, Any], path: tuple[str, ...], dtypes: tuple[str, ...] = ()
@@ -389,7 +424,9 @@ def _tensors(
     """The tensors one call reads, positional (lists flattened, in order) and by keyword, and
     the call's other keyword arguments (`use_causal_mask=True`), which kinds take as arguments."""
     if not isinstance(inbound, dict):
-        raise Unsupported("a call written in a form this Keras version does not use")
+        raise Unsupported(
+            "a call written as Keras 2 (tf.keras) wrote them: import models saved by Keras 3"
+        )
     positional: list[str] = []
 
     def collect(value: Any) -> None:
@@ -413,6 +450,10 @@ def _tensors(
             keywords[key] = [resolve(v, produced) for v in value]
         elif history(value) is not None:
             keywords[key] = resolve(value, produced)
+        elif key == "training" and value is True:
+            raise Unsupported(
+                "called with training=True (in training mode always); a spec's layers follow the model's mode"
+            )
         elif key == "training" or value is None:
             continue
         else:
@@ -420,6 +461,22 @@ def _tensors(
     if masks:
         keywords.update(_masks(masks, produced, op_names))
     return positional, keywords, constants
+
+
+def _known(inbound: Any, produced: dict[History, str]) -> bool:
+    """Whether every tensor a call reads is made already (or known to be missing)."""
+    stack = [inbound]
+    while stack:
+        value = stack.pop()
+        h = history(value)
+        if h is not None:
+            if h not in produced and (h[0], h[1], -1) not in produced:
+                return False
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+    return True
 
 
 def _read(inbound: dict[str, Any]) -> list[dict[str, Any]]:
