@@ -136,7 +136,7 @@ class _Resolver:
 
     def check_params(self) -> None:
         for name, param in self.spec.params.items():
-            found = references_in(param)
+            found = references_in(param) or references_in(self.env.get(name))  # or its override
             if found:
                 self.report(
                     ("params", name),
