@@ -8,7 +8,8 @@ Groups: torch_forward (compiled torch module vs hand-written nn.Module), train (
 modelspec's trainers vs hand-written loops), build (spec file ->
 keras.Model / torch module vs written by hand), validate (`modelspec validate` start-up vs
 `python -c "import pydantic, yaml"`), imports (Keras model -> spec, and the imported ResNet50 and
-DenseNet121 built by each back end vs Keras' own construction), scale (validate + infer 100 to 10,000 nodes), render (svg of
+DenseNet121 built by each back end vs Keras' own construction), scale (validate + infer 100 to 10,000 nodes), bad_input (invalid specs of
+1,000 and 10,000 nodes, and issue 17's examples), render (svg of
 100 and 1,000 nodes). Each comparison times both sides in the same run, alternating, and
 reports medians and the ratio modelspec / by hand. Not part of the test suite.
 """
@@ -33,8 +34,8 @@ if str(ROOT) not in sys.path:
 
 from bench.timing import Comparison, Report, quantiles  # noqa: E402
 
-GROUPS = ["torch_forward", "build", "imports", "train", "validate", "scale", "render"]  # the order of the results
-RUN_ORDER = ["validate", "scale", "render", "torch_forward", "build", "imports", "train"]  # before torch, TensorFlow load
+GROUPS = ["torch_forward", "build", "imports", "train", "validate", "scale", "bad_input", "render"]  # the order of the results
+RUN_ORDER = ["validate", "scale", "bad_input", "render", "torch_forward", "build", "imports", "train"]  # before torch, TensorFlow load
 ALIASES = {"forward": "torch_forward", "torch": "torch_forward", "import": "imports"}
 RESULTS = ROOT / "bench" / "RESULTS.md"
 COMMAND = "make bench"

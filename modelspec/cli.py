@@ -22,6 +22,7 @@ from .errors import (
     SpecError,
     StudyError,
 )
+from .limits import MAX_SEED
 from .registry import BACKENDS, NAMES, Backend, backend
 from .shell import file_name, reader_gone, version
 
@@ -293,6 +294,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    value = int(text) if text.isdigit() and len(text) <= 10 else -1
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a seed from 0 to {MAX_SEED}, got {text!r}")
+    return value
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """`modelspec schema [-o FILE]`: the JSON Schema of spec files, to stdout or a file."""
     from .schema import schema_text
@@ -420,7 +428,7 @@ def _parser() -> argparse.ArgumentParser:
         "modelspec check specs/stock_lstm.yaml",
     )
     p.add_argument("spec", metavar="SPEC")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the random inputs")
     weights_argument(
         p, "load these weights into both back ends instead of copying Keras' random ones"
     )
@@ -457,7 +465,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--study", metavar="NAME", help="study name (default: the spec's name)")
     p.add_argument(
-        "--seed", type=int, help="sampler seed (offset by the trials already in the study)"
+        "--seed", type=_seed, help="sampler seed (offset by the trials already in the study)"
     )
     p.add_argument(
         "--best-out",

@@ -8,16 +8,20 @@ array, with the expected and actual shapes, before a framework is imported.
 
 from __future__ import annotations
 
+import math
 import os
+import stat
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .errors import DataError, did_you_mean
 from .graph import Graph
 from .layers.core import Embedding
+from .limits import available_memory, size_text
 
 
 @dataclass
@@ -54,26 +58,105 @@ class Arrays:
 
 
 def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """The arrays of an `.npz` file (never unpickling objects)."""
+    """The arrays of an `.npz` file (never unpickling objects). What they take in memory is read
+    from the file's headers first (`npz_sizes`), so a file that would inflate past the memory
+    there is (or a device such as /dev/zero) is refused before any array is read."""
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise DataError([f"{path}: no such file"])
-    if not zipfile.is_zipfile(path):
-        raise DataError(
-            [
-                (
-                    f"{path}: not an .npz file (numpy.savez writes one: a zip of one array per input "
-                    "and output)"
-                )
-            ]
-        )
     try:
-        with np.load(path, allow_pickle=False) as data:
-            return {name: data[name] for name in data.files}
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError(
-            [f"{path}: not a readable .npz file ({' '.join(str(exc).split())})"]
-        ) from None
+        handle = open(path, "rb")  # noqa: SIM115  (closed below, after np.load read it)
+    except OSError as exc:
+        why = (
+            "no such file"
+            if isinstance(exc, FileNotFoundError)
+            else f"cannot read it: {exc.strerror}"
+        )
+        raise DataError([f"{path}: {why}"]) from None
+    with handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise DataError(
+                [f"{path}: not a file (an .npz file is a zip of one array per input and output)"]
+            )
+        if not zipfile.is_zipfile(handle):
+            raise DataError(
+                [
+                    (
+                        f"{path}: not an .npz file (numpy.savez writes one: a zip of one array "
+                        "per input and output)"
+                    )
+                ]
+            )
+        try:
+            members = npz_members(handle)
+            problems = npz_problems(path, members, available_memory())
+            if not problems:
+                handle.seek(0)
+                with np.load(handle, allow_pickle=False) as data:
+                    return {name: data[name] for name in data.files}
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+            problems = [f"{path}: not a readable .npz file ({' '.join(str(exc).split())})"]
+        raise DataError(problems)
+
+
+@dataclass(frozen=True)
+class NpzMember:
+    """One array of an `.npz` file as its headers describe it: the zip's size of the member
+    (`stored`, the `.npy` file's bytes once inflated) and, from the `.npy` header, the array's
+    shape and dtype (None where the header is of a version not read here)."""
+
+    name: str
+    stored: int
+    shape: tuple[int, ...] | None = None
+    dtype: np.dtype | None = None
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes the array takes once read: what its header says (or, else, its size)."""
+        if self.shape is None or self.dtype is None:
+            return self.stored
+        return math.prod(self.shape) * self.dtype.itemsize
+
+
+def npz_members(handle: Any) -> list[NpzMember]:
+    """The members of the zip `handle` as their headers describe them, reading no array."""
+    headers = {
+        (1, 0): np.lib.format.read_array_header_1_0,
+        (2, 0): np.lib.format.read_array_header_2_0,
+    }
+    members = []
+    handle.seek(0)
+    with zipfile.ZipFile(handle) as archive:
+        for info in archive.infolist():
+            member = NpzMember(info.filename, info.file_size)
+            if info.filename.endswith(".npy"):
+                with archive.open(info) as npy:
+                    read_header = headers.get(np.lib.format.read_magic(npy))
+                    if read_header is not None:
+                        shape, _, dtype = read_header(npy)
+                        member = NpzMember(info.filename, info.file_size, tuple(shape), dtype)
+            members.append(member)
+    return members
+
+
+def npz_problems(path: str, members: list[NpzMember], memory: int | None) -> list[str]:
+    """What makes the arrays unreadable before they are read: an array whose header claims more
+    than its member holds, or arrays that take more than the `memory` there is."""
+    problems = [
+        f"{path}: {m.name} is damaged: its header says {m.dtype} of shape {_shape(m.shape or ())} "
+        f"({m.nbytes:,} bytes), its file holds {m.stored:,}"
+        for m in members
+        if m.nbytes > m.stored
+    ]
+    total = sum(m.nbytes for m in members)
+    if not problems and memory is not None and total > memory:
+        largest = ", ".join(
+            f"{m.name.removesuffix('.npy')} {size_text(m.nbytes)}"
+            for m in sorted(members, key=lambda m: -m.nbytes)[:3]
+        )
+        problems.append(
+            f"{path}: its arrays take {size_text(total)} once read ({largest}), more than the "
+            f"{size_text(memory)} of memory available"
+        )
+    return problems
 
 
 def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
@@ -120,10 +203,12 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
         if not ok or not _fits(value.shape[1:], t.shape):
             problems.append(_mismatch(name, value, [t.shape], "integer" if want_int else "numeric"))
             continue
-        problems += _out_of_range(
+        found = _out_of_range(
             name, value, vocab.get(name), "token ids (the Embedding's input_dim)"
-        )
-        x[name] = value.astype(t.dtype, copy=False)
+        ) or _unrepresentable(name, value, t.dtype)
+        problems += found
+        if not found:
+            x[name] = value.astype(t.dtype, copy=False)
 
     for output in plan.outputs:
         name = output.name
@@ -146,10 +231,14 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
             problems.append(_mismatch(name, value, allowed, kind))
             continue
         classes = shape[-1] if sparse else None
-        problems += _out_of_range(name, value, classes, "class ids (the output's units)")
+        found = _out_of_range(
+            name, value, classes, "class ids (the output's units)"
+        ) or _unrepresentable(name, value, dtype)
+        problems += found
         if not sparse and value.ndim == len(shape):  # (N,) for (N, 1)
             value = value[..., None]
-        y[name] = value.astype(dtype, copy=False)
+        if not found:
+            y[name] = value.astype(dtype, copy=False)
 
     if len(set(lengths.values())) > 1:
         listed = ", ".join(f"{k} has {n}" for k, n in lengths.items())
@@ -162,13 +251,21 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
 
 
 def embedding_vocab(graph: Graph) -> dict[str, int]:
-    """Model input -> the ids it may hold: the smallest `input_dim` of the Embeddings that read it."""
-    vocab: dict[str, int] = {}
-    for node in graph.nodes:
-        if isinstance(node.layer, Embedding):
-            for name in node.inputs:
-                vocab[name] = min(vocab.get(name, node.layer.input_dim), node.layer.input_dim)
-    return vocab
+    """Model input -> the ids it may hold: the smallest `input_dim` of the Embeddings that read
+    it, directly or through nodes that hand its values on (one input, its dtype kept: Reshape,
+    Flatten, Dropout, ...), whatever its dtype (Keras truncates float ids)."""
+    vocab: dict[str, int] = {}  # tensor -> the ids it may hold
+    for node in reversed(graph.nodes):  # each node's readers before it
+        layer = node.layer
+        if isinstance(layer, Embedding):
+            reads = [(name, layer.input_dim) for name in node.inputs]
+        elif layer.keeps_dtype and len(node.inputs) == 1 and node.name in vocab:
+            reads = [(node.inputs[0], vocab[node.name])]
+        else:
+            continue
+        for name, high in reads:
+            vocab[name] = min(vocab.get(name, high), high)
+    return {name: high for name, high in vocab.items() if name in graph.inputs}
 
 
 def _out_of_range(name: str, value: np.ndarray, high: int | None, what: str) -> list[str]:
@@ -182,6 +279,26 @@ def _out_of_range(name: str, value: np.ndarray, high: int | None, what: str) -> 
             f"array {name!r}: {what} must lie in [0, {high}), got {value.min()} to {value.max()}"
         ]
     return []
+
+
+def _unrepresentable(name: str, value: np.ndarray, dtype: str) -> list[str]:
+    """Values the back ends' dtype cannot hold (`1e39` as float32: inf; 2**40 as int32: wrapped),
+    which would train to NaN or on other numbers than the data's."""
+    if dtype == "bool" or not value.size or value.dtype.kind not in "iuf":
+        return []
+    info = np.finfo(dtype) if dtype.startswith("float") else np.iinfo(dtype)
+    low, high = value.min(), value.max()
+    if low >= info.min and high <= info.max:
+        return []
+    outside = int(np.count_nonzero((value < info.min) | (value > info.max)))
+    shown = "{:.4g}" if dtype.startswith("float") else "{:,}"
+    span = f"{shown.format(info.min)} to {shown.format(info.max)}"
+    return [
+        (
+            f"array {name!r}: {outside:,} value{'s' * (outside != 1)} outside {dtype}'s range "
+            f"({span}), from {low:.4g} to {high:.4g}; the back ends compute in {dtype}"
+        )
+    ]
 
 
 def _numeric(value: np.ndarray) -> bool:

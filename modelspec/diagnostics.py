@@ -128,14 +128,17 @@ def problems_from(
         messages = by_path.setdefault(full, [])
         if message not in messages:
             messages.append(message)
+    siblings: dict[tuple, list[tuple]] = {}  # a mapping's path -> its keys' problems
+    for key in key_problems:
+        siblings.setdefault(key[:-1], []).append(key)
     problems = []
     for path, messages in by_path.items():
         if (
             path
             and messages[0].startswith("missing required field")
             and any(
-                other[:-1] == path[:-1] and f"(did you mean {path[-1]!r}?)" in by_path[other][0]
-                for other in key_problems
+                f"(did you mean {path[-1]!r}?)" in by_path[other][0]
+                for other in siblings.get(path[:-1], ())
             )
         ):
             continue  # the misspelled key reported next to it says the same, and better

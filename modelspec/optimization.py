@@ -17,6 +17,7 @@ from typing_extensions import override
 
 from .dispatch import ByType
 from .doctypes import Names, Strict, as_list, tagged
+from .limits import MAX_SEED
 from .params import P
 
 Rate = Annotated[float, Field(gt=0)]
@@ -344,7 +345,7 @@ class Training(Strict):
         "shuffling), 0 <= validation_split < 1.",
     )
     shuffle: bool = Field(default=True, description="Whether to shuffle the samples each epoch.")
-    seed: int | None = Field(
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = Field(
         default=None,
         description="Random seed of the batch order and of the frameworks' generators (dropout "
         "masks); null: unseeded.",

@@ -84,3 +84,17 @@ def substitute(value: Any, env: dict[str, Any], path: tuple = ()) -> Any:
     if isinstance(value, (list, tuple)):
         return [substitute(v, env, path + (i,)) for i, v in enumerate(value)]
     return value
+
+
+def references_in(value: Any) -> list[str]:
+    """Every whole-value `${name}` reference in a nested structure of dicts and lists (a search
+    space's values too), in order."""
+    if ref_name(value) is not None:
+        return [value]
+    if hasattr(value, "model_dump"):  # a search space
+        value = value.model_dump()
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in references_in(v)]
+    if isinstance(value, (list, tuple)):
+        return [r for v in value for r in references_in(v)]
+    return []

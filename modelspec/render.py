@@ -231,9 +231,12 @@ class _Drawing:
                 g.node(level.instance, **self.block_attrs(level, _flatten(children)))
             else:
                 what, instance, copy = key
-                with g.subgraph(name=f"cluster_{instance}" + (f"_copy{copy}" if copy else "")) as c:
-                    c.attr(**self.cluster_attrs(level, what == "copy", depth))
-                    self.emit(c, children, depth + 1)
+                # made apart and then added: `g.subgraph(name=...)` copies g's whole body each
+                # time, so 15,000 block copies took seconds
+                c = graphviz.Digraph(f"cluster_{instance}" + (f"_copy{copy}" if copy else ""))
+                c.attr(**self.cluster_attrs(level, what == "copy", depth))
+                self.emit(c, children, depth + 1)
+                g.subgraph(c)
 
     def edges(self, g: graphviz.Digraph) -> None:
         box = {

@@ -17,13 +17,21 @@ from pydantic import ValidationError
 
 from .diagnostics import problems_from
 from .document import NAME_PATTERN, SpecDocument
-from .errors import Problem, did_you_mean
+from .errors import Problem
 from .graph import DraftGraph, DraftNode, Scope, TensorType, producer
 from .layers import REGISTRY, Layer, ShapeError, format_shape
+from .layers.base import expect_min_rank
+from .limits import (
+    MAX_BLOCK_DEPTH,
+    MAX_GRAPH_NODES,
+    Suggestions,
+    copy_size,
+    cycle_messages,
+)
 from .masks import cleared_masks
 from .naming import keras_name
 from .nodes import NODE_FIELDS, BlockNode, SharedNode
-from .params import UnresolvedParam, substitute
+from .params import UnresolvedParam, references_in, substitute
 from .roles import Tensors, as_written, bind, flattened, references
 from .yamlio import Document
 
@@ -78,6 +86,11 @@ class _Resolver:
     ):
         self.spec, self.doc, self.env, self.broken = spec, doc, env, broken
         self.problems: list[Problem] = []
+        self.reported: set[Problem] = set()
+        self.suggest = Suggestions()  # "did you mean", within a budget for the whole spec
+        self.unusable: set[str] = set()  # params whose value is refused (reported): uses stay quiet
+        self.block_sizes: dict[str, int] = {}  # block -> nodes of one copy (`limits.copy_size`)
+        self.too_many = False  # the model grew past MAX_GRAPH_NODES (reported once)
         self.nodes: list[DraftNode] = []
         self.types: dict[str, TensorType | None] = {}  # tensor name -> type (None: unknown)
         self.taken: set[str] = set()
@@ -99,7 +112,8 @@ class _Resolver:
             path = path[:-1]  # `inputs: x` was written without brackets
         where = self.doc.locate_key(path) if key else self.doc.locate(path)
         problem = Problem(where, path, self.context + message, severity)  # type: ignore[arg-type]
-        if problem not in self.problems:
+        if problem not in self.reported:
+            self.reported.add(problem)
             self.problems.append(problem)
         if node is not None:
             node.problems.append(problem)
@@ -122,6 +136,16 @@ class _Resolver:
 
     def check_params(self) -> None:
         for name, param in self.spec.params.items():
+            found = references_in(param) or references_in(self.env.get(name))  # or its override
+            if found:
+                self.report(
+                    ("params", name),
+                    f"a param's value cannot be a reference ({found[0]}): params do not read "
+                    "one another; write the value itself",
+                )
+                self.unusable.add(name)
+                self.env.pop(name, None)
+                continue
             for check in ("check_default", "bounds_problem"):
                 message = getattr(param, check, lambda: None)()
                 if message:
@@ -148,14 +172,14 @@ class _Resolver:
     def outputs(self, local: dict[str, Any], sinks: list[str]) -> list[str]:
         if self.spec.outputs is None:
             return sinks
-        outputs = []
+        outputs: dict[str, None] = {}
         for i, ref in enumerate(self.spec.outputs):
             tensor = self.lookup(ref, local, ("outputs", i))
             if tensor in outputs:  # per-output losses and metrics are keyed by name
                 self.report(("outputs", i), f"output {ref!r} is listed twice")
             elif tensor is not None:
-                outputs.append(tensor)
-        return outputs
+                outputs[tensor] = None
+        return list(outputs)
 
     def check_training(self, outputs: list[str]) -> TrainingPlan | None:
         """Check per-output keys against the outputs; return the section resolved per output
@@ -174,7 +198,7 @@ class _Resolver:
                 if key not in declared:
                     self.report(
                         ("training", field, key),
-                        f"{key!r} is not an output{did_you_mean(key, declared)}; "
+                        f"{key!r} is not an output{self.suggest(key, declared)}; "
                         f"outputs: {', '.join(declared)}",
                         key=True,
                     )
@@ -311,10 +335,8 @@ class _Resolver:
                 if not waiting[reader]:
                     heapq.heappush(ready, index[reader])
         stuck = {n: {d for d in deps[n] if waiting[d]} for n in names if waiting[n]}
-        for name in stuck:
-            cycle = _cycle(name, stuck)
-            if cycle[0] == name:  # report each cycle at its members, not downstream nodes
-                self.report(path + (name, "inputs"), f"cycle: {' -> '.join(cycle)}")
+        for name, message in cycle_messages(stuck).items():  # at its members, not downstream
+            self.report(path + (name, "inputs"), message)
         return done
 
     # --- one node ------------------------------------------------------------------------------
@@ -339,6 +361,12 @@ class _Resolver:
                 )
                 return None
             return self.instantiate(name, model, path, tensors, scope, prefix, env)
+        if len(self.nodes) >= MAX_GRAPH_NODES:  # a `repeat: ${n}` inside a block, counted here
+            if not self.too_many:
+                self.report(path, f"the model expands to over {MAX_GRAPH_NODES:,} nodes, the most "
+                            "a spec may have (block copies counted)", key=True)  # fmt: skip
+            self.too_many = True
+            return None
         full = prefix + name
         if not _NAME.match(name):
             self.report(
@@ -353,13 +381,13 @@ class _Resolver:
             if model.shares in self.broken.get(path[:-1], ()):
                 return None  # the owner is invalid and already reported
             if owner_model is None or isinstance(owner_model, (SharedNode, BlockNode)):
-                candidates = [
+                candidates = (  # looked at lazily: `suggest` takes what its budget leaves
                     k for k, m in section.items() if not isinstance(m, (SharedNode, BlockNode))
-                ]
+                )
                 what = "names no layer node" if owner_model is None else "must name a layer node"
                 self.report(
                     path + ("shares",),
-                    f"shares {model.shares!r}: {what}{did_you_mean(model.shares, candidates)}",
+                    f"shares {model.shares!r}: {what}{self.suggest(model.shares, candidates)}",
                 )
                 return None
             layer = self.concretize(owner_model, path, env, quiet=True)
@@ -388,18 +416,12 @@ class _Resolver:
         self, model: Any, path: tuple, env: dict[str, Any], quiet: bool = False
     ) -> Layer | None:
         """The node's layer config with params substituted, validated again with the values."""
-        raw = model.model_dump(exclude=NODE_FIELDS, by_alias=True)
-        sink: list[Problem] = []
-        try:
-            raw = substitute(raw, env)
-        except UnresolvedParam as exc:
-            if not quiet:
-                self.report(
-                    path + exc.path,
-                    f"unresolved ${{{exc.name}}}: no param of that name"
-                    f"{did_you_mean(exc.name, env)}",
-                )
+        raw = self.substitute(
+            model.model_dump(exclude=NODE_FIELDS, by_alias=True), env, path, quiet=quiet
+        )
+        if raw is None:
             return None
+        sink: list[Problem] = []
         try:
             return REGISTRY[raw["type"]].model_validate(raw)
         except ValidationError as exc:
@@ -429,6 +451,7 @@ class _Resolver:
             {role: [self.types[t].shape for t in ts] for role, ts in node.keywords.items()}  # type: ignore[union-attr]
         )
         try:
+            expect_min_rank(layer, shapes)
             outputs = [tuple(shape) for shape in layer.output_shapes(*shapes, **roles)]
             for shape in outputs:
                 if any(d is not None and d < 1 for d in shape):
@@ -479,7 +502,14 @@ class _Resolver:
         if block is None:
             self.report(
                 path + ("block",),
-                f"unknown block {model.block!r}{did_you_mean(model.block, self.spec.blocks)}",
+                f"unknown block {model.block!r}{self.suggest(model.block, self.spec.blocks)}",
+            )
+            return None
+        if len(self.block_stack) >= MAX_BLOCK_DEPTH:
+            self.report(
+                path + ("block",),
+                f"blocks nest over {MAX_BLOCK_DEPTH} deep here ({self.block_stack[0]} -> ... -> "
+                f"{self.block_stack[-1]} -> {model.block})",
             )
             return None
         if model.block in self.block_stack:
@@ -502,7 +532,7 @@ class _Resolver:
             if key not in block.params:
                 self.report(
                     path + ("params", key),
-                    f"block {model.block!r} has no param {key!r}{did_you_mean(key, block.params)}",
+                    f"block {model.block!r} has no param {key!r}{self.suggest(key, block.params)}",
                     key=True,
                 )
                 ok = False
@@ -522,7 +552,7 @@ class _Resolver:
                 f"({n_out} outputs, {len(block.inputs)} inputs)",
             )
             ok = False
-        if not ok:
+        if not ok or not self.within_limit(model.block, repeat, path):
             return None
         inner_env = {**env, **defaults, **args}
         body = ("blocks", model.block, "layers")
@@ -536,10 +566,14 @@ class _Resolver:
                 level = Scope(prefix + name, model.block, copy, repeat)
                 where = f"{prefix + name}" + (f" (copy {copy} of {repeat})" if repeat > 1 else "")
                 self.context = f"{outer_context}in {where}: "
+                if len(self.block_stack) > 3:  # nested deep: the outermost instance and this one
+                    self.context = f"{outer_context.split(': ', 1)[0]}: ... in {where}: "
                 bound = dict(zip(block.inputs, current))
                 local, sinks = self.expand(
                     block.layers, body, scope + (level,), tag, inner_env, bound
                 )
+                if self.too_many:  # over the node limit inside: reported there, stop here
+                    return None
                 if block.outputs is None:
                     names = sinks
                     outputs = dict(zip([s[len(tag) :] for s in sinks], sinks))
@@ -562,6 +596,27 @@ class _Resolver:
             self.block_stack.pop()
             self.context = outer_context
         return outputs
+
+    def within_limit(self, block: str, repeat: int, path: tuple) -> bool:
+        """Whether `repeat` copies of `block` keep the model within MAX_GRAPH_NODES (checked
+        before any copy is made; reported at the `repeat:` when they would not)."""
+        size = copy_size(block, self.spec.blocks, self.block_sizes)
+        if len(self.nodes) + repeat * size <= MAX_GRAPH_NODES:
+            return True
+        copies = f"{repeat:,} copies of block {block!r}" if repeat > 1 else f"block {block!r}"
+        made = (
+            f"over {MAX_GRAPH_NODES:,} nodes a copy (with the repeats inside it)"
+            if size > MAX_GRAPH_NODES
+            else f"{repeat * size:,} nodes ({size:,} a copy)"
+        )
+        before = f" after the {len(self.nodes):,} made before them" if self.nodes else ""
+        self.report(
+            path + ("repeat",),
+            f"{copies} would make {made}{before}; a spec may have at most "
+            f"{MAX_GRAPH_NODES:,} nodes",
+        )
+        self.too_many = True  # the copies around this one stop too
+        return False
 
     # --- references ------------------------------------------------------------------------------
     @staticmethod
@@ -588,7 +643,7 @@ class _Resolver:
     def lookup(self, ref: str, local: dict[str, Any], path: tuple) -> str | None:
         base, _, member = ref.partition(".")
         if base not in local:
-            self.report(path, f"unknown input {ref!r}{did_you_mean(base, [k for k in local])}")
+            self.report(path, f"unknown input {ref!r}{self.suggest(base, local)}")
             return None
         value = local[base]
         if value is None:
@@ -599,7 +654,7 @@ class _Resolver:
             if member:
                 if member not in value:
                     self.report(
-                        path, f"{base!r} has no output {member!r}{did_you_mean(member, value)}"
+                        path, f"{base!r} has no output {member!r}{self.suggest(member, value)}"
                     )
                     return None
                 return value[member]
@@ -621,20 +676,24 @@ class _Resolver:
             else:
                 self.report(
                     path,
-                    f"{base!r} has no output {member!r}{did_you_mean(member, names)}; "
+                    f"{base!r} has no output {member!r}{self.suggest(member, names)}; "
                     f"its outputs: {', '.join(names)}{hint}",
                 )
             return None
         return value.node if member == names[0] else f"{value.node}.{member}"
 
-    def substitute(self, value: Any, env: dict[str, Any], path: tuple) -> Any:
+    def substitute(self, value: Any, env: dict[str, Any], path: tuple, quiet: bool = False) -> Any:
+        """`value` with its `${param}`s replaced; None when one names no param (reported unless
+        `quiet`, or the param's own value was refused)."""
         try:
             return substitute(value, env)
         except UnresolvedParam as exc:
-            self.report(
-                path + exc.path,
-                f"unresolved ${{{exc.name}}}: no param of that name{did_you_mean(exc.name, env)}",
-            )
+            if not quiet and exc.name not in self.unusable:
+                self.report(
+                    path + exc.path,
+                    f"unresolved ${{{exc.name}}}: no param of that name"
+                    f"{self.suggest(exc.name, env)}",
+                )
             return None
 
     # --- after all nodes are placed -------------------------------------------------------------
@@ -711,17 +770,3 @@ def _auto_names(section: list) -> list[str]:
         counts[stem] = n + 1
         names.append(stem if n == 0 else f"{stem}_{n}")  # Keras' counter form
     return names
-
-
-def _cycle(start: str, deps: dict[str, set[str]]) -> list[str]:
-    path, seen = [start], {start}
-    current = start
-    while True:
-        nxt = next(iter(sorted(deps[current])), None)
-        if nxt is None:
-            return path
-        path.append(nxt)
-        if nxt in seen:
-            return path[path.index(nxt) :]
-        seen.add(nxt)
-        current = nxt

@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from typing import Any, Self
 
 from .errors import StudyError
+from .limits import MAX_SEED
 
 SAMPLERS = ("tpe", "random")
 HEARTBEAT_S, GRACE_S = 20, 120
@@ -71,6 +72,8 @@ def open_study(
 
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be from 0 to {MAX_SEED}, got {seed}")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study_name = study_name or spec.name
     url = storage or default_storage(study_name)
@@ -90,7 +93,9 @@ def open_study(
             f"the spec says {direction}; name another study (--study)"
         )
     # A resumed search must not redraw the samples it drew before: offset the seed by what is there.
-    offset = None if seed is None else seed + len(study.get_trials(deepcopy=False))
+    offset = (
+        None if seed is None else (seed + len(study.get_trials(deepcopy=False))) % (MAX_SEED + 1)
+    )
     study.sampler = (
         optuna.samplers.RandomSampler(seed=offset)
         if sampler == "random"
@@ -103,7 +108,13 @@ def _rdb_storage(url: str) -> Any:
     """Optuna's database storage, with a heartbeat so that a worker on any machine can see that
     a trial's process is gone."""
     import optuna
-    from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
+    from sqlalchemy.exc import (
+        ArgumentError,
+        DatabaseError,
+        IntegrityError,
+        NoSuchModuleError,
+        OperationalError,
+    )
 
     for attempt in range(5):
         try:
@@ -115,6 +126,12 @@ def _rdb_storage(url: str) -> Any:
             raise StudyError(
                 f"--storage {url!r} is not a database URL SQLAlchemy knows ({exc})"
             ) from None
+        except ImportError as exc:  # Optuna's, from SQLAlchemy's import of the URL's driver
+            missing = exc.__cause__ or exc
+            raise StudyError(
+                f"--storage {url!r}: the driver of its database is not installed ({missing}); "
+                "install it, or use a sqlite:/// URL"
+            ) from None
         except (IntegrityError, OperationalError) as exc:
             # Workers started together on a new database race to create its tables; the loser
             # finds them made on a second try.
@@ -123,6 +140,9 @@ def _rdb_storage(url: str) -> Any:
                     f"cannot open the study's database {url!r}: {' '.join(str(exc).split())[:300]}"
                 ) from None
             time.sleep(0.2 * (attempt + 1) + random.random() * 0.2)
+        except DatabaseError as exc:  # no race: the file is no database (not SQLite, damaged)
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
+            raise StudyError(f"cannot open the study's database {url!r}: {reason}") from None
 
 
 def count(study: Any) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from hypothesis import strategies as st
 
 from modelspec.layers import ACTIVATIONS, REGISTRY, ShapeError
+from modelspec.layers.base import expect_min_rank
 
 ACTS = ["linear", "relu", "tanh", "sigmoid", "elu", "gelu", "softmax", "selu", "swish", "softplus"]
 RNN_ACTS = ["tanh", "relu", "sigmoid", "linear", "elu"]
@@ -209,6 +210,8 @@ def _unit_norm(draw, shape) -> dict:
 
 
 def _prelu(draw, shape) -> dict | None:
+    if not shape:
+        return {}
     shared = draw(st.none() | st.lists(st.integers(1, len(shape)), min_size=1, unique=True))
     if any(d is None and i not in (shared or ()) for i, d in enumerate(shape, start=1)):
         return None
@@ -455,6 +458,7 @@ INPUT_FAMILIES = {
     "volume": lambda draw: [*(draw(st.integers(2, 5)) for _ in range(3)), draw(st.integers(1, 3))],
     "vector": lambda draw: [draw(st.integers(1, 6))],
     "tokens": lambda draw: [draw(st.sampled_from([None, 4, 6]))],
+    "scalar": lambda draw: [],  # one number per sample: only kinds of `min_rank` 0 take it
 }
 
 
@@ -498,6 +502,7 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
         layer = REGISTRY[config["type"]].model_validate(config)
         keyword = {r: [shapes[t] for t in ts] if isinstance(ts, list) else shapes[ts] for r, ts in (roles or {}).items()}
         try:
+            expect_min_rank(layer, [shapes[t] for t in inputs_])  # as the resolver checks first
             outs = [tuple(o) for o in layer.output_shapes(*(shapes[t] for t in inputs_), **keyword)]
             layer.weights(*(shapes[t] for t in inputs_))  # its initializers fit its weights
             mask = layer.compute_mask(tuple(masked.get(t, False) for t in inputs_),
@@ -605,7 +610,7 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
             # one tensor twice when a length is unknown (two Nones may differ at run time)
             x = draw(st.sampled_from(pool))
             y = x if None in shapes[x] else draw(st.sampled_from([t for t in pool if None not in shapes[t]]))
-            args = PAIRS[kind](draw, shapes[x], shapes[y])
+            args = PAIRS[kind](draw, shapes[x], shapes[y]) if shapes[x] and shapes[y] else None
             mask = None
             if args is not None and kind != "Dot" and draw(st.booleans()):
                 found = masks((shapes[y][0],))
@@ -630,6 +635,11 @@ def specs(draw, max_nodes: int = 8, kinds: list[str] | None = None) -> dict:
         else:
             kind = draw(st.sampled_from(kinds_here))
             source = draw(st.sampled_from(pool))
+            if len(shapes[source]) < REGISTRY[kind].min_rank:  # a rank-0 tensor: a kind that takes it
+                fitting = [k for k in kinds_here if REGISTRY[k].min_rank <= len(shapes[source])]
+                if not fitting:
+                    continue
+                kind = draw(st.sampled_from(fitting))
             args = UNARY[kind](draw, shapes[source])
             roles = roles_for(name, kind, args, source) if args is not None else None
             if args is not None:
@@ -669,7 +679,7 @@ def _add_block(draw, layers, shapes, used, pool) -> None:
     if not pool:
         return
     source = draw(st.sampled_from(pool))
-    if shapes[source][-1] is None:
+    if not shapes[source] or shapes[source][-1] is None:
         return
     name = f"blk{len(layers)}"
     layers[name] = {"block": BLOCK_NAME, "repeat": draw(st.integers(1, 3)),

@@ -16,6 +16,7 @@ import numpy as np
 from ..console import text_table
 from ..data import embedding_vocab
 from ..graph import Graph
+from ..limits import MAX_SEED
 
 ATOL = RTOL = 1e-4
 
@@ -100,18 +101,21 @@ class CheckReport:
 def random_inputs(
     graph: Graph, batch: int = 4, seed: int = 0, steps: int = 7
 ) -> dict[str, np.ndarray]:
-    """Inputs of the declared shapes (unknown lengths become `steps`); integers stay below the
-    vocabulary of every Embedding that reads them; booleans (masks) take both values. An input
+    """Inputs of the declared shapes (unknown lengths become `steps`); ids (an integer input, or
+    one of any dtype an Embedding reads) stay below the vocabulary of every Embedding that reads
+    them; booleans (masks) take both values. An input
     that a mask is made from (an Embedding with `mask_zero`, a Masking) is padded: each
     sample's steps from a random length on (at least one step kept) are 0, or the mask value, so
     that the masks take part."""
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be from 0 to {MAX_SEED}, got {seed}")
     rng = np.random.default_rng(seed)
     vocab = embedding_vocab(graph)
     padding = mask_padding(graph)
     out = {}
     for name, t in graph.inputs.items():
         shape = (batch, *(steps if d is None else d for d in t.shape))
-        if t.dtype.startswith("int"):
+        if t.dtype.startswith("int") or name in vocab:  # ids, of any dtype an Embedding reads
             out[name] = rng.integers(0, vocab.get(name, 10), size=shape).astype(t.dtype)
         elif t.dtype == "bool":
             out[name] = rng.random(size=shape) < 0.6

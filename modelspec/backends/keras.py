@@ -20,6 +20,7 @@ from typing import Any
 from ..document import LossKind, OptimizerKind
 from ..files import write_atomic
 from ..graph import Graph, Node, producer
+from ..limits import memory_checked
 from ..registry import BACKENDS
 from . import BackendError
 from .keras_lowerings import LOWERINGS, keras
@@ -42,7 +43,13 @@ FLOATS = ("float16", "bfloat16", "float32", "float64")
 
 def to_keras(graph: Graph, compile: bool = True) -> Any:
     """A `keras.Model` of the complete graph (`Spec.graph`): inputs and outputs in the spec's
-    order, named as in the spec."""
+    order, named as in the spec; `BackendError` saying their size when its weights do not fit in
+    memory (`limits.memory_checked`)."""
+    with memory_checked(graph, "keras"):
+        return _to_keras(graph, compile)
+
+
+def _to_keras(graph: Graph, compile: bool) -> Any:
     inputs = {
         name: keras.Input(shape=t.shape, dtype=t.dtype, name=name)
         for name, t in graph.inputs.items()

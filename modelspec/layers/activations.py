@@ -22,6 +22,7 @@ NonNegative = Annotated[float, Field(ge=0)]
 
 class _Elementwise(Layer):
     supports_masking = True  # a mask passes on
+    min_rank = 0  # element-wise: one number per sample too
 
     @override
     def output_shape(self, x: Shape) -> Shape:

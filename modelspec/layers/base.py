@@ -209,6 +209,9 @@ class Layer(BaseModel):
     # Keras' MultiHeadAttention clears the masks of the tensors it reads when it runs (a later
     # such call on one of them sees none): the resolver lets one call read a masked tensor
     clears_input_masks: ClassVar[bool] = False
+    # The least rank (batch excluded) of the inputs the rules take: a rank-0 input (`shape: []`,
+    # one number per sample) goes only into kinds checked to take it, in Keras and in torch.
+    min_rank: ClassVar[int] = 1
 
     # A kind's rules take one shape per input (batch omitted). Each kind names its own parameters
     # (`x` for one input, `*inputs` for several): `*inputs: Any, **_: Any` lets it, for mypy too.
@@ -408,6 +411,18 @@ def expect_rank(layer: Layer, shape: Shape, rank: int | tuple[int, ...], what: s
             f"{layer.type} expects inputs of rank {want}{layout} (batch excluded), "
             f"got shape {format_shape(shape)}"
         )
+
+
+def expect_min_rank(layer: Layer, shapes: Sequence[Shape]) -> None:
+    """`ShapeError` when an input's rank (batch excluded) is below the kind's `min_rank`: the
+    check every rule relies on before it reads an input's axes."""
+    for shape in shapes:
+        if len(shape) < layer.min_rank:
+            raise ShapeError(
+                f"{layer.type} expects inputs of rank at least {layer.min_rank} (batch excluded), "
+                f"got shape {format_shape(shape)}: one number per sample; give it a feature "
+                "axis (`shape: [1]`, or a Reshape to [1])"
+            )
 
 
 def refuse_mask(layer: Layer, why: str) -> NoReturn:

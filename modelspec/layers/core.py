@@ -69,6 +69,7 @@ class Dropout(Layer):
     """
 
     type: Literal["Dropout"] = "Dropout"
+    min_rank = 0  # a rank-0 input (one number per sample) is fine in Keras and torch
     rate: P[Rate]
     noise_shape: P[NoiseShape] | None = None
     seed: P[int] | None = None
@@ -90,6 +91,7 @@ class Activation(Layer):
     """Applies an activation function element-wise (softmax: over the last axis)."""
 
     type: Literal["Activation"] = "Activation"
+    min_rank = 0  # a rank-0 input (one number per sample) is fine in Keras and torch
     activation: P[ActivationName]
     supports_masking = True
 
@@ -111,6 +113,7 @@ class Identity(Layer):
     """Its input, unchanged (a named point in the graph): (...) -> (...)."""
 
     type: Literal["Identity"] = "Identity"
+    min_rank = 0  # a rank-0 input (one number per sample) is fine in Keras and torch
     keeps_dtype = True
     supports_masking = True
 
@@ -140,6 +143,7 @@ class Reshape(Layer):
     """Reshapes to `target_shape` (batch excluded); one entry may be -1, inferred from the rest."""
 
     type: Literal["Reshape"] = "Reshape"
+    min_rank = 0  # a rank-0 input (one number per sample) is fine in Keras and torch
     target_shape: list[P[Annotated[int, Field(ge=-1)]]] = Field(min_length=1)
     keeps_dtype = True
 
@@ -205,6 +209,7 @@ class Embedding(Layer, EmbeddingsOptions, ActivityOptions):
     """
 
     type: Literal["Embedding"] = "Embedding"
+    min_rank = 0  # a rank-0 input (one number per sample) is fine in Keras and torch
     input_dim: P[PositiveInt]
     output_dim: P[PositiveInt]
     mask_zero: bool = False

@@ -27,6 +27,7 @@ class _Noise(Layer):
     """The identity in shape and dtype, for inputs of any rank."""
 
     keeps_dtype = True
+    min_rank = 0
     supports_masking = True  # a mask passes on (Keras' Dropout and noise layers)
     seed: P[int] | None = None
 

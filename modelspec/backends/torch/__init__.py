@@ -56,10 +56,14 @@ def __getattr__(name: str) -> Any:
 
 
 def to_torch(graph: Any) -> Any:
-    """A `torch.fx.GraphModule` of the graph, in eval mode, initialised as Keras initialises."""
+    """A `torch.fx.GraphModule` of the graph, in eval mode, initialised as Keras initialises;
+    `BackendError` saying their size when its weights do not fit in memory
+    (`limits.memory_checked`)."""
+    from ...limits import memory_checked
     from .builder import to_torch as build
 
-    return build(graph)
+    with memory_checked(graph, "torch"):
+        return build(graph)
 
 
 def refusals(graph: Any) -> list[tuple[str, str]]:
