@@ -426,6 +426,7 @@ class _Resolver:
             {role: [self.types[t].shape for t in ts] for role, ts in node.keywords.items()}  # type: ignore[union-attr]
         )
         try:
+            layer.check_dtypes(*(t.dtype for t in types))  # type: ignore[union-attr]
             outputs = [tuple(shape) for shape in layer.output_shapes(*shapes, **roles)]
             for shape in outputs:
                 if any(d is not None and d < 1 for d in shape):

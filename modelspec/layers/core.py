@@ -13,8 +13,8 @@ from pydantic import Field, PositiveInt, model_validator
 from typing_extensions import override
 
 from ..params import P
-from .base import Activation as ActivationName
 from .base import (
+    ALL_DTYPES,
     Layer,
     Shape,
     ShapeError,
@@ -24,6 +24,7 @@ from .base import (
     known_dim,
     register,
 )
+from .base import Activation as ActivationName
 from .dropout import NoiseShape, Rate, check_noise_shape
 from .options import ActivityOptions, BiasOptions, EmbeddingsOptions, KernelOptions, declared
 
@@ -33,6 +34,7 @@ class Dense(Layer, KernelOptions, BiasOptions, ActivityOptions):
     """`activation(inputs @ kernel + bias)` on the last axis: (..., d) -> (..., units)."""
 
     type: Literal["Dense"] = "Dense"
+    input_dtypes = ALL_DTYPES
     units: P[PositiveInt]
     activation: P[ActivationName] = "linear"
     use_bias: P[bool] = True
@@ -111,6 +113,7 @@ class Identity(Layer):
     """Its input, unchanged (a named point in the graph): (...) -> (...)."""
 
     type: Literal["Identity"] = "Identity"
+    input_dtypes = ALL_DTYPES
     keeps_dtype = True
     supports_masking = True
 
@@ -128,6 +131,7 @@ class Flatten(Layer):
     """Flattens all but the batch axis, in channels-last order: (d1, ..., dn) -> (d1*...*dn,)."""
 
     type: Literal["Flatten"] = "Flatten"
+    input_dtypes = ALL_DTYPES
     keeps_dtype = True
 
     @override
@@ -140,6 +144,7 @@ class Reshape(Layer):
     """Reshapes to `target_shape` (batch excluded); one entry may be -1, inferred from the rest."""
 
     type: Literal["Reshape"] = "Reshape"
+    input_dtypes = ALL_DTYPES
     target_shape: list[P[Annotated[int, Field(ge=-1)]]] = Field(min_length=1)
     keeps_dtype = True
 
@@ -181,6 +186,7 @@ class Permute(Layer):
     """Permutes the non-batch axes; `dims` counts from 1 as in Keras: (2, 1) swaps the two axes."""
 
     type: Literal["Permute"] = "Permute"
+    input_dtypes = ALL_DTYPES
     dims: list[PositiveInt] = Field(min_length=1)
     keeps_dtype = True
 
@@ -205,6 +211,7 @@ class Embedding(Layer, EmbeddingsOptions, ActivityOptions):
     """
 
     type: Literal["Embedding"] = "Embedding"
+    input_dtypes = ALL_DTYPES
     input_dim: P[PositiveInt]
     output_dim: P[PositiveInt]
     mask_zero: bool = False
