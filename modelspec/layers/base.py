@@ -31,6 +31,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError
 from typing_extensions import override
 
+from ..bounds import INT32, Bounded
 from ..dispatch import Dispatched
 from ..errors import did_you_mean
 
@@ -184,7 +185,7 @@ class Weight:
         return math.prod(self.shape)
 
 
-class Layer(BaseModel):
+class Layer(Bounded):
     """Base of every layer config. Subclasses declare `type: Literal["Kind"]` and their arguments.
 
     `min_inputs`/`max_inputs` bound how many tensors the layer takes (None: no upper bound).
@@ -460,13 +461,25 @@ def as_tuple(value: int | tuple[int, ...] | list[int], n: int) -> tuple[int, ...
     return tuple(value)
 
 
+def dilated_span(kernel: int, dilation: int) -> int:
+    """The cells a kernel of `kernel` cells spaced `dilation` apart spans; `ShapeError` beyond
+    int32's range, where TensorFlow's padding arithmetic overflows."""
+    span = (kernel - 1) * dilation + 1
+    if span > INT32[1]:
+        raise ShapeError(
+            f"a kernel of {kernel} cells dilated by {dilation} spans {span} cells, beyond "
+            f"int32's range ({INT32[1]}), where TensorFlow computes its padding"
+        )
+    return span
+
+
 def conv_output_length(
     n: int | None, kernel: int, stride: int, padding: str, dilation: int = 1
 ) -> int | None:
     """Keras' output length for convolution and pooling along one axis."""
     if n is None:
         return None
-    span = (kernel - 1) * dilation + 1
+    span = dilated_span(kernel, dilation)
     if padding in ("same", "causal"):
         return -(-n // stride)
     length = (n - span) // stride + 1
