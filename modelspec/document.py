@@ -14,8 +14,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveInt
 
+from .bounds import finite
 from .dispatch import deferred
 from .doctypes import Names, Strict, tagged
 from .layers.base import DType
@@ -71,7 +72,7 @@ if TYPE_CHECKING:
     ParamValue: TypeAlias = Any  # a plain value or a search space
 else:
     ParamValue = tagged(
-        {"value": bool | int | float | str | list | None,
+        {"value": Annotated[bool | int | float | str | list | None, AfterValidator(finite)],
          **{kind: deferred(f"modelspec.spaces:{model}") for kind, model in SPACES.items()}},
         _space_kind,
     )  # fmt: skip

@@ -30,12 +30,18 @@ class Problem:
 
     @property
     def dotted_path(self) -> str:
-        """The path as `layers.dense.units` (`<document>` for the root)."""
-        return ".".join(str(p) for p in self.path) or "<document>"
+        """The path as `layers.dense.units` (`<document>` for the root); a key that is empty or
+        holds a character that does not print (a newline) is quoted, so the problem stays one line."""
+        return ".".join(_key(p) for p in self.path) or "<document>"
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
         return f"{self.location}: {self.dotted_path}: {prefix}{self.message}"
+
+
+def _key(part: object) -> str:
+    text = str(part)
+    return text if text and text.isprintable() else repr(text)
 
 
 class SpecError(ValueError):

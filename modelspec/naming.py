@@ -17,3 +17,20 @@ def keras_name(kind: str) -> str:
     name = re.sub(r"\W+", "", kind)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+# The names a spec gives (inputs, nodes, block instances): Python identifiers in ASCII, so that
+# each is a Keras layer name, a torch submodule attribute and a name in the generated forward.
+# `\Z`, not `$`: `$` also matches before a final newline, which would let `"d\n"` through.
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def name_problem(name: object, what: str) -> str | None:
+    """Why `name` cannot name `what` (`node`, `input`, `block instance`), or None when it can:
+    it must be an identifier (ASCII letters, digits and `_`, not starting with a digit)."""
+    if isinstance(name, str) and IDENTIFIER.match(name):
+        return None
+    return (
+        f"{what} name {name!r} must be an identifier "
+        "(letters, digits and _, not starting with a digit)"
+    )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias
 from pydantic import BeforeValidator, Field, PositiveInt
 from typing_extensions import override
 
+from .bounds import Bounded
 from .dispatch import ByType
 from .doctypes import Names, Strict, as_list, tagged
 from .limits import MAX_SEED
@@ -35,7 +36,7 @@ EPSILON = "Small constant added to the denominator for numerical stability, > 0.
 MOMENTUM = "Momentum: the fraction of the previous update carried into the next, >= 0."
 
 
-class Adam(Strict):
+class Adam(Strict, Bounded):
     """Keras' `Adam`: steps by moving averages of the gradients and of their squares."""
 
     type: Literal["adam"] = Field(description=OPTIMIZER)
@@ -65,7 +66,7 @@ class AdamW(Adam):
     )
 
 
-class SGD(Strict):
+class SGD(Strict, Bounded):
     """Keras' `SGD`: gradient descent, with momentum if given."""
 
     type: Literal["sgd"] = Field(description=OPTIMIZER)
@@ -74,7 +75,7 @@ class SGD(Strict):
     nesterov: bool = Field(default=False, description="Whether to apply Nesterov momentum.")
 
 
-class RMSprop(Strict):
+class RMSprop(Strict, Bounded):
     """Keras' `RMSprop`: steps divided by the root of the squared gradients' moving average."""
 
     type: Literal["rmsprop"] = Field(description=OPTIMIZER)
@@ -143,7 +144,7 @@ LOSS = "Loss name."
 FROM_LOGITS = "Whether the output is logits rather than probabilities."
 
 
-class _Loss(Strict):
+class _Loss(Strict, Bounded):
     """What a loss kind says of itself besides its arguments."""
 
     # Keras computes the loss from the logits of an output that comes straight from this

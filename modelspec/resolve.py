@@ -9,14 +9,13 @@ downstream of a broken one gets no type and no further complaint.
 from __future__ import annotations
 
 import heapq
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from .diagnostics import problems_from
-from .document import NAME_PATTERN, SpecDocument
+from .document import SpecDocument
 from .errors import Problem
 from .graph import DraftGraph, DraftNode, Scope, TensorType, producer
 from .layers import REGISTRY, Layer, ShapeError, format_shape
@@ -29,7 +28,7 @@ from .limits import (
     cycle_messages,
 )
 from .masks import cleared_masks
-from .naming import keras_name
+from .naming import keras_name, name_problem
 from .nodes import NODE_FIELDS, BlockNode, SharedNode
 from .params import UnresolvedParam, references_in, substitute
 from .roles import Tensors, as_written, bind, flattened, references
@@ -39,8 +38,6 @@ if TYPE_CHECKING:
     from .blocks import Block
     from .optimization import Training
     from .plan import TrainingPlan
-
-_NAME = re.compile(NAME_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -155,8 +152,8 @@ class _Resolver:
         out = {}
         for name, spec in self.spec.inputs.items():
             path = ("inputs", name)
-            if not _NAME.match(name):
-                self.report(path, f"input name {name!r} must be an identifier", key=True)
+            if problem := name_problem(name, "input"):
+                self.report(path, problem, key=True)
             shape = self.substitute(spec.shape, self.env, path + ("shape",))
             if shape is None:
                 continue
@@ -351,6 +348,10 @@ class _Resolver:
         prefix: str,
         env: dict[str, Any],
     ) -> Any:
+        if problem := name_problem(
+            name, "block instance" if isinstance(model, BlockNode) else "node"
+        ):
+            self.report(path, problem, key=True)
         if isinstance(model, BlockNode):
             if isinstance(tensors, dict):
                 self.report(
@@ -368,10 +369,6 @@ class _Resolver:
             self.too_many = True
             return None
         full = prefix + name
-        if not _NAME.match(name):
-            self.report(
-                path, f"node name {name!r} must be an identifier (letters, digits, _)", key=True
-            )
         if full in self.taken:
             self.report(path, f"duplicate name {full!r}", key=True)
             return None
@@ -452,6 +449,7 @@ class _Resolver:
         )
         try:
             expect_min_rank(layer, shapes)
+            layer.check_dtypes(*(t.dtype for t in types))  # type: ignore[union-attr]
             outputs = [tuple(shape) for shape in layer.output_shapes(*shapes, **roles)]
             for shape in outputs:
                 if any(d is not None and d < 1 for d in shape):

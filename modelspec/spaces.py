@@ -10,16 +10,17 @@ import math
 import random
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from typing_extensions import override
 
+from .bounds import Finite
 from .doctypes import Strict
 
 Scalar = bool | int | float | str
 DEFAULT = "Value used when the spec is compiled without sampling; null: {}."
 
 
-class _Space(BaseModel):
+class _Space(Finite):
     # built when a spec first uses the kind of space
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     if TYPE_CHECKING:

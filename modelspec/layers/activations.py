@@ -14,7 +14,17 @@ from pydantic import Field, PositiveInt, field_validator
 from typing_extensions import override
 
 from ..params import P
-from .base import Layer, Shape, ShapeError, Weight, format_shape, refuse_mask, register
+from .base import (
+    FLOAT_DTYPES,
+    INTEGER_DTYPES,
+    Layer,
+    Shape,
+    ShapeError,
+    Weight,
+    format_shape,
+    refuse_mask,
+    register,
+)
 from .options import AlphaOptions, declared
 
 NonNegative = Annotated[float, Field(ge=0)]
@@ -46,6 +56,7 @@ class LeakyReLU(_Elementwise):
     activation's is 0.2)."""
 
     type: Literal["LeakyReLU"] = "LeakyReLU"
+    input_dtypes = (*FLOAT_DTYPES, *INTEGER_DTYPES)
     negative_slope: P[NonNegative] = 0.3
 
 

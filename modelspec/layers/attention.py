@@ -27,7 +27,10 @@ from typing_extensions import override
 
 from ..params import P
 from .base import (
+    ALL_DTYPES,
+    FLOAT_DTYPES,
     GLOROT_UNIFORM,
+    INTEGER_DTYPES,
     ONES,
     Layer,
     Role,
@@ -61,6 +64,7 @@ class MultiHeadAttention(Layer, KernelOptions, BiasOptions, ActivityOptions):
     """
 
     type: Literal["MultiHeadAttention"] = "MultiHeadAttention"
+    input_dtypes = ALL_DTYPES
     num_heads: P[PositiveInt]
     key_dim: P[PositiveInt]
     value_dim: P[PositiveInt] | None = None
@@ -238,6 +242,7 @@ class AdditiveAttention(_ScoredAttention):
     weight `scale` (d,) drawn glorot-uniform when `use_scale` (the default)."""
 
     type: Literal["AdditiveAttention"] = "AdditiveAttention"
+    input_dtypes = (*FLOAT_DTYPES, *INTEGER_DTYPES)
     use_scale: P[bool] = True
 
     def weights(self, *inputs: Shape) -> dict[str, Weight]:

@@ -31,12 +31,16 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError
 from typing_extensions import override
 
+from ..bounds import INT32, Bounded
 from ..dispatch import Dispatched
 from ..errors import did_you_mean
 
 Shape = tuple[int | None, ...]
 T = TypeVar("T")
 DType = Literal["float32", "float64", "float16", "int32", "int64", "bool"]
+FLOAT_DTYPES: tuple[str, ...] = ("float32", "float64", "float16")
+INTEGER_DTYPES: tuple[str, ...] = ("int32", "int64")
+ALL_DTYPES: tuple[str, ...] = (*FLOAT_DTYPES, *INTEGER_DTYPES, "bool")
 
 # Every name `keras.activations.get` takes (Keras 3.15: `ALL_OBJECTS` and the aliases `swish`,
 # `hard_swish`), applied with its Keras defaults (elu and celu alpha 1, leaky_relu slope 0.2,
@@ -181,7 +185,7 @@ class Weight:
         return math.prod(self.shape)
 
 
-class Layer(BaseModel):
+class Layer(Bounded):
     """Base of every layer config. Subclasses declare `type: Literal["Kind"]` and their arguments.
 
     `min_inputs`/`max_inputs` bound how many tensors the layer takes (None: no upper bound).
@@ -199,6 +203,12 @@ class Layer(BaseModel):
     min_inputs: ClassVar[int] = 1
     max_inputs: ClassVar[int | None] = 1
     keeps_dtype: ClassVar[bool] = False  # True: output dtype is the input's (Reshape, Dropout...)
+    # The dtypes its inputs may have (not the masks given by role, which take any). Floats by
+    # default: Keras casts a float input to the layer's dtype but hands an integer or boolean one
+    # to the call as it is, where most kinds either fail or return it while declaring float32.
+    # The kinds whose weights or casts make a float of any input, and those that only move
+    # values (Reshape, Flatten), take every dtype.
+    input_dtypes: ClassVar[tuple[str, ...]] = FLOAT_DTYPES
     has_weights: ClassVar[bool] = False
     roles: ClassVar[tuple[Role, ...]] = ()
     # Keras' `supports_masking`: False drops a mask that arrives (Keras warns); True leaves the
@@ -262,6 +272,23 @@ class Layer(BaseModel):
         """The activation function this layer applies last (`relu`, `sigmoid`, `linear`, ...), or
         None when its output is no activation's (an LSTM's is a product of gates)."""
         return None
+
+    def check_dtypes(self, *dtypes: str) -> None:
+        """`ShapeError` unless the kind takes inputs of these dtypes (one per positional input)
+        in both back ends (`input_dtypes`)."""
+        for i, dtype in enumerate(dtypes):
+            if dtype in self.input_dtypes:
+                continue
+            which = f" for input {i + 1}" if len(dtypes) > 1 else ""
+            taken = self.input_dtypes
+            words = "float" if taken == FLOAT_DTYPES else ", ".join(taken)
+            hint = ""
+            if dtype not in FLOAT_DTYPES:  # Keras casts floats to a layer's dtype, nothing else
+                hint = (
+                    ": Keras hands an integer or boolean input to a layer uncast; make floats of "
+                    "it first (a Rescaling of scale 1 casts it to float32)"
+                )
+            raise ShapeError(f"{self.type} takes {words} inputs, got {dtype}{which}{hint}")
 
     def output_dtype(self, *dtypes: str) -> str:
         """The output dtype for these input dtypes: the first input's for a `keeps_dtype` kind,
@@ -449,13 +476,25 @@ def as_tuple(value: int | tuple[int, ...] | list[int], n: int) -> tuple[int, ...
     return tuple(value)
 
 
+def dilated_span(kernel: int, dilation: int) -> int:
+    """The cells a kernel of `kernel` cells spaced `dilation` apart spans; `ShapeError` beyond
+    int32's range, where TensorFlow's padding arithmetic overflows."""
+    span = (kernel - 1) * dilation + 1
+    if span > INT32[1]:
+        raise ShapeError(
+            f"a kernel of {kernel} cells dilated by {dilation} spans {span} cells, beyond "
+            f"int32's range ({INT32[1]}), where TensorFlow computes its padding"
+        )
+    return span
+
+
 def conv_output_length(
     n: int | None, kernel: int, stride: int, padding: str, dilation: int = 1
 ) -> int | None:
     """Keras' output length for convolution and pooling along one axis."""
     if n is None:
         return None
-    span = (kernel - 1) * dilation + 1
+    span = dilated_span(kernel, dilation)
     if padding in ("same", "causal"):
         return -(-n // stride)
     length = (n - span) // stride + 1

@@ -23,6 +23,7 @@ from .base import (
     Weight,
     as_tuple,
     conv_output_length,
+    dilated_span,
     expect_rank,
     known_dim,
     register,
@@ -234,7 +235,7 @@ class _Transposed(_Conv):
         if n is None:
             return None
         k, s, d = (self.axes(name)[axis] for name in ("kernel_size", "strides", "dilation_rate"))
-        span = (k - 1) * d + 1
+        span = dilated_span(k, d)
         pad = None if self.output_padding is None else self.axes("output_padding")[axis]
         if self.padding == "valid":
             return (n - 1) * s + (max(span, s) if pad is None else span + pad)

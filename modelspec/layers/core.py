@@ -13,8 +13,8 @@ from pydantic import Field, PositiveInt, model_validator
 from typing_extensions import override
 
 from ..params import P
-from .base import Activation as ActivationName
 from .base import (
+    ALL_DTYPES,
     Layer,
     Shape,
     ShapeError,
@@ -24,6 +24,7 @@ from .base import (
     known_dim,
     register,
 )
+from .base import Activation as ActivationName
 from .dropout import NoiseShape, Rate, check_noise_shape
 from .options import ActivityOptions, BiasOptions, EmbeddingsOptions, KernelOptions, declared
 
@@ -33,6 +34,7 @@ class Dense(Layer, KernelOptions, BiasOptions, ActivityOptions):
     """`activation(inputs @ kernel + bias)` on the last axis: (..., d) -> (..., units)."""
 
     type: Literal["Dense"] = "Dense"
+    input_dtypes = ALL_DTYPES
     units: P[PositiveInt]
     activation: P[ActivationName] = "linear"
     use_bias: P[bool] = True
@@ -114,6 +116,7 @@ class Identity(Layer):
 
     type: Literal["Identity"] = "Identity"
     min_rank = 0  # a rank-0 input (one number per sample) is fine in Keras and torch
+    input_dtypes = ALL_DTYPES
     keeps_dtype = True
     supports_masking = True
 
@@ -131,6 +134,7 @@ class Flatten(Layer):
     """Flattens all but the batch axis, in channels-last order: (d1, ..., dn) -> (d1*...*dn,)."""
 
     type: Literal["Flatten"] = "Flatten"
+    input_dtypes = ALL_DTYPES
     keeps_dtype = True
 
     @override
@@ -144,6 +148,7 @@ class Reshape(Layer):
 
     type: Literal["Reshape"] = "Reshape"
     min_rank = 0  # a rank-0 input (one number per sample) is fine in Keras and torch
+    input_dtypes = ALL_DTYPES
     target_shape: list[P[Annotated[int, Field(ge=-1)]]] = Field(min_length=1)
     keeps_dtype = True
 
@@ -185,6 +190,7 @@ class Permute(Layer):
     """Permutes the non-batch axes; `dims` counts from 1 as in Keras: (2, 1) swaps the two axes."""
 
     type: Literal["Permute"] = "Permute"
+    input_dtypes = ALL_DTYPES
     dims: list[PositiveInt] = Field(min_length=1)
     keeps_dtype = True
 
@@ -210,6 +216,7 @@ class Embedding(Layer, EmbeddingsOptions, ActivityOptions):
 
     type: Literal["Embedding"] = "Embedding"
     min_rank = 0  # a rank-0 input (one number per sample) is fine in Keras and torch
+    input_dtypes = ALL_DTYPES
     input_dim: P[PositiveInt]
     output_dim: P[PositiveInt]
     mask_zero: bool = False

@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 from typing_extensions import override
 
 from ..params import P
-from .base import Layer, Shape, ShapeError, Weight, format_shape, known_dim, register
+from .base import ALL_DTYPES, Layer, Shape, ShapeError, Weight, format_shape, known_dim, register
 from .options import MovingOptions, NormalizationOptions, declared
 
 Positive = Annotated[float, Field(gt=0)]
@@ -78,6 +78,7 @@ class BatchNormalization(_Normalization, MovingOptions):
     one axis: Keras 3's layer takes `int(axis)` (a list is a TypeError there)."""
 
     type: Literal["BatchNormalization"] = "BatchNormalization"
+    input_dtypes = ALL_DTYPES
     momentum: P[Annotated[float, Field(ge=0, le=1)]] = 0.99
     reads_mask = True  # in training, the batch statistics are those of the unmasked steps
 

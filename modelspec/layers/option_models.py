@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from ..bounds import Bounded
 from .base import Constraint, Initializer, Regularizer
 from .option_kinds import (
     CONSTRAINT_KINDS,
@@ -21,7 +22,7 @@ from .option_kinds import (
 )
 
 
-class _Option(BaseModel):
+class _Option(Bounded):
     """One initializer, regularizer or constraint: Keras' class (`keras_class`) and arguments."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)

@@ -105,6 +105,7 @@ class MaxPooling3D(_Pooling3D):
     (d, h, w, c) -> (d', h', w', c)."""
 
     type: Literal["MaxPooling3D"] = "MaxPooling3D"
+    input_dtypes = ("float32",)  # TensorFlow has no MaxPool3D of float64, nor of float16 on CPU
 
 
 @register
@@ -113,6 +114,7 @@ class AveragePooling3D(_Pooling3D):
     the real cells only): (d, h, w, c) -> (d', h', w', c)."""
 
     type: Literal["AveragePooling3D"] = "AveragePooling3D"
+    input_dtypes = ("float32",)  # TensorFlow's CPU has no AvgPool3D of float16 or float64
     pool_size: P[IntOrTriple]
 
 

@@ -14,7 +14,7 @@ from pydantic import model_validator
 from typing_extensions import TypeAliasType, override
 
 from ..params import P
-from .base import ONES, ZEROS, Layer, Shape, ShapeError, Weight, format_shape, register
+from .base import ALL_DTYPES, ONES, ZEROS, Layer, Shape, ShapeError, Weight, format_shape, register
 from .normalization import axis_positions
 
 # A value Keras broadcasts: a number, or nested lists of numbers (a NumPy array's `tolist()`).
@@ -27,6 +27,7 @@ class Rescaling(Layer):
     a list of one value stands for every channel), as Keras broadcasts them."""
 
     type: Literal["Rescaling"] = "Rescaling"
+    input_dtypes = ALL_DTYPES
     scale: P[float] | tuple[float, ...]
     offset: P[float] | tuple[float, ...] = 0.0
     supports_masking = True  # a mask passes on
@@ -60,6 +61,7 @@ class Normalization(Layer):
     """
 
     type: Literal["Normalization"] = "Normalization"
+    input_dtypes = ALL_DTYPES
     supports_masking = True  # a mask passes on
     axis: P[int] | tuple[int, ...] | None = -1
     mean: Values | None = None

@@ -26,6 +26,7 @@ from typing_extensions import override
 
 from ..params import P
 from .base import (
+    ALL_DTYPES,
     ONES,
     Activation,
     Initializer,
@@ -50,6 +51,7 @@ ROLES = (
 
 
 class _Recurrent(Layer, KernelOptions, RecurrentOptions, BiasOptions, ActivityOptions):
+    input_dtypes = ALL_DTYPES
     gates: ClassVar[int] = 1
     states: ClassVar[tuple[str, ...]] = ("state",)  # Keras' order, as return_state returns them
     has_weights = True
@@ -197,6 +199,7 @@ class Bidirectional(Layer):
     """
 
     type: Literal["Bidirectional"] = "Bidirectional"
+    input_dtypes = ALL_DTYPES
     layer: RecurrentLayer
     merge_mode: P[Literal["concat", "sum", "mul", "ave"]] = "concat"
     has_weights = True

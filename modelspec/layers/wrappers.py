@@ -75,6 +75,10 @@ class TimeDistributed(Layer):
         return masks[0]
 
     @override
+    def check_dtypes(self, *dtypes: str) -> None:
+        self.layer.check_dtypes(*dtypes)  # each step goes to the wrapped layer as it is
+
+    @override
     def output_dtype(self, *dtypes: str) -> str:
         return self.layer.output_dtype(*dtypes)
 

@@ -31,7 +31,8 @@ from .init import keras_initial_weights
 from .lowering import ANY, CHANNELS_FIRST, CHANNELS_LAST, Lowering, Site, lowering_for
 from .runtime import fx, nn, torch
 
-# Names the generated code needs for itself: an input named so gets a trailing underscore.
+# Names the generated code needs for itself (`self` is the module): a spec name that is one of
+# them, or a Python keyword, gets a trailing underscore wherever it names a value.
 RESERVED_ARGS = {
     "self",
     "torch",
@@ -47,7 +48,8 @@ LAYOUT_SUFFIX = {CHANNELS_FIRST: {3: "ncw", 4: "nchw"}, CHANNELS_LAST: {3: "nwc"
 
 
 def argument_name(name: str) -> str:
-    """The forward argument for spec input `name`: the name itself unless Python or fx reserves it."""
+    """The Python name of spec name `name` in the generated forward (an input's argument, a
+    node's value): the name itself unless Python or fx reserves it (`def`, `self`, `torch`)."""
     return f"{name}_" if keyword.iskeyword(name) or name in RESERVED_ARGS else name
 
 
@@ -58,8 +60,12 @@ def _reserved_names() -> frozenset[str]:
 
 
 def attribute_name(name: str, reserved: set[str]) -> str:
-    """The submodule name for layer `name`: the name itself unless `nn.Module` already has it."""
-    return f"{name}_" if name in reserved else name
+    """The submodule name for layer `name`: the name itself unless it is taken (`reserved`: what
+    `nn.Module` has, and the submodules so far) or a Python keyword (`self.class` would not
+    parse); then with underscores added until it is neither."""
+    while name in reserved or keyword.iskeyword(name):
+        name += "_"
+    return name
 
 
 def to_torch(graph: Graph) -> Any:
@@ -222,7 +228,7 @@ class _Builder:
         regularized = getattr(node.layer, "activity_regularizer", None) is not None
         for tensor, value in zip(node.tensors, outputs, strict=True):
             if value not in given and value.op != "placeholder":
-                value._rename(tensor.replace(".", "_"))  # the spec's name in the generated code
+                value._rename(argument_name(tensor.replace(".", "_")))  # the spec's name
             self._set(tensor, value, layout)
             self.value_names[tensor] = value.name
             if regularized:  # Keras regularizes every output of the layer

@@ -60,6 +60,15 @@ class _Normalization(Lowering):
         """The input's rank, batch included."""
         return len(self.site.shape) + 1
 
+    def as_keras_rounds(self, e: Emitter, out: Any) -> Any:
+        """`out` (float32) as Keras returns it for this input: its Layer- and
+        GroupNormalization turn autocast off and compute in at least float32, then round the
+        result to the input's float dtype before casting it to float32, so a float16 input's
+        result is rounded to float16."""
+        if self.site.inputs[0].dtype != "float16":
+            return out
+        return e.method(e.method(out, "to", torch.float16), "to", torch.float32)
+
     @override
     def to_torch(self, weights: Arrays) -> Arrays:
         return renamed(self.names, weights)
@@ -132,6 +141,10 @@ class GroupNormalization(_OnChannels):
         groups = cfg.group_count(self.site.shape)
         return GroupNorm(groups, self.channels(), cfg.epsilon, cfg.center, cfg.scale)
 
+    @override
+    def emit(self, e: Emitter, x: Any) -> Any:
+        return self.as_keras_rounds(e, super().emit(e, x))
+
 
 @LOWERINGS.register(normalization.LayerNormalization)
 class LayerNormalization(_Normalization):
@@ -163,11 +176,11 @@ class LayerNormalization(_Normalization):
     def emit(self, e: Emitter, x: Any) -> Any:
         positions, trailing = self.positions, self.trailing
         if positions == trailing:
-            return e.module(x)
+            return self.as_keras_rounds(e, e.module(x))
         if len(positions) == 1:
             positions, trailing = positions[0], trailing[0]  # type: ignore[assignment]
         moved = e.module(e.method(x, "movedim", positions, trailing))
-        return e.method(moved, "movedim", trailing, positions)
+        return self.as_keras_rounds(e, e.method(moved, "movedim", trailing, positions))
 
     @override
     def to_torch(self, weights: Arrays) -> Arrays:
