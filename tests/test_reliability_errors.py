@@ -162,16 +162,20 @@ def test_a_storage_file_that_is_not_sqlite_is_one_clear_line(tmp_path):
 
 # --- models too big for memory ---------------------------------------------------------------------
 
-HUGE_EMBEDDING = "inputs: {x: {shape: [3], dtype: int32}}\nlayers:\n  e: {type: Embedding, input_dim: 10000000000, output_dim: 8, inputs: x}\n"
+# 10**10 rows are refused where they are written (beyond int32, which both back ends index with);
+# 10**9 rows of 80 are as large: refused before building, with their size.
+HUGE_EMBEDDING = "inputs: {x: {shape: [3], dtype: int32}}\nlayers:\n  e: {type: Embedding, input_dim: 1000000000, output_dim: 80, inputs: x}\n"
 
 
 @pytest.mark.parametrize("backend", ["keras", "torch"])
 def test_an_embedding_of_10_billion_rows_says_its_size_before_building(backend, monkeypatch):
+    with pytest.raises(modelspec.SpecError, match=r"layers.e.input_dim: must be within int32's range"):
+        spec(HUGE_EMBEDDING.replace("1000000000", "10000000000"))
     monkeypatch.setattr(modelspec.limits, "available_memory", lambda: 16 * 10**9)
     huge = spec(HUGE_EMBEDDING)
     with pytest.raises(BackendError) as info:
         huge.to_keras() if backend == "keras" else huge.to_torch()
-    assert str(info.value) == (f"model 'model' has 80,000,000,000 weights, 320 GB (e/embeddings (10000000000, 8) 320 GB), "
+    assert str(info.value) == (f"model 'model' has 80,000,000,000 weights, 320 GB (e/embeddings (1000000000, 80) 320 GB), "
                                f"more than the 16 GB of memory available: the {backend} back end cannot build it")  # fmt: skip
 
 
