@@ -16,6 +16,7 @@ from .document import SpecDocument
 from .errors import Problem
 from .graph import DraftGraph
 from .layers import CATALOGUE
+from .limits import no_gc_pauses
 from .resolve import resolve
 from .yamlio import Document
 
@@ -45,6 +46,11 @@ def analyse(doc: Document, overrides: dict[str, Any] | None = None) -> Analysis:
     When some nodes are invalid, the rest of the graph is still resolved: the invalid nodes are
     set aside (and references to them stay silent), so one run reports every mistake.
     """
+    with no_gc_pauses():
+        return _analyse(doc, overrides)
+
+
+def _analyse(doc: Document, overrides: dict[str, Any] | None) -> Analysis:
     try:
         document = SpecDocument.model_validate(doc.data)
         problems: list[Problem] = list(doc.problems)

@@ -24,6 +24,7 @@ from .errors import Problem, RenderError
 from .files import write_atomic
 from .graph import DraftGraph, DraftNode, Graph, Scope, TensorType, producer
 from .layers.base import format_shape
+from .limits import no_gc_pauses
 from .yamlio import Document
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
@@ -71,7 +72,8 @@ def render_graph(
     if problems is None:
         problems = graph.problems if isinstance(graph, DraftGraph) else []
     drawing = _Drawing(graph, problems, rankdir, collapse_blocks, show_shapes, show_dtypes)
-    return drawing.draw()
+    with no_gc_pauses():
+        return drawing.draw()
 
 
 class _Drawing:
@@ -486,7 +488,7 @@ def render_analysis(
     if graph is None:  # too broken to resolve: a title and the list of problems
         name = analysis.document.name if analysis.document else str(data.get("name", "spec"))
         graph = DraftGraph(name, {}, [], [])
-    return _Drawing(
+    drawing = _Drawing(
         graph,
         analysis.problems,
         rankdir,
@@ -494,7 +496,9 @@ def render_analysis(
         show_shapes,
         show_dtypes,
         data.get("layers"),
-    ).draw()
+    )
+    with no_gc_pauses():
+        return drawing.draw()
 
 
 def render_file(path: str | os.PathLike, **options: Any) -> graphviz.Digraph:
@@ -505,8 +509,9 @@ def render_file(path: str | os.PathLike, **options: Any) -> graphviz.Digraph:
     """
     from .yamlio import read
 
-    doc = read(path)
-    return render_analysis(analyse(doc), doc, **options)
+    with no_gc_pauses():
+        doc = read(path)
+        return render_analysis(analyse(doc), doc, **options)
 
 
 def write(digraph: graphviz.Digraph, path: str | os.PathLike) -> None:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import gc
 import os
 import random
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .analysis import Analysis, analyse  # noqa: F401  (re-exported: `modelspec.spec.analyse` as before)
 from .document import SpecDocument
 from .errors import Problem, SpecError
 from .graph import DraftGraph, Graph
+from .limits import no_gc_pauses as _no_gc_pauses
 from .resolve import param_values
 from .yamlio import Document, dump, parse, read
 
@@ -182,21 +180,6 @@ class Spec:
 
     def __repr__(self) -> str:
         return f"<Spec {self.name!r} from {self.source}: {len(self.graph.nodes)} nodes, {self.graph.params:,} params>"
-
-
-@contextlib.contextmanager
-def _no_gc_pauses() -> Iterator[None]:
-    """Loading allocates many small objects that all live on; the cyclic collector re-scanning
-    them made a 10,000-node spec take seconds instead of a fraction of one."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.freeze()  # move what the load made to the oldest generation without a pass over it
-            gc.unfreeze()
-            gc.enable()
 
 
 def loads(text: str, source: str = "<string>") -> Spec:
