@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import BaseModel, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 FLOAT32_MAX = 3.4028234663852886e38
 INT32 = (-(2**31), 2**31 - 1)
@@ -62,6 +62,8 @@ def range_problem(value: Any, seed: bool = False) -> str | None:
 class Bounded(BaseModel):
     """A model whose every field holds only numbers both back ends can hold (`range_problem`)."""
 
+    model_config = ConfigDict(defer_build=True)  # a base, never validated itself
+
     @field_validator("*", mode="after")
     @classmethod
     def _within_range(cls, value: Any, info: ValidationInfo) -> Any:
@@ -74,6 +76,8 @@ class Bounded(BaseModel):
 class Finite(BaseModel):
     """A model whose every field holds only finite numbers (`finite_problem`): a search space,
     whose draws a field checks where they are used."""
+
+    model_config = ConfigDict(defer_build=True)  # a base, never validated itself
 
     @field_validator("*", mode="after")
     @classmethod
