@@ -1,29 +1,14 @@
 """Issue 17, part 1: what `validate` accepts, both back ends build and run; what they cannot
-take is refused at its line. Names (keywords, `self`, a final newline, block instances),
-dtypes, and values (params, non-finite floats, integers out of the back ends' range)."""
+take is refused at its line. Names (keywords, `self`, a final newline, block instances) and
+dtypes; values are in `test_reliability_names_values.py`."""
 
-import textwrap
 
 import pytest
 
 import modelspec
 
 from .conftest import problems
-
-keras_marks = [pytest.mark.keras, pytest.mark.torch]
-
-
-def both_back_ends_run(text: str) -> modelspec.Spec:
-    """The spec of `text`, built by both back ends, run on the same inputs, and found equal."""
-    pytest.importorskip("keras")
-    pytest.importorskip("torch")
-    from modelspec.backends.check import check
-
-    spec = modelspec.loads(textwrap.dedent(text), "spec.yaml")
-    report = check(spec)
-    assert report.ok, str(report)
-    return spec
-
+from .reliability import both_back_ends_run, saved_and_loaded
 
 # --- names --------------------------------------------------------------------------------
 
@@ -83,23 +68,10 @@ def test_a_keyword_or_self_names_anything_and_both_back_ends_run(name, form, tmp
     spec = both_back_ends_run(texts[form])
     import keyword
 
-    assert not any(keyword.iskeyword(m) for m in spec.to_torch().meta["modelspec"]["modules"].values())
+    assert not any(
+        keyword.iskeyword(m) for m in spec.to_torch().meta["modelspec"]["modules"].values()
+    )
     saved_and_loaded(spec, tmp_path)
-
-
-def saved_and_loaded(spec: modelspec.Spec, folder) -> None:
-    """`compile` writes the spec's model with each back end, and each file loads back."""
-    import keras
-
-    from modelspec.backends.torch import load_torch
-    from modelspec.cli import main
-
-    source = folder / "spec.yaml"
-    source.write_text(spec.to_yaml())
-    assert main(["compile", str(source), "--backend", "torch", "-o", str(folder / "m.pt")]) == 0
-    assert main(["compile", str(source), "--backend", "keras", "-o", str(folder / "m.keras")]) == 0
-    load_torch(folder / "m.pt")
-    keras.saving.load_model(folder / "m.keras")
 
 
 @pytest.mark.parametrize(
@@ -185,7 +157,9 @@ def test_the_input_of_several_at_fault_is_named():
           s: {type: Add, inputs: [a, b]}
         """
     )
-    assert found[0].startswith("spec.yaml:3:3: layers.s: Add takes float inputs, got int64 for input 2:")
+    assert found[0].startswith(
+        "spec.yaml:3:3: layers.s: Add takes float inputs, got int64 for input 2:"
+    )
 
 
 def test_a_rescaling_makes_floats_of_integers_for_the_kinds_that_take_floats():
@@ -218,7 +192,11 @@ def _one_kind_cases() -> list:
 
     out = []
     for kind in sorted(CASES):
-        floats = [c for c in CASES[kind] if all(i.get("dtype", "float32") == "float32" for i in c["inputs"].values())]
+        floats = [
+            c
+            for c in CASES[kind]
+            if all(i.get("dtype", "float32") == "float32" for i in c["inputs"].values())
+        ]
         out += [pytest.param(floats[0], d, id=f"{kind}-{d}") for d in DTYPES[1:] if floats]
     return out
 
@@ -252,149 +230,8 @@ def test_every_kind_takes_a_dtype_in_both_back_ends_alike_or_refuses_it(case, dt
     modelspec.transfer_weights(model, module)
     inputs = random_inputs(graph, seed=1)
     atol = tolerance(graph)
-    for name, k, t in zip(graph.outputs, run_keras(model, graph, inputs), run_torch(module, graph, inputs)):
+    for name, k, t in zip(
+        graph.outputs, run_keras(model, graph, inputs), run_torch(module, graph, inputs)
+    ):
         assert str(k.dtype) == str(t.dtype) == graph.tensor_type(name).dtype, name
         np.testing.assert_allclose(t.astype("float64"), k.astype("float64"), atol=atol, rtol=atol)
-
-
-# --- values -------------------------------------------------------------------------------
-
-
-@pytest.mark.keras
-@pytest.mark.torch
-def test_a_param_for_an_activation_and_a_learning_rate_builds_runs_and_trains_in_both(tmp_path):
-    import numpy as np
-
-    spec = both_back_ends_run(
-        """\
-        params:
-          a: {choice: [relu, tanh], default: tanh}
-          lr: {loguniform: [1.0e-4, 1.0e-2], default: 1.0e-3}
-          r: 0.25
-        inputs: {x: {shape: [3, 4]}}
-        layers:
-          - {type: LSTM, units: 3, activation: "${a}", recurrent_activation: "${a}"}
-          - {type: Activation, activation: "${a}"}
-          - {type: Dropout, rate: "${r}"}
-          - {type: Dense, units: 1, activation: "${a}", name: out}
-        training:
-          optimizer: {type: adam, learning_rate: "${lr}"}
-          loss: mse
-        """
-    )
-    data = {"x": np.ones((8, 3, 4), "float32"), "out": np.zeros((8, 1), "float32")}
-    for backend in ("keras", "torch"):
-        result = spec.train(data, backend=backend, epochs=1)
-        assert np.isfinite(result.history[-1]["loss"])
-    saved_and_loaded(spec.sample(3), tmp_path)
-
-
-@pytest.mark.parametrize(
-    "field, value, message",
-    [
-        ("{type: LayerNormalization, epsilon: .inf}", "epsilon", "must be a finite number, got inf"),
-        ("{type: Rescaling, scale: .nan}", "scale", "must be a finite number, got nan"),
-        ("{type: Masking, mask_value: -.inf}", "mask_value", "must be a finite number, got -inf"),
-        ("{type: ReLU, max_value: 1.0e+39}", "max_value", "must be within float32's range (magnitude up to 3.4e38), got 1e+39"),
-        ("{type: Normalization, mean: [0.0, 1.0e+300], variance: 1.0}", "mean", "must be within float32's range (magnitude up to 3.4e38), got 1e+300"),
-        ("{type: Dense, units: 2, kernel_initializer: {type: random_normal, stddev: .inf}}", "kernel_initializer.stddev", "must be a finite number, got inf"),
-        ("{type: Dense, units: 2, kernel_regularizer: {type: l2, l2: 1.0e+39}}", "kernel_regularizer.l2", "must be within float32's range (magnitude up to 3.4e38), got 1e+39"),
-    ],
-)  # fmt: skip
-def test_a_float_that_is_not_finite_or_beyond_float32_is_refused_at_its_field(field, value, message):
-    found = problems(f"inputs: {{x: {{shape: [4]}}}}\nlayers:\n  - {field}\n")
-    assert len(found) == 1 and found[0].startswith("spec.yaml:3:")
-    assert f": layers.0.{value}: {message}" in found[0]
-
-
-def test_a_non_finite_learning_rate_param_or_search_space_is_refused():
-    found = problems(
-        """\
-        params: {p: .inf, q: {uniform: [0.0, .inf], default: 0.5}}
-        inputs: {x: {shape: [4]}}
-        layers: [{type: Dense, units: 1}]
-        training: {optimizer: {type: sgd, learning_rate: .inf}, loss: mse}
-        """
-    )
-    assert found == [
-        "spec.yaml:1:13: params.p: must be a finite number, got inf",
-        "spec.yaml:1:32: params.q.uniform: must be a finite number, got inf",
-        "spec.yaml:4:50: training.optimizer.learning_rate: must be a finite number, got inf",
-    ]
-
-
-def test_an_epsilon_from_a_param_beyond_float32_is_refused_where_it_is_used():
-    found = problems(
-        """\
-        params: {e: 1.0e+39}
-        inputs: {x: {shape: [4]}}
-        layers: [{type: LayerNormalization, epsilon: "${e}"}]
-        """
-    )
-    assert found == [
-        "spec.yaml:3:46: layers.0.epsilon: must be within float32's range (magnitude up to "
-        "3.4e38), got 1e+39 (the value of ${e} is 1e+39)"
-    ]
-
-
-@pytest.mark.parametrize("seed", [2**63, -(2**63) - 1, 2**64])
-@pytest.mark.parametrize(
-    "layer",
-    [
-        "{type: Dropout, rate: 0.5, seed: %d}",
-        "{type: GaussianNoise, stddev: 0.5, seed: %d}",
-        "{type: Dense, units: 2, kernel_initializer: {type: glorot_uniform, seed: %d}}",
-    ],
-)
-def test_a_seed_beyond_int64_is_refused_at_its_field(layer, seed):
-    found = problems(f"inputs: {{x: {{shape: [4]}}}}\nlayers:\n  - {layer % seed}\n")
-    assert len(found) == 1
-    assert found[0].endswith(
-        f"seed: must be within int64's range (-9223372036854775808 to 9223372036854775807), got {seed}"
-    )
-
-
-@pytest.mark.parametrize(
-    "layer, field",
-    [
-        ("{type: Conv1D, filters: 2, kernel_size: 2, strides: 2147483648}", "strides"),
-        ("{type: MaxPooling1D, pool_size: 2, strides: 4294967296}", "strides"),
-        ("{type: Dense, units: 9223372036854775807}", "units"),
-        ("{type: Embedding, input_dim: 10000000000, output_dim: 2}", "input_dim"),
-    ],
-)
-def test_an_integer_beyond_int32_is_refused_at_its_field(layer, field):
-    found = problems(f"inputs: {{x: {{shape: [6, 3]}}}}\nlayers:\n  - {layer}\n")
-    assert len(found) == 1 and f"layers.0.{field}: must be within int32's range" in found[0]
-
-
-def test_a_dilated_kernel_beyond_int32_is_refused():
-    found = problems(
-        """\
-        inputs: {x: {shape: [6, 3]}}
-        layers:
-          - {type: Conv1D, filters: 2, kernel_size: 2, padding: same, dilation_rate: 2147483647}
-        """
-    )
-    assert found == [
-        "spec.yaml:3:5: layers.0: a kernel of 2 cells dilated by 2147483647 spans 2147483648 "
-        "cells, beyond int32's range (2147483647), where TensorFlow computes its padding"
-    ]
-
-
-@pytest.mark.keras
-@pytest.mark.torch
-def test_the_extremes_that_are_in_range_build_and_run_in_both(tmp_path):
-    spec = both_back_ends_run(
-        """\
-        inputs: {x: {shape: [6, 3]}}
-        layers:
-          - {type: Dropout, rate: 0.5, seed: 9223372036854775807}
-          - {type: GaussianNoise, stddev: 0.5, seed: -9223372036854775808}
-          - {type: Dense, units: 2, kernel_initializer: {type: glorot_uniform, seed: -1}}
-          - {type: LayerNormalization, epsilon: 1.0e-30}
-          - {type: ReLU, max_value: 3.0e+38}
-          - {type: Conv1D, filters: 2, kernel_size: 2, strides: 2147483647}
-        """
-    )
-    saved_and_loaded(spec, tmp_path)

@@ -15,8 +15,6 @@ from typing_extensions import override
 
 from ..params import P
 from .base import (
-    FLOAT_DTYPES,
-    INTEGER_DTYPES,
     Layer,
     Shape,
     ShapeError,
@@ -25,6 +23,7 @@ from .base import (
     refuse_mask,
     register,
 )
+from .dtypes import NUMBER_DTYPES
 from .options import AlphaOptions, declared
 
 NonNegative = Annotated[float, Field(ge=0)]
@@ -56,7 +55,7 @@ class LeakyReLU(_Elementwise):
     activation's is 0.2)."""
 
     type: Literal["LeakyReLU"] = "LeakyReLU"
-    input_dtypes = (*FLOAT_DTYPES, *INTEGER_DTYPES)
+    input_dtypes = NUMBER_DTYPES
     negative_slope: P[NonNegative] = 0.3
 
 

@@ -27,10 +27,7 @@ from typing_extensions import override
 
 from ..params import P
 from .base import (
-    ALL_DTYPES,
-    FLOAT_DTYPES,
     GLOROT_UNIFORM,
-    INTEGER_DTYPES,
     ONES,
     Layer,
     Role,
@@ -42,6 +39,7 @@ from .base import (
     refuse_mask,
     register,
 )
+from .dtypes import ALL_DTYPES, NUMBER_DTYPES
 from .options import ActivityOptions, BiasOptions, KernelOptions, declared
 
 QUERY = Role("query", "the query sequence (Tq, features)", required=True)
@@ -242,7 +240,7 @@ class AdditiveAttention(_ScoredAttention):
     weight `scale` (d,) drawn glorot-uniform when `use_scale` (the default)."""
 
     type: Literal["AdditiveAttention"] = "AdditiveAttention"
-    input_dtypes = (*FLOAT_DTYPES, *INTEGER_DTYPES)
+    input_dtypes = NUMBER_DTYPES
     use_scale: P[bool] = True
 
     def weights(self, *inputs: Shape) -> dict[str, Weight]:

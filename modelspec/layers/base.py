@@ -34,13 +34,11 @@ from typing_extensions import override
 from ..bounds import INT32, Bounded
 from ..dispatch import Dispatched
 from ..errors import did_you_mean
+from .dtypes import FLOAT_DTYPES, dtype_problem
 
 Shape = tuple[int | None, ...]
 T = TypeVar("T")
 DType = Literal["float32", "float64", "float16", "int32", "int64", "bool"]
-FLOAT_DTYPES: tuple[str, ...] = ("float32", "float64", "float16")
-INTEGER_DTYPES: tuple[str, ...] = ("int32", "int64")
-ALL_DTYPES: tuple[str, ...] = (*FLOAT_DTYPES, *INTEGER_DTYPES, "bool")
 
 # Every name `keras.activations.get` takes (Keras 3.15: `ALL_OBJECTS` and the aliases `swish`,
 # `hard_swish`), applied with its Keras defaults (elu and celu alpha 1, leaky_relu slope 0.2,
@@ -203,11 +201,7 @@ class Layer(Bounded):
     min_inputs: ClassVar[int] = 1
     max_inputs: ClassVar[int | None] = 1
     keeps_dtype: ClassVar[bool] = False  # True: output dtype is the input's (Reshape, Dropout...)
-    # The dtypes its inputs may have (not the masks given by role, which take any). Floats by
-    # default: Keras casts a float input to the layer's dtype but hands an integer or boolean one
-    # to the call as it is, where most kinds either fail or return it while declaring float32.
-    # The kinds whose weights or casts make a float of any input, and those that only move
-    # values (Reshape, Flatten), take every dtype.
+    # The dtypes its inputs may have (not masks given by role, which take any): `dtypes.py`.
     input_dtypes: ClassVar[tuple[str, ...]] = FLOAT_DTYPES
     has_weights: ClassVar[bool] = False
     roles: ClassVar[tuple[Role, ...]] = ()
@@ -276,19 +270,9 @@ class Layer(Bounded):
     def check_dtypes(self, *dtypes: str) -> None:
         """`ShapeError` unless the kind takes inputs of these dtypes (one per positional input)
         in both back ends (`input_dtypes`)."""
-        for i, dtype in enumerate(dtypes):
-            if dtype in self.input_dtypes:
-                continue
-            which = f" for input {i + 1}" if len(dtypes) > 1 else ""
-            taken = self.input_dtypes
-            words = "float" if taken == FLOAT_DTYPES else ", ".join(taken)
-            hint = ""
-            if dtype not in FLOAT_DTYPES:  # Keras casts floats to a layer's dtype, nothing else
-                hint = (
-                    ": Keras hands an integer or boolean input to a layer uncast; make floats of "
-                    "it first (a Rescaling of scale 1 casts it to float32)"
-                )
-            raise ShapeError(f"{self.type} takes {words} inputs, got {dtype}{which}{hint}")
+        problem = dtype_problem(self.type, self.input_dtypes, dtypes)
+        if problem:
+            raise ShapeError(problem)
 
     def output_dtype(self, *dtypes: str) -> str:
         """The output dtype for these input dtypes: the first input's for a `keeps_dtype` kind,

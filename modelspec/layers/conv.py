@@ -30,6 +30,8 @@ from .base import (
 )
 from .options import ActivityOptions, BiasOptions, KernelOptions, declared
 
+MAX_EXTENT = 2**24  # strides times the dilated kernel's span, per axis (`Window.check_extent`)
+
 # One value per spatial axis, or one int for all of them (Keras' `standardize_tuple`). `Ints` is
 # what the shared classes declare; each kind narrows it to its rank through an `Axes*` base.
 Ints = PositiveInt | tuple[PositiveInt, ...]
@@ -79,7 +81,21 @@ class Window(Layer):
         """The output length along spatial axis `axis` for an input length `n` (None: unknown),
         by Keras' rule for this padding."""
         k, s, d = (self.axes(name)[axis] for name in ("kernel_size", "strides", "dilation_rate"))
+        self.check_extent(k, s, d)
         return conv_output_length(n, k, s, self.padding, d)  # type: ignore[attr-defined]
+
+    def check_extent(self, kernel: int, stride: int, dilation: int) -> None:
+        """`ShapeError` when the stride times the dilated kernel's span is over `MAX_EXTENT`:
+        TensorFlow's oneDNN convolution overflows its offsets from about 2**28 (a kernel of 2
+        with strides 2**27 fails, and takes the next convolutions down with it; 2**28
+        segfaults), so modelspec keeps 16 times below."""
+        span = dilated_span(kernel, dilation)
+        if stride * span > MAX_EXTENT:
+            raise ShapeError(
+                f"{self.type} strides {stride} times its window of {span} cells is "
+                f"{stride * span}, over {MAX_EXTENT} (2**24): TensorFlow's convolution fails "
+                "from about 2**28"
+            )
 
     def output_channels(self, channels: int) -> int:
         """The number of output channels for `channels` input channels."""
@@ -232,9 +248,10 @@ class _Transposed(_Conv):
         `n * s` for `same`; with it, `(n - 1) * s + span + output_padding` for `valid` and
         `(n - 1) * s + span % 2 + output_padding` for `same` (span: the dilated kernel's length).
         """
+        k, s, d = (self.axes(name)[axis] for name in ("kernel_size", "strides", "dilation_rate"))
+        self.check_extent(k, s, d)
         if n is None:
             return None
-        k, s, d = (self.axes(name)[axis] for name in ("kernel_size", "strides", "dilation_rate"))
         span = dilated_span(k, d)
         pad = None if self.output_padding is None else self.axes("output_padding")[axis]
         if self.padding == "valid":

@@ -13,8 +13,8 @@ from pydantic import Field, PositiveInt, model_validator
 from typing_extensions import override
 
 from ..params import P
+from .base import Activation as ActivationName
 from .base import (
-    ALL_DTYPES,
     Layer,
     Shape,
     ShapeError,
@@ -24,8 +24,8 @@ from .base import (
     known_dim,
     register,
 )
-from .base import Activation as ActivationName
 from .dropout import NoiseShape, Rate, check_noise_shape
+from .dtypes import ALL_DTYPES
 from .options import ActivityOptions, BiasOptions, EmbeddingsOptions, KernelOptions, declared
 
 

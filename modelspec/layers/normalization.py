@@ -14,7 +14,8 @@ from pydantic import Field, field_validator
 from typing_extensions import override
 
 from ..params import P
-from .base import ALL_DTYPES, Layer, Shape, ShapeError, Weight, format_shape, known_dim, register
+from .base import Layer, Shape, ShapeError, Weight, format_shape, known_dim, register
+from .dtypes import ALL_DTYPES
 from .options import MovingOptions, NormalizationOptions, declared
 
 Positive = Annotated[float, Field(gt=0)]

@@ -14,7 +14,8 @@ from pydantic import model_validator
 from typing_extensions import TypeAliasType, override
 
 from ..params import P
-from .base import ALL_DTYPES, ONES, ZEROS, Layer, Shape, ShapeError, Weight, format_shape, register
+from .base import ONES, ZEROS, Layer, Shape, ShapeError, Weight, format_shape, register
+from .dtypes import ALL_DTYPES
 from .normalization import axis_positions
 
 # A value Keras broadcasts: a number, or nested lists of numbers (a NumPy array's `tolist()`).

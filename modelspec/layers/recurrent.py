@@ -26,7 +26,6 @@ from typing_extensions import override
 
 from ..params import P
 from .base import (
-    ALL_DTYPES,
     ONES,
     Activation,
     Initializer,
@@ -40,6 +39,7 @@ from .base import (
     known_dim,
     register,
 )
+from .dtypes import ALL_DTYPES
 from .options import ActivityOptions, BiasOptions, KernelOptions, RecurrentOptions, declared
 
 Rate = Annotated[float, Field(ge=0, lt=1)]
