@@ -13,7 +13,7 @@ import os
 import stat
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,19 +26,35 @@ from .limits import available_memory, size_text
 
 @dataclass
 class Arrays:
-    """Inputs and targets keyed by name, all of one length, in the dtypes the back ends take."""
+    """Inputs and targets keyed by name, all of one length, in the dtypes the back ends take;
+    `w`: per output (some or none), each sample's weight in its loss (float32, shape (N,))."""
 
     x: dict[str, np.ndarray]
     y: dict[str, np.ndarray]
+    w: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(next(iter(self.x.values())))
 
     def take(self, index: np.ndarray | slice) -> Arrays:
-        """The samples at `index` (indices or a slice), inputs and targets alike."""
+        """The samples at `index` (indices or a slice), inputs, targets and weights alike."""
         return Arrays(
-            {k: v[index] for k, v in self.x.items()}, {k: v[index] for k, v in self.y.items()}
+            {k: v[index] for k, v in self.x.items()},
+            {k: v[index] for k, v in self.y.items()},
+            {k: v[index] for k, v in self.w.items()},
         )
+
+    def with_class_weights(self, outputs: Any) -> Arrays:
+        """These arrays with each `OutputPlan` that has a `class_weight` weighing its samples by
+        their class (`class_sample_weights`): Keras turns class weights into sample weights of
+        the training data only, so the validation data keeps its own."""
+        weights = dict(self.w)
+        for output in outputs:
+            if output.class_weight is not None:
+                weights[output.name] = class_sample_weights(
+                    self.y[output.name], output.class_weight
+                )
+        return Arrays(self.x, self.y, weights)
 
     def split(self, validation_split: float) -> tuple[Arrays, Arrays | None]:
         """Keras' split: the last `validation_split` of the samples, before any shuffling."""
@@ -55,6 +71,18 @@ class Arrays:
                 ]
             )
         return self.take(slice(0, at)), self.take(slice(at, None))
+
+
+def class_sample_weights(y: np.ndarray, class_weight: Mapping[int, float]) -> np.ndarray:
+    """Each sample's weight by its class, as Keras' `class_weight_to_sample_weights` computes
+    it (keras/src/trainers/data_adapters/data_adapter_utils.py): the class is the argmax over the
+    last axis of a target with several columns (one-hot), else the target rounded (a 0/1
+    column, or class ids); a class not in `class_weight` weighs 1. float32, shape (N,)."""
+    ids = y
+    if ids.ndim > 1:
+        ids = np.argmax(ids, axis=-1) if ids.shape[-1] != 1 else np.squeeze(ids, axis=-1)
+    ids = np.round(ids).astype("int32").reshape(len(y), -1)[:, 0]
+    return np.array([class_weight.get(int(i), 1.0) for i in ids], dtype="float32")
 
 
 def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -174,7 +202,11 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
             [f"spec {graph.name!r} has no `training:` section, so its targets have no kind"]
         )
     problems: list[str] = []
-    known = [*graph.inputs, *graph.outputs]
+    known = [
+        *graph.inputs,
+        *graph.outputs,
+        *(o.sample_weight for o in plan.outputs if o.sample_weight),
+    ]
     vocab = embedding_vocab(graph)
     lengths: dict[str, int] = {}
     x, y = {}, {}
@@ -240,6 +272,24 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
         if not found:
             y[name] = value.astype(dtype, copy=False)
 
+    w = {}
+    for output in plan.outputs:
+        if output.sample_weight is None:
+            continue
+        weights_name = output.sample_weight
+        value = get(weights_name, f"sample weights of output {output.name!r}")
+        if value is None:
+            continue
+        if not _numeric(value) or value.shape[1:] not in ((), (1,)):
+            problems.append(_mismatch(weights_name, value, [()], "numeric"))
+            continue
+        found = _out_of_range(weights_name, value, None, "") or _unrepresentable(
+            weights_name, value, "float32"
+        )
+        problems += found
+        if not found:
+            w[output.name] = value.reshape(len(value)).astype("float32", copy=False)
+
     if len(set(lengths.values())) > 1:
         listed = ", ".join(f"{k} has {n}" for k, n in lengths.items())
         problems.append(f"arrays differ in length (samples): {listed}")
@@ -247,7 +297,7 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
         problems.append("the arrays hold no samples")
     if problems:
         raise DataError(problems)
-    return Arrays(x, y)
+    return Arrays(x, y, w)
 
 
 def embedding_vocab(graph: Graph) -> dict[str, int]:

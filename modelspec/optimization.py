@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias
 
-from pydantic import BeforeValidator, Field, PositiveInt
+from pydantic import BeforeValidator, Field, NonNegativeInt, PositiveInt
 from typing_extensions import override
 
 from .bounds import Bounded
@@ -20,6 +20,7 @@ from .dispatch import ByType
 from .doctypes import Names, Strict, as_list, tagged
 from .limits import MAX_SEED
 from .params import P
+from .training_kinds import Callback, Clipping, LearningRate
 
 Rate = Annotated[float, Field(gt=0)]
 Fraction = Annotated[float, Field(ge=0, lt=1)]
@@ -31,16 +32,19 @@ NonNegative = Annotated[float, Field(ge=0)]
 
 # The lines the optimizers share (the JSON Schema's descriptions).
 OPTIMIZER = "Optimizer name."
-LEARNING_RATE = "Step size of each update, > 0."
+LEARNING_RATE = (
+    "Step size of each update, > 0, or a schedule of it per optimizer step (ExponentialDecay, "
+    "CosineDecay, PiecewiseConstantDecay)."
+)
 EPSILON = "Small constant added to the denominator for numerical stability, > 0."
 MOMENTUM = "Momentum: the fraction of the previous update carried into the next, >= 0."
 
 
-class Adam(Strict, Bounded):
+class Adam(Strict, Clipping):
     """Keras' `Adam`: steps by moving averages of the gradients and of their squares."""
 
     type: Literal["adam"] = Field(description=OPTIMIZER)
-    learning_rate: P[Rate] = Field(default=0.001, description=LEARNING_RATE)
+    learning_rate: LearningRate = Field(default=0.001, description=LEARNING_RATE)
     beta_1: P[Fraction] = Field(
         default=0.9, description="Decay rate of the gradients' moving average, 0 <= beta_1 < 1."
     )
@@ -66,20 +70,20 @@ class AdamW(Adam):
     )
 
 
-class SGD(Strict, Bounded):
+class SGD(Strict, Clipping):
     """Keras' `SGD`: gradient descent, with momentum if given."""
 
     type: Literal["sgd"] = Field(description=OPTIMIZER)
-    learning_rate: P[Rate] = Field(default=0.01, description=LEARNING_RATE)
+    learning_rate: LearningRate = Field(default=0.01, description=LEARNING_RATE)
     momentum: P[NonNegative] = Field(default=0.0, description=MOMENTUM)
     nesterov: bool = Field(default=False, description="Whether to apply Nesterov momentum.")
 
 
-class RMSprop(Strict, Bounded):
+class RMSprop(Strict, Clipping):
     """Keras' `RMSprop`: steps divided by the root of the squared gradients' moving average."""
 
     type: Literal["rmsprop"] = Field(description=OPTIMIZER)
-    learning_rate: P[Rate] = Field(default=0.001, description=LEARNING_RATE)
+    learning_rate: LearningRate = Field(default=0.001, description=LEARNING_RATE)
     rho: P[Fraction] = Field(
         default=0.9,
         description="Decay rate of the squared gradients' moving average, 0 <= rho < 1.",
@@ -301,6 +305,21 @@ def _positional(value: Any) -> Any:
     return value
 
 
+def _class_weight_kind(value: Any) -> str:
+    if isinstance(value, dict) and any(isinstance(v, dict) for v in value.values()):
+        return "per_output"
+    return "all"
+
+
+ClassWeights = dict[NonNegativeInt, Annotated[float, Field(ge=0)]]
+
+if TYPE_CHECKING:
+    ClassWeightSetting: TypeAlias = ClassWeights | dict[str, ClassWeights]
+else:
+    ClassWeightSetting = tagged(
+        {"all": ClassWeights, "per_output": dict[str, ClassWeights]}, _class_weight_kind
+    )
+
 if TYPE_CHECKING:
     LossSetting: TypeAlias = Loss | dict[str, Loss]
     MetricsSetting: TypeAlias = list[str] | dict[str, list[str]]
@@ -350,4 +369,20 @@ class Training(Strict):
         default=None,
         description="Random seed of the batch order and of the frameworks' generators (dropout "
         "masks); null: unseeded.",
+    )
+    callbacks: list[Callback] = Field(
+        default=[],
+        description="Keras callbacks run after each epoch, in order: EarlyStopping, "
+        "ModelCheckpoint, ReduceLROnPlateau, CSVLogger, TensorBoard.",
+    )
+    class_weight: ClassWeightSetting | None = Field(
+        default=None,
+        description="Weight of each class id's samples in an output's loss (1.0 for a class "
+        "not named): output name -> {class id: weight}, or {class id: weight} for a "
+        "single-output model.",
+    )
+    sample_weight: dict[str, str] | None = Field(
+        default=None,
+        description="Per output name, the array of the data holding each sample's weight in "
+        "that output's loss (shape (N,)).",
     )

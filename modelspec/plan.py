@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .optimization import LossKind, OptimizerKind, Training, canonical_loss
+from .training_kinds import CallbackKind
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,9 @@ class OutputPlan:
     node's layer applies last (`sigmoid`, `softmax`, `linear`, ...: a `Dense`'s or convolution's
     `activation`, an `Activation` layer's), None when its layer ends in no activation function
     (an LSTM, an `Add`, a `Dropout`...). Keras computes a crossentropy from the logits of a
-    sigmoid or softmax output.
+    sigmoid or softmax output. `class_weight`: class id -> weight of its samples in this output's
+    loss (None: none); `sample_weight`: the name of the data array of per-sample weights of this
+    output's loss (None: none); never both (Keras refuses them together).
     """
 
     name: str
@@ -39,6 +42,8 @@ class OutputPlan:
     weight: float = 1.0
     metrics: tuple[str, ...] = ()
     activation: str | None = None
+    class_weight: Mapping[int, float] | None = None
+    sample_weight: str | None = None
 
     @property
     def sparse_targets(self) -> bool:
@@ -53,7 +58,8 @@ class TrainingPlan:
 
     `outputs`: one `OutputPlan` per model output, in the graph's output order. `epochs` and
     `batch_size` (samples) are positive; `validation_split` is the fraction in [0, 1) of the
-    samples (the last ones) held out; `seed` (None: unseeded) seeds the batch order and dropout.
+    samples (the last ones) held out; `seed` (None: unseeded) seeds the batch order and dropout;
+    `callbacks` run after each epoch, in order (`modelspec.callbacks`).
     """
 
     optimizer: OptimizerKind
@@ -63,6 +69,7 @@ class TrainingPlan:
     validation_split: float = 0.0
     shuffle: bool = True
     seed: int | None = None
+    callbacks: tuple[CallbackKind, ...] = ()
 
     def output(self, name: str) -> OutputPlan:
         """The plan of output `name`; `KeyError` when the model has no such output."""
@@ -92,6 +99,10 @@ def plan_training(
     an output without a loss here raises `KeyError`.
     """
     losses, weights, metrics = training.loss, training.loss_weights or {}, training.metrics
+    class_weights, sample_weights = (
+        per_output_class_weights(training, written),
+        training.sample_weight or {},
+    )
     plans = []
     for name, key in zip(outputs, written, strict=True):
         loss = losses[key] if isinstance(losses, dict) else losses
@@ -103,6 +114,8 @@ def plan_training(
                 float(weights.get(key, 1.0)),
                 tuple(listed),
                 activations[name],
+                class_weights.get(key),
+                sample_weights.get(key),
             )
         )
     return TrainingPlan(
@@ -113,4 +126,18 @@ def plan_training(
         training.validation_split,
         training.shuffle,
         training.seed,
+        tuple(training.callbacks),
     )
+
+
+def per_output_class_weights(
+    training: Training, written: list[str]
+) -> dict[str, Mapping[int, float]]:
+    """`class_weight` keyed by output as written: the per-output mapping as it is, or the mapping
+    of a single-output model (`{0: 1.0, 1: 3.0}`) under that output's name."""
+    given = training.class_weight
+    if not given:
+        return {}
+    if all(isinstance(v, dict) for v in given.values()):
+        return dict(given)  # type: ignore[arg-type]
+    return {written[0]: given} if len(written) == 1 else {}  # type: ignore[dict-item]

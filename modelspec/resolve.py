@@ -187,10 +187,12 @@ class _Resolver:
         before = len(self.problems)
         concrete = self.concrete_training()
         declared = [str(o) for o in self.spec.outputs or outputs]
-        for field in ("loss", "loss_weights", "metrics"):
+        for field in ("loss", "loss_weights", "metrics", "class_weight", "sample_weight"):
             value = getattr(training, field)
             if not isinstance(value, dict) or "type" in value:
                 continue
+            if field == "class_weight" and not any(isinstance(v, dict) for v in value.values()):
+                continue  # {class id: weight} of a single-output model
             for key in value:
                 if key not in declared:
                     self.report(
@@ -208,9 +210,13 @@ class _Resolver:
         activations = {
             o: layer.final_activation() if (layer := layers.get(o)) else None for o in outputs
         }
+        from .callbacks import training_problems
         from .plan import plan_training  # with the training section's models, when it has one
 
-        return plan_training(concrete, outputs, declared, activations)
+        plan = plan_training(concrete, outputs, declared, activations)
+        for path, message in training_problems(concrete, plan, declared):
+            self.report(("training", *path), message)
+        return None if len(self.problems) > before else plan
 
     def concrete_training(self) -> Training | None:
         """The training section with params substituted, validated again with the values."""

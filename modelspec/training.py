@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .callbacks import preflight, runs
 from .console import Progress, text_table
 from .data import Arrays, check_arrays, read_npz
 from .graph import Graph
@@ -54,6 +55,38 @@ class Trainer(Protocol):
 
     def set_layer_weights(self, layer_name: str, weights: dict[str, np.ndarray]) -> None:
         """Set the weights of layer instance `layer_name` (Keras' names and layout)."""
+
+    def get_weights(self) -> Any:
+        """A copy of every weight of the model, trainable or not (not the optimizer's), in the
+        back end's own form: what `set_weights` takes (EarlyStopping's best weights)."""
+
+    def set_weights(self, weights: Any) -> None:
+        """Set every weight from a copy `get_weights` made."""
+
+    @property
+    def learning_rate(self) -> float:
+        """The optimizer's learning rate now (a schedule's value at the current step), as the
+        float32 the optimizer holds."""
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        """Set the learning rate (not of a scheduled optimizer: validation refuses that)."""
+
+    def scalar_writer(self, directory: str) -> ScalarWriter:
+        """A TensorBoard event-file writer in `directory` (made if missing)."""
+
+
+class ScalarWriter(Protocol):
+    """What a back end's TensorBoard writer does: scalars by tag and step, flushed, closed."""
+
+    def scalar(self, tag: str, value: float, step: int) -> None:
+        """Record `value` under `tag` at `step`."""
+
+    def flush(self) -> None:
+        """Write what is recorded to the event file."""
+
+    def close(self) -> None:
+        """Flush and close the event file."""
 
 
 def adapt(trainer: Trainer, graph: Graph, data: Arrays, echo: Callable[[str], None]) -> None:
@@ -159,6 +192,8 @@ def train(
     backend_named(backend)  # ValueError naming the choices, before the data is read
     arrays = check_arrays(graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data)
     train_set, val_set = arrays.split(t.validation_split)
+    fit_set = train_set.with_class_weights(t.outputs)  # Keras weighs the training data only
+    preflight(t.callbacks, val_set is not None, backend_named(backend).check_path)
     epochs = t.epochs if epochs is None else epochs
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
@@ -171,27 +206,40 @@ def train(
     rng = np.random.default_rng(t.seed)
     history: list[dict[str, float]] = []
     names = log_names(graph)
-    names += [f"val_{n}" for n in names]
+    names += [f"val_{n}" for n in names] + ["learning_rate"]  # ReduceLROnPlateau's
+    callbacks = runs(t, echo)
+    for callback in callbacks:
+        callback.begin(trainer)
     for epoch in range(1, epochs + 1):
         batches = batch_order(len(train_set), t.batch_size, t.shuffle, rng)
         with Progress(
             len(batches), f"epoch {epoch}/{epochs}", "batch", enabled=progress, leave=False
         ) as bar:
             logs = trainer.train_epoch(
-                train_set, batches, lambda done, loss: bar.update(done, _loss(loss))
+                fit_set, batches, lambda done, loss: bar.update(done, _loss(loss))
             )
         if val_set is not None:
             logs.update({f"val_{k}": v for k, v in trainer.evaluate(val_set, t.batch_size).items()})
+        for callback in callbacks:
+            callback.epoch_end(epoch - 1, logs, trainer)
         logs = _in_order(logs, names)
         history.append(logs)
         echo(f"epoch {epoch}/{epochs}: " + "  ".join(f"{k} {v:.4g}" for k, v in logs.items()))
         if on_epoch is not None:
             on_epoch(epoch, logs)
-    if val_set is not None:  # the last epoch evaluated it already
+        if any(callback.stop for callback in callbacks):
+            break
+    for callback in callbacks:
+        callback.end(trainer)
+    restored = any(getattr(c.spec, "restore_best_weights", False) for c in callbacks)
+    if val_set is not None and not restored:  # the last epoch evaluated it already
         evaluated_on, evaluation = (
             "validation split",
             {k[4:]: v for k, v in logs.items() if k.startswith("val_")},
         )
+    elif val_set is not None:  # the weights are the best epoch's, not the last's
+        evaluated_on = "validation split"
+        evaluation = _in_order(trainer.evaluate(val_set, t.batch_size), names)
     else:
         evaluated_on, evaluation = (
             "training data",

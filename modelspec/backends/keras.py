@@ -180,7 +180,12 @@ assert _LossFunctionWrapper.__name__ == "LossFunctionWrapper"
 def _optimizer(config: OptimizerKind) -> Any:
     """The Keras optimizer of the plan's optimizer config (its fields are Keras' arguments)."""
     cls = getattr(keras.optimizers, OPTIMIZERS[config.type])
-    return cls(**config.model_dump(exclude={"type"}))
+    options = config.model_dump(exclude={"type"})
+    schedule = config.learning_rate
+    if hasattr(schedule, "at"):  # a schedule's fields are its Keras class's arguments
+        kind = getattr(keras.optimizers.schedules, schedule.type)  # type: ignore[union-attr]
+        options["learning_rate"] = kind(**schedule.model_dump(exclude={"type"}))  # type: ignore[union-attr]
+    return cls(**options)
 
 
 def _loss(loss: LossKind) -> Any:

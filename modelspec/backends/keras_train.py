@@ -59,6 +59,36 @@ class KerasTrainer:
         y = [data.y[name] for name in self.graph.outputs]
         return (x[0] if len(x) == 1 else x), (y[0] if len(y) == 1 else y)
 
+    def _sample_weight(self, data: Arrays) -> Any:
+        """`fit`'s `sample_weight`: None, or one array per output (ones where an output has none:
+        Keras 3 wants all or none), as `y` is structured."""
+        if not data.w:
+            return None
+        ones = np.ones(len(data), "float32")
+        w = [data.w.get(name, ones) for name in self.graph.outputs]
+        return w[0] if len(w) == 1 else w
+
+    def get_weights(self) -> Any:
+        """`model.get_weights()`: every weight, trainable or not, as NumPy arrays."""
+        return self.model.get_weights()
+
+    def set_weights(self, weights: Any) -> None:
+        """`model.set_weights(weights)`."""
+        self.model.set_weights(weights)
+
+    @property
+    def learning_rate(self) -> float:
+        """The optimizer's `learning_rate` (a schedule's value at `iterations`)."""
+        return float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self.model.optimizer.learning_rate = value
+
+    def scalar_writer(self, directory: str) -> Any:
+        """A `tf.summary` file writer in `directory` (what Keras' TensorBoard callback uses)."""
+        return _SummaryWriter(directory)
+
     def train_epoch(
         self, data: Arrays, batches: list[np.ndarray], on_batch: OnBatch
     ) -> dict[str, float]:
@@ -69,11 +99,13 @@ class KerasTrainer:
         sizes = {len(b) for b in batches[:-1]}
         if len(sizes) > 1 or (sizes and len(batches[-1]) > sizes.pop()):
             raise ValueError("Keras batches are equal in size but for a smaller last one")
-        x, y = self._xy(data.take(np.concatenate(batches)))
+        ordered = data.take(np.concatenate(batches))
+        x, y = self._xy(ordered)
         self._progress.on_batch = on_batch
         history = self.model.fit(
             x,
             y,
+            sample_weight=self._sample_weight(ordered),
             batch_size=len(batches[0]),
             epochs=1,
             shuffle=False,
@@ -85,7 +117,14 @@ class KerasTrainer:
     def evaluate(self, data: Arrays, batch_size: int) -> dict[str, float]:
         """`model.evaluate` on `data` in batches of `batch_size`: Keras' logs (loss, metrics)."""
         x, y = self._xy(data)
-        logs = self.model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+        logs = self.model.evaluate(
+            x,
+            y,
+            sample_weight=self._sample_weight(data),
+            batch_size=batch_size,
+            verbose=0,
+            return_dict=True,
+        )
         return {k: float(v) for k, v in logs.items()}
 
     def save(self, path: str | os.PathLike) -> None:
@@ -101,3 +140,26 @@ class _BatchProgress(keras.callbacks.Callback):
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self.on_batch is not None:
             self.on_batch(batch + 1, float((logs or {}).get("loss", float("nan"))))
+
+
+class _SummaryWriter:
+    """TensorBoard scalars through `tf.summary`, as Keras' TensorBoard callback writes them."""
+
+    def __init__(self, directory: str):
+        import tensorflow as tf
+
+        self.tf = tf
+        self.writer = tf.summary.create_file_writer(directory)
+
+    def scalar(self, tag: str, value: float, step: int) -> None:
+        """`tf.summary.scalar(tag, value, step)` into this writer's file."""
+        with self.writer.as_default():
+            self.tf.summary.scalar(tag, value, step=step)
+
+    def flush(self) -> None:
+        """Write the recorded scalars out."""
+        self.writer.flush()
+
+    def close(self) -> None:
+        """Close the event file."""
+        self.writer.close()

@@ -26,11 +26,16 @@ LOSSES: dict[str, Callable[..., Any]] = {}
 METRICS: dict[str, Callable[[Any, Any], Any]] = {}
 
 
-def reduce_loss(values: Any, mask: Any = None) -> Any:
+def reduce_loss(values: Any, mask: Any = None, sample_weight: Any = None) -> Any:
     """Keras' `sum_over_batch_size` reduction of a loss' values: their mean, or where the output
     carries a mask (the values' shape, boolean), Keras' `apply_mask`: each kept position weighs
     total / kept (0 when none is kept), a masked one 0, then the sum over the number of values;
-    the mean of the kept values, in Keras' order of operations."""
+    the mean of the kept values, in Keras' order of operations. `sample_weight` (shape (batch,))
+    multiplies each sample's values first: the sum of the weighted values over their number, not
+    over the weights' sum (Keras' `reduce_weighted_values`)."""
+    if sample_weight is not None:
+        weight = sample_weight.to(values.dtype).reshape(-1, *([1] * (values.dim() - 1)))
+        values = values * weight
     if mask is None:
         return values.mean()
     total = torch.tensor(mask.numel(), dtype=values.dtype, device=values.device)

@@ -1,4 +1,5 @@
-"""Keras 3's optimizers as `torch.optim.Optimizer`s: the same update, step for step.
+"""Keras 3's optimizers as `torch.optim.Optimizer`s: the same update, step for step, with Keras'
+learning-rate schedules (evaluated at the steps done so far) and gradient clipping.
 
 torch's own optimizers differ from Keras' in small ways that add up: Adam's epsilon is scaled by
 the bias correction in torch and not in Keras, RMSprop takes the square root after adding
@@ -30,10 +31,20 @@ def register(name: str) -> Callable[[type], type]:
     return decorate
 
 
+CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
+
+
 def make_optimizer(config: Any, params: Any) -> KerasOptimizer:
-    """The optimizer of a spec's `training.optimizer` section over `params`."""
-    options = config.model_dump(exclude={"type"})
-    return OPTIMIZERS[config.type](params, **options)
+    """The optimizer of a spec's `training.optimizer` section over `params`: its learning rate
+    a number or a schedule (`training_kinds`, evaluated at each step), its clipping Keras'."""
+    options = config.model_dump(exclude={"type", *CLIPPING})
+    schedule = config.learning_rate if hasattr(config.learning_rate, "at") else None
+    if schedule is not None:
+        options["learning_rate"] = schedule.at(0)
+    optimizer = OPTIMIZERS[config.type](params, **options)
+    optimizer.schedule = schedule
+    optimizer.clipping = {n: getattr(config, n) for n in CLIPPING if getattr(config, n)}
+    return optimizer
 
 
 class KerasOptimizer(torch.optim.Optimizer):
@@ -52,6 +63,67 @@ class KerasOptimizer(torch.optim.Optimizer):
         super().__init__(params, dict(lr=learning_rate, weight_decay=weight_decay, **options))
         self.iterations = 0
         self.squared_gradients: dict[Any, Any] = {}
+        self.schedule: Any = None  # a learning-rate schedule: `at(step)` (training_kinds.py)
+        self.clipping: dict[str, float] = {}  # at most one of CLIPPING, Keras' argument
+        self.lookups: dict[Any, list[tuple[Any, Any]]] = {}  # table -> (ids, gradient rows)
+
+    @property
+    def learning_rate(self) -> float:
+        """The rate of the next step: the schedule's at `iterations`, or the groups'."""
+        if self.schedule is not None:
+            return float(self.schedule.at(self.iterations))
+        return float(self.param_groups[0]["lr"])
+
+    def set_learning_rate(self, value: float) -> None:
+        """Set every group's rate to `value` (ReduceLROnPlateau)."""
+        for group in self.param_groups:
+            group["lr"] = value
+
+    def clip(self, params: list[Any]) -> None:
+        """Keras' `_clip_gradients` on the gradients of `params`, in place: `clipnorm` each
+        gradient to that L2 norm (`g * c / max(|g|, c)`), `global_clipnorm` all of them by their
+        global norm (`g * c * min(1 / norm, 1 / c)`), `clipvalue` each value to [-c, c].
+
+        An Embedding table's gradient is TensorFlow's `IndexedSlices`, one slice per lookup
+        (`lookups`): its norm is the slices' (a token looked up twice counts twice), `clipnorm`
+        scales the slices (which stay slices), `clipvalue` clips each slice before they are
+        summed, and `global_clipnorm` returns a dense gradient (squared as a whole after)."""
+        if "clipnorm" in self.clipping:
+            c = self.clipping["clipnorm"]
+            for p in params:
+                squared = self.squared_gradients.get(p)
+                l2sum = (p.grad.square() if squared is None else squared).sum()
+                factor = c / torch.clamp(l2sum.sqrt(), min=c)
+                p.grad.mul_(factor)
+                if squared is not None:
+                    squared.mul_(factor.square())
+        elif "global_clipnorm" in self.clipping:
+            c = self.clipping["global_clipnorm"]
+            squares = [self.squared_gradients.pop(p, None) for p in params]  # dense after
+            norm = (
+                torch.stack(
+                    [(p.grad.square() if s is None else s).sum() for p, s in zip(params, squares)]
+                )
+                .sum()
+                .sqrt()
+            )
+            scale = c * torch.minimum(1.0 / norm, torch.tensor(1.0 / c)) + (norm - norm)
+            for p in params:
+                p.grad.mul_(scale)
+        elif "clipvalue" in self.clipping:
+            c = self.clipping["clipvalue"]
+            for p in params:
+                slices = self.lookups.get(p)
+                if slices is None:
+                    p.grad.clamp_(-c, c)
+                    continue
+                p.grad.zero_()
+                squared = self.squared_gradients[p]
+                squared.zero_()
+                for ids, rows in slices:
+                    clipped = rows.clamp(-c, c)
+                    p.grad.index_add_(0, ids, clipped)
+                    squared.index_add_(0, ids, clipped.square())
 
     def square(self, p: Any, g: Any) -> Any:
         """The gradient squared as Keras squares it (per lookup for an embedding table)."""
@@ -67,11 +139,13 @@ class KerasOptimizer(torch.optim.Optimizer):
             ids = inputs[0].reshape(-1).long()
 
             def on_gradient(grad: Any) -> None:
-                rows = grad.reshape(-1, grad.shape[-1]).square()
+                rows = grad.reshape(-1, grad.shape[-1])
                 table = self.squared_gradients.get(module.weight)
                 if table is None:
                     table = self.squared_gradients[module.weight] = torch.zeros_like(module.weight)
-                table.index_add_(0, ids, rows)  # a shared table sums over all its lookups
+                table.index_add_(0, ids, rows.square())  # a shared table sums over all its lookups
+                if self.clipping:  # clipvalue clips each lookup's slice
+                    self.lookups.setdefault(module.weight, []).append((ids, rows))
 
             output.register_hook(on_gradient)
 
@@ -80,6 +154,10 @@ class KerasOptimizer(torch.optim.Optimizer):
     @override
     @torch.no_grad()
     def step(self, closure: Any = None) -> None:
+        if self.schedule is not None:  # Keras evaluates it at the steps done so far
+            self.set_learning_rate(self.learning_rate)
+        if self.clipping:
+            self.clip([p for g in self.param_groups for p in g["params"] if p.grad is not None])
         self.iterations += 1
         for group in self.param_groups:
             for p in group["params"]:
@@ -88,6 +166,8 @@ class KerasOptimizer(torch.optim.Optimizer):
                 if group["weight_decay"]:
                     p.sub_(p * group["weight_decay"] * group["lr"])
                 self.update(p, p.grad, self.state[p], group)
+        self.squared_gradients.clear()  # this step's (SGD never reads them)
+        self.lookups.clear()
 
     def zeros(self, state: dict, name: str, like: Any) -> Any:
         """The state tensor `name` of a parameter, created as zeros like `like` on first use."""

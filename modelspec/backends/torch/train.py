@@ -18,12 +18,14 @@ recorded where it is computed.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from importlib.util import find_spec
 from typing import Any
 
 import numpy as np
 
 from ...data import Arrays
+from ...errors import BackendError
 from ...graph import Graph
 from ...logs import OnBatch, log_names
 from .. import import_framework
@@ -67,6 +69,11 @@ class TorchTrainer:
         self.penalties = Penalties(graph, self.model)
         self.view = training_view(self.model, wanted, self.penalties.activity_nodes)
         self.optimizer = make_optimizer(plan.optimizer, self.model.parameters())
+        if any(c.type == "TensorBoard" for c in plan.callbacks) and not find_spec("tensorboard"):
+            raise BackendError(
+                "torch back end: the TensorBoard callback writes with torch.utils.tensorboard, "
+                "which needs the tensorboard package (pip install tensorboard)"
+            )
         self.embeddings = [m for m in self.model.modules() if isinstance(m, torch.nn.Embedding)]
 
     # --- Keras' train_step / test_step -------------------------------------------------------
@@ -75,13 +82,16 @@ class TorchTrainer:
         xs = [data["x"][name][index] for name in self.graph.inputs]
         outputs, logits, values, masks = self.view(*xs)
         ys = [data["y"][name][index] for name in self.outputs]
-        return _Batch(list(outputs), list(logits), list(masks), ys, self.penalties.loss(values))
+        ws = [w[index] if (w := data["w"].get(name)) is not None else None for name in self.outputs]
+        batch = _Batch(list(outputs), list(logits), list(masks), ys, self.penalties.loss(values))
+        batch.ws = ws
+        return batch
 
     def _losses(self, batch: _Batch) -> list[Any]:
         return [
-            reduce_loss(LOSSES[c.type](y, p, z, c), m)
-            for c, y, p, z, m in zip(
-                self.losses, batch.ys, batch.outputs, batch.logits, batch.masks
+            reduce_loss(LOSSES[c.type](y, p, z, c), m, w)
+            for c, y, p, z, m, w in zip(
+                self.losses, batch.ys, batch.outputs, batch.logits, batch.masks, batch.ws
             )
         ]
 
@@ -134,6 +144,29 @@ class TorchTrainer:
         """Set layer `layer_name`'s weights (Keras' names and layout) through its lowering."""
         set_keras_weights(self.model, layer_name, weights)
 
+    def get_weights(self) -> Any:
+        """A copy of the module's `state_dict` (parameters and buffers)."""
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+    def set_weights(self, weights: Any) -> None:
+        """`load_state_dict` of a copy `get_weights` made."""
+        self.model.load_state_dict(weights)
+
+    @property
+    def learning_rate(self) -> float:
+        """The optimizer's rate of the next step, as the float32 Keras holds it in."""
+        return float(np.float32(self.optimizer.learning_rate))
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self.optimizer.set_learning_rate(float(np.float32(value)))
+
+    def scalar_writer(self, directory: str) -> Any:
+        """`torch.utils.tensorboard.SummaryWriter` in `directory`, its `add_scalar` as `scalar`."""
+        from torch.utils.tensorboard import SummaryWriter
+
+        return _Scalars(SummaryWriter(directory))
+
     def save(self, path: str | os.PathLike) -> None:
         """The module and the spec's YAML as one file at `path` (`save_torch`)."""
         from . import save_torch
@@ -151,11 +184,12 @@ class _Batch:
     masks: list[Any]
     ys: list[Any]
     penalty: Any = 0.0  # the regularizers' terms (`penalties.py`)
+    ws: list[Any] = field(default_factory=list)  # per output, its samples' weights or None
 
     def detached(self) -> _Batch:
         """The same batch cut from the autograd graph (what the logs keep)."""
         outputs = [o.detach() for o in self.outputs]
-        return _Batch(outputs, self.logits, self.masks, self.ys, self.penalty)
+        return _Batch(outputs, self.logits, self.masks, self.ys, self.penalty, self.ws)
 
 
 class _Logs:
@@ -195,6 +229,26 @@ class _Logs:
 
 def _tensors(data: Arrays) -> dict[str, dict[str, Any]]:
     return {
-        "x": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in data.x.items()},
-        "y": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in data.y.items()},
+        part: {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in arrays.items()}
+        for part, arrays in (("x", data.x), ("y", data.y), ("w", data.w))
     }
+
+
+class _Scalars:
+    """A `SummaryWriter` seen as the core's `ScalarWriter`."""
+
+    def __init__(self, writer: Any):
+        self.writer = writer
+
+    def scalar(self, tag: str, value: float, step: int) -> None:
+        """`add_scalar(tag, value, step)` in the tensor form `tf.summary.scalar` writes
+        (`new_style`), so both back ends' event files read back alike."""
+        self.writer.add_scalar(tag, value, step, new_style=True)
+
+    def flush(self) -> None:
+        """Write the recorded scalars out."""
+        self.writer.flush()
+
+    def close(self) -> None:
+        """Close the event file."""
+        self.writer.close()
