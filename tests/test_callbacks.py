@@ -59,10 +59,11 @@ def classes(n: int = 48, seed: int = 0) -> dict[str, np.ndarray]:
     return {"x": x, "out": ((x[:, 0] + 0.5 * rng.normal(size=n)) > 0.3).astype("int64")}
 
 
-def three_runs(spec, data, reference_callbacks, tmp_path, monkeypatch, torch_spec=None, **fit_args):
-    """Keras' own fit with Keras' callbacks in `tmp_path/keras`, then the core's loop on each back
-    end in `tmp_path/{keras,torch}-loop`, all from the same initial weights (`torch_spec`: the
-    spec the torch back end trains, where a file name differs)."""
+def three_runs(spec, data, reference_callbacks, tmp_path, monkeypatch, with_keras_fit, torch_spec=None, **fit_args):
+    """Keras' own fit with Keras' callbacks in `tmp_path/keras` (unless not `with_keras_fit`: then
+    the core's loop on Keras is the reference), then the core's loop on each back end in
+    `tmp_path/{keras,torch}-loop`, all from the same initial weights (`torch_spec`: the spec the
+    torch back end trains, where a file name differs)."""
     keras.utils.set_random_seed(SEED)  # the initial weights: one case, the same every run
     reference = spec.to_keras(compile=True)
     model, module = spec.to_keras(compile=False), spec.to_torch()
@@ -72,17 +73,27 @@ def three_runs(spec, data, reference_callbacks, tmp_path, monkeypatch, torch_spe
     runs = {}
     for name in ("keras", "keras-loop", "torch-loop"):
         (tmp_path / name).mkdir()
-    monkeypatch.chdir(tmp_path / "keras")
-    history = reference.fit(data["x"], data["out"], batch_size=t.batch_size, epochs=t.epochs, shuffle=False,
-                            validation_split=t.validation_split, verbose=0, callbacks=reference_callbacks(),
-                            **fit_args)  # fmt: skip
-    runs["keras"] = (history.history, reference)
+    if with_keras_fit:
+        monkeypatch.chdir(tmp_path / "keras")
+        history = reference.fit(data["x"], data["out"], batch_size=t.batch_size, epochs=t.epochs, shuffle=False,
+                                validation_split=t.validation_split, verbose=0, callbacks=reference_callbacks(),
+                                **fit_args)  # fmt: skip
+        runs["keras"] = (history.history, reference)
     for name, backend, start, trained in (("keras-loop", "keras", model, spec),
                                           ("torch-loop", "torch", module, torch_spec or spec)):  # fmt: skip
         monkeypatch.chdir(tmp_path / name)
         result = train(trained, data, backend, model=start, **QUIET)
         runs[name] = (result.history_dict(), result.model)
+    if not with_keras_fit:
+        runs["keras"] = runs["keras-loop"]
+        (tmp_path / "keras").rmdir()
+        (tmp_path / "keras").symlink_to(tmp_path / "keras-loop")
     return runs
+
+
+# each case once in CI against the core's loop on Keras, and by hand (-m slow) against Keras' fit
+KERAS_FIT = pytest.mark.parametrize("with_keras_fit", [False, pytest.param(True, marks=pytest.mark.slow)],
+                                    ids=["loops", "keras_fit"])  # fmt: skip
 
 
 def assert_same_histories(runs):
@@ -148,7 +159,8 @@ def tf_make_ndarray(proto):
 # --- against Keras' own fit and callbacks -------------------------------------------------------
 
 
-def test_early_stopping_schedule_clipping_class_weights_csv_checkpoint_and_tensorboard(tmp_path, monkeypatch):
+@KERAS_FIT
+def test_early_stopping_schedule_clipping_class_weights_csv_checkpoint_and_tensorboard(tmp_path, monkeypatch, with_keras_fit):
     """ExponentialDecay per step, clipnorm, class_weight, EarlyStopping restoring the best weights
     after stopping early, the CSV log, the best checkpoint and the TensorBoard scalars: as Keras."""
     pytest.importorskip("tensorboard")
@@ -168,7 +180,8 @@ def test_early_stopping_schedule_clipping_class_weights_csv_checkpoint_and_tenso
 
     data = classes(64, seed=3)
     torch_spec = modelspec.loads(spec.to_yaml().replace("best.keras", "best.pt"))
-    runs = three_runs(spec, data, reference_callbacks, tmp_path, monkeypatch, torch_spec, class_weight={0: 1.0, 1: 2.5})
+    runs = three_runs(spec, data, reference_callbacks, tmp_path, monkeypatch, with_keras_fit, torch_spec,
+                      class_weight={0: 1.0, 1: 2.5})
     assert 3 < len(runs["keras"][0]["loss"]) < 10, runs["keras"][0]["val_loss"]  # it stopped early
     assert_same_histories(runs)
     assert_same_weights(spec, runs)  # the best epoch's, restored
@@ -192,7 +205,8 @@ def test_early_stopping_schedule_clipping_class_weights_csv_checkpoint_and_tenso
         np.testing.assert_allclose(b, c, rtol=1e-4, atol=1e-5)
 
 
-def test_reduce_lr_on_plateau_with_cooldown_and_global_clipnorm(tmp_path, monkeypatch):
+@KERAS_FIT
+def test_reduce_lr_on_plateau_with_cooldown_and_global_clipnorm(tmp_path, monkeypatch, with_keras_fit):
     """ReduceLROnPlateau's patience, cooldown, min_delta and min_lr, the `learning_rate` it logs,
     and global_clipnorm: as Keras; EarlyStopping with a baseline runs every epoch."""
     spec = classifier("{type: sgd, learning_rate: 0.5, momentum: 0.5, global_clipnorm: 0.3}", [
@@ -207,7 +221,7 @@ def test_reduce_lr_on_plateau_with_cooldown_and_global_clipnorm(tmp_path, monkey
                 keras.callbacks.EarlyStopping(monitor="loss", patience=1, baseline=0.0),
                 keras.callbacks.CSVLogger("log.csv", separator=";")]  # fmt: skip
 
-    runs = three_runs(spec, classes(), reference_callbacks, tmp_path, monkeypatch)
+    runs = three_runs(spec, classes(), reference_callbacks, tmp_path, monkeypatch, with_keras_fit)
     rates = runs["keras"][0]["learning_rate"]
     assert len(rates) == 9 and rates[0] == pytest.approx(0.5) and min(rates) == pytest.approx(0.2), rates
     assert len(set(np.round(rates, 6))) > 2  # reduced more than once, down to min_lr
@@ -216,15 +230,17 @@ def test_reduce_lr_on_plateau_with_cooldown_and_global_clipnorm(tmp_path, monkey
     assert read_csv(tmp_path / "keras-loop" / "log.csv")[0] == ["epoch;accuracy;learning_rate;loss;val_accuracy;val_loss"]
 
 
-@pytest.mark.parametrize("mode, monitor", [("auto", "val_accuracy"), ("max", "val_loss"), ("min", "accuracy")])
-def test_early_stopping_modes_stop_at_keras_epoch(mode, monitor, tmp_path, monkeypatch):
+@pytest.mark.parametrize("mode, monitor", [("auto", "val_accuracy"), pytest.param("max", "val_loss", marks=pytest.mark.slow),
+                                           pytest.param("min", "accuracy", marks=pytest.mark.slow)])  # fmt: skip
+@KERAS_FIT
+def test_early_stopping_modes_stop_at_keras_epoch(mode, monitor, tmp_path, monkeypatch, with_keras_fit):
     """`mode: auto` on a metric (accuracy improves upwards), an explicit mode, a training figure;
     no restoring: the last epoch's weights."""
     spec = classifier("{type: adam, learning_rate: 0.05}", [
         f"{{type: EarlyStopping, monitor: {monitor}, mode: {mode}, patience: 1, start_from_epoch: 1}}"], epochs=12)  # fmt: skip
     runs = three_runs(spec, classes(), lambda: [keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=1,
                                                                               start_from_epoch=1)],
-                      tmp_path, monkeypatch)  # fmt: skip
+                      tmp_path, monkeypatch, with_keras_fit)  # fmt: skip
     assert len(runs["keras"][0]["loss"]) < 12
     assert_same_histories(runs)
     assert_same_weights(spec, runs)
@@ -317,7 +333,7 @@ CLIPPED = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("optimizer", CLIPPED)
+@pytest.mark.parametrize("optimizer", [pytest.param(o, marks=[pytest.mark.slow] if o == "clipnorm_sgd" else []) for o in CLIPPED])
 def test_clipping_and_schedules_train_the_same_step_for_step(optimizer):
     """Keras clips before the update and evaluates a schedule at the steps done so far; an
     Embedding's gradient is clipped as TensorFlow clips its per-lookup slices."""
@@ -336,20 +352,17 @@ def test_clipping_and_schedules_train_the_same_step_for_step(optimizer):
 # --- class and sample weights --------------------------------------------------------------------
 
 
-def test_sample_and_class_weights_per_output_give_keras_losses(tmp_path, monkeypatch):
+@KERAS_FIT
+def test_sample_and_class_weights_per_output_give_keras_losses(with_keras_fit):
     """A sample-weight array for one output, class weights for the other (Keras 3 refuses
     class_weight with several outputs: they become that output's sample weights, by Keras' own
     rule); the reference is Keras' fit with those sample weights, the validation split weighted
     by its sample weights only, as Keras weighs it."""
     from keras.src.trainers.data_adapters.data_adapter_utils import class_weight_to_sample_weights
 
-    spec = two_heads("{type: adam, learning_rate: 0.02}", extra=textwrap.dedent("""
-      epochs: 3
-      batch_size: 8
-      validation_split: 0.25
-      shuffle: false
-      sample_weight: {price: price_weight}
-      class_weight: {direction: {0: 0.5, 2: 4.0}}""").replace("\n", "\n      "))  # fmt: skip
+    schedule = "\n      epochs: 3\n      batch_size: 8\n      validation_split: 0.25\n      shuffle: false"
+    weighted = "\n      sample_weight: {price: price_weight}\n      class_weight: {direction: {0: 0.5, 2: 4.0}}"
+    spec = two_heads("{type: adam, learning_rate: 0.02}", extra=schedule + weighted)
     arrays = two_heads_data(40)
     checked = check_arrays(spec.graph, arrays)
     assert list(checked.w) == ["price"] and checked.w["price"].shape == (40,)
@@ -362,18 +375,27 @@ def test_sample_and_class_weights_per_output_give_keras_losses(tmp_path, monkeyp
     cw = class_weight_to_sample_weights(arrays["direction"][:30], {0: 0.5, 2: 4.0})
     np.testing.assert_array_equal(class_sample_weights(arrays["direction"][:30], {0: 0.5, 2: 4.0}), cw)
     np.testing.assert_array_equal(class_sample_weights(np.eye(3)[arrays["direction"][:30]], {0: 0.5, 2: 4.0}), cw)
-    x = lambda s: [arrays["ids"][s], arrays["x"][s]]  # noqa: E731
-    y = lambda s: [arrays["price"][s], arrays["direction"][s]]  # noqa: E731
-    fit_part, val_part = slice(0, 30), slice(30, 40)
-    expected = reference.fit(x(fit_part), y(fit_part), sample_weight=[arrays["price_weight"][fit_part], cw], batch_size=8,
-                             epochs=3, shuffle=False, verbose=0,
-                             validation_data=(x(val_part), y(val_part),
-                                              [arrays["price_weight"][val_part], np.ones(10, "float32")])).history  # fmt: skip
+    expected = None
+    if with_keras_fit:
+        x = lambda s: [arrays["ids"][s], arrays["x"][s]]  # noqa: E731
+        y = lambda s: [arrays["price"][s], arrays["direction"][s]]  # noqa: E731
+        fit_part, val_part = slice(0, 30), slice(30, 40)
+        expected = reference.fit(x(fit_part), y(fit_part), sample_weight=[arrays["price_weight"][fit_part], cw],
+                                 batch_size=8, epochs=3, shuffle=False, verbose=0,
+                                 validation_data=(x(val_part), y(val_part),
+                                                  [arrays["price_weight"][val_part], np.ones(10, "float32")])).history  # fmt: skip
+    first = {k: v.clone() for k, v in module.state_dict().items()}
     for backend, start in (("keras", model), ("torch", module)):
         history = train(spec, arrays, backend, model=start, **QUIET).history_dict()
+        expected = expected or history
         assert sorted(history) == sorted(expected)
         for key in expected:
             np.testing.assert_allclose(history[key], expected[key], **HISTORY_TOL, err_msg=f"{backend} {key}")
+    plain = spec.to_torch()  # the same start without the weights: other losses
+    plain.load_state_dict(first)
+    unweighted = train(two_heads("{type: adam, learning_rate: 0.02}", extra=schedule), arrays, "torch", model=plain, **QUIET)
+    for name in ("loss", "price_loss", "direction_loss"):
+        assert abs(unweighted.history[0][name] - expected[name][0]) > 1e-3 * abs(expected[name][0]), name
 
 
 # --- what is refused, and where -----------------------------------------------------------------
