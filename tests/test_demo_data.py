@@ -16,7 +16,9 @@ from modelspec.data import check_arrays, read_npz
 
 from .conftest import ROOT
 
-datasets = pytest.importorskip("examples.datasets", reason="the demo's data needs the dev extra")
+pytest.importorskip("sklearn", reason="the demo's data needs the dev extra (scikit-learn)")
+pytest.importorskip("vega_datasets", reason="the demo's data needs the dev extra (vega_datasets)")
+from examples import datasets  # noqa: E402
 
 SPECS = {"stock": "stock_lstm", "classifier": "sequential_classifier"}
 
