@@ -16,7 +16,16 @@ from modelspec.limits import MAX_GRAPH_NODES, SUGGESTION_BUDGET
 from modelspec.render import render_analysis
 from modelspec.yamlio import parse
 
-from .bad_specs import BUILDERS, bad_specs, cycle, nested_repeat, repeat, too_many_values, unknown_inputs
+from .bad_specs import (
+    BUILDERS,
+    bad_specs,
+    cycle,
+    nested_repeat,
+    repeat,
+    too_many_values,
+    unknown_inputs,
+)
+from .conftest import bad_input
 
 
 def problems_of(text: str) -> list[modelspec.Problem]:
@@ -157,6 +166,7 @@ def test_summary_and_render_of_30000_nodes_make_each_row_and_box_once(monkeypatc
 # --- generated bad specs of many sizes ----------------------------------------------------------
 
 
+@bad_input
 @given(bad_specs(most=400))
 def test_every_bad_spec_is_located_problems_and_draws(case):
     how, text = case
