@@ -22,6 +22,8 @@ from modelspec.yamlio import parse
 
 from .bad_specs import (
     BUILDERS,
+    THIRTY_THOUSAND,
+    valid_chain,
     bad_specs,
     cycle,
     nested_repeat,
@@ -145,17 +147,6 @@ def test_one_problem_reported_twice_is_kept_once_without_a_scan():
 
 # --- 30,000 nodes -------------------------------------------------------------------------------
 
-THIRTY_THOUSAND = """\
-inputs: {x: {shape: [4]}}
-blocks:
-  pair:
-    inputs: [x]
-    layers:
-      d: {type: Dense, units: 4, inputs: x}
-      a: {type: Add, inputs: [d, x]}
-layers:
-  r: {block: pair, repeat: 15000, inputs: x}
-"""
 
 
 def test_summary_and_render_of_30000_nodes_make_each_row_and_box_once(monkeypatch):
@@ -214,11 +205,6 @@ def _loads(text: str) -> None:
         modelspec.loads(text, "bad.yaml")
 
 
-def _valid_chain(n: int) -> str:
-    nodes = "\n".join(f"  d{i}: {{type: Dense, units: 4, inputs: {f'd{i - 1}' if i else 'x'}}}" for i in range(n))
-    return "modelspec: 1\ninputs:\n  x: {shape: [4]}\nlayers:\n" + nodes + "\n"
-
-
 SMALL = {"nested repeat": 5, "bad seed": 5}  # sizes that multiply copies, or a chain's seed
 GROWING = {how: build for how, build in BUILDERS.items() if how not in ("too deep", "too many values")}
 
@@ -238,7 +224,7 @@ def test_the_work_of_a_bad_spec_grows_linearly_with_it(how, monkeypatch):
 @pytest.mark.parametrize("what", ["loads", "summary", "render"])
 def test_the_work_of_a_valid_spec_grows_linearly_with_it(what):
     def work(n):
-        text = _valid_chain(n)
+        text = valid_chain(n)
         if what == "loads":
             return lambda: modelspec.loads(text)
         spec = modelspec.loads(text)
