@@ -65,7 +65,9 @@ def postgresql_url():
         pytest.skip("no PostgreSQL server here (initdb): `apt-get install postgresql`, as .ci/run does")
     if user is None:
         pytest.skip("running as root with no other user to run PostgreSQL as (it refuses root)")
-    folder = Path(tempfile.mkdtemp(prefix="modelspec-pg-"))  # under /tmp: the server's user reaches it
+    # As root the server runs as another user, who must reach the folder: /tmp is open to all
+    # (pytest's own temporary folders are not: mode 0700).
+    folder = Path(tempfile.mkdtemp(prefix="modelspec-pg-", dir="/tmp" if os.geteuid() == 0 else None))
     data, log = folder / "data", folder / "server.log"
     account = pwd.getpwnam(user)
     os.chown(folder, account.pw_uid, account.pw_gid)
