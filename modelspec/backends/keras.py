@@ -170,6 +170,10 @@ def compile_model(model: Any, graph: Graph) -> None:
         loss_weights={o.name: o.weight for o in plan.outputs},
         metrics=metrics or None,
     )
+    # Built now, as Keras' `compile_from_config` builds it when a file is loaded: a model saved
+    # before it trained then stores all the optimizer's variables (zeros), which loading matches,
+    # instead of the 2 of an unbuilt one ("Skipping variable loading for optimizer").
+    model.optimizer.build(model.trainable_variables)
 
 
 # keras.losses.Huber's base class, which serialises its function's arguments (not exported).
