@@ -13,8 +13,11 @@ Importing this module imports TensorFlow and Keras (`modelspec[keras]`); the cor
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import zipfile
+from collections.abc import Mapping
 from typing import Any
 
 from ..document import LossKind, OptimizerKind
@@ -32,6 +35,7 @@ __all__ = [
     "get_weights",
     "load_keras",
     "mismatches",
+    "read_saved",
     "release",
     "save_keras",
     "set_weights",
@@ -201,16 +205,54 @@ def _loss(loss: LossKind) -> Any:
 # --- clients of the result -------------------------------------------------------------------
 
 
-def save_keras(model: Any, path: str | os.PathLike, source: str | None = None) -> None:
-    """`model.save(path)`, atomically (`files.write_atomic`); `ValueError` unless `path` ends in
-    `.keras`. `source` (the spec's text) is not stored: the file carries Keras' own config."""
+MODELSPEC_MEMBER = "modelspec.json"  # the spec and the training state, beside Keras' own files
+
+
+def save_keras(
+    model: Any,
+    path: str | os.PathLike,
+    source: str | None = None,
+    state: Mapping[str, Any] | None = None,
+) -> None:
+    """`model.save(path)` (weights, compile config, optimizer variables), atomically
+    (`files.write_atomic`); `ValueError` unless `path` ends in `.keras`. The archive also holds
+    `modelspec.json`: `{"spec": source (the spec's text), "training": state}` (`state`: where
+    training stopped, `TrainResult.state`), which `read_saved` reads and Keras' loader ignores."""
     BACKENDS["keras"].check_path(path)
-    write_atomic(path, lambda tmp: model.save(tmp, overwrite=True))
+    extra = json.dumps({"format": "modelspec", "spec": source, "training": state})
+
+    def write(tmp: str) -> None:
+        model.save(tmp, overwrite=True)
+        with zipfile.ZipFile(tmp, "a") as archive:
+            archive.writestr(MODELSPEC_MEMBER, extra)
+
+    write_atomic(path, write)
 
 
 def load_keras(path: str | os.PathLike) -> Any:
     """The model `save_keras` wrote."""
     return keras.models.load_model(os.fspath(path))
+
+
+def read_saved(path: str | os.PathLike) -> tuple[Any, str | None, dict | None, Any]:
+    """The registry's `read_saved`: (model, the spec's text, the training state, the optimizer
+    state) of a `.keras` file `save_keras` wrote. The model comes compiled when it was saved
+    compiled, its optimizer's variables loaded: the optimizer state is then True (the model
+    carries it), else None. The spec's text is None for a file without `modelspec.json`."""
+    try:
+        model = load_keras(path)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (whatever a foreign file makes Keras' loader raise)
+        why = " ".join(str(exc).split())[:200]
+        raise BackendError(
+            f"{os.fspath(path)}: not a model file modelspec wrote (Keras cannot read it: {why})"
+        ) from None
+    with zipfile.ZipFile(os.fspath(path)) as archive:
+        names = archive.namelist()
+        extra = json.loads(archive.read(MODELSPEC_MEMBER)) if MODELSPEC_MEMBER in names else {}
+    compiled = getattr(model, "optimizer", None) is not None and model.compiled
+    return model, extra.get("spec"), extra.get("training"), True if compiled else None
 
 
 def release() -> None:
