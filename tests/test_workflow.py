@@ -10,13 +10,17 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import modelspec
 from modelspec.cli import main
-from modelspec.data import check_arrays
+from modelspec.data import check_arrays, tied_lengths
 from modelspec.errors import DataError
 from modelspec.registry import BACKENDS
 
+from .strategies import specs
 from .test_training import TWO_HEADS, arrays, two_heads
 
 QUIET = dict(progress=False, echo=lambda line: None)
@@ -308,3 +312,17 @@ def test_train_says_which_arrays_it_leaves_out():
     lines: list[str] = []
     two_heads().train({**arrays(), "extra": np.zeros(100)}, "torch", epochs=1, progress=False, echo=lines.append)
     assert lines[0].startswith("warning: array 'extra' is not used")
+
+
+@settings(max_examples=max(10, settings().max_examples // 2), deadline=None)
+@given(data=specs(), length=st.integers(1, 12))
+def test_the_shape_rules_take_any_actual_lengths(data, length):
+    """Any generated spec, its unknown lengths given one actual length: the data check runs the
+    shape rules on it and gives problems as lines (an input too short for a layer), never
+    another exception; the inputs' own shapes are the spec's with that length."""
+    graph = modelspec.loads(yaml.safe_dump(data, sort_keys=False)).graph
+    x = {name: np.zeros((2, *(length if d is None else d for d in t.shape)), t.dtype) for name, t in graph.inputs.items()}
+    problems = tied_lengths(graph, x, {})
+    assert all(isinstance(p, str) and "cannot take the lengths" in p for p in problems)
+    if not any(None in t.shape for t in graph.inputs.values()):
+        assert problems == []
