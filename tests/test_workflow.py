@@ -21,6 +21,7 @@ from modelspec.errors import DataError
 from modelspec.registry import BACKENDS
 
 from .strategies import specs
+from .test_reliability_commands import EXAMPLES
 from .test_training import TWO_HEADS, arrays, two_heads
 
 QUIET = dict(progress=False, echo=lambda line: None)
@@ -326,3 +327,25 @@ def test_the_shape_rules_take_any_actual_lengths(data, length):
     assert all(isinstance(p, str) and "cannot take the lengths" in p for p in problems)
     if not any(None in t.shape for t in graph.inputs.values()):
         assert problems == []
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("example", sorted(name for name, (_, output) in EXAMPLES.items() if output))
+def test_every_example_validate_accepts_evaluates_and_predicts(example, tmp_path, capsys):
+    """Issue 17's examples that train (odd names, params): the trained file evaluates and predicts
+    (exit 0, no internal error), its predictions named after the output."""
+    pytest.importorskip("torch")
+    text, output = EXAMPLES[example]
+    (tmp_path / "spec.yaml").write_text(textwrap.dedent(text))
+    x = np.random.default_rng(0).integers(0, 6, (8, 4)).astype("float32")
+    np.savez(tmp_path / "d.npz", x=x, **{output: np.zeros((8, 4, 2) if output == "e" else (8, 3), "float32")})
+    np.savez(tmp_path / "x.npz", x=x)
+    model, data = str(tmp_path / "t.pt"), str(tmp_path / "d.npz")
+    assert main(["train", str(tmp_path / "spec.yaml"), "--data", data, "--backend", "torch", "-o", model]) == 0
+    assert main(["evaluate", model, "--data", data]) == 0
+    assert main(["predict", model, "--data", str(tmp_path / "x.npz"), "-o", str(tmp_path / "p.npz")]) == 0
+    assert main(["train", "--resume", model, "--data", data, "--epochs", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "Traceback" not in err, err
+    with np.load(tmp_path / "p.npz") as predicted:
+        assert predicted.files == [output]
