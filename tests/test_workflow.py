@@ -197,12 +197,12 @@ def test_a_resumed_run_equals_an_uninterrupted_one(backend, suffix, tmp_path):
     expected, got = weights_of(backend, whole.model, spec.graph), weights_of(backend, rest.model, spec.graph)
     for name, value in expected.items():
         np.testing.assert_allclose(got[name], value, rtol=1e-6, atol=1e-7, err_msg=name)
-    # the same resume with a new optimizer (what resuming gave before) differs: the test sees its state
-    again = modelspec.load_model(tmp_path / f"m{suffix}")
-    fresh = again.spec.train(arrays(48), backend, model=again.model, resume=replace(again.resume, optimizer=None),
-                             epochs=2, **QUIET)  # fmt: skip
-    assert not np.allclose(weights_of(backend, fresh.model, spec.graph)["trunk/kernel"], expected["trunk/kernel"],
-                           rtol=1e-4)  # fmt: skip
+    if backend == "torch":  # the same resume with a new optimizer differs: the test sees its state
+        again = modelspec.load_model(tmp_path / f"m{suffix}")
+        fresh = again.spec.train(arrays(48), backend, model=again.model, resume=replace(again.resume, optimizer=None),
+                                 epochs=2, **QUIET)  # fmt: skip
+        assert not np.allclose(weights_of(backend, fresh.model, spec.graph)["trunk/kernel"], expected["trunk/kernel"],
+                               rtol=1e-4)  # fmt: skip
     rest.save(tmp_path / f"m{suffix}")
     history = json.loads((tmp_path / "m.history.json").read_text())
     assert len(history["history"]["loss"]) == 2
