@@ -174,10 +174,6 @@ def compile_model(model: Any, graph: Graph) -> None:
         loss_weights={o.name: o.weight for o in plan.outputs},
         metrics=metrics or None,
     )
-    # Built now, as Keras' `compile_from_config` builds it when a file is loaded: a model saved
-    # before it trained then stores all the optimizer's variables (zeros), which loading matches,
-    # instead of the 2 of an unbuilt one ("Skipping variable loading for optimizer").
-    model.optimizer.build(model.trainable_variables)
 
 
 # keras.losses.Huber's base class, which serialises its function's arguments (not exported).
@@ -214,12 +210,21 @@ def save_keras(
     source: str | None = None,
     state: Mapping[str, Any] | None = None,
 ) -> None:
-    """`model.save(path)` (weights, compile config, optimizer variables), atomically
+    """`model.save(path)` (weights, compile config, optimizer variables: built first when it has
+    none yet, as loading builds them), atomically
     (`files.write_atomic`); `ValueError` unless `path` ends in `.keras`. The archive also holds
     `modelspec.json`: `{"spec": source (the spec's text), "training": state}` (`state`: where
     training stopped, `TrainResult.state`), which `read_saved` reads and Keras' loader ignores."""
     BACKENDS["keras"].check_path(path)
     extra = json.dumps({"format": "modelspec", "spec": source, "training": state})
+
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not optimizer.built:
+        # Keras' loader builds a compiled model's optimizer (`compile_from_config`) before it
+        # loads the saved variables: an unbuilt one saved 2 (iterations, learning rate) against
+        # the 16 (Adam, 7 weights) it then has, which Keras skipped with a warning. Built here,
+        # not at compile: a model that is only checked or run carries no moments.
+        optimizer.build(model.trainable_variables)
 
     def write(tmp: str) -> None:
         model.save(tmp, overwrite=True)
