@@ -95,8 +95,9 @@ class Resume:
     """Where a saved model's training stopped, read from its file (`modelspec.saved`): `epoch`,
     the epochs done; `batch_rng`, the batch order's generator state after them
     (`numpy.random.PCG64.state`), so a resumed run draws the batches an uninterrupted one draws;
-    `history`, the figures of those epochs; `optimizer`, the back end's optimizer state
-    (torch: the optimizer's `state_dict`; Keras: True, the loaded model is compiled with it)."""
+    `history`, the figures of those epochs; `optimizer`, the back end's state to continue from
+    (`read_saved`: torch's optimizer `state_dict` and generator; Keras', whose loaded model holds
+    its optimizer, its seed generators), None to start a new optimizer."""
 
     epoch: int = 0
     batch_rng: dict[str, Any] | None = None

@@ -179,9 +179,12 @@ def test_bad_model_files_and_arguments_are_one_line_errors(files, capsys):
 def test_a_resumed_run_equals_an_uninterrupted_one(backend, suffix, tmp_path):
     """1 epoch saved, then resumed to 2, gives the weights and the history of 2 epochs in one run
     (the same seed): the optimizer's moments and step count, and the batch order's generator,
-    come back from the file."""
+    come back from the file, and with a Dropout its masks go on as they would have (torch's
+    generator, Keras' seed generators, which Keras does not save)."""
     pytest.importorskip(backend)
-    spec = two_heads()
+    text = textwrap.dedent(TWO_HEADS).replace("inputs: trunk}", "inputs: drop}")
+    spec = modelspec.loads(text.replace("  level:", "  drop: {type: Dropout, rate: 0.3, inputs: trunk}\n  level:", 1))
+    assert spec.graph.node("drop").kind == "Dropout"
     whole = spec.train(arrays(48), backend, epochs=2, **QUIET)
     part = spec.train(arrays(48), backend, epochs=1, **QUIET)
     part.save(tmp_path / f"m{suffix}")

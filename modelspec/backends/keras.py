@@ -213,10 +213,15 @@ def save_keras(
     """`model.save(path)` (weights, compile config, optimizer variables: built first when it has
     none yet, as loading builds them), atomically
     (`files.write_atomic`); `ValueError` unless `path` ends in `.keras`. The archive also holds
-    `modelspec.json`: `{"spec": source (the spec's text), "training": state}` (`state`: where
-    training stopped, `TrainResult.state`), which `read_saved` reads and Keras' loader ignores."""
+    `modelspec.json`: `{"spec": source (the spec's text), "training": state, "seed_generators":
+    ...}` (`state`: where training stopped, `TrainResult.state`; the state of every random seed
+    generator of the model's layers, Dropout's, which Keras does not save), which `read_saved`
+    reads and Keras' loader ignores."""
     BACKENDS["keras"].check_path(path)
-    extra = json.dumps({"format": "modelspec", "spec": source, "training": state})
+    seeds = [v.numpy().tolist() for v in seed_generator_states(model)]
+    extra = json.dumps(
+        {"format": "modelspec", "spec": source, "training": state, "seed_generators": seeds}
+    )
 
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and not optimizer.built:
@@ -242,8 +247,9 @@ def load_keras(path: str | os.PathLike) -> Any:
 def read_saved(path: str | os.PathLike) -> tuple[Any, str | None, dict | None, Any]:
     """The registry's `read_saved`: (model, the spec's text, the training state, the optimizer
     state) of a `.keras` file `save_keras` wrote. The model comes compiled when it was saved
-    compiled, its optimizer's variables loaded: the optimizer state is then True (the model
-    carries it), else None. The spec's text is None for a file without `modelspec.json`."""
+    compiled, its optimizer's variables loaded: the resume state is then
+    `{"seed_generators": [...]}` (the optimizer is the model's; its layers' seed generators are
+    set from these by the trainer, `restore_seed_generators`), else None. The spec's text is None for a file without `modelspec.json`."""
     try:
         model = load_keras(path)
     except FileNotFoundError:
@@ -257,7 +263,24 @@ def read_saved(path: str | os.PathLike) -> tuple[Any, str | None, dict | None, A
         names = archive.namelist()
         extra = json.loads(archive.read(MODELSPEC_MEMBER)) if MODELSPEC_MEMBER in names else {}
     compiled = getattr(model, "optimizer", None) is not None and model.compiled
-    return model, extra.get("spec"), extra.get("training"), True if compiled else None
+    resume = {"seed_generators": extra.get("seed_generators")} if compiled else None
+    return model, extra.get("spec"), extra.get("training"), resume
+
+
+def seed_generator_states(model: Any) -> list[Any]:
+    """The state variables of the model's random seed generators (a Dropout's, a recurrent
+    layer's dropout), in the model's order: Keras saves none of them, so a reloaded model would
+    draw other dropout masks than the saved one went on to draw."""
+    return [v for v in model.variables if v.path.endswith("seed_generator_state")]
+
+
+def restore_seed_generators(model: Any, states: list[Any] | None) -> None:
+    """Set the model's seed generators to `states` (what `save_keras` stored), when there are as
+    many; a file without them (or of another model) leaves the loaded ones."""
+    variables = seed_generator_states(model)
+    if states is not None and len(states) == len(variables):
+        for variable, value in zip(variables, states, strict=True):
+            variable.assign(value)
 
 
 def release() -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from ..data import Arrays
 from ..graph import Graph
 from ..logs import OnBatch
-from .keras import compile_model, keras, save_keras, to_keras
+from .keras import compile_model, keras, restore_seed_generators, save_keras, to_keras
 
 
 class _NoRetracingAdvice(logging.Filter):
@@ -32,8 +32,9 @@ class KerasTrainer:
     """The `Trainer` of the Keras back end: `fit` for one epoch, `evaluate`, `save_keras`.
 
     `seed` seeds Keras' random generators (dropout masks); the model is compiled here from the
-    graph's training plan (`DataError` without a `training:` section), unless `optimizer` says
-    that the model (loaded from a file, `read_saved`) is compiled with its optimizer's state.
+    graph's training plan (`DataError` without a `training:` section), unless `optimizer` (what
+    `read_saved` gave for a file) says that the model is compiled with its optimizer's state:
+    then its dropout's seed generators are set to where the saved model's were.
     """
 
     def __init__(
@@ -55,6 +56,8 @@ class KerasTrainer:
         graph.training_plan()  # DataError without a `training:` section
         if optimizer is None:
             compile_model(self.model, graph)
+        else:
+            restore_seed_generators(self.model, optimizer.get("seed_generators"))
         self._progress = _BatchProgress()
 
     def set_layer_weights(self, layer_name: str, weights: dict[str, np.ndarray]) -> None:

@@ -139,17 +139,21 @@ def save_torch(
     path: str | os.PathLike,
     optimizer: Mapping[str, Any] | None = None,
     state: Mapping[str, Any] | None = None,
+    rng_state: Any = None,
 ) -> None:
     """Write `{"modelspec": spec text, "state_dict": ...}` with `torch.save`, atomically
     (`files.write_atomic`: the mode of any other artifact); a trained module's file also holds
-    `"optimizer"` (the optimizer's `state_dict`, `optimizers.KerasOptimizer`) and `"training"`
-    (`state`, where training stopped, as JSON text), which `read_saved` reads back."""
+    `"optimizer"` (the optimizer's `state_dict`, `optimizers.KerasOptimizer`), `"training"`
+    (`state`, where training stopped, as JSON text) and `"rng_state"` (torch's generator, which
+    draws the dropout masks), which `read_saved` reads back."""
     torch = import_framework("torch")
     payload: dict[str, Any] = {"modelspec": spec_yaml_text, "state_dict": module.state_dict()}
     if optimizer is not None:
         payload["optimizer"] = optimizer
     if state is not None:
         payload["training"] = json.dumps(state)
+    if rng_state is not None:
+        payload["rng_state"] = rng_state
     write_atomic(path, lambda tmp: torch.save(payload, tmp))
 
 
@@ -175,9 +179,10 @@ def load_torch(path: str | os.PathLike) -> Any:
 
 
 def read_saved(path: str | os.PathLike) -> tuple[Any, str | None, dict | None, Any]:
-    """The registry's `read_saved`: (module, the spec's text, the training state, the optimizer's
-    `state_dict` or None) of a `.pt` file `save_torch` wrote; `BackendError` for a file it did not
-    write."""
+    """The registry's `read_saved`: (module, the spec's text, the training state, the resume
+    state: `{"optimizer": its state_dict, "rng_state": torch's generator}` or None for a file
+    without an optimizer) of a `.pt` file `save_torch` wrote; `BackendError` for a file it did
+    not write."""
     from .. import BackendError
 
     torch = import_framework("torch")
@@ -197,4 +202,7 @@ def read_saved(path: str | os.PathLike) -> tuple[Any, str | None, dict | None, A
     module = loads(data["modelspec"], source=os.fspath(path)).to_torch()
     module.load_state_dict(data["state_dict"])
     training = json.loads(data["training"]) if "training" in data else None
-    return module.eval(), data["modelspec"], training, data.get("optimizer")
+    resume = None
+    if "optimizer" in data:
+        resume = {"optimizer": data["optimizer"], "rng_state": data.get("rng_state")}
+    return module.eval(), data["modelspec"], training, resume

@@ -42,8 +42,9 @@ class TorchTrainer:
 
     The losses, metrics and optimizer are the plan's (`losses.py`, `optimizers.py`), a crossentropy
     reads the logits of a sigmoid or softmax output as Keras does, and `seed` seeds torch's
-    generator (dropout masks). `DataError` without a `training:` section. `optimizer`: the
-    optimizer's `state_dict` a saved file carried (`read_saved`), to continue from.
+    generator (dropout masks). `DataError` without a `training:` section. `optimizer`: what
+    `read_saved` gave for a saved file: the optimizer's `state_dict` to continue from, and
+    torch's generator state, so the dropout masks go on as they would have.
     """
 
     def __init__(
@@ -75,7 +76,9 @@ class TorchTrainer:
         self.view = training_view(self.model, wanted, self.penalties.activity_nodes)
         self.optimizer = make_optimizer(plan.optimizer, self.model.parameters())
         if optimizer is not None:
-            self.optimizer.load_state_dict(optimizer)
+            self.optimizer.load_state_dict(optimizer["optimizer"])
+            if optimizer.get("rng_state") is not None:
+                torch.set_rng_state(optimizer["rng_state"])
         self.embeddings = [m for m in self.model.modules() if isinstance(m, torch.nn.Embedding)]
 
     # --- Keras' train_step / test_step -------------------------------------------------------
@@ -148,7 +151,14 @@ class TorchTrainer:
         stopped) as one file at `path` (`save_torch`)."""
         from . import save_torch
 
-        save_torch(self.model, self.source or "", path, self.optimizer.state_dict(), state)
+        save_torch(
+            self.model,
+            self.source or "",
+            path,
+            self.optimizer.state_dict(),
+            state,
+            rng_state=torch.get_rng_state(),
+        )
 
 
 @dataclass
