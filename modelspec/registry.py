@@ -15,10 +15,10 @@ itself. Each back end's entry points take and return the same things:
     refusals(graph) -> [(node, message)]: what it cannot build exactly, found without building
     get_weights(model, graph) -> {node: {weight: array}}: each owning node's weights, Keras' layout
     set_weights(model, graph, {node: {weight: array}}) -> None: the same, set (`weights.by_node` checked)
-    read_saved(path) -> (model, spec text or None, training state or None, optimizer state or None):
+    read_saved(path) -> (model, spec text or None, training state or None, resume state or None):
         a model file it wrote, with what resuming its training needs (`modelspec.saved`)
 
-`source` is the spec's YAML text (a torch file carries it; a Keras file has its own config).
+`source` is the spec's YAML text, which the model files of both back ends carry.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ import numpy as np
 
 from .console import Progress, text_table
 from .data import Arrays, check_arrays, read_npz
+from .errors import DataError
 from .graph import Graph
 from .logs import OnBatch, log_names
 from .registry import backend as backend_named
@@ -208,7 +209,7 @@ def train(
     arrays = _checked(graph, data, echo)
     val_set: Arrays | None
     if val_data is not None:
-        train_set, val_set = arrays, _checked(graph, val_data, echo)
+        train_set, val_set = arrays, _checked(graph, val_data, echo, "validation data")
         if t.validation_split:
             echo(f"note: validation_split {t.validation_split} ignored: validation data is given")
     else:
@@ -275,12 +276,23 @@ def train(
 
 
 def _checked(
-    graph: Graph, data: Mapping[str, np.ndarray] | str | os.PathLike, echo: Callable[[str], None]
+    graph: Graph,
+    data: Mapping[str, np.ndarray] | str | os.PathLike,
+    echo: Callable[[str], None],
+    what: str = "",
 ) -> Arrays:
-    """`data` read (an `.npz` path) and checked against the spec, its warnings echoed."""
-    arrays = check_arrays(graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data)
+    """`data` read (an `.npz` path) and checked against the spec, its warnings echoed; `what`
+    (`validation data`) prefixes its problems, which would otherwise read as the training data's."""
+    try:
+        arrays = check_arrays(
+            graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data
+        )
+    except DataError as exc:
+        if not what:
+            raise
+        raise DataError([f"{what}: {line}" for line in exc.problems]) from None
     for line in arrays.warnings:
-        echo(line)
+        echo(f"{what}: {line}" if what else line)
     return arrays
 
 

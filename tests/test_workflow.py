@@ -353,3 +353,15 @@ def test_every_example_validate_accepts_evaluates_and_predicts(example, tmp_path
     assert "internal error" not in err and "Traceback" not in err, err
     with np.load(tmp_path / "p.npz") as predicted:
         assert predicted.files == [output]
+
+
+@pytest.mark.torch
+def test_a_problem_of_the_validation_data_says_so(files, capsys):
+    pytest.importorskip("torch")
+    bad = arrays(24, 1)
+    bad.pop("values")
+    np.savez(files / "val.npz", **bad)
+    argv = ["train", str(files / "spec.yaml"), "--data", str(files / "train.npz"), "--backend", "torch"]
+    assert main([*argv, "--val-data", str(files / "val.npz")]) == 1
+    assert capsys.readouterr().err == ("modelspec: error: validation data: array 'values' (model input) is missing; "
+                                       "the data holds 'tokens', 'level', 'kind'\n")  # fmt: skip
