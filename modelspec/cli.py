@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from .cli_training import add_commands, train_options
 from .errors import (
     BackendError,
     DataError,
@@ -24,16 +25,12 @@ from .errors import (
 )
 from .limits import MAX_SEED
 from .registry import BACKENDS, NAMES, Backend, backend
-from .shell import file_name, reader_gone, version
+from .shell import UsageError, file_name, reader_gone, version
 
 if TYPE_CHECKING:
     from .spec import Spec
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A bad argument that argparse cannot see (exit status 2)."""
 
 
 def _colour() -> bool:
@@ -156,12 +153,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     """`modelspec train SPEC --data FILE.npz --backend B`: train, print the history and the
     evaluation, and save the model if `-o` is given.
     """
+    from .cli_training import resumed
     from .training import history_table, train
 
-    spec = _load(args.spec)
+    saved = resumed(args)  # `--resume MODEL`: the spec, back end and model are the file's
+    spec = saved.spec if saved else _load(args.spec)
     _model_path(args.backend, args.output)
     _writable_folder(args.output)
-    result = train(spec, args.data, args.backend, epochs=args.epochs)
+    more = {"model": saved.model, "resume": saved.resume} if saved else {}
+    result = train(
+        spec, args.data, args.backend, epochs=args.epochs, val_data=args.val_data, **more
+    )
     print(
         f"\ntrained {spec.name} with {args.backend} in {result.seconds:.1f} s\n{history_table(result.history)}"
     )
@@ -268,13 +270,16 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def training_arguments(p: argparse.ArgumentParser, epochs_help: str) -> None:
-    """What `train` and `search` both take: the spec, its data, the back end, an epoch count."""
-    p.add_argument("spec", metavar="SPEC")
+def training_arguments(
+    p: argparse.ArgumentParser, epochs_help: str, resumable: bool = False
+) -> None:
+    """What `train` and `search` both take: the spec, its data, the back end, an epoch count
+    (`resumable`: the spec and back end may come from `--resume MODEL` instead)."""
+    p.add_argument("spec", metavar="SPEC", nargs="?" if resumable else None)
     p.add_argument(
         "--data", metavar="FILE.npz", required=True, help="one array per input and output, by name"
     )
-    p.add_argument("--backend", choices=NAMES, required=True)
+    p.add_argument("--backend", choices=NAMES, required=not resumable)
     p.add_argument("--epochs", type=_positive, metavar="N", help=epochs_help)
 
 
@@ -411,7 +416,7 @@ def _parser() -> argparse.ArgumentParser:
         "inputs and outputs (checked against the spec before any training)",
         "modelspec train specs/stock_lstm.yaml --data prices.npz --backend torch -o stock.pt",
     )
-    training_arguments(p, epochs_help="instead of training.epochs")
+    training_arguments(p, epochs_help="instead of training.epochs", resumable=True)
     p.add_argument(
         "-o",
         "--output",
@@ -419,6 +424,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help=f"save the model ({_model_files()}) and its history as FILE.history.json beside it",
     )
+    train_options(p)
+    add_commands(add)
 
     p = add(
         "check",
@@ -444,8 +451,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.epilog = (p.epilog or "") + (
         "\n\n--trials N: the study ends up holding N counted trials (complete, pruned, or failed\n"
-        "because the sample made the spec or data invalid, or the objective NaN); a rerun runs only\n"
-        "the missing ones. A trial left running by a process that died (same host: its pid is gone;\n"
+        "because the sample made the spec or data invalid, or the objective NaN), however many\n"
+        "workers share it (a total, as Optuna's MaxTrialsCallback; not n_trials per worker); a\n"
+        "rerun runs only the missing ones. A trial left running by a process that died (same host: its pid is gone;\n"
         "any host: no heartbeat for 2 minutes) is failed and not counted. Workers racing for the\n"
         "last place: the later trial number yields. Details: modelspec/study.py.\n"
     )
@@ -455,7 +463,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive,
         required=True,
         metavar="N",
-        help="counted trials the study ends with",
+        help="counted trials the study ends with, all its workers together",
     )
     p.add_argument(
         "--sampler", choices=["tpe", "random"], default="tpe", help="Optuna sampler (default tpe)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from ..data import Arrays
 from ..graph import Graph
 from ..logs import OnBatch
-from .keras import compile_model, keras, save_keras, to_keras
+from .keras import compile_model, keras, restore_seed_generators, save_keras, to_keras
 
 
 class _NoRetracingAdvice(logging.Filter):
@@ -31,11 +32,18 @@ class KerasTrainer:
     """The `Trainer` of the Keras back end: `fit` for one epoch, `evaluate`, `save_keras`.
 
     `seed` seeds Keras' random generators (dropout masks); the model is compiled here from the
-    graph's training plan (`DataError` without a `training:` section).
+    graph's training plan (`DataError` without a `training:` section), unless `optimizer` (what
+    `read_saved` gave for a file) says that the model is compiled with its optimizer's state:
+    then its dropout's seed generators are set to where the saved model's were.
     """
 
     def __init__(
-        self, graph: Graph, model: Any = None, seed: int | None = None, source: str | None = None
+        self,
+        graph: Graph,
+        model: Any = None,
+        seed: int | None = None,
+        source: str | None = None,
+        optimizer: Any = None,
     ):
         logger = logging.getLogger("tensorflow")
         if not any(isinstance(f, _NoRetracingAdvice) for f in logger.filters):
@@ -44,7 +52,12 @@ class KerasTrainer:
         if seed is not None:
             keras.utils.set_random_seed(seed)  # dropout masks; the batch order is the core's
         self.model = model if model is not None else to_keras(graph, compile=False)
-        compile_model(self.model, graph)
+        self.source = source
+        graph.training_plan()  # DataError without a `training:` section
+        if optimizer is None:
+            compile_model(self.model, graph)
+        else:
+            restore_seed_generators(self.model, optimizer.get("seed_generators"))
         self._progress = _BatchProgress()
 
     def set_layer_weights(self, layer_name: str, weights: dict[str, np.ndarray]) -> None:
@@ -127,9 +140,10 @@ class KerasTrainer:
         )
         return {k: float(v) for k, v in logs.items()}
 
-    def save(self, path: str | os.PathLike) -> None:
-        """The model as a `.keras` file at `path` (`save_keras`)."""
-        save_keras(self.model, path)
+    def save(self, path: str | os.PathLike, state: Mapping[str, Any] | None = None) -> None:
+        """The model, its optimizer's variables, the spec and `state` as a `.keras` file at
+        `path` (`save_keras`)."""
+        save_keras(self.model, path, self.source, state)
 
 
 class _BatchProgress(keras.callbacks.Callback):
