@@ -366,6 +366,7 @@ def test_sample_and_class_weights_per_output_give_keras_losses(with_keras_fit):
     arrays = two_heads_data(40)
     checked = check_arrays(spec.graph, arrays)
     assert list(checked.w) == ["price"] and checked.w["price"].shape == (40,)
+    assert checked.warnings == []  # the sample-weight array is used
     keras.utils.set_random_seed(1)
     reference = spec.to_keras(compile=True)
     model, module = spec.to_keras(compile=False), spec.to_torch()
@@ -484,3 +485,8 @@ def test_data_and_file_mistakes_are_one_line_errors(backend, tmp_path, capsys):
     assert "EarlyStopping watches 'val_loss', but there is no validation data" in err and "Traceback" not in err
     if backend == "torch":
         assert "ModelCheckpoint filepath: a torch model file ends in .pt, got 'best.keras'" in err
+    else:  # a validation set (--val-data) is validation data too
+        np.savez(tmp_path / "val.npz", **data, price_weight=np.ones(8))
+        (tmp_path / "spec.yaml").write_text(spec_text.replace("best.keras", str(tmp_path / "best.keras")))
+        assert main([*args, "--val-data", str(tmp_path / "val.npz"), "--epochs", "2"]) == 0
+        assert (tmp_path / "best.keras").exists() and "val_loss" in capsys.readouterr().out
