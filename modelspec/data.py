@@ -29,7 +29,8 @@ from .limits import available_memory, size_text
 class Arrays:
     """Inputs and targets keyed by name, all of one length, in the dtypes the back ends take.
     `warnings`: one line per array given that is no input or output of the spec (not used).
-    `w`: per output (some or none), each sample's weight in its loss (float32, shape (N,))."""
+    `w`: per output (some or none), each sample's weight in its loss (float32, shape (N,), or
+    (N, steps) for a sequence output)."""
 
     x: dict[str, np.ndarray]
     y: dict[str, np.ndarray]
@@ -282,15 +283,37 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray], targets: bool =
         value = get(weights_name, f"sample weights of output {output.name!r}")
         if value is None:
             continue
-        if not _numeric(value) or value.shape[1:] not in ((), (1,)):
-            problems.append(_mismatch(weights_name, value, [()], "numeric"))
+        # Keras multiplies the weights into the loss' values: one per sample, or one per step
+        # of a sequence output, the output's shape without its last axis (a 1 left out or not)
+        steps = graph.tensor_type(output.name).shape[:-1]
+        allowed = [steps, (*steps, 1)] if steps else [(), (1,)]
+        if not _numeric(value) or not any(_fits(value.shape[1:], a) for a in allowed):
+            problems.append(_mismatch(weights_name, value, allowed[:1], "numeric"))
+            continue
+        target = y.get(output.name)
+        if (
+            target is not None
+            and value.shape[1 : 1 + len(steps)] != target.shape[1 : 1 + len(steps)]
+        ):
+            problems.append(
+                f"array {weights_name!r} has shape {_shape(value.shape)}, but its output's "
+                f"target {output.name!r} has {_shape(target.shape)}: one weight per sample and step"
+            )
             continue
         found = _out_of_range(weights_name, value, None, "") or _unrepresentable(
             weights_name, value, "float32"
         )
         problems += found
         if not found:
-            w[output.name] = value.reshape(len(value)).astype("float32", copy=False)
+            w[output.name] = value.reshape(value.shape[: 1 + len(steps)]).astype("float32")
+
+    for output in plan.outputs if targets and plan is not None else ():
+        if output.class_weight is not None and len(graph.tensor_type(output.name).shape) > 1:
+            problems.append(
+                f"class_weight of output {output.name!r}: its targets are not one class per "
+                f"sample (the output has shape {_shape(graph.tensor_type(output.name).shape)}), "
+                "and Keras' rule takes one; weigh each step with a sample_weight array instead"
+            )
 
     if len(set(lengths.values())) > 1:
         listed = ", ".join(f"{k} has {n}" for k, n in lengths.items())

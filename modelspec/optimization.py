@@ -384,5 +384,5 @@ class Training(Strict):
     sample_weight: dict[str, str] | None = Field(
         default=None,
         description="Per output name, the array of the data holding each sample's weight in "
-        "that output's loss (shape (N,)).",
+        "that output's loss (shape (N,), or (N, steps) for a sequence output).",
     )

@@ -490,3 +490,35 @@ def test_data_and_file_mistakes_are_one_line_errors(backend, tmp_path, capsys):
         (tmp_path / "spec.yaml").write_text(spec_text.replace("best.keras", str(tmp_path / "best.keras")))
         assert main([*args, "--val-data", str(tmp_path / "val.npz"), "--epochs", "2"]) == 0
         assert (tmp_path / "best.keras").exists() and "val_loss" in capsys.readouterr().out
+
+
+def test_sample_weights_of_a_masked_sequence_output_train_the_same():
+    """Weights per sample and step over a Dense per step of padded sequences: Keras multiplies
+    them into the mask's (kept steps weigh total / kept), so does torch. (Keras 3.15 takes no
+    per-sample (N,) weights there: it multiplies them into the (N, steps) values and fails.)"""
+    from .test_training_equivalence import assert_same
+
+    spec = modelspec.loads(textwrap.dedent("""
+        inputs: {ids: {shape: [6], dtype: int32}}
+        layers:
+          - {type: Embedding, input_dim: 9, output_dim: 3, mask_zero: true}
+          - {type: GRU, units: 4, return_sequences: true}
+          - {type: Dense, units: 2, name: out}
+        training: {optimizer: {type: adam, learning_rate: 0.05}, loss: mse, metrics: [mae], sample_weight: {out: w}}
+    """))
+    rng = np.random.default_rng(4)
+    ids = rng.integers(1, 9, size=(24, 6))
+    ids[np.arange(6) >= rng.integers(1, 7, size=24)[:, None]] = 0
+    data = check_arrays(spec.graph, {"ids": ids, "out": rng.normal(size=(24, 6, 2)), "w": rng.uniform(0, 3, size=(24, 6))})
+    k, t = keras_and_torch(spec)
+    batches = np.array_split(np.arange(24), 3)
+    assert_same(spec, k, t, k.train_epoch(data, batches, lambda *a: None), t.train_epoch(data, batches, lambda *a: None),
+                weight_tol=dict(rtol=1e-4, atol=1e-5))  # fmt: skip
+    np.testing.assert_allclose(t.evaluate(data, 8)["loss"], k.evaluate(data, 8)["loss"], rtol=2e-5)
+    arrays = {"ids": ids, "out": data.y["out"], "w": np.ones(24)}
+    with pytest.raises(DataError) as info:
+        check_arrays(spec.graph, arrays)
+    assert info.value.problems == ["array 'w': expected numeric values of shape (N, 6), got float64 of shape (24,)"]
+    by_class = modelspec.loads(spec.to_yaml().replace("sample_weight: {out: w}", "class_weight: {out: {0: 2.0}}"))
+    with pytest.raises(DataError, match=r"class_weight of output 'out': its targets are not one class per sample"):
+        check_arrays(by_class.graph, arrays)

@@ -31,11 +31,11 @@ def reduce_loss(values: Any, mask: Any = None, sample_weight: Any = None) -> Any
     carries a mask (the values' shape, boolean), Keras' `apply_mask`: each kept position weighs
     total / kept (0 when none is kept), a masked one 0, then the sum over the number of values;
     the mean of the kept values, in Keras' order of operations. `sample_weight` (shape (batch,))
-    multiplies each sample's values first: the sum of the weighted values over their number, not
-    over the weights' sum (Keras' `reduce_weighted_values`)."""
+    (the values' shape: per sample, or per sample and step) multiplies the values first: the sum
+    of the weighted values over their number, not over the weights' sum (Keras'
+    `reduce_weighted_values`)."""
     if sample_weight is not None:
-        weight = sample_weight.to(values.dtype).reshape(-1, *([1] * (values.dim() - 1)))
-        values = values * weight
+        values = values * sample_weight.to(values.dtype)
     if mask is None:
         return values.mean()
     total = torch.tensor(mask.numel(), dtype=values.dtype, device=values.device)
