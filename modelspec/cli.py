@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from .cli_devices import placement_arguments
 from .errors import (
     BackendError,
     DataError,
@@ -21,6 +22,7 @@ from .errors import (
     RenderError,
     SpecError,
     StudyError,
+    UsageError,
 )
 from .limits import MAX_SEED
 from .registry import BACKENDS, NAMES, Backend, backend
@@ -30,10 +32,6 @@ if TYPE_CHECKING:
     from .spec import Spec
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A bad argument that argparse cannot see (exit status 2)."""
 
 
 def _colour() -> bool:
@@ -156,12 +154,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     """`modelspec train SPEC --data FILE.npz --backend B`: train, print the history and the
     evaluation, and save the model if `-o` is given.
     """
+    from .cli_devices import launched, placement
     from .training import history_table, train
 
     spec = _load(args.spec)
     _model_path(args.backend, args.output)
     _writable_folder(args.output)
-    result = train(spec, args.data, args.backend, epochs=args.epochs)
+    status = launched(args, spec, args.argv)  # --nproc N: this command in N processes (torchrun)
+    if status is not None:
+        return status
+    result = train(spec, args.data, args.backend, epochs=args.epochs, **placement(args))
     print(
         f"\ntrained {spec.name} with {args.backend} in {result.seconds:.1f} s\n{history_table(result.history)}"
     )
@@ -419,6 +421,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help=f"save the model ({_model_files()}) and its history as FILE.history.json beside it",
     )
+    placement_arguments(p)
 
     p = add(
         "check",
@@ -494,6 +497,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _parser()
     args = parser.parse_args(argv)
+    args.argv = list(
+        sys.argv[1:] if argv is None else argv
+    )  # as given: `train --nproc` runs it again
     try:
         status: int = args.func(args)
         sys.stdout.flush()  # here, so that a reader gone is seen here, not at the exit

@@ -30,6 +30,7 @@ import numpy as np
 
 from .console import Progress, text_table
 from .data import Arrays, check_arrays, read_npz
+from .devices import check_device, check_dtype_policy, rank
 from .graph import Graph
 from .logs import OnBatch, log_names
 from .registry import backend as backend_named
@@ -80,10 +81,12 @@ def make_trainer(
     model: Any = None,
     seed: int | None = None,
     source: str | None = None,
+    **placement: Any,
 ) -> Trainer:
     """The back end's trainer for `graph` (building the model unless one is given); `source` is
-    the spec's YAML, which a saved torch module carries."""
-    return backend_named(backend).trainer(graph, model=model, seed=seed, source=source)
+    the spec's YAML, which a saved torch module carries; `placement`: `device`, `dtype_policy`,
+    `distributed`, as `train` takes them."""
+    return backend_named(backend).trainer(graph, model=model, seed=seed, source=source, **placement)
 
 
 def batch_order(
@@ -117,8 +120,10 @@ class TrainResult:
         """Save the model (`.keras` or `.pt`) and its history beside it; return the history's path."""
         from .files import write_atomic
 
-        self.trainer.save(path)
         history = history_path(path)
+        if getattr(self.trainer, "rank", 0):  # another process of a distributed run: rank 0 writes
+            return history
+        self.trainer.save(path)
         payload = {
             "backend": self.backend,
             "history": self.history_dict(),
@@ -145,6 +150,9 @@ def train(
     progress: bool = True,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     echo: Callable[[str], None] | None = None,
+    device: str | None = None,
+    dtype_policy: str | None = None,
+    distributed: bool = False,
 ) -> TrainResult:
     """Train `spec` on `data` (an `.npz` path or a mapping of arrays) per its `training:` section.
 
@@ -153,19 +161,33 @@ def train(
     stop, as a pruned search trial does). `echo` receives one line per epoch (default: print).
     A `training.seed` seeds the batch order and, through each framework's global generators
     (`keras.utils.set_random_seed`, `torch.manual_seed`), dropout masks.
+
+    `device`: auto (default), cpu, cuda, cuda:N or mps (`modelspec.devices`; `DeviceError`, before
+    any model is built, for one the back end does not see). `dtype_policy`: Keras' float32
+    (default), mixed_float16 or mixed_bfloat16 (torch back end). `distributed`: this process is one
+    of those `torchrun` started (torch back end: each takes its part of every batch, DDP averages
+    the gradients; only rank 0 echoes). `ValueError` for a name that is no device or policy.
     """
     graph = spec.graph if hasattr(spec, "graph") else spec
     t = graph.training_plan()
     backend_named(backend)  # ValueError naming the choices, before the data is read
+    placement: dict[str, Any] = {
+        "device": check_device(device),
+        "dtype_policy": check_dtype_policy(dtype_policy),
+    }
+    if distributed:
+        placement["distributed"] = True
     arrays = check_arrays(graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data)
     train_set, val_set = arrays.split(t.validation_split)
     epochs = t.epochs if epochs is None else epochs
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     echo = echo or print
+    if distributed and rank() != 0:  # rank 0 speaks for all
+        echo, progress = (lambda line: None), False
     started = time.perf_counter()
     source = spec.to_yaml() if hasattr(spec, "to_yaml") else None
-    trainer = make_trainer(graph, backend, model=model, seed=t.seed, source=source)
+    trainer = make_trainer(graph, backend, model=model, seed=t.seed, source=source, **placement)
     if model is None:
         adapt(trainer, graph, train_set, echo)
     rng = np.random.default_rng(t.seed)

@@ -132,9 +132,11 @@ def count_params(module: Any) -> tuple[int, int]:
 
 def save_torch(module: Any, spec_yaml_text: str, path: str | os.PathLike) -> None:
     """Write `{"modelspec": spec text, "state_dict": ...}` with `torch.save`, atomically
-    (`files.write_atomic`: the mode of any other artifact)."""
+    (`files.write_atomic`: the mode of any other artifact). The tensors are written from the
+    CPU, so a module trained on a GPU loads on a machine without one."""
     torch = import_framework("torch")
-    payload = {"modelspec": spec_yaml_text, "state_dict": module.state_dict()}
+    state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+    payload = {"modelspec": spec_yaml_text, "state_dict": state}
     write_atomic(path, lambda tmp: torch.save(payload, tmp))
 
 
@@ -149,11 +151,12 @@ def release() -> None:
 
 
 def load_torch(path: str | os.PathLike) -> Any:
-    """The module `save_torch` wrote: rebuilt from the embedded spec, its weights loaded, in eval mode."""
+    """The module `save_torch` wrote: rebuilt from the embedded spec, its weights loaded, in eval
+    mode, on the CPU (`.to(device)` moves it), whatever device wrote the file."""
     torch = import_framework("torch")
     from ... import loads
 
-    data = torch.load(os.fspath(path), weights_only=True)
+    data = torch.load(os.fspath(path), weights_only=True, map_location="cpu")
     module = loads(data["modelspec"], source=os.fspath(path)).to_torch()
     module.load_state_dict(data["state_dict"])
     return module.eval()
