@@ -71,31 +71,32 @@ def placement_arguments(p: argparse.ArgumentParser) -> None:
 
 def placement(args: argparse.Namespace) -> dict[str, Any]:
     """The `train` options that `args` give: device, dtype policy, and whether this process is
-    one of several (`distributed`)."""
-    distributed = bool(args.nproc and args.nproc > 1 and under_torchrun())
+    one of several that torchrun started (`distributed`)."""
+    distributed = under_torchrun() and world_size() > 1
     return {"device": args.device, "dtype_policy": args.dtype_policy, "distributed": distributed}
 
 
 def launched(args: argparse.Namespace, spec: Any, argv: list[str]) -> int | None:
-    """With `--nproc N` (N > 1) in the first process: check the command, run `argv` in N
-    processes under torchrun and return the exit status. None where this process is to train:
-    without `--nproc`, with `--nproc 1`, or in a process torchrun started (after checking that
-    torchrun started N; the standard output of ranks but 0 then goes to the null device).
-    `UsageError` for --nproc with the keras back end, or N more than the machine has slots for."""
-    if not args.nproc:
-        return None
-    if args.backend != "torch":
+    """With `--nproc N` (N > 1) in a first process: check the command, run `argv` in N processes
+    under torchrun and return the exit status. None where this process is to train: without
+    `--nproc`, with `--nproc 1`, or in one of the processes torchrun started (`--nproc N` or
+    not: `torchrun --nproc-per-node N -m modelspec train ...` works too); the standard output of
+    ranks but 0 then goes to the null device. `UsageError` for several processes with the keras
+    back end, for N other than the processes torchrun started, or more than the machine has
+    slots for (`launch.slots`)."""
+    several = under_torchrun() and world_size() > 1
+    if (several or (args.nproc or 1) > 1) and args.backend != "torch":
         raise UsageError(
             "--nproc runs PyTorch DistributedDataParallel: it needs --backend torch (the keras "
             "back end trains in one process)"
         )
-    if under_torchrun():
-        if world_size() != args.nproc:
+    if several:
+        if args.nproc and world_size() != args.nproc:
             raise UsageError(f"--nproc {args.nproc}, but torchrun started {world_size()} processes")
         if rank() != 0:
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (for the life of the process)
         return None
-    if args.nproc == 1:
+    if (args.nproc or 1) == 1:
         return None
     from .data import check_arrays, read_npz
     from .registry import LAUNCH_DDP

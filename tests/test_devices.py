@@ -224,7 +224,7 @@ def test_two_processes_on_half_batches_give_the_weights_of_one(tmp_path):
     if usable_cores() < 2:
         pytest.skip("needs 2 CPU cores for 2 gloo processes")
     out = tmp_path / "ddp.pt"
-    done = cli(*files(tmp_path), "--backend", "torch", "--nproc", "2", "-o", str(out))
+    done = cli(*files(tmp_path), "--backend", "torch", "--device", "cpu", "--nproc", "2", "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("trained two_heads with torch") == 1 and "epoch 3/3" in done.stdout
     one = spec().train(arrays(), "torch", device="cpu", **QUIET)
@@ -235,6 +235,44 @@ def test_two_processes_on_half_batches_give_the_weights_of_one(tmp_path):
     for name, values in one.history_dict().items():
         np.testing.assert_allclose(history[name], values, rtol=1e-6, atol=1e-6, err_msg=name)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.npz", "ddp.history.json", "ddp.pt", "spec.yaml"]
+
+
+MASKED = """
+    name: masked
+    inputs: {ids: {shape: [7], dtype: int32}}
+    layers:
+      - {type: Embedding, input_dim: 12, output_dim: 4, mask_zero: true}
+      - {type: LSTM, units: 5, return_sequences: true}
+      - {type: Dense, units: 3, activation: softmax, name: out}
+    training: {optimizer: {type: rmsprop, learning_rate: 0.01}, loss: sparse_categorical_crossentropy,
+               metrics: [accuracy], epochs: 2, batch_size: 5, seed: 11}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.torch
+def test_two_processes_leave_the_masked_steps_out_as_one_does(tmp_path):
+    """Padded sequences (mask_zero): each process' loss and accuracy count the kept steps of the
+    whole batch, whose number is summed across processes first; RMSprop's squared embedding
+    gradients per lookup are summed across processes."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    ids = rng.integers(1, 12, size=(23, 7)).astype("int32")
+    ids[np.arange(7) >= rng.integers(1, 8, size=23)[:, None]] = 0
+    data = {"ids": ids, "out": rng.integers(0, 3, size=(23, 7))}
+    (tmp_path / "spec.yaml").write_text(textwrap.dedent(MASKED))
+    np.savez(tmp_path / "data.npz", **data)
+    out = tmp_path / "ddp.pt"
+    done = cli("train", str(tmp_path / "spec.yaml"), "--data", str(tmp_path / "data.npz"), "--backend", "torch",
+               "--device", "cpu", "--nproc", "2", "-o", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    one = spec(MASKED).train(data, "torch", device="cpu", **QUIET)
+    theirs = torch.load(out, weights_only=True)["state_dict"]
+    for name, value in one.model.state_dict().items():
+        np.testing.assert_allclose(theirs[name].numpy(), value.numpy(), rtol=0, atol=1e-6, err_msg=name)
+    history = json.loads((tmp_path / "ddp.history.json").read_text())["history"]
+    np.testing.assert_allclose(history["loss"], one.history_dict()["loss"], rtol=1e-6)
+    np.testing.assert_allclose(history["accuracy"], one.history_dict()["accuracy"], rtol=1e-6)
 
 
 def test_what_several_processes_cannot_do_is_said_first(tmp_path, capsys):
@@ -313,3 +351,28 @@ def test_two_processes_on_two_gpus_with_nccl(tmp_path):
     theirs = torch.load(out, weights_only=True)["state_dict"]
     for name, value in one.model.state_dict().items():
         np.testing.assert_allclose(theirs[name].numpy(), value.cpu().numpy(), rtol=0, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.keras
+def test_keras_on_a_gpu_tensorflow_sees(tmp_path):
+    tf = pytest.importorskip("tensorflow")
+    if not tf.config.list_physical_devices("GPU"):
+        pytest.skip("TensorFlow sees no GPU here (tensorflow-cpu, or no GPU)")
+    assert main([*files(tmp_path), "--backend", "keras", "--epochs", "1", "--device", "cuda"]) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.torch
+def test_torchrun_itself_runs_the_command_as_several_processes(tmp_path):
+    torch = pytest.importorskip("torch")
+    out = tmp_path / "ddp.pt"
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2",
+                           "-m", "modelspec", *files(tmp_path), "--backend", "torch", "--device", "cpu", "-o", str(out)],
+                          cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("trained two_heads with torch") == 1
+    one = spec().train(arrays(), "torch", device="cpu", **QUIET)
+    theirs = torch.load(out, weights_only=True)["state_dict"]
+    for name, value in one.model.state_dict().items():
+        np.testing.assert_allclose(theirs[name].numpy(), value.numpy(), rtol=0, atol=1e-6, err_msg=name)
