@@ -376,3 +376,21 @@ def test_torchrun_itself_runs_the_command_as_several_processes(tmp_path):
     theirs = torch.load(out, weights_only=True)["state_dict"]
     for name, value in one.model.state_dict().items():
         np.testing.assert_allclose(theirs[name].numpy(), value.numpy(), rtol=0, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.slow
+@pytest.mark.torch
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_two_processes_in_mixed_precision_train_as_one(tmp_path, policy):
+    """mixed_float16: the loss scale starts halved in each of 2 processes, whose loss is twice its
+    share: the float16 gradients are those of one process, so the same steps overflow and are
+    skipped (from 2**15 the first two here); weights then differ by float16's rounding only."""
+    torch = pytest.importorskip("torch")
+    out = tmp_path / "ddp.pt"
+    done = cli(*files(tmp_path), "--backend", "torch", "--device", "cpu", "--nproc", "2",
+               "--dtype-policy", policy, "-o", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    one = spec().train(arrays(), "torch", device="cpu", dtype_policy=policy, **QUIET)
+    theirs = torch.load(out, weights_only=True)["state_dict"]
+    for name, value in one.model.state_dict().items():
+        np.testing.assert_allclose(theirs[name].numpy(), value.numpy(), rtol=0, atol=1e-3, err_msg=name)

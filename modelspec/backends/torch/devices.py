@@ -63,13 +63,17 @@ class Precision:
     context of forward passes, the float32 view of their outputs for losses and metrics, and the
     loss scaling of a step (`mixed_float16` only)."""
 
-    def __init__(self, policy: str | None, device: Any) -> None:
+    def __init__(self, policy: str | None, device: Any, loss_factor: int = 1) -> None:
+        """`loss_factor`: how many times larger than the whole batch's loss the loss a step
+        differentiates is (N for one of N processes, `distributed.py`); the loss scale starts
+        that many times smaller, so that float16 gradients are as large as in one process and
+        overflow where they would (the scale is then Keras' divided by N)."""
         policy = check_dtype_policy(policy)
         self.policy, self.device = policy, device
         self.dtype = {"mixed_float16": torch.float16, "mixed_bfloat16": torch.bfloat16}.get(policy)
         self.scaler = (
             torch.amp.GradScaler(
-                device.type, init_scale=INITIAL_SCALE, growth_interval=GROWTH_STEPS
+                device.type, init_scale=INITIAL_SCALE / loss_factor, growth_interval=GROWTH_STEPS
             )
             if self.dtype == torch.float16
             else None

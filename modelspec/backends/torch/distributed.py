@@ -16,6 +16,8 @@ What one process would compute on the whole batch B of n samples is kept exactly
   regularizer's is divided by n / N, for the same reason as the losses;
 - an embedding table's per-lookup squared gradients (`KerasOptimizer.squared_gradients`) are
   summed over the processes and divided by N**2 (each process' gradient was scaled by N);
+- under mixed_float16 the loss scale starts N times smaller (`devices.Precision`), so that the
+  float16 gradients of each sample are those of one process and overflow where they would;
 - a batch smaller than N leaves some processes without a sample: each runs the batch's first
   sample with every term weighed 0, so that every process joins every step;
 - the epoch's figures are the sums of each process' share, summed across processes
@@ -38,6 +40,7 @@ from typing_extensions import override
 
 from ...devices import check_device, ddp_refusals, under_torchrun
 from .. import BackendError
+from .devices import Precision
 from .losses import LOSSES
 from .runtime import torch
 from .train import TorchTrainer, _Logs, metric_terms
@@ -96,6 +99,7 @@ class DistributedTrainer(TorchTrainer):
             )
             atexit.register(_leave)
         self.rank, self.world = dist.get_rank(), dist.get_world_size()
+        self.precision = Precision(dtype_policy, self.device, loss_factor=self.world)
         self.ddp = torch.nn.parallel.DistributedDataParallel(
             self.view, device_ids=[self.device] if cuda else None, broadcast_buffers=False
         )
