@@ -19,24 +19,13 @@ import tempfile
 
 import modelspec
 
-from tests.bad_specs import BUILDERS, cycle, repeat, unknown_inputs
+from tests.bad_specs import BUILDERS, THIRTY_THOUSAND, cycle, repeat, unknown_inputs
 
 from bench.timing import Measurement, Report, sample
 
 SIZES = (1_000, 10_000)
 SMALL = {"nested repeat": (5, 50), "too deep": (10, 100), "bad seed": SIZES}  # n is not nodes there
 SLOPE, LIMIT = 1.15, 5.0
-THIRTY_THOUSAND = """\
-inputs: {x: {shape: [4]}}
-blocks:
-  pair:
-    inputs: [x]
-    layers:
-      d: {type: Dense, units: 4, inputs: x}
-      a: {type: Add, inputs: [d, x]}
-layers:
-  r: {block: pair, repeat: 15000, inputs: x}
-"""
 
 
 def _rejected(text: str) -> None:

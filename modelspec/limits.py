@@ -32,8 +32,8 @@ MAX_SEED = 2**32 - 1  # what every generator seeded takes (NumPy's legacy seed, 
 class Suggestions:
     """`did_you_mean` within a budget of names looked at: once it is spent, no more suggestions."""
 
-    def __init__(self, budget: int = SUGGESTION_BUDGET):
-        self.left = budget
+    def __init__(self, budget: int | None = None):
+        self.left = SUGGESTION_BUDGET if budget is None else budget
 
     def __call__(self, word: str, choices: Iterable[str]) -> str:
         """` (did you mean 'units'?)` for a close choice among the first names the budget

@@ -92,6 +92,7 @@ def open_study(
             f"study {study_name!r} in {url} was made to {study.direction.name.lower()}, "
             f"the spec says {direction}; name another study (--study)"
         )
+    _same_search_space(study, spec, url)
     # A resumed search must not redraw the samples it drew before: offset the seed by what is there.
     offset = (
         None if seed is None else (seed + len(study.get_trials(deepcopy=False))) % (MAX_SEED + 1)
@@ -102,6 +103,18 @@ def open_study(
         else optuna.samplers.TPESampler(seed=offset)
     )
     return study, url if isinstance(url, str) else type(url).__name__
+
+
+def _same_search_space(study: Any, spec: Any, url: Any) -> None:
+    """`StudyError` when the study's trials drew params the spec does not search: a study
+    resumed after its spec changed (its best trial would name params the spec lacks)."""
+    searched = set(spec.search_space)
+    drawn = {name for trial in study.get_trials(deepcopy=False) for name in trial.params}
+    if drawn - searched:
+        raise StudyError(
+            f"the study {study.study_name!r} in {url} searched params the spec has not "
+            f"({', '.join(sorted(drawn - searched))}); give this search a new --study name"
+        )
 
 
 def _rdb_storage(url: str) -> Any:

@@ -14,9 +14,27 @@ from hypothesis import strategies as st
 
 HEAD = "modelspec: 1\ninputs:\n  x: {shape: [4]}\n"
 
+# A valid spec of 30,001 nodes (15,000 block copies): what summary() and render() must draw once each
+THIRTY_THOUSAND = """\
+inputs: {x: {shape: [4]}}
+blocks:
+  pair:
+    inputs: [x]
+    layers:
+      d: {type: Dense, units: 4, inputs: x}
+      a: {type: Add, inputs: [d, x]}
+layers:
+  r: {block: pair, repeat: 15000, inputs: x}
+"""
+
 
 def _dense_nodes(n: int, reads: Callable[[int], str]) -> list[str]:
     return [f"  d{i}: {{type: Dense, units: 4, inputs: {reads(i)}}}" for i in range(n)]
+
+
+def valid_chain(n: int) -> str:
+    """The valid spec the bad ones are measured against: a chain of `n` Dense nodes."""
+    return HEAD + "layers:\n" + "\n".join(_dense_nodes(n, lambda i: f"d{i - 1}" if i else "x")) + "\n"
 
 
 def unknown_inputs(n: int, every: int = 1) -> str:

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 import modelspec
 from modelspec.cli import main
 
-from .conftest import problems
+from .conftest import bad_input, problems
 from .habits import DUPLICATE_PROBLEM, habits
 
 RAW = ("Input should be a valid", "missing required field 'layer'")  # Pydantic's words, a wrong path
@@ -165,6 +165,7 @@ def _problems(text: str) -> list[str]:
     return [str(p) for p in info.value.problems]
 
 
+@bad_input
 @given(habits())
 def test_a_habit_gets_its_located_hint_and_a_duplicate_key_hides_nothing(habit):
     found = _problems(habit.text)

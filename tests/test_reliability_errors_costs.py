@@ -2,6 +2,10 @@
 bounds and says so at a location, and reporting N mistakes does O(N) work. No test here times
 anything: each counts the work done instead (bench/scale.py measures the time)."""
 
+import contextlib
+import sys
+from pathlib import Path
+
 import graphviz
 import pytest
 from hypothesis import given
@@ -16,7 +20,18 @@ from modelspec.limits import MAX_GRAPH_NODES, SUGGESTION_BUDGET
 from modelspec.render import render_analysis
 from modelspec.yamlio import parse
 
-from .bad_specs import BUILDERS, bad_specs, cycle, nested_repeat, repeat, too_many_values, unknown_inputs
+from .bad_specs import (
+    BUILDERS,
+    THIRTY_THOUSAND,
+    valid_chain,
+    bad_specs,
+    cycle,
+    nested_repeat,
+    repeat,
+    too_many_values,
+    unknown_inputs,
+)
+from .conftest import bad_input
 
 
 def problems_of(text: str) -> list[modelspec.Problem]:
@@ -132,17 +147,6 @@ def test_one_problem_reported_twice_is_kept_once_without_a_scan():
 
 # --- 30,000 nodes -------------------------------------------------------------------------------
 
-THIRTY_THOUSAND = """\
-inputs: {x: {shape: [4]}}
-blocks:
-  pair:
-    inputs: [x]
-    layers:
-      d: {type: Dense, units: 4, inputs: x}
-      a: {type: Add, inputs: [d, x]}
-layers:
-  r: {block: pair, repeat: 15000, inputs: x}
-"""
 
 
 def test_summary_and_render_of_30000_nodes_make_each_row_and_box_once(monkeypatch):
@@ -157,6 +161,7 @@ def test_summary_and_render_of_30000_nodes_make_each_row_and_box_once(monkeypatc
 # --- generated bad specs of many sizes ----------------------------------------------------------
 
 
+@bad_input
 @given(bad_specs(most=400))
 def test_every_bad_spec_is_located_problems_and_draws(case):
     how, text = case
@@ -172,3 +177,58 @@ def test_a_large_bad_spec_is_rejected_at_its_limits_location(how):
     text = BUILDERS[how](5000 if how not in ("nested repeat", "bad seed") else 50)
     found = problems_of(text)
     assert found[0].location.line >= 1 and found[0].location.file == "bad.yaml"
+
+
+# --- the work grows linearly with the spec ------------------------------------------------------
+
+
+def lines_run(work) -> int:
+    """How many lines of modelspec's own code `work()` runs (a count of work, not a time: what
+    a quadratic walk would multiply by 64 when the spec grows 8 times)."""
+    root, count = str(Path(modelspec.__file__).parent), 0
+
+    def local(frame, event, arg):
+        nonlocal count
+        count += event == "line"
+        return local
+
+    sys.settrace(lambda frame, event, arg: local if frame.f_code.co_filename.startswith(root) else None)
+    try:
+        work()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def _loads(text: str) -> None:
+    with contextlib.suppress(modelspec.SpecError):
+        modelspec.loads(text, "bad.yaml")
+
+
+SMALL = {"nested repeat": 5, "bad seed": 5}  # sizes that multiply copies, or a chain's seed
+GROWING = {how: build for how, build in BUILDERS.items() if how not in ("too deep", "too many values")}
+
+
+@pytest.mark.parametrize("how", sorted(GROWING))
+def test_the_work_of_a_bad_spec_grows_linearly_with_it(how, monkeypatch):
+    """8 times the mistakes, or a spec 8 times larger, is at most ~8 times the work (too deep and
+    too many values stop at their limit: their work does not grow at all). "Did you mean" may
+    look at n names for each of n unknown ones until its budget is spent: a budget these sizes
+    spend shows the linear growth past it."""
+    monkeypatch.setattr(modelspec.limits, "SUGGESTION_BUDGET", 1000)
+    n = SMALL.get(how, 60)
+    small, large = (lines_run(lambda k=k: _loads(GROWING[how](k))) for k in (n, 8 * n))
+    assert large <= 8.5 * small, f"{how}: {small:,} lines at {n}, {large:,} at {8 * n}"
+
+
+@pytest.mark.parametrize("what", ["loads", "summary", "render"])
+def test_the_work_of_a_valid_spec_grows_linearly_with_it(what):
+    def work(n):
+        text = valid_chain(n)
+        if what == "loads":
+            return lambda: modelspec.loads(text)
+        spec = modelspec.loads(text)
+        return (lambda: str(spec.summary())) if what == "summary" else (lambda: spec.render().source)
+
+    small, large = lines_run(work(60)), lines_run(work(480))
+    assert large <= 8.5 * small, f"{what}: {small:,} lines at 60 nodes, {large:,} at 480"

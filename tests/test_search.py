@@ -297,6 +297,18 @@ def test_a_changed_search_space_under_an_old_study_name_is_a_clear_error(tmp_pat
         modelspec.search.search(changed, data, "torch", trials=2, storage=storage, study_name="s", echo=quiet)
 
 
+@pytest.mark.torch
+def test_a_study_of_params_the_spec_has_not_is_a_clear_error(tmp_path):
+    pytest.importorskip("torch")  # was a KeyError ("no such param(s)") from the best trial
+    storage, data = f"sqlite:///{tmp_path / 's.db'}", classifier_data(tmp_path)
+    spec = modelspec.load(write_spec(tmp_path))
+    modelspec.search.search(spec, data, "torch", trials=1, storage=storage, study_name="s", echo=quiet)
+    renamed = modelspec.load(write_spec(tmp_path, CLASSIFIER.replace("units: {", "width: {").replace("${units}", "${width}")))
+    says = r"the study 's' in sqlite:///.* searched params the spec has not \(units\); give .* --study"
+    with pytest.raises(modelspec.errors.StudyError, match=says):
+        modelspec.search.search(renamed, data, "torch", trials=2, storage=storage, study_name="s", echo=quiet)
+
+
 def test_storage_and_missing_optuna_errors_are_one_clear_line(tmp_path, capsys):
     spec, data = write_spec(tmp_path), classifier_data(tmp_path)
     base = ["search", str(spec), "--data", str(data), "--backend", "torch", "--trials", "1"]
