@@ -394,3 +394,19 @@ def test_two_processes_in_mixed_precision_train_as_one(tmp_path, policy):
     theirs = torch.load(out, weights_only=True)["state_dict"]
     for name, value in one.model.state_dict().items():
         np.testing.assert_allclose(theirs[name].numpy(), value.numpy(), rtol=0, atol=1e-3, err_msg=name)
+
+
+@pytest.mark.slow
+@pytest.mark.torch
+def test_a_process_that_fails_says_why_once_per_process_without_torchruns_traceback(tmp_path):
+    """What the processes see that the first did not check (here: a spec file gone) is their own
+    one-line error; the exit status is theirs, and torchrun's report of the failure is left out."""
+    pytest.importorskip("torch")
+    code = ("import sys; from modelspec.backends.torch.launch import launch\n"
+            f"sys.exit(launch(['train', {str(tmp_path / 'gone.yaml')!r}, '--data', 'd.npz', '--backend', 'torch'], 2, 'cpu'))")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    assert done.returncode == 1
+    lines = [line for line in done.stderr.splitlines() if "gone.yaml" in line]
+    assert len(lines) == 2 and lines[0].endswith("cannot read file: No such file or directory")
+    assert "Traceback" not in done.stderr and "ChildFailedError" not in done.stderr

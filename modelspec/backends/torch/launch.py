@@ -44,9 +44,10 @@ def launch(argv: Sequence[str], nproc: int, device: str | None) -> int:
     kind, available = slots(device)
     if nproc > available:
         what = "CUDA GPU" if kind == "cuda" else "CPU core"
+        hint = " (--device cpu: gloo processes on the CPU cores)" if kind == "cuda" else ""
         raise ValueError(
             f"--nproc {nproc}: this machine has {available} {what}{'s' * (available != 1)} for "
-            f"{'NCCL' if kind == 'cuda' else 'gloo'} processes (one each)"
+            f"{'NCCL' if kind == 'cuda' else 'gloo'} processes (one each){hint}"
         )
     args = parse_args(["--standalone", f"--nproc-per-node={nproc}", "--module", "modelspec"])
     args.training_script_args = list(argv)  # not parsed: torchrun would take --nproc for its own
