@@ -36,6 +36,32 @@ def load_torch(path: str | os.PathLike) -> Any:
     return BACKENDS["torch"].load(path)
 
 
+def load_model(path: str | os.PathLike) -> Any:
+    """A model file `modelspec train -o` or `compile` wrote (`.keras` or `.pt`), loaded with its
+    spec and training state: a `modelspec.saved.SavedModel` with `.evaluate(data)`,
+    `.predict(data)` and `.train(data, epochs=)` (which resumes), as Keras' `load_model` gives a
+    model with `evaluate` and `predict`. Imports the file's back end's framework."""
+    from .saved import load_model as load
+
+    return load(path)
+
+
+def evaluate(model: Any, data: Any, batch_size: int | None = None) -> dict[str, float]:
+    """Keras' `model.evaluate(..., return_dict=True)` of a model file (a path, or what
+    `load_model` gave) on `data` (an `.npz` path or arrays by name); see `modelspec.saved`."""
+    from .saved import evaluate as run
+
+    return run(model, data, batch_size)
+
+
+def predict(model: Any, data: Any, batch_size: int | None = None) -> dict[str, Any]:
+    """Keras' `model.predict` of a model file (a path, or what `load_model` gave) on `data`'s
+    inputs: one array per output, by output name; see `modelspec.saved`."""
+    from .saved import predict as run
+
+    return run(model, data, batch_size)
+
+
 def from_keras(model: Any, weights: str | os.PathLike | None = None, blocks: bool = True) -> Spec:
     """The spec of a Keras model (`modelspec import` in Python), and with `weights` its weights
     written to that safetensors file, for `spec.to_torch(weights=...)` and the rest (`blocks`:
@@ -71,9 +97,12 @@ __all__ = [
     "SpecError",
     "TensorType",
     "analyse",
+    "evaluate",
     "from_keras",
     "load",
+    "load_model",
     "load_torch",
     "loads",
+    "predict",
     "transfer_weights",
 ]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from .cli_devices import placement_arguments
+from .cli_training import add_commands, train_options
 from .errors import (
     BackendError,
     DataError,
@@ -22,11 +23,10 @@ from .errors import (
     RenderError,
     SpecError,
     StudyError,
-    UsageError,
 )
 from .limits import MAX_SEED
 from .registry import BACKENDS, NAMES, Backend, backend
-from .shell import file_name, reader_gone, version
+from .shell import UsageError, file_name, reader_gone, version
 
 if TYPE_CHECKING:
     from .spec import Spec
@@ -155,15 +155,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     evaluation, and save the model if `-o` is given.
     """
     from .cli_devices import launched, placement
+    from .cli_training import resumed
     from .training import history_table, train
 
-    spec = _load(args.spec)
+    saved = resumed(args)  # `--resume MODEL`: the spec, back end and model are the file's
+    spec = saved.spec if saved else _load(args.spec)
     _model_path(args.backend, args.output)
     _writable_folder(args.output)
     status = launched(args, spec, args.argv)  # --nproc N: this command in N processes (torchrun)
     if status is not None:
         return status
-    result = train(spec, args.data, args.backend, epochs=args.epochs, **placement(args))
+    more = {"model": saved.model, "resume": saved.resume} if saved else {}
+    result = train(
+        spec,
+        args.data,
+        args.backend,
+        epochs=args.epochs,
+        val_data=args.val_data,
+        **more,
+        **placement(args),
+    )
     print(
         f"\ntrained {spec.name} with {args.backend} in {result.seconds:.1f} s\n{history_table(result.history)}"
     )
@@ -270,13 +281,16 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def training_arguments(p: argparse.ArgumentParser, epochs_help: str) -> None:
-    """What `train` and `search` both take: the spec, its data, the back end, an epoch count."""
-    p.add_argument("spec", metavar="SPEC")
+def training_arguments(
+    p: argparse.ArgumentParser, epochs_help: str, resumable: bool = False
+) -> None:
+    """What `train` and `search` both take: the spec, its data, the back end, an epoch count
+    (`resumable`: the spec and back end may come from `--resume MODEL` instead)."""
+    p.add_argument("spec", metavar="SPEC", nargs="?" if resumable else None)
     p.add_argument(
         "--data", metavar="FILE.npz", required=True, help="one array per input and output, by name"
     )
-    p.add_argument("--backend", choices=NAMES, required=True)
+    p.add_argument("--backend", choices=NAMES, required=not resumable)
     p.add_argument("--epochs", type=_positive, metavar="N", help=epochs_help)
 
 
@@ -413,7 +427,7 @@ def _parser() -> argparse.ArgumentParser:
         "inputs and outputs (checked against the spec before any training)",
         "modelspec train specs/stock_lstm.yaml --data prices.npz --backend torch -o stock.pt",
     )
-    training_arguments(p, epochs_help="instead of training.epochs")
+    training_arguments(p, epochs_help="instead of training.epochs", resumable=True)
     p.add_argument(
         "-o",
         "--output",
@@ -421,7 +435,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help=f"save the model ({_model_files()}) and its history as FILE.history.json beside it",
     )
+    train_options(p)
     placement_arguments(p)
+    add_commands(add)
 
     p = add(
         "check",

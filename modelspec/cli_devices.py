@@ -24,7 +24,8 @@ from .devices import (
     under_torchrun,
     world_size,
 )
-from .errors import BackendError, UsageError
+from .errors import BackendError
+from .shell import UsageError
 
 
 def device_name(text: str) -> str:

@@ -13,23 +13,26 @@ import os
 import stat
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .errors import DataError, did_you_mean
 from .graph import Graph
+from .layers.base import ShapeError
 from .layers.core import Embedding
 from .limits import available_memory, size_text
 
 
 @dataclass
 class Arrays:
-    """Inputs and targets keyed by name, all of one length, in the dtypes the back ends take."""
+    """Inputs and targets keyed by name, all of one length, in the dtypes the back ends take.
+    `warnings`: one line per array given that is no input or output of the spec (not used)."""
 
     x: dict[str, np.ndarray]
     y: dict[str, np.ndarray]
+    warnings: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(next(iter(self.x.values())))
@@ -159,17 +162,21 @@ def npz_problems(path: str, members: list[NpzMember], memory: int | None) -> lis
     return problems
 
 
-def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
+def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray], targets: bool = True) -> Arrays:
     """The arrays the graph's inputs and outputs need, checked and cast; `DataError` lists every problem.
 
     Targets may leave out a trailing axis of length 1 (`(N,)` for an output of shape `(1,)`), as
     Keras users write them; sparse class targets (an output whose loss in the training plan is a
     sparse crossentropy) are integers of the output's shape without its class axis. Float inputs
     accept integer arrays (cast to the input's dtype); integer inputs (token ids) refuse floats.
-    A graph without a training plan has no targets to check (`DataError`).
+    An unknown (`null`) length that the spec ties between an input and a target (a Dense per
+    step of a `[null, 4]` sequence) must be the same in both arrays (`tied_lengths`). An array
+    that is no input or output is listed in `Arrays.unused` (a warning, not an error).
+    `targets=False` (for `predict`) checks the inputs only (`y` is empty) and needs no training
+    plan; with targets, a graph without a training plan has no targets to check (`DataError`).
     """
     plan = graph.training
-    if plan is None:
+    if targets and plan is None:
         raise DataError(
             [f"spec {graph.name!r} has no `training:` section, so its targets have no kind"]
         )
@@ -210,7 +217,7 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
         if not found:
             x[name] = value.astype(t.dtype, copy=False)
 
-    for output in plan.outputs:
+    for output in plan.outputs if targets and plan is not None else ():
         name = output.name
         value = get(name, "target of output")
         if value is None:
@@ -245,9 +252,70 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray]) -> Arrays:
         problems.append(f"arrays differ in length (samples): {listed}")
     elif lengths and not next(iter(lengths.values())):
         problems.append("the arrays hold no samples")
+    if not problems:
+        problems += tied_lengths(graph, x, y)
     if problems:
         raise DataError(problems)
-    return Arrays(x, y)
+    return Arrays(x, y, unused_arrays(arrays, known))
+
+
+def unused_arrays(arrays: Mapping[str, Any], known: list[str]) -> list[str]:
+    """A warning per array that no input or output of the spec is named after (`known`): data
+    the training would silently leave out (a misspelt or an extra array)."""
+    reads = ", ".join(map(repr, known))
+    return [
+        f"warning: array {name!r} is not used: the spec reads {reads}"
+        f"{did_you_mean(name, [k for k in known if k not in arrays])}"
+        for name in arrays
+        if name not in known
+    ]
+
+
+def tied_lengths(graph: Graph, x: dict[str, np.ndarray], y: dict[str, np.ndarray]) -> list[str]:
+    """Where the data's unknown (`null`) lengths do not fit the spec: the shapes the spec's rules
+    give for the inputs' actual lengths (each node's `output_shapes`, in graph order), checked
+    against each target on the axes the spec leaves unknown. A target of shape (N, 6, 2) for a
+    Dense per step of `x` (N, 5, 4) is one such problem; inputs too short for a layer (a valid
+    convolution over 2 steps with a window of 3) are another. Empty when every input's shape is
+    known (the arrays' shapes were checked one by one already)."""
+    unknown = [name for name, t in graph.inputs.items() if None in t.shape and name in x]
+    if not unknown:
+        return []
+    given = ", ".join(f"{name!r} of shape {_shape(x[name].shape)}" for name in unknown)
+    shapes: dict[str, tuple] = {name: tuple(value.shape[1:]) for name, value in x.items()}
+    for node in graph.nodes:
+        layer = node.layer
+        try:
+            roles = layer.by_role(
+                {role: [shapes[t] for t in ts] for role, ts in node.keywords.items()}
+            )
+            ins = [shapes[t] for t in node.inputs]
+            outputs = layer.output_shapes(*ins, **roles)
+            for shape in outputs:
+                if any(d is not None and d < 1 for d in shape):
+                    raise ShapeError(
+                        f"{layer.type} would output {_shape(shape)} from "
+                        f"{', '.join(map(_shape, ins))}: input too small"
+                    )
+        except ShapeError as exc:
+            inputs = "input" if len(unknown) == 1 else "inputs"
+            return [f"{inputs} {given}: node {node.name!r} cannot take the lengths: {exc}"]
+        shapes.update(zip(node.tensors, map(tuple, outputs), strict=True))
+    problems = []
+    for name, value in y.items():
+        spec_shape, concrete = graph.tensor_type(name).shape, shapes[name]
+        got = value.shape[1:]
+        if len(got) < len(concrete):  # sparse class ids: the output's shape without its classes
+            concrete, spec_shape = concrete[: len(got)], spec_shape[: len(got)]
+        tied = [i for i, d in enumerate(spec_shape) if d is None and concrete[i] is not None]
+        if any(got[i] != concrete[i] for i in tied):
+            want = _shape(("N", *concrete[: len(got)]))
+            problems.append(
+                f"array {name!r} has shape {_shape(value.shape)}, but for {given} the spec's "
+                f"output {name!r} has shape {want}: the unknown (null) lengths of an input and "
+                "of its target must match"
+            )
+    return problems
 
 
 def embedding_vocab(graph: Graph) -> dict[str, int]:

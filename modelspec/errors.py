@@ -117,7 +117,3 @@ class BackendError(Exception):
 
 class MissingFramework(BackendError):
     """The framework a back end needs is not installed."""
-
-
-class UsageError(Exception):
-    """A bad argument that argparse cannot see (the command line's exit status 2)."""

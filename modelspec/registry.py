@@ -16,8 +16,10 @@ itself. Each back end's entry points take and return the same things:
     refusals(graph) -> [(node, message)]: what it cannot build exactly, found without building
     get_weights(model, graph) -> {node: {weight: array}}: each owning node's weights, Keras' layout
     set_weights(model, graph, {node: {weight: array}}) -> None: the same, set (`weights.by_node` checked)
+    read_saved(path) -> (model, spec text or None, training state or None, resume state or None):
+        a model file it wrote, with what resuming its training needs (`modelspec.saved`)
 
-`source` is the spec's YAML text (a torch file carries it; a Keras file has its own config).
+`source` is the spec's YAML text, which the model files of both back ends carry.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class Backend:
     refusals: EntryPoint
     get_weights: EntryPoint
     set_weights: EntryPoint
+    read_saved: EntryPoint
 
     @property
     def install(self) -> str:
@@ -108,6 +111,7 @@ def _backend(
     refusals: str = "refusals",
     get_weights: str = "get_weights",
     set_weights: str = "set_weights",
+    read_saved: str = "read_saved",
 ) -> Backend:
     def entry(target: str) -> EntryPoint:
         return EntryPoint(target if ":" in target else f"{module}:{target}")
@@ -127,6 +131,7 @@ def _backend(
         entry(refusals),
         entry(get_weights),
         entry(set_weights),
+        entry(read_saved),
     )
 
 
@@ -184,6 +189,16 @@ def backend(name: str) -> Backend:
         raise ValueError(f"backend must be one of {', '.join(NAMES)}, got {name!r}") from None
 
 
+def backend_for_file(path: str | os.PathLike) -> Backend:
+    """The back end whose model files end as `path` does (`.keras`, `.pt`); `ValueError` naming
+    the suffixes for any other file."""
+    for b in BACKENDS.values():
+        if os.fspath(path).endswith(b.suffixes):
+            return b
+    suffixes = " or ".join(s for b in BACKENDS.values() for s in b.suffixes)
+    raise ValueError(f"a model file ends in {suffixes}, got {os.fspath(path)!r}")
+
+
 def backend_of(model: Any) -> Backend:
     """The back end whose framework made `model` (a Keras model, a torch module), told by the
     module of its class, so that nothing is imported; `BackendError` for any other object."""
@@ -207,4 +222,13 @@ def extra_for(module: str) -> str | None:
     return OTHER_EXTRAS.get(top)
 
 
-__all__ = ["BACKENDS", "NAMES", "Backend", "EntryPoint", "backend", "backend_of", "extra_for"]
+__all__ = [
+    "BACKENDS",
+    "NAMES",
+    "Backend",
+    "EntryPoint",
+    "backend",
+    "backend_for_file",
+    "backend_of",
+    "extra_for",
+]

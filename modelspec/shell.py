@@ -4,7 +4,9 @@
   to one command and wrote nothing) and a folder, as a usage error;
 - `reader_gone`: what a command does when the reader of its output left (`modelspec summary
   --json | head -1`): it stops silently with the status a tool killed by SIGPIPE has (141);
-- `version`: the line `modelspec --version` prints.
+- `version`: the line `modelspec --version` prints;
+- `UsageError`: a bad argument that argparse cannot see (exit status 2), which every command
+  module raises (`modelspec.cli` re-exports it).
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ import sys
 
 EXIT_READER_GONE = 128 + getattr(signal, "SIGPIPE", 13)
 """The status a shell reports for a tool that SIGPIPE ended: 141 (128 + 13)."""
+
+
+class UsageError(Exception):
+    """A bad argument that argparse cannot see (exit status 2)."""
 
 
 def file_name(text: str) -> str:

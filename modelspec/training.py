@@ -31,6 +31,7 @@ import numpy as np
 from .console import Progress, text_table
 from .data import Arrays, check_arrays, read_npz
 from .devices import check_device, check_dtype_policy, rank
+from .errors import DataError
 from .graph import Graph
 from .logs import OnBatch, log_names
 from .registry import backend as backend_named
@@ -50,8 +51,9 @@ class Trainer(Protocol):
     def evaluate(self, data: Arrays, batch_size: int) -> dict[str, float]:
         """The logs on `data` in batches of `batch_size`, in inference mode."""
 
-    def save(self, path: str | os.PathLike) -> None:
-        """The trained model as a file at `path`, in the back end's format."""
+    def save(self, path: str | os.PathLike, state: Mapping[str, Any] | None = None) -> None:
+        """The trained model as a file at `path`, in the back end's format, with the optimizer's
+        state and `state` (where the training stopped, JSON-able: `TrainResult.state`) in it."""
 
     def set_layer_weights(self, layer_name: str, weights: dict[str, np.ndarray]) -> None:
         """Set the weights of layer instance `layer_name` (Keras' names and layout)."""
@@ -81,12 +83,43 @@ def make_trainer(
     model: Any = None,
     seed: int | None = None,
     source: str | None = None,
+    optimizer: Any = None,
     **placement: Any,
 ) -> Trainer:
     """The back end's trainer for `graph` (building the model unless one is given); `source` is
-    the spec's YAML, which a saved torch module carries; `placement`: `device`, `dtype_policy`,
-    `distributed`, as `train` takes them."""
-    return backend_named(backend).trainer(graph, model=model, seed=seed, source=source, **placement)
+    the spec's YAML, which a saved model carries. `optimizer`: the optimizer's state a saved
+    model carried (`Resume.optimizer`), to continue from instead of a new optimizer.
+    `placement`: `device`, `dtype_policy`, `distributed`, as `train` takes them."""
+    options = {} if optimizer is None else {"optimizer": optimizer}
+    return backend_named(backend).trainer(
+        graph, model=model, seed=seed, source=source, **options, **placement
+    )
+
+
+@dataclass
+class Resume:
+    """Where a saved model's training stopped, read from its file (`modelspec.saved`): `epoch`,
+    the epochs done; `batch_rng`, the batch order's generator state after them
+    (`numpy.random.PCG64.state`), so a resumed run draws the batches an uninterrupted one draws;
+    `history`, the figures of those epochs; `optimizer`, the back end's state to continue from
+    (`read_saved`: torch's optimizer `state_dict` and generator; Keras', whose loaded model holds
+    its optimizer, its seed generators), None to start a new optimizer."""
+
+    epoch: int = 0
+    batch_rng: dict[str, Any] | None = None
+    history: list[dict[str, float]] = field(default_factory=list)
+    optimizer: Any = None
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any] | None, optimizer: Any) -> Resume:
+        """The resume point of a `TrainResult.state` as a file stored it (None: never trained)."""
+        state = state or {}
+        return cls(
+            int(state.get("epoch", 0)),
+            state.get("batch_rng"),
+            [dict(e) for e in state.get("history", [])],
+            optimizer,
+        )
 
 
 def batch_order(
@@ -105,9 +138,17 @@ class TrainResult:
     model: Any
     history: list[dict[str, float]]
     evaluation: dict[str, float]
-    evaluated_on: str  # "validation split" or "training data"
+    evaluated_on: str  # "validation split", "validation data" or "training data"
     trainer: Any = field(repr=False, default=None)
     seconds: float = 0.0
+    initial_epoch: int = 0  # epochs done before this run (a resumed model's); history has them
+    batch_rng: dict[str, Any] | None = field(repr=False, default=None)  # state after the last
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """What a saved model carries to resume from (`Resume`): epochs done, the batch order's
+        generator state, the history."""
+        return {"epoch": len(self.history), "batch_rng": self.batch_rng, "history": self.history}
 
     def history_dict(self) -> dict[str, list[float]]:
         """As Keras' `History.history`: name -> one value per epoch."""
@@ -123,7 +164,7 @@ class TrainResult:
         history = history_path(path)
         if getattr(self.trainer, "rank", 0):  # another process of a distributed run: rank 0 writes
             return history
-        self.trainer.save(path)
+        self.trainer.save(path, state=self.state)
         payload = {
             "backend": self.backend,
             "history": self.history_dict(),
@@ -150,17 +191,26 @@ def train(
     progress: bool = True,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     echo: Callable[[str], None] | None = None,
+    val_data: Mapping[str, np.ndarray] | str | os.PathLike | None = None,
+    resume: Resume | None = None,
     device: str | None = None,
     dtype_policy: str | None = None,
     distributed: bool = False,
 ) -> TrainResult:
     """Train `spec` on `data` (an `.npz` path or a mapping of arrays) per its `training:` section.
 
-    The data is checked against the spec before a framework is imported (`DataError`). `epochs`
-    overrides the section's. `on_epoch(epoch, logs)` is called after each epoch (it may raise to
-    stop, as a pruned search trial does). `echo` receives one line per epoch (default: print).
-    A `training.seed` seeds the batch order and, through each framework's global generators
-    (`keras.utils.set_random_seed`, `torch.manual_seed`), dropout masks.
+    The data is checked against the spec before a framework is imported (`DataError`); an array
+    the spec does not use is a warning (`echo`). `epochs` overrides the section's. `val_data`
+    (the same kind of data) is the validation set, evaluated after each epoch (`val_*` figures)
+    and at the end; `validation_split` is then ignored, as Keras' `fit(validation_data=)` ignores
+    it (with a note). `resume`: continue a saved model (`model`, as `modelspec.saved` loaded it)
+    from where it stopped: epochs count on from `resume.epoch` (`epochs` is then the final epoch,
+    as with Keras' `fit(initial_epoch=)`), the batch order and the optimizer's state continue, and
+    the history holds the earlier epochs too (`ValueError` when `epochs` leaves none to train).
+    `on_epoch(epoch, logs)` is called after each epoch (it may raise to stop, as a pruned search
+    trial does). `echo` receives one line per epoch (default: print). A `training.seed` seeds
+    the batch order and, through each framework's global generators (`keras.utils.set_random_seed`,
+    `torch.manual_seed`), dropout masks.
 
     `device`: auto (default), cpu, cuda, cuda:N or mps (`modelspec.devices`; `DeviceError`, before
     any model is built, for one the back end does not see). `dtype_policy`: Keras' float32
@@ -177,24 +227,47 @@ def train(
     }
     if distributed:
         placement["distributed"] = True
-    arrays = check_arrays(graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data)
-    train_set, val_set = arrays.split(t.validation_split)
-    epochs = t.epochs if epochs is None else epochs
-    if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs}")
     echo = echo or print
     if distributed and rank() != 0:  # rank 0 speaks for all
         echo, progress = (lambda line: None), False
+    arrays = _checked(graph, data, echo)
+    val_set: Arrays | None
+    if val_data is not None:
+        train_set, val_set = arrays, _checked(graph, val_data, echo, "validation data")
+        if t.validation_split:
+            echo(f"note: validation_split {t.validation_split} ignored: validation data is given")
+    else:
+        train_set, val_set = arrays.split(t.validation_split)
+    resume = resume or Resume()
+    epochs = t.epochs if epochs is None else epochs
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if epochs <= resume.epoch:
+        raise ValueError(
+            f"the model has trained {resume.epoch} epochs: epochs is the final epoch when it "
+            f"resumes (as Keras' fit(initial_epoch=)), so it must be more than {resume.epoch}, "
+            f"got {epochs}"
+        )
     started = time.perf_counter()
     source = spec.to_yaml() if hasattr(spec, "to_yaml") else None
-    trainer = make_trainer(graph, backend, model=model, seed=t.seed, source=source, **placement)
+    trainer = make_trainer(
+        graph,
+        backend,
+        model=model,
+        seed=t.seed,
+        source=source,
+        optimizer=resume.optimizer,
+        **placement,
+    )
     if model is None:
         adapt(trainer, graph, train_set, echo)
     rng = np.random.default_rng(t.seed)
-    history: list[dict[str, float]] = []
+    if resume.batch_rng is not None:
+        rng.bit_generator.state = resume.batch_rng
+    history: list[dict[str, float]] = list(resume.history)
     names = log_names(graph)
     names += [f"val_{n}" for n in names]
-    for epoch in range(1, epochs + 1):
+    for epoch in range(resume.epoch + 1, epochs + 1):
         batches = batch_order(len(train_set), t.batch_size, t.shuffle, rng)
         with Progress(
             len(batches), f"epoch {epoch}/{epochs}", "batch", enabled=progress, leave=False
@@ -211,7 +284,7 @@ def train(
             on_epoch(epoch, logs)
     if val_set is not None:  # the last epoch evaluated it already
         evaluated_on, evaluation = (
-            "validation split",
+            "validation data" if val_data is not None else "validation split",
             {k[4:]: v for k, v in logs.items() if k.startswith("val_")},
         )
     else:
@@ -227,7 +300,30 @@ def train(
         evaluated_on,
         trainer,
         time.perf_counter() - started,
+        resume.epoch,
+        dict(rng.bit_generator.state),
     )
+
+
+def _checked(
+    graph: Graph,
+    data: Mapping[str, np.ndarray] | str | os.PathLike,
+    echo: Callable[[str], None],
+    what: str = "",
+) -> Arrays:
+    """`data` read (an `.npz` path) and checked against the spec, its warnings echoed; `what`
+    (`validation data`) prefixes its problems, which would otherwise read as the training data's."""
+    try:
+        arrays = check_arrays(
+            graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data
+        )
+    except DataError as exc:
+        if not what:
+            raise
+        raise DataError([f"{what}: {line}" for line in exc.problems]) from None
+    for line in arrays.warnings:
+        echo(f"{what}: {line}" if what else line)
+    return arrays
 
 
 def _loss(loss: float) -> str:

@@ -93,7 +93,7 @@ def test_every_entry_point_resolves():
     """Each back end's entry points name a callable (this imports the frameworks)."""
     entries = [getattr(b, f.name) for b in registry.BACKENDS.values() for f in dataclasses.fields(b)
                if isinstance(getattr(b, f.name), registry.EntryPoint)]  # fmt: skip
-    assert len(entries) == 10 * len(registry.BACKENDS)
+    assert len(entries) == 11 * len(registry.BACKENDS)
     for entry in [*entries, registry.CHECK, registry.TRANSFER_WEIGHTS, registry.REMEMBER]:
         assert callable(entry.load()), entry
 

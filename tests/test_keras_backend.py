@@ -29,8 +29,6 @@ from .strategies import specs as generated_specs  # noqa: E402
 
 pytestmark = [
     pytest.mark.keras,
-    # load_model of a compiled model that never trained: its optimizer has no variables yet
-    pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer"),
     pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy"),  # TF's
 ]
 

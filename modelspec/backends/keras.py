@@ -13,8 +13,11 @@ Importing this module imports TensorFlow and Keras (`modelspec[keras]`); the cor
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import zipfile
+from collections.abc import Mapping
 from typing import Any
 
 from ..document import LossKind, OptimizerKind
@@ -32,6 +35,7 @@ __all__ = [
     "get_weights",
     "load_keras",
     "mismatches",
+    "read_saved",
     "release",
     "save_keras",
     "set_weights",
@@ -197,16 +201,86 @@ def _loss(loss: LossKind) -> Any:
 # --- clients of the result -------------------------------------------------------------------
 
 
-def save_keras(model: Any, path: str | os.PathLike, source: str | None = None) -> None:
-    """`model.save(path)`, atomically (`files.write_atomic`); `ValueError` unless `path` ends in
-    `.keras`. `source` (the spec's text) is not stored: the file carries Keras' own config."""
+MODELSPEC_MEMBER = "modelspec.json"  # the spec and the training state, beside Keras' own files
+
+
+def save_keras(
+    model: Any,
+    path: str | os.PathLike,
+    source: str | None = None,
+    state: Mapping[str, Any] | None = None,
+) -> None:
+    """`model.save(path)` (weights, compile config, optimizer variables: built first when it has
+    none yet, as loading builds them), atomically
+    (`files.write_atomic`); `ValueError` unless `path` ends in `.keras`. The archive also holds
+    `modelspec.json`: `{"spec": source (the spec's text), "training": state, "seed_generators":
+    ...}` (`state`: where training stopped, `TrainResult.state`; the state of every random seed
+    generator of the model's layers, Dropout's, which Keras does not save), which `read_saved`
+    reads and Keras' loader ignores."""
     BACKENDS["keras"].check_path(path)
-    write_atomic(path, lambda tmp: model.save(tmp, overwrite=True))
+    seeds = [v.numpy().tolist() for v in seed_generator_states(model)]
+    extra = json.dumps(
+        {"format": "modelspec", "spec": source, "training": state, "seed_generators": seeds}
+    )
+
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not optimizer.built:
+        # Keras' loader builds a compiled model's optimizer (`compile_from_config`) before it
+        # loads the saved variables: an unbuilt one saved 2 (iterations, learning rate) against
+        # the 16 (Adam, 7 weights) it then has, which Keras skipped with a warning. Built here,
+        # not at compile: a model that is only checked or run carries no moments.
+        optimizer.build(model.trainable_variables)
+
+    def write(tmp: str) -> None:
+        model.save(tmp, overwrite=True)
+        with zipfile.ZipFile(tmp, "a") as archive:
+            archive.writestr(MODELSPEC_MEMBER, extra)
+
+    write_atomic(path, write)
 
 
 def load_keras(path: str | os.PathLike) -> Any:
     """The model `save_keras` wrote."""
     return keras.models.load_model(os.fspath(path))
+
+
+def read_saved(path: str | os.PathLike) -> tuple[Any, str | None, dict | None, Any]:
+    """The registry's `read_saved`: (model, the spec's text, the training state, the optimizer
+    state) of a `.keras` file `save_keras` wrote. The model comes compiled when it was saved
+    compiled, its optimizer's variables loaded: the resume state is then
+    `{"seed_generators": [...]}` (the optimizer is the model's; its layers' seed generators are
+    set from these by the trainer, `restore_seed_generators`), else None. The spec's text is None for a file without `modelspec.json`."""
+    try:
+        model = load_keras(path)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (whatever a foreign file makes Keras' loader raise)
+        why = " ".join(str(exc).split())[:200]
+        raise BackendError(
+            f"{os.fspath(path)}: not a model file modelspec wrote (Keras cannot read it: {why})"
+        ) from None
+    with zipfile.ZipFile(os.fspath(path)) as archive:
+        names = archive.namelist()
+        extra = json.loads(archive.read(MODELSPEC_MEMBER)) if MODELSPEC_MEMBER in names else {}
+    compiled = getattr(model, "optimizer", None) is not None and model.compiled
+    resume = {"seed_generators": extra.get("seed_generators")} if compiled else None
+    return model, extra.get("spec"), extra.get("training"), resume
+
+
+def seed_generator_states(model: Any) -> list[Any]:
+    """The state variables of the model's random seed generators (a Dropout's, a recurrent
+    layer's dropout), in the model's order: Keras saves none of them, so a reloaded model would
+    draw other dropout masks than the saved one went on to draw."""
+    return [v for v in model.variables if v.path.endswith("seed_generator_state")]
+
+
+def restore_seed_generators(model: Any, states: list[Any] | None) -> None:
+    """Set the model's seed generators to `states` (what `save_keras` stored), when there are as
+    many; a file without them (or of another model) leaves the loaded ones."""
+    variables = seed_generator_states(model)
+    if states is not None and len(states) == len(variables):
+        for variable, value in zip(variables, states, strict=True):
+            variable.assign(value)
 
 
 def release() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from ..devices import DeviceError, check_device, check_dtype_policy
 from ..graph import Graph
 from ..logs import OnBatch
 from . import BackendError
-from .keras import compile_model, keras, save_keras, to_keras
+from .keras import compile_model, keras, restore_seed_generators, save_keras, to_keras
 
 
 class _NoRetracingAdvice(logging.Filter):
@@ -34,7 +35,9 @@ class KerasTrainer:
     """The `Trainer` of the Keras back end: `fit` for one epoch, `evaluate`, `save_keras`.
 
     `seed` seeds Keras' random generators (dropout masks); the model is compiled here from the
-    graph's training plan (`DataError` without a `training:` section).
+    graph's training plan (`DataError` without a `training:` section), unless `optimizer` (what
+    `read_saved` gave for a file) says that the model is compiled with its optimizer's state:
+    then its dropout's seed generators are set to where the saved model's were.
 
     `device` (`keras_device`): `auto` leaves placement to TensorFlow (a GPU when it sees one);
     `cpu`, `cuda` or `cuda:N` build and train under `keras.device` on TensorFlow's CPU or that
@@ -48,6 +51,7 @@ class KerasTrainer:
         model: Any = None,
         seed: int | None = None,
         source: str | None = None,
+        optimizer: Any = None,
         device: str | None = None,
         dtype_policy: str | None = None,
         distributed: bool = False,
@@ -62,7 +66,12 @@ class KerasTrainer:
             keras.utils.set_random_seed(seed)  # dropout masks; the batch order is the core's
         with self._placed():
             self.model = model if model is not None else to_keras(graph, compile=False)
-            compile_model(self.model, graph)
+            self.source = source
+            graph.training_plan()  # DataError without a `training:` section
+            if optimizer is None:
+                compile_model(self.model, graph)
+            else:
+                restore_seed_generators(self.model, optimizer.get("seed_generators"))
         self._progress = _BatchProgress()
 
     def _placed(self) -> Any:
@@ -112,9 +121,10 @@ class KerasTrainer:
             logs = self.model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
         return {k: float(v) for k, v in logs.items()}
 
-    def save(self, path: str | os.PathLike) -> None:
-        """The model as a `.keras` file at `path` (`save_keras`)."""
-        save_keras(self.model, path)
+    def save(self, path: str | os.PathLike, state: Mapping[str, Any] | None = None) -> None:
+        """The model, its optimizer's variables, the spec and `state` as a `.keras` file at
+        `path` (`save_keras`)."""
+        save_keras(self.model, path, self.source, state)
 
 
 def keras_device(device: str | None) -> str | None:

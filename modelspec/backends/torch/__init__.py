@@ -18,7 +18,9 @@ torch is imported when one of these functions runs, never when this package is i
 from __future__ import annotations
 
 import importlib
+import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from ...files import write_atomic
@@ -31,6 +33,7 @@ __all__ = [
     "get_keras_weights",
     "get_weights",
     "load_torch",
+    "read_saved",
     "refusals",
     "release",
     "save",
@@ -130,14 +133,41 @@ def count_params(module: Any) -> tuple[int, int]:
     return trainable, frozen + sum(b.numel() for b in module.buffers())
 
 
-def save_torch(module: Any, spec_yaml_text: str, path: str | os.PathLike) -> None:
+def save_torch(
+    module: Any,
+    spec_yaml_text: str,
+    path: str | os.PathLike,
+    optimizer: Mapping[str, Any] | None = None,
+    state: Mapping[str, Any] | None = None,
+    rng_state: Any = None,
+) -> None:
     """Write `{"modelspec": spec text, "state_dict": ...}` with `torch.save`, atomically
-    (`files.write_atomic`: the mode of any other artifact). The tensors are written from the
+    (`files.write_atomic`: the mode of any other artifact); a trained module's file also holds
+    `"optimizer"` (the optimizer's `state_dict`, `optimizers.KerasOptimizer`), `"training"`
+    (`state`, where training stopped, as JSON text) and `"rng_state"` (torch's generator, which
+    draws the dropout masks), which `read_saved` reads back. The tensors are written from the
     CPU, so a module trained on a GPU loads on a machine without one."""
     torch = import_framework("torch")
-    state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
-    payload = {"modelspec": spec_yaml_text, "state_dict": state}
+    weights = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+    payload: dict[str, Any] = {"modelspec": spec_yaml_text, "state_dict": weights}
+    if optimizer is not None:
+        payload["optimizer"] = _on_cpu(optimizer)
+    if state is not None:
+        payload["training"] = json.dumps(state)
+    if rng_state is not None:
+        payload["rng_state"] = rng_state
     write_atomic(path, lambda tmp: torch.save(payload, tmp))
+
+
+def _on_cpu(value: Any) -> Any:
+    """`value` (an optimizer's `state_dict`: nested dicts and lists) with every tensor on the CPU."""
+    if hasattr(value, "cpu") and hasattr(value, "device"):
+        return value.detach().cpu()
+    if isinstance(value, Mapping):
+        return {k: _on_cpu(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_on_cpu(v) for v in value)
+    return value
 
 
 def save(module: Any, path: str | os.PathLike, source: str | None) -> None:
@@ -160,3 +190,33 @@ def load_torch(path: str | os.PathLike) -> Any:
     module = loads(data["modelspec"], source=os.fspath(path)).to_torch()
     module.load_state_dict(data["state_dict"])
     return module.eval()
+
+
+def read_saved(path: str | os.PathLike) -> tuple[Any, str | None, dict | None, Any]:
+    """The registry's `read_saved`: (module, the spec's text, the training state, the resume
+    state: `{"optimizer": its state_dict, "rng_state": torch's generator}` or None for a file
+    without an optimizer) of a `.pt` file `save_torch` wrote; `BackendError` for a file it did
+    not write."""
+    from .. import BackendError
+
+    torch = import_framework("torch")
+    try:
+        data = torch.load(os.fspath(path), weights_only=True, map_location="cpu")
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (whatever a foreign file makes torch's unpickler raise)
+        raise BackendError(
+            f"{os.fspath(path)}: not a model file modelspec wrote (torch cannot read it: "
+            f"{type(exc).__name__})"
+        ) from None
+    if not isinstance(data, dict) or "modelspec" not in data or "state_dict" not in data:
+        raise BackendError(f"{os.fspath(path)}: not a model file modelspec wrote (no spec in it)")
+    from ... import loads
+
+    module = loads(data["modelspec"], source=os.fspath(path)).to_torch()
+    module.load_state_dict(data["state_dict"])
+    training = json.loads(data["training"]) if "training" in data else None
+    resume = None
+    if "optimizer" in data:
+        resume = {"optimizer": data["optimizer"], "rng_state": data.get("rng_state")}
+    return module.eval(), data["modelspec"], training, resume

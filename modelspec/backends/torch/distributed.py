@@ -33,6 +33,7 @@ from __future__ import annotations
 import atexit
 import math
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,7 @@ class DistributedTrainer(TorchTrainer):
         model: Any = None,
         seed: int | None = None,
         source: str | None = None,
+        optimizer: Any = None,
         device: str | None = None,
         dtype_policy: str | None = None,
     ):
@@ -89,7 +91,9 @@ class DistributedTrainer(TorchTrainer):
             )
         local_rank = int(os.environ["LOCAL_RANK"])
         named = process_device(device, local_rank)
-        super().__init__(graph, model, seed, source, device=named, dtype_policy=dtype_policy)
+        super().__init__(
+            graph, model, seed, source, optimizer, device=named, dtype_policy=dtype_policy
+        )
         cuda = self.device.type == "cuda"
         if cuda:
             torch.cuda.set_device(self.device)
@@ -171,10 +175,10 @@ class DistributedTrainer(TorchTrainer):
         )
 
     @override
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, state: Mapping[str, Any] | None = None) -> None:
         """The module as `TorchTrainer.save` writes it, by rank 0 only."""
         if self.rank == 0:
-            super().save(path)
+            super().save(path, state)
 
 
 def _leave() -> None:
@@ -187,6 +191,7 @@ def trainer(
     model: Any = None,
     seed: int | None = None,
     source: str | None = None,
+    optimizer: Any = None,
     device: str | None = None,
     dtype_policy: str | None = None,
     distributed: bool = False,
@@ -195,5 +200,11 @@ def trainer(
     process torchrun started when `distributed`, else a `TorchTrainer`."""
     cls = DistributedTrainer if distributed else TorchTrainer
     return cls(
-        graph, model=model, seed=seed, source=source, device=device, dtype_policy=dtype_policy
+        graph,
+        model=model,
+        seed=seed,
+        source=source,
+        optimizer=optimizer,
+        device=device,
+        dtype_policy=dtype_policy,
     )

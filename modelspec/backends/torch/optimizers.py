@@ -53,6 +53,19 @@ class KerasOptimizer(torch.optim.Optimizer):
         self.iterations = 0
         self.squared_gradients: dict[Any, Any] = {}
 
+    @override
+    def state_dict(self) -> dict[str, Any]:
+        """torch's `state_dict` (each parameter's moments, the hyperparameters) and Keras'
+        `iterations`, which Adam's bias corrections read: a resumed run continues the count."""
+        return {**super().state_dict(), "iterations": self.iterations}
+
+    @override
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """What `state_dict` gave: the moments, the hyperparameters and `iterations`."""
+        state = dict(state_dict)
+        self.iterations = int(state.pop("iterations", 0))
+        super().load_state_dict(state)
+
     def square(self, p: Any, g: Any) -> Any:
         """The gradient squared as Keras squares it (per lookup for an embedding table)."""
         squared = self.squared_gradients.pop(p, None)

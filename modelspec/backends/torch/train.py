@@ -18,6 +18,7 @@ recorded where it is computed.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +43,9 @@ class TorchTrainer:
 
     The losses, metrics and optimizer are the plan's (`losses.py`, `optimizers.py`), a crossentropy
     reads the logits of a sigmoid or softmax output as Keras does, and `seed` seeds torch's
-    generator (dropout masks). `DataError` without a `training:` section.
+    generator (dropout masks). `DataError` without a `training:` section. `optimizer`: what
+    `read_saved` gave for a saved file: the optimizer's `state_dict` to continue from, and
+    torch's generator state, so the dropout masks go on as they would have.
 
     `device` (`devices.resolve`: auto, cpu, cuda, cuda:N, mps; `DeviceError` for one torch does
     not see) is where the module (moved there) and each batch go; the data stays on the CPU.
@@ -55,6 +58,7 @@ class TorchTrainer:
         model: Any = None,
         seed: int | None = None,
         source: str | None = None,
+        optimizer: Any = None,
         device: str | None = None,
         dtype_policy: str | None = None,
     ):
@@ -80,6 +84,10 @@ class TorchTrainer:
         self.penalties = Penalties(graph, self.model)
         self.view = training_view(self.model, wanted, self.penalties.activity_nodes)
         self.optimizer = make_optimizer(plan.optimizer, self.model.parameters())
+        if optimizer is not None:
+            self.optimizer.load_state_dict(optimizer["optimizer"])
+            if optimizer.get("rng_state") is not None:
+                torch.set_rng_state(optimizer["rng_state"])
         self.embeddings = [m for m in self.model.modules() if isinstance(m, torch.nn.Embedding)]
 
     # --- Keras' train_step / test_step -------------------------------------------------------
@@ -157,11 +165,19 @@ class TorchTrainer:
         """Set layer `layer_name`'s weights (Keras' names and layout) through its lowering."""
         set_keras_weights(self.model, layer_name, weights)
 
-    def save(self, path: str | os.PathLike) -> None:
-        """The module and the spec's YAML as one file at `path` (`save_torch`)."""
+    def save(self, path: str | os.PathLike, state: Mapping[str, Any] | None = None) -> None:
+        """The module, the spec's YAML, the optimizer's state and `state` (where training
+        stopped) as one file at `path` (`save_torch`)."""
         from . import save_torch
 
-        save_torch(self.model, self.source or "", path)
+        save_torch(
+            self.model,
+            self.source or "",
+            path,
+            self.optimizer.state_dict(),
+            state,
+            rng_state=torch.get_rng_state(),
+        )
 
 
 @dataclass
