@@ -410,3 +410,20 @@ def test_a_process_that_fails_says_why_once_per_process_without_torchruns_traceb
     lines = [line for line in done.stderr.splitlines() if "gone.yaml" in line]
     assert len(lines) == 2 and lines[0].endswith("cannot read file: No such file or directory")
     assert "Traceback" not in done.stderr and "ChildFailedError" not in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.torch
+def test_a_model_saved_by_one_process_resumes_in_two(tmp_path):
+    """`--resume` with `--nproc 2`: the optimizer's state and the batch order continue in each
+    process; 2 epochs in one process then 1 in two give the weights of 3 in one."""
+    torch = pytest.importorskip("torch")
+    args = files(tmp_path)
+    assert cli(*args, "--backend", "torch", "--epochs", "2", "-o", str(tmp_path / "e2.pt")).returncode == 0
+    done = cli("train", "--resume", str(tmp_path / "e2.pt"), *args[2:], "--epochs", "3", "--device", "cpu",
+               "--nproc", "2", "-o", str(tmp_path / "e3.pt"))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    one = spec().train(arrays(), "torch", device="cpu", **QUIET)
+    theirs = torch.load(tmp_path / "e3.pt", weights_only=True)["state_dict"]
+    for name, value in one.model.state_dict().items():
+        np.testing.assert_allclose(theirs[name].numpy(), value.numpy(), rtol=0, atol=1e-6, err_msg=name)
