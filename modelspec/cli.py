@@ -463,8 +463,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.epilog = (p.epilog or "") + (
         "\n\n--trials N: the study ends up holding N counted trials (complete, pruned, or failed\n"
-        "because the sample made the spec or data invalid, or the objective NaN); a rerun runs only\n"
-        "the missing ones. A trial left running by a process that died (same host: its pid is gone;\n"
+        "because the sample made the spec or data invalid, or the objective NaN), however many\n"
+        "workers share it (a total, as Optuna's MaxTrialsCallback; not n_trials per worker); a\n"
+        "rerun runs only the missing ones. A trial left running by a process that died (same host: its pid is gone;\n"
         "any host: no heartbeat for 2 minutes) is failed and not counted. Workers racing for the\n"
         "last place: the later trial number yields. Details: modelspec/study.py.\n"
     )
@@ -474,7 +475,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive,
         required=True,
         metavar="N",
-        help="counted trials the study ends with",
+        help="counted trials the study ends with, all its workers together",
     )
     p.add_argument(
         "--sampler", choices=["tpe", "random"], default="tpe", help="Optuna sampler (default tpe)"

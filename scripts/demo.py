@@ -3,37 +3,50 @@
 Run with `make demo`. For each spec: validate and summarise it (no framework), draw it, build
 the Keras model and the torch module, copy the weights across and compare the two. Diagrams go
 to out/ (and the seed model's to docs/stock_lstm.png, which the README shows). Then the two seed
-models train on synthetic data with both back ends (the losses must fall), and a small random
-search tunes the classifier (out/best_classifier.yaml). The first failing
-step stops the demo with its message and exit status 1.
+models train on real data (examples/datasets.py: monthly stock closes from vega_datasets, the
+breast-cancer set from scikit-learn, both bundled with their packages) with both back ends, on a
+training split, validated on a validation split, and evaluated on a test split whose figures are
+printed side by side (the losses must fall); and a small random search tunes the classifier
+(out/best_classifier.yaml). The first failing step stops the demo with its message and exit
+status 1.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 import modelspec
+from modelspec import cli
 from modelspec.backends.check import check
+from modelspec.console import text_table
 from modelspec.render import write
+from modelspec.training import history_path
 from modelspec.yamlio import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # examples/, beside scripts/: the demo's data, outside the package
+try:
+    from examples import datasets
+except ImportError as exc:  # scikit-learn or vega_datasets missing
+    sys.exit(f"demo: {exc}; the demo's data needs the dev extra: pip install -e '.[dev]'")
 OUT = ROOT / "out"
 
 
 def banner(text: str) -> None:
+    """A section's title line."""
     print(f"\n=== {text} " + "=" * max(0, 76 - len(text)))
 
 
 def step(label: str, started: float) -> None:
+    """What a step did and how long it took since `started` (`time.perf_counter()`)."""
     print(f"  {label} ({time.perf_counter() - started:.2f} s)")
 
 
 def main() -> int:
+    """Every spec, then training and search; the exit status (1 when a step failed)."""
     OUT.mkdir(exist_ok=True)
     failures = 0
     for path in sorted((ROOT / "specs").glob("*.yaml")):
@@ -63,59 +76,70 @@ def main() -> int:
     return 1 if failures else 0
 
 
-def stock_windows(n: int = 600, seed: int = 0) -> dict[str, np.ndarray]:
-    """A synthetic price series (in hundreds: a random walk with a seasonal swing), windowed as
-    seed 000 windows it: 10 prices in, the next price and whether it went up out."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(n + 10)
-    series = 1.0 + 0.05 * np.sin(t / 8) + np.cumsum(rng.normal(0, 0.005, n + 10))
-    windows = np.stack([series[i : i + 10] for i in range(n)])[..., None].astype("float32")
-    following = series[10 : n + 10].astype("float32")
-    return {"prices": windows, "price": following, "direction": (following > windows[:, -1, 0]).astype("float32")}
-
-
-def classes(n: int = 1000, seed: int = 0) -> dict[str, np.ndarray]:
-    """Seed 004's data shape: 5 features, 2 classes (one-hot), separable up to some noise."""
-    rng = np.random.default_rng(seed)
-    features = rng.normal(size=(n, 5)).astype("float32")
-    label = (features @ np.array([1.0, -2.0, 0.5, 0.0, 1.5]) + rng.normal(0, 0.5, n) > 0).astype(int)
-    return {"features": features, "classes": np.eye(2, dtype="float32")[label]}
-
-
 def search_classifier(trials: int = 6) -> None:
-    """A small random search over seed 004's units, dropout rates and learning rate (torch)."""
+    """A small random search over seed 004's units, dropout rates and learning rate (torch), on
+    the breast-cancer training split (each trial validates on its last 20%: `validation_split`)."""
     from modelspec.search import search
 
     banner(f"search sequential_classifier: {trials} random trials with torch")
-    data = OUT / "classifier.npz"
-    np.savez(data, **classes(256))
+    data = OUT / "classifier_train.npz"  # the breast-cancer training split (train_seeds wrote it)
     db = OUT / "search.db"
     db.unlink(missing_ok=True)  # a fresh study each demo run (the same command would resume it)
     started = time.perf_counter()
     result = search(modelspec.load(ROOT / "specs" / "sequential_classifier.yaml"), data, "torch", trials=trials,
                     sampler="random", seed=0, epochs=3, storage=f"sqlite:///{db}", study_name="demo")  # fmt: skip
     print(result.table())
-    best = OUT / "best_classifier.yaml"
-    write_atomic(best, result.best_spec.to_yaml())
-    print(f"  best: trial {result.best_trial.number}, {result.objective} {result.best_trial.value:.4f}; "
+    best, trial, concrete = OUT / "best_classifier.yaml", result.best_trial, result.best_spec
+    assert trial is not None and concrete is not None  # the first trials are never pruned
+    write_atomic(best, concrete.to_yaml())
+    print(f"  best: trial {trial.number}, {result.objective} {trial.value:.4f}; "
           f"wrote {best.relative_to(ROOT)}")  # fmt: skip
     step("searched", started)
 
 
 def train_seeds() -> int:
-    """Train both seed models with both back ends; count the runs whose loss did not fall."""
+    """Train both seed models on real data with both back ends: fit on the training split,
+    validate on the validation split, then evaluate on the test split and print its figures
+    side by side. Count the runs whose loss did not fall."""
+    banner("real data for the seed models (examples/datasets.py; nothing is downloaded)")
+    prepared = {"stock": datasets.stock_windows(), "classifier": datasets.breast_cancer()}
+    files = {}
+    for stem, splits in prepared.items():
+        print("  " + "\n  ".join(splits.notes))
+        files[stem] = datasets.write(splits, OUT, stem)
+        print("  wrote " + ", ".join(str(p.relative_to(ROOT)) for p in files[stem].values()))
     failures = 0
-    for name, data in (("stock_lstm", stock_windows()), ("sequential_classifier", classes())):
-        spec = modelspec.load(ROOT / "specs" / f"{name}.yaml")
+    for name, stem in (("stock_lstm", "stock"), ("sequential_classifier", "classifier")):
+        tested: dict[str, dict[str, float]] = {}
         for backend in ("keras", "torch"):
-            banner(f"train {name} with {backend}")
-            result = spec.train(data, backend, echo=lambda line: print("  " + line))
-            first, last = result.history[0]["loss"], result.history[-1]["loss"]
-            fell = last < first
-            print(f"  loss {first:.4g} -> {last:.4g} over {len(result.history)} epochs "
-                  f"({'falls' if fell else 'DID NOT FALL'}); {result.seconds:.1f} s")  # fmt: skip
-            failures += not fell
+            banner(f"train {name} with {backend}, then evaluate it on the test split")
+            status, tested[backend] = train_and_test(name, backend, files[stem])
+            failures += status
+        size = len(next(iter(prepared[stem].test.values())))
+        banner(f"{name} on its test split ({size} samples), as each back end evaluates it")
+        rows = [[k, *(f"{tested[b][k]:.4f}" for b in tested)] for k in tested["keras"]]
+        print("  " + text_table(["figure", *tested], rows, "<>>").replace("\n", "\n  "))
     return failures
+
+
+def train_and_test(name: str, backend: str, files: dict[str, Path]) -> tuple[int, dict[str, float]]:
+    """Run `modelspec train` on files["train"] with `--val-data files["val"]`, then `modelspec
+    evaluate` on files["test"] (the commands themselves, in this process); (1 when a command
+    failed or the loss did not fall, else 0; the test figures)."""
+    model = OUT / f"{name}.{'keras' if backend == 'keras' else 'pt'}"
+    train: list[str | Path] = ["train", ROOT / "specs" / f"{name}.yaml", "--data", files["train"], "--val-data", files["val"],
+             "--backend", backend, "-o", model]  # fmt: skip
+    test: list[str | Path] = ["evaluate", model, "--data", files["test"]]
+    for command in (train, test):
+        words = [str(Path(w).relative_to(ROOT)) if isinstance(w, Path) else w for w in command]
+        print("$ modelspec " + " ".join(words))
+        if cli.main([str(w) for w in command]) != 0:
+            return 1, {}
+    history = json.loads(history_path(model).read_text())["history"]["loss"]
+    fell = history[-1] < history[0]
+    print(f"  loss {history[0]:.4g} -> {history[-1]:.4g} over {len(history)} epochs "
+          f"({'falls' if fell else 'DID NOT FALL'})")  # fmt: skip
+    return int(not fell), modelspec.load_model(model).evaluate(files["test"])
 
 
 if __name__ == "__main__":
