@@ -316,9 +316,11 @@ class CSVLoggerRun(Run):
             self.header = not self.before.split("\n", 1)[0]
 
     def epoch_end(self, epoch: int, logs: dict[str, float], trainer: Trainer) -> None:
-        """Add the epoch's row and write the file."""
+        """Add the epoch's row and write the file (rank 0 of a distributed run)."""
         from .files import write_atomic
 
+        if getattr(trainer, "rank", 0):
+            return
         if self.keys is None:
             self.keys = sorted(logs)
             if not any(k.startswith("val_") for k in self.keys):
@@ -347,7 +349,9 @@ class TensorBoardRun(Run):
         return self.writers[part]
 
     def epoch_end(self, epoch: int, logs: dict[str, float], trainer: Trainer) -> None:
-        """Write the epoch's scalars."""
+        """Write the epoch's scalars (rank 0 of a distributed run)."""
+        if getattr(trainer, "rank", 0):
+            return
         train = {k: v for k, v in logs.items() if not k.startswith("val_")}
         train["learning_rate"] = trainer.learning_rate
         validation = {k[4:]: v for k, v in logs.items() if k.startswith("val_")}

@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from .cli_devices import placement_arguments
 from .cli_training import add_commands, train_options
 from .errors import (
     BackendError,
@@ -153,6 +154,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     """`modelspec train SPEC --data FILE.npz --backend B`: train, print the history and the
     evaluation, and save the model if `-o` is given.
     """
+    from .cli_devices import launched, placement
     from .cli_training import resumed
     from .training import history_table, train
 
@@ -160,9 +162,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     spec = saved.spec if saved else _load(args.spec)
     _model_path(args.backend, args.output)
     _writable_folder(args.output)
+    status = launched(args, spec, args.argv)  # --nproc N: this command in N processes (torchrun)
+    if status is not None:
+        return status
     more = {"model": saved.model, "resume": saved.resume} if saved else {}
     result = train(
-        spec, args.data, args.backend, epochs=args.epochs, val_data=args.val_data, **more
+        spec,
+        args.data,
+        args.backend,
+        epochs=args.epochs,
+        val_data=args.val_data,
+        **more,
+        **placement(args),
     )
     print(
         f"\ntrained {spec.name} with {args.backend} in {result.seconds:.1f} s\n{history_table(result.history)}"
@@ -425,6 +436,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"save the model ({_model_files()}) and its history as FILE.history.json beside it",
     )
     train_options(p)
+    placement_arguments(p)
     add_commands(add)
 
     p = add(
@@ -502,6 +514,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _parser()
     args = parser.parse_args(argv)
+    args.argv = list(
+        sys.argv[1:] if argv is None else argv
+    )  # as given: `train --nproc` runs it again
     try:
         status: int = args.func(args)
         sys.stdout.flush()  # here, so that a reader gone is seen here, not at the exit

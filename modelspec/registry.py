@@ -9,7 +9,8 @@ reaches a back end only through this table and never imports TensorFlow, Keras o
 itself. Each back end's entry points take and return the same things:
 
     build(graph, **options) -> model          save(model, path, source) -> None
-    load(path) -> model                       trainer(graph, model=, seed=, source=) -> Trainer
+    load(path) -> model                       trainer(graph, model=, seed=, source=,
+                                                      device=, dtype_policy=[, distributed=]) -> Trainer
     release() -> None                         run(model, graph, inputs) -> [array per output]
     count_params(model) -> (trainable, non-trainable)
     refusals(graph) -> [(node, message)]: what it cannot build exactly, found without building
@@ -158,7 +159,7 @@ BACKENDS: dict[str, Backend] = {
             build="to_torch",
             save="save",
             load="load_torch",
-            trainer="modelspec.backends.torch.train:TorchTrainer",
+            trainer="modelspec.backends.torch.distributed:trainer",
             release="release",
             run="modelspec.backends.check:run_torch",
             count_params="count_params",
@@ -173,6 +174,8 @@ NAMES = tuple(BACKENDS)
 CHECK = EntryPoint("modelspec.backends.check:check")
 TRANSFER_WEIGHTS = EntryPoint("modelspec.backends.transfer:transfer_weights")
 REMEMBER = EntryPoint("modelspec.backends.transfer:remember")
+# `train --nproc N`: torchrun runs the command in N processes (PyTorch DDP).
+LAUNCH_DDP = EntryPoint("modelspec.backends.torch.launch:launch")
 
 # Frameworks that are no back end's but are installed by an extra too.
 OTHER_EXTRAS = {"optuna": "search"}

@@ -31,6 +31,7 @@ import numpy as np
 from .callbacks import preflight, runs
 from .console import Progress, text_table
 from .data import Arrays, check_arrays, read_npz
+from .devices import check_device, check_dtype_policy, rank
 from .errors import DataError
 from .graph import Graph
 from .logs import OnBatch, log_names
@@ -116,12 +117,16 @@ def make_trainer(
     seed: int | None = None,
     source: str | None = None,
     optimizer: Any = None,
+    **placement: Any,
 ) -> Trainer:
     """The back end's trainer for `graph` (building the model unless one is given); `source` is
     the spec's YAML, which a saved model carries. `optimizer`: the optimizer's state a saved
-    model carried (`Resume.optimizer`), to continue from instead of a new optimizer."""
+    model carried (`Resume.optimizer`), to continue from instead of a new optimizer.
+    `placement`: `device`, `dtype_policy`, `distributed`, as `train` takes them."""
     options = {} if optimizer is None else {"optimizer": optimizer}
-    return backend_named(backend).trainer(graph, model=model, seed=seed, source=source, **options)
+    return backend_named(backend).trainer(
+        graph, model=model, seed=seed, source=source, **options, **placement
+    )
 
 
 @dataclass
@@ -189,8 +194,10 @@ class TrainResult:
         """Save the model (`.keras` or `.pt`) and its history beside it; return the history's path."""
         from .files import write_atomic
 
-        self.trainer.save(path, state=self.state)
         history = history_path(path)
+        if getattr(self.trainer, "rank", 0):  # another process of a distributed run: rank 0 writes
+            return history
+        self.trainer.save(path, state=self.state)
         payload = {
             "backend": self.backend,
             "history": self.history_dict(),
@@ -219,6 +226,9 @@ def train(
     echo: Callable[[str], None] | None = None,
     val_data: Mapping[str, np.ndarray] | str | os.PathLike | None = None,
     resume: Resume | None = None,
+    device: str | None = None,
+    dtype_policy: str | None = None,
+    distributed: bool = False,
 ) -> TrainResult:
     """Train `spec` on `data` (an `.npz` path or a mapping of arrays) per its `training:` section.
 
@@ -234,11 +244,25 @@ def train(
     trial does). `echo` receives one line per epoch (default: print). A `training.seed` seeds
     the batch order and, through each framework's global generators (`keras.utils.set_random_seed`,
     `torch.manual_seed`), dropout masks.
+
+    `device`: auto (default), cpu, cuda, cuda:N or mps (`modelspec.devices`; `DeviceError`, before
+    any model is built, for one the back end does not see). `dtype_policy`: Keras' float32
+    (default), mixed_float16 or mixed_bfloat16 (torch back end). `distributed`: this process is one
+    of those `torchrun` started (torch back end: each takes its part of every batch, DDP averages
+    the gradients; only rank 0 echoes). `ValueError` for a name that is no device or policy.
     """
     graph = spec.graph if hasattr(spec, "graph") else spec
     t = graph.training_plan()
     backend_named(backend)  # ValueError naming the choices, before the data is read
+    placement: dict[str, Any] = {
+        "device": check_device(device),
+        "dtype_policy": check_dtype_policy(dtype_policy),
+    }
+    if distributed:
+        placement["distributed"] = True
     echo = echo or print
+    if distributed and rank() != 0:  # rank 0 speaks for all
+        echo, progress = (lambda line: None), False
     arrays = _checked(graph, data, echo)
     val_set: Arrays | None
     if val_data is not None:
@@ -262,7 +286,13 @@ def train(
     started = time.perf_counter()
     source = spec.to_yaml() if hasattr(spec, "to_yaml") else None
     trainer = make_trainer(
-        graph, backend, model=model, seed=t.seed, source=source, optimizer=resume.optimizer
+        graph,
+        backend,
+        model=model,
+        seed=t.seed,
+        source=source,
+        optimizer=resume.optimizer,
+        **placement,
     )
     if model is None:
         adapt(trainer, graph, train_set, echo)

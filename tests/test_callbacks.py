@@ -522,3 +522,53 @@ def test_sample_weights_of_a_masked_sequence_output_train_the_same():
     by_class = modelspec.loads(spec.to_yaml().replace("sample_weight: {out: w}", "class_weight: {out: {0: 2.0}}"))
     with pytest.raises(DataError, match=r"class_weight of output 'out': its targets are not one class per sample"):
         check_arrays(by_class.graph, arrays)
+
+
+@pytest.mark.slow
+def test_two_processes_weigh_and_call_back_as_one(tmp_path):
+    """torchrun, 2 processes: sample and class weights enter each process' part of the loss, and
+    the callbacks decide alike in every process (the figures are all-reduced) and write once."""
+    import json
+
+    from .test_devices import SPEC, arrays, cli, usable_cores
+    from .test_devices import spec as devices_spec
+
+    if usable_cores() < 2:
+        pytest.skip("needs 2 CPU cores for 2 gloo processes")
+    text = SPEC.replace("      seed: 3\n", textwrap.indent(textwrap.dedent("""\
+        seed: 3
+        epochs: 6
+        sample_weight: {level: w}
+        class_weight: {kind: {0: 2.0, 2: 0.5}}
+        callbacks:
+          - {type: ReduceLROnPlateau, monitor: val_loss, factor: 0.5, patience: 0, min_delta: 1.0}
+          - {type: EarlyStopping, monitor: val_loss, patience: 1, min_delta: 1.0, restore_best_weights: true}
+          - {type: CSVLogger, filename: LOG}
+        """), "      ")).replace("      epochs: 3\n", "")  # fmt: skip
+    data = {**arrays(), "w": np.random.default_rng(1).uniform(0, 2, size=46)}
+    (tmp_path / "spec.yaml").write_text(textwrap.dedent(text).replace("LOG", str(tmp_path / "ddp.csv")))
+    np.savez(tmp_path / "data.npz", **data)
+    out = tmp_path / "ddp.pt"
+    done = cli("train", str(tmp_path / "spec.yaml"), "--data", str(tmp_path / "data.npz"), "--backend", "torch",
+               "--device", "cpu", "--nproc", "2", "-o", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    one = train(devices_spec(text.replace("LOG", str(tmp_path / "one.csv"))), data, "torch", device="cpu", **QUIET)
+    assert 2 < len(one.history) < 6, [e["val_loss"] for e in one.history]  # stopped early
+    assert read_csv(tmp_path / "ddp.csv")[0] == read_csv(tmp_path / "one.csv")[0]
+    assert len(read_csv(tmp_path / "ddp.csv")) == len(one.history) + 1  # written once, a row per epoch
+    theirs = torch.load(out, weights_only=True)["state_dict"]
+    for name, value in one.model.state_dict().items():
+        np.testing.assert_allclose(theirs[name].numpy(), value.numpy(), rtol=0, atol=1e-6, err_msg=name)
+    history = json.loads((tmp_path / "ddp.history.json").read_text())["history"]
+    assert sorted(history) == sorted(one.history_dict()) and "learning_rate" in history
+    for name, values in one.history_dict().items():
+        np.testing.assert_allclose(history[name], values, rtol=1e-6, atol=1e-6, err_msg=name)
+
+
+def test_clipvalue_of_an_embedding_is_refused_in_several_processes():
+    from modelspec.devices import ddp_refusals
+
+    assert ddp_refusals(two_heads("{type: adam, clipvalue: 0.1}").graph) == [
+        "node 'embed' (Embedding) with the optimizer's clipvalue: each lookup's gradient is clipped before they "
+        "are summed, and a process sees only its own lookups: train it in one process"]  # fmt: skip
+    assert ddp_refusals(two_heads("{type: adam, clipnorm: 0.1}").graph) == []

@@ -145,16 +145,29 @@ def save_torch(
     (`files.write_atomic`: the mode of any other artifact); a trained module's file also holds
     `"optimizer"` (the optimizer's `state_dict`, `optimizers.KerasOptimizer`), `"training"`
     (`state`, where training stopped, as JSON text) and `"rng_state"` (torch's generator, which
-    draws the dropout masks), which `read_saved` reads back."""
+    draws the dropout masks), which `read_saved` reads back. The tensors are written from the
+    CPU, so a module trained on a GPU loads on a machine without one."""
     torch = import_framework("torch")
-    payload: dict[str, Any] = {"modelspec": spec_yaml_text, "state_dict": module.state_dict()}
+    weights = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+    payload: dict[str, Any] = {"modelspec": spec_yaml_text, "state_dict": weights}
     if optimizer is not None:
-        payload["optimizer"] = optimizer
+        payload["optimizer"] = _on_cpu(optimizer)
     if state is not None:
         payload["training"] = json.dumps(state)
     if rng_state is not None:
         payload["rng_state"] = rng_state
     write_atomic(path, lambda tmp: torch.save(payload, tmp))
+
+
+def _on_cpu(value: Any) -> Any:
+    """`value` (an optimizer's `state_dict`: nested dicts and lists) with every tensor on the CPU."""
+    if hasattr(value, "cpu") and hasattr(value, "device"):
+        return value.detach().cpu()
+    if isinstance(value, Mapping):
+        return {k: _on_cpu(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_on_cpu(v) for v in value)
+    return value
 
 
 def save(module: Any, path: str | os.PathLike, source: str | None) -> None:
@@ -168,11 +181,12 @@ def release() -> None:
 
 
 def load_torch(path: str | os.PathLike) -> Any:
-    """The module `save_torch` wrote: rebuilt from the embedded spec, its weights loaded, in eval mode."""
+    """The module `save_torch` wrote: rebuilt from the embedded spec, its weights loaded, in eval
+    mode, on the CPU (`.to(device)` moves it), whatever device wrote the file."""
     torch = import_framework("torch")
     from ... import loads
 
-    data = torch.load(os.fspath(path), weights_only=True)
+    data = torch.load(os.fspath(path), weights_only=True, map_location="cpu")
     module = loads(data["modelspec"], source=os.fspath(path)).to_torch()
     module.load_state_dict(data["state_dict"])
     return module.eval()
@@ -187,7 +201,7 @@ def read_saved(path: str | os.PathLike) -> tuple[Any, str | None, dict | None, A
 
     torch = import_framework("torch")
     try:
-        data = torch.load(os.fspath(path), weights_only=True)
+        data = torch.load(os.fspath(path), weights_only=True, map_location="cpu")
     except FileNotFoundError:
         raise
     except Exception as exc:  # noqa: BLE001  (whatever a foreign file makes torch's unpickler raise)

@@ -83,16 +83,18 @@ class Penalties:
         `training_view`)."""
         return tuple(self.activity)
 
-    def loss(self, values: tuple[Any, ...]) -> Any:
+    def loss(self, values: tuple[Any, ...], batch_size: float | None = None) -> Any:
         """The regularization loss: the weights' terms and those of `values` (the outputs of
-        `activity_nodes`, in that order); a zero tensor when there are none."""
+        `activity_nodes`, in that order), each divided by `batch_size` (default its own first
+        dimension; a process of a distributed run divides its part of the batch by the whole
+        batch's size); a zero tensor when there are none."""
         total = torch.zeros(())
         for layer, regularizers in self.regularized.items():
             view = self._keras_view(layer)
             for name, reg in regularizers.items():
                 total = total + penalty(reg, view[name])
         for value, reg in zip(values, self.activity.values()):
-            total = total + penalty(reg, value) / value.shape[0]
+            total = total + penalty(reg, value) / (batch_size or value.shape[0])
         return total
 
     @torch.no_grad()

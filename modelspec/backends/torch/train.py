@@ -31,6 +31,7 @@ from ...graph import Graph
 from ...logs import OnBatch, log_names
 from .. import import_framework
 from .builder import training_view
+from .devices import Precision, resolve
 from .losses import LOSSES, METRICS, reduce_loss, reduce_metric
 from .optimizers import make_optimizer
 from .penalties import Penalties
@@ -47,6 +48,10 @@ class TorchTrainer:
     generator (dropout masks). `DataError` without a `training:` section. `optimizer`: what
     `read_saved` gave for a saved file: the optimizer's `state_dict` to continue from, and
     torch's generator state, so the dropout masks go on as they would have.
+
+    `device` (`devices.resolve`: auto, cpu, cuda, cuda:N, mps; `DeviceError` for one torch does
+    not see) is where the module (moved there) and each batch go; the data stays on the CPU.
+    `dtype_policy` is Keras' (`devices.Precision`: float32, mixed_float16, mixed_bfloat16).
     """
 
     def __init__(
@@ -56,13 +61,17 @@ class TorchTrainer:
         seed: int | None = None,
         source: str | None = None,
         optimizer: Any = None,
+        device: str | None = None,
+        dtype_policy: str | None = None,
     ):
         from . import to_torch
 
+        self.device = resolve(device)  # before anything is built: a missing GPU is said first
+        self.precision = Precision(dtype_policy, self.device)
         if seed is not None:
             torch.manual_seed(seed)  # dropout masks; the batch order is the core's
         self.graph, self.source = graph, source
-        self.model = model if model is not None else to_torch(graph)
+        self.model = (model if model is not None else to_torch(graph)).to(self.device)
         plan = graph.training_plan()  # DataError without a `training:` section
         self.outputs = [o.name for o in plan.outputs]
         self.losses = [o.loss for o in plan.outputs]
@@ -89,15 +98,27 @@ class TorchTrainer:
         self.embeddings = [m for m in self.model.modules() if isinstance(m, torch.nn.Embedding)]
 
     # --- Keras' train_step / test_step -------------------------------------------------------
-    def _forward(self, data: dict[str, Any], index: Any) -> _Batch:
-        """Outputs, logits, masks and targets of the batch, and the regularization loss."""
-        xs = [data["x"][name][index] for name in self.graph.inputs]
-        outputs, logits, values, masks = self.view(*xs)
-        ys = [data["y"][name][index] for name in self.outputs]
-        ws = [w[index] if (w := data["w"].get(name)) is not None else None for name in self.outputs]
-        batch = _Batch(list(outputs), list(logits), list(masks), ys, self.penalties.loss(values))
-        batch.ws = ws
-        return batch
+    def _forward(
+        self, data: dict[str, Any], index: Any, view: Any = None, batch_size: float | None = None
+    ) -> _Batch:
+        """Outputs, logits, masks and targets of the batch (on the device; outputs and logits
+        in float32 whatever the dtype policy computed them in), the outputs' sample weights
+        (None for an output without), and the regularization loss.
+        `view`: the module to call (default `self.view`); `batch_size`: what activity
+        regularizers divide by (default the batch's size)."""
+        xs = [data["x"][name][index].to(self.device) for name in self.graph.inputs]
+        with self.precision.autocast():
+            outputs, logits, values, masks = (view or self.view)(*xs)
+        widen = self.precision.widen
+        penalty = self.penalties.loss(tuple(widen(v) for v in values), batch_size)
+        ys = [data["y"][name][index].to(self.device) for name in self.outputs]
+        ws = [
+            w[index].to(self.device) if (w := data["w"].get(name)) is not None else None
+            for name in self.outputs
+        ]
+        return _Batch(
+            [widen(o) for o in outputs], [widen(z) for z in logits], list(masks), ys, penalty, ws
+        )
 
     def _losses(self, batch: _Batch) -> list[Any]:
         return [
@@ -133,8 +154,8 @@ class TorchTrainer:
             losses = self._losses(batch)
             total = sum(w * l for w, l in zip(self.weights, losses)) + batch.penalty
             self.optimizer.zero_grad(set_to_none=True)
-            total.backward()
-            self.optimizer.step()
+            self.precision.backward(total)
+            self.precision.step(self.optimizer)
             self.penalties.constrain()
             logs.add(len(indices), total.detach(), [l.detach() for l in losses], batch.detached())
             on_batch(done, logs.running_loss)
@@ -227,14 +248,20 @@ class _Logs:
         return self.loss / max(self.samples, 1)
 
     def add(self, n: int, total: Any, losses: list[Any], batch: _Batch) -> None:
+        """Add a batch of `n` samples: its total loss, each output's loss, its metrics."""
+        self.add_figures(n, total, losses, metric_terms(self.t.metrics, batch))
+
+    def add_figures(
+        self, n: int, total: Any, losses: list[Any], metrics: list[tuple[Any, Any]]
+    ) -> None:
+        """Add a batch of `n` samples by its figures: the total loss, each output's loss, and
+        each metric's (sum, count) (`metric_terms`); tensors or numbers."""
         self.samples += n
         self.batches += 1
-        self.loss += total.item() * n
+        self.loss += float(total) * n
         for i, value in enumerate(losses):
-            self.output_losses[i] += value.item()
-        for j, (i, name) in enumerate(self.t.metrics):
-            values = METRICS[name](batch.ys[i], batch.outputs[i])
-            added, count = reduce_metric(values, batch.masks[i])
+            self.output_losses[i] += float(value)
+        for j, (added, count) in enumerate(metrics):
             self.metric_sums[j] += float(added)
             self.metric_counts[j] += float(count)
 
@@ -245,6 +272,15 @@ class _Logs:
             values += [s / self.batches for s in self.output_losses]
         values += [s / c if c else 0.0 for s, c in zip(self.metric_sums, self.metric_counts)]
         return dict(zip(log_names(self.t.graph), values, strict=True))
+
+
+def metric_terms(metrics: list[tuple[int, str]], batch: _Batch) -> list[tuple[Any, Any]]:
+    """Each metric's (sum, count) over `batch` (`losses.reduce_metric`), for `metrics` as
+    `TorchTrainer.metrics` lists them: (output index, metric name)."""
+    return [
+        reduce_metric(METRICS[name](batch.ys[i], batch.outputs[i]), batch.masks[i])
+        for i, name in metrics
+    ]
 
 
 def _tensors(data: Arrays) -> dict[str, dict[str, Any]]:
