@@ -19,6 +19,18 @@ if ! command -v dot >/dev/null 2>&1; then
     fi
 fi
 
+# PostgreSQL: the server tests/test_search_postgres.py starts (two search workers on one study).
+if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup: installing PostgreSQL (Debian's postgresql) with apt-get" >&2
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } \
+            || echo "setup: PostgreSQL could not be installed; its search test will be skipped" >&2
+    else
+        echo "setup: PostgreSQL's initdb is missing; install it with 'sudo apt-get install postgresql'" \
+             "to run the search-workers test (it is skipped without it)." >&2
+    fi
+fi
+
 if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi

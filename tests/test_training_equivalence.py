@@ -78,9 +78,11 @@ def target(kind: str, units: int, n: int, rng) -> np.ndarray:
     return labels if kind == "sparse" else np.eye(units)[labels]
 
 
-def keras_and_torch(spec):
-    keras_trainer = make_trainer(spec.graph, "keras")
-    torch_trainer = make_trainer(spec.graph, "torch")
+def keras_and_torch(spec, seed: int = 0):
+    """Both trainers, Keras' weights copied into torch's; seeded, so the initial weights (and the
+    float32 rounding the tolerances allow for) are the same every run: no landing decided by luck."""
+    keras_trainer = make_trainer(spec.graph, "keras", seed=seed)
+    torch_trainer = make_trainer(spec.graph, "torch", seed=seed)
     transfer_weights(keras_trainer.model, torch_trainer.model, spec.graph)
     return keras_trainer, torch_trainer
 
@@ -122,7 +124,9 @@ def test_one_step_then_five_steps_agree(optimizer, pair):
     five = np.array_split(rng.permutation(np.arange(BATCH, n)), 5)
     k_logs, t_logs = k.train_epoch(data, five, lambda *a: None), t.train_epoch(data, five, lambda *a: None)
     assert set(k_logs) == {"loss", "first_loss", "second_loss", *(n for n in k_logs if n.startswith(("first_", "second_")))}
-    assert_same(spec, k, t, k_logs, t_logs)
+    # Adam's step m / (sqrt(v) + eps) is ~learning_rate whatever the gradient's size, so a weight whose
+    # gradient is near 0 carries the float32 rounding of that ratio: 2.04e-6 after 6 steps (adamw, mape)
+    assert_same(spec, k, t, k_logs, t_logs, weight_tol=dict(rtol=1e-5, atol=4e-6))
     moved = [name for name, value, _ in weights(spec.graph, k.model, t.model) if not np.allclose(value, before[name])]
     assert len(moved) == len(before)  # every weight trained: the comparison is not of untouched values
 
