@@ -38,7 +38,10 @@ HEADS = {
     "mse": (2, "linear", "mse", "[mae, mse]", "regression"),
     "mae": (2, "linear", "mae", "[mape]", "regression"),
     "mape": (2, "linear", "mape", "[mae]", "regression"),
-    "huber": (2, "linear", "{type: huber, delta: 0.5}", "[mse]", "regression"),
+    # delta 1 puts errors of the targets (|y| in 0.5..2) on both sides of it: at 0.5 every error was
+    # beyond it, each sample's gradient exactly +-delta/n, and a bias gradient of balanced signs exactly
+    # 0 in torch but 2e-10 in TensorFlow, which Adam (eps 1e-7) made a step of 0.2% of its rate
+    "huber": (2, "linear", "{type: huber, delta: 1.0}", "[mse]", "regression"),
     "bce": (1, "sigmoid", "binary_crossentropy", "[accuracy]", "binary"),
     "bce_logits": (1, "linear", "{type: binary_crossentropy, from_logits: true}", "[binary_accuracy]", "binary"),
     "cce": (3, "softmax", "categorical_crossentropy", "[accuracy]", "onehot"),
