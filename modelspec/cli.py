@@ -9,12 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
 
-from .cli_devices import placement_arguments
-from .cli_training import add_commands, train_options
+from .cli_import import add_import
+from .cli_training import add_search, add_training
 from .errors import (
     BackendError,
     DataError,
@@ -24,14 +22,21 @@ from .errors import (
     SpecError,
     StudyError,
 )
-from .limits import MAX_SEED
-from .registry import BACKENDS, NAMES, Backend, backend
-from .shell import UsageError, file_name, reader_gone, version
-
-if TYPE_CHECKING:
-    from .spec import Spec
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+from .registry import NAMES
+from .shell import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    file_name,
+    load_spec,
+    model_files,
+    model_path,
+    reader_gone,
+    seed_number,
+    version,
+    weights_argument,
+)
 
 
 def _colour() -> bool:
@@ -55,18 +60,12 @@ def report(problems: Iterable[Problem]) -> None:
         )
 
 
-def _load(path: str) -> Spec:
-    from .spec import load
-
-    return load(path)
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     """`modelspec validate SPEC...`: each spec loaded and reported; EXIT_INVALID if any is invalid."""
     status = EXIT_OK
     for path in args.specs:
         try:
-            spec = _load(path)
+            spec = load_spec(path)
         except SpecError as exc:
             report(exc.problems)
             status = EXIT_INVALID
@@ -85,7 +84,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     """`modelspec summary SPEC`: Keras' `model.summary()` table, or with `--json` its figures."""
-    spec = _load(args.spec)
+    spec = load_spec(args.spec)
     summary = spec.summary()
     if args.json:
         import json
@@ -117,8 +116,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     """`modelspec compile SPEC --backend B -o FILE [--weights W]`: the model built (with the
     weights file's weights) and saved; `UsageError` for a file suffix the back end does not write.
     """
-    chosen = _model_path(args.backend, args.output)
-    spec = _load(args.spec)
+    chosen = model_path(args.backend, args.output)
+    spec = load_spec(args.spec)
     model = chosen.build(spec.graph)
     if args.weights:
         spec.load_weights(model, args.weights)
@@ -127,194 +126,15 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _model_path(name: str, path: str | None) -> Backend:
-    """The back end `name`; `UsageError` when `path` does not end in a suffix it writes."""
-    chosen = backend(name)
-    if path:
-        try:
-            chosen.check_path(path)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-    return chosen
-
-
-def _writable_folder(path: str | None) -> None:
-    """Refuse an output path that cannot be written before hours of training, not after."""
-    if not path:
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise UsageError(f"cannot write {path!r} ({exc.strerror}: {folder})") from None
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    """`modelspec train SPEC --data FILE.npz --backend B`: train, print the history and the
-    evaluation, and save the model if `-o` is given.
-    """
-    from .cli_devices import launched, placement
-    from .cli_training import resumed
-    from .training import history_table, train
-
-    saved = resumed(args)  # `--resume MODEL`: the spec, back end and model are the file's
-    spec = saved.spec if saved else _load(args.spec)
-    _model_path(args.backend, args.output)
-    _writable_folder(args.output)
-    status = launched(args, spec, args.argv)  # --nproc N: this command in N processes (torchrun)
-    if status is not None:
-        return status
-    more = {"model": saved.model, "resume": saved.resume} if saved else {}
-    result = train(
-        spec,
-        args.data,
-        args.backend,
-        epochs=args.epochs,
-        val_data=args.val_data,
-        **more,
-        **placement(args),
-    )
-    print(
-        f"\ntrained {spec.name} with {args.backend} in {result.seconds:.1f} s\n{history_table(result.history)}"
-    )
-    figures = "  ".join(f"{k} {v:.4g}" for k, v in result.evaluation.items())
-    print(f"evaluation on the {result.evaluated_on}: {figures}")
-    if args.output:
-        history = result.save(args.output)
-        print(f"wrote {args.output} and {history}")
-    return EXIT_OK
-
-
-def cmd_import(args: argparse.Namespace) -> int:
-    """`modelspec import MODEL.keras -o SPEC.yaml`: a Keras model (a `.keras` file or its JSON
-    config) written as a spec that `validate` accepts; `ImportProblems` lists what no kind
-    expresses; `--flat`: every layer a node, no blocks."""
-    from .files import write_atomic
-    from .keras_import import import_config, read_config
-
-    if not args.output.endswith((".yaml", ".yml")):
-        raise UsageError(f"a spec file ends in .yaml or .yml, got {args.output!r}")
-    if args.weights and not args.weights.endswith(".safetensors"):
-        raise UsageError(f"a weights file ends in .safetensors, got {args.weights!r}")
-    if args.weights and not args.model.endswith(".keras"):
-        raise UsageError(f"--weights reads the weights from a .keras file, got {args.model!r}")
-    config = read_config(args.model)
-    if args.weights and "model.weights.h5" not in _archive_names(args.model):
-        raise ImportProblems(
-            args.model, ["it holds no weights (no model.weights.h5)"], layers=False
-        )
-    spec, imported = import_config(config, source=args.model, blocks=not args.flat)
-    arrays = None
-    if args.weights:
-        from .keras_import import keras_weights
-
-        try:
-            model = BACKENDS["keras"].load(args.model)
-        except (ValueError, OSError, KeyError, TypeError) as exc:  # Keras' words for a bad file
-            raise ImportProblems(
-                args.model, [f"Keras cannot load it: {exc}"], layers=False
-            ) from None
-        arrays = keras_weights(model, spec, imported)
-    write_atomic(args.output, imported.text)
-    nodes = len(spec.graph.nodes)
-    print(f"wrote {args.output} ({nodes} node{'s' * (nodes != 1)}, {spec.graph.params:,} params)")
-    if arrays is not None:
-        from .weights import write
-
-        write(args.weights, arrays, spec.name)
-        print(f"wrote {args.weights} ({len(arrays)} arrays, {spec.graph.params:,} weights)")
-    return EXIT_OK
-
-
-def _archive_names(path: str) -> list[str]:
-    """The files in a zip archive (a `.keras` file); none for any other file."""
-    import zipfile
-
-    if not zipfile.is_zipfile(path):
-        return []
-    with zipfile.ZipFile(path) as archive:
-        return archive.namelist()
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     """`modelspec check SPEC [--weights W]`: both back ends built (with the weights file's
     weights, or Keras' copied into torch) and compared; EXIT_INVALID if they differ."""
     from .registry import CHECK
 
-    spec = _load(args.spec)
+    spec = load_spec(args.spec)
     report = CHECK(spec, seed=args.seed, weights=args.weights)
     print(report)
     return EXIT_OK if report.ok else EXIT_INVALID
-
-
-def cmd_search(args: argparse.Namespace) -> int:
-    """`modelspec search SPEC --data FILE.npz --backend B --trials N`: an Optuna study over the
-    spec's search spaces; the best trial, and with `--best-out` its concrete spec written.
-    """
-    from .search import search
-
-    spec = _load(args.spec)
-    _writable_folder(args.best_out)
-    result = search(
-        spec,
-        args.data,
-        args.backend,
-        args.trials,
-        sampler=args.sampler,
-        storage=args.storage,
-        study_name=args.study,
-        seed=args.seed,
-        epochs=args.epochs,
-    )
-    print(result.table())
-    best, trial = result.best_spec, result.best_trial
-    if best is None or trial is None:
-        print("no trial completed, so there is no best spec", file=sys.stderr)
-        return EXIT_INVALID
-    print(f"best: trial {trial.number}, {result.objective} {trial.value:.4g}")
-    if args.best_out:
-        from .files import write_atomic
-
-        write_atomic(args.best_out, best.to_yaml())
-        print(f"wrote {args.best_out}")
-    return EXIT_OK
-
-
-def training_arguments(
-    p: argparse.ArgumentParser, epochs_help: str, resumable: bool = False
-) -> None:
-    """What `train` and `search` both take: the spec, its data, the back end, an epoch count
-    (`resumable`: the spec and back end may come from `--resume MODEL` instead)."""
-    p.add_argument("spec", metavar="SPEC", nargs="?" if resumable else None)
-    p.add_argument(
-        "--data", metavar="FILE.npz", required=True, help="one array per input and output, by name"
-    )
-    p.add_argument("--backend", choices=NAMES, required=not resumable)
-    p.add_argument("--epochs", type=_positive, metavar="N", help=epochs_help)
-
-
-def weights_argument(p: argparse.ArgumentParser, what: str) -> None:
-    """`--weights FILE.safetensors`: a weights file (`modelspec.weights`), `what` it is for."""
-    p.add_argument(
-        "--weights",
-        metavar="FILE.safetensors",
-        help=f"{what} (safetensors, keyed NODE/WEIGHT; `Spec.save_weights` writes one)",
-    )
-
-
-def _positive(text: str) -> int:
-    value = int(text) if text.lstrip("-").isdigit() else 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
-
-
-def _seed(text: str) -> int:
-    value = int(text) if text.isdigit() and len(text) <= 10 else -1
-    if not 0 <= value <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"expected a seed from 0 to {MAX_SEED}, got {text!r}")
-    return value
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -329,11 +149,6 @@ def cmd_schema(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
-
-
-def _model_files() -> str:
-    """`FILE.keras or FILE.pt`: the model files the back ends write."""
-    return " or ".join(f"FILE{suffix}" for b in BACKENDS.values() for suffix in b.suffixes)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -400,44 +215,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--backend", choices=NAMES, required=True)
     p.add_argument("-o", "--output", type=file_name, metavar="FILE", required=True,
-                   help=_model_files())  # fmt: skip
+                   help=model_files())  # fmt: skip
     weights_argument(p, "build it with these weights")
 
-    p = add(
-        "import",
-        cmd_import,
-        "write a Keras model (.keras file, or its JSON config) as a spec",
-        "modelspec import model.keras -o model.yaml --weights model.safetensors",
-    )
-    p.add_argument("model", metavar="MODEL", help="MODEL.keras, or a JSON config (model.to_json())")
-    p.add_argument(
-        "-o", "--output", type=file_name, metavar="SPEC", required=True, help="SPEC.yaml"
-    )
-    p.add_argument("--weights", type=file_name, metavar="FILE",
-                   help="also write the model's weights to FILE.safetensors, keyed by the spec's "
-                        "nodes (reads the .keras file with Keras)")  # fmt: skip
-    p.add_argument(
-        "--flat", action="store_true", help="every layer a node (no blocks for repeated parts)"
-    )
-
-    p = add(
-        "train",
-        cmd_train,
-        "train the spec per its `training:` section on arrays named after its "
-        "inputs and outputs (checked against the spec before any training)",
-        "modelspec train specs/stock_lstm.yaml --data prices.npz --backend torch -o stock.pt",
-    )
-    training_arguments(p, epochs_help="instead of training.epochs", resumable=True)
-    p.add_argument(
-        "-o",
-        "--output",
-        type=file_name,
-        metavar="FILE",
-        help=f"save the model ({_model_files()}) and its history as FILE.history.json beside it",
-    )
-    train_options(p)
-    placement_arguments(p)
-    add_commands(add)
+    add_import(add)
+    add_training(add)
 
     p = add(
         "check",
@@ -447,52 +229,12 @@ def _parser() -> argparse.ArgumentParser:
         "modelspec check specs/stock_lstm.yaml",
     )
     p.add_argument("spec", metavar="SPEC")
-    p.add_argument("--seed", type=_seed, default=0, help="seed of the random inputs")
+    p.add_argument("--seed", type=seed_number, default=0, help="seed of the random inputs")
     weights_argument(
         p, "load these weights into both back ends instead of copying Keras' random ones"
     )
 
-    p = add(
-        "search",
-        cmd_search,
-        "search the spec's params with Optuna: train one trial per sample and print "
-        "the trials and the best sample; the study is kept in a database, so running the same command "
-        "again resumes it, and workers given one --storage share it",
-        "modelspec search specs/sequential_classifier.yaml --data data.npz --backend keras --trials 20 "
-        "--best-out best.yaml",
-    )
-    p.epilog = (p.epilog or "") + (
-        "\n\n--trials N: the study ends up holding N counted trials (complete, pruned, or failed\n"
-        "because the sample made the spec or data invalid, or the objective NaN), however many\n"
-        "workers share it (a total, as Optuna's MaxTrialsCallback; not n_trials per worker); a\n"
-        "rerun runs only the missing ones. A trial left running by a process that died (same host: its pid is gone;\n"
-        "any host: no heartbeat for 2 minutes) is failed and not counted. Workers racing for the\n"
-        "last place: the later trial number yields. Details: modelspec/study.py.\n"
-    )
-    training_arguments(p, epochs_help="train each trial N epochs instead of training.epochs")
-    p.add_argument(
-        "--trials",
-        type=_positive,
-        required=True,
-        metavar="N",
-        help="counted trials the study ends with, all its workers together",
-    )
-    p.add_argument(
-        "--sampler", choices=["tpe", "random"], default="tpe", help="Optuna sampler (default tpe)"
-    )
-    p.add_argument(
-        "--storage", metavar="URL", help="database URL (default sqlite:///STUDY.db here)"
-    )
-    p.add_argument("--study", metavar="NAME", help="study name (default: the spec's name)")
-    p.add_argument(
-        "--seed", type=_seed, help="sampler seed (offset by the trials already in the study)"
-    )
-    p.add_argument(
-        "--best-out",
-        type=file_name,
-        metavar="FILE.yaml",
-        help="write the best trial's concrete spec here",
-    )
+    add_search(add)
 
     p = add(
         "schema",
