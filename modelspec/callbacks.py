@@ -174,8 +174,29 @@ def preflight(
                 check_path(callback.filepath)
             except ValueError as exc:
                 problems.append(f"ModelCheckpoint filepath: {exc}")
+        for field in ("filepath", "filename", "log_dir"):
+            path = getattr(callback, field, None)
+            if path is not None:
+                problems += _folder_problems(callback.type, field, str(path))
     if problems:
         raise DataError(problems)
+
+
+def _folder_problems(kind: str, field: str, path: str) -> list[str]:
+    """Make the folder a callback writes in (as Keras' ModelCheckpoint and TensorBoard make
+    theirs), and check that it can be written, before training rather than after an epoch."""
+    import tempfile
+
+    folder = os.path.abspath(path if field == "log_dir" else os.path.dirname(path) or ".")
+    if "{" in folder:  # a folder named after the epoch's figures: made when it is written
+        return []
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return [f"{kind} {field}: cannot write in {folder} ({exc.strerror})"]
+    return []
 
 
 class Monitor:
@@ -296,6 +317,7 @@ class ModelCheckpointRun(Run):
             if current is not None and not self.watch.improves(current, self.watch.best):
                 return
             self.watch.best = current
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)  # as Keras' ModelCheckpoint
         trainer.save(path)
 
 

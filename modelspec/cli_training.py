@@ -222,7 +222,7 @@ def add_training(add: Add) -> None:
         "--output",
         type=file_name,
         metavar="FILE",
-        help=f"save the model ({model_files()}) and its history as FILE.history.json beside it",
+        help=f"save the model ({model_files()}) and its history beside it (FILE.keras.history.json, FILE.pt.history.json)",
     )
     train_options(p)
     placement_arguments(p)

@@ -191,7 +191,12 @@ def npz_problems(path: str, members: list[NpzMember], memory: int | None) -> lis
     return problems
 
 
-def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray], targets: bool = True) -> Arrays:
+def check_arrays(
+    graph: Graph,
+    arrays: Mapping[str, np.ndarray],
+    targets: bool = True,
+    weights_required: bool = True,
+) -> Arrays:
     """The arrays the graph's inputs and outputs need, checked and cast; `DataError` lists every problem.
 
     Targets may leave out a trailing axis of length 1 (`(N,)` for an output of shape `(1,)`), as
@@ -203,6 +208,9 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray], targets: bool =
     that is no input or output is listed in `Arrays.unused` (a warning, not an error).
     `targets=False` (for `predict`) checks the inputs only (`y` is empty) and needs no training
     plan; with targets, a graph without a training plan has no targets to check (`DataError`).
+    Sample weights (`training.sample_weight`) are non-negative; `weights_required=False` (a
+    validation or test set: Keras' `validation_data` and `evaluate` weigh only when given weights)
+    uses those the data holds and needs none.
     """
     plan = graph.training
     if targets and plan is None:
@@ -210,7 +218,11 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray], targets: bool =
             [f"spec {graph.name!r} has no `training:` section, so its targets have no kind"]
         )
     problems: list[str] = []
-    weighted = [o for o in plan.outputs if o.sample_weight] if targets and plan else []
+    weighted = [
+        o
+        for o in (plan.outputs if targets and plan else ())
+        if o.sample_weight and (weights_required or str(o.sample_weight) in arrays)
+    ]
     known = [*graph.inputs, *graph.outputs, *(str(o.sample_weight) for o in weighted)]
     vocab = embedding_vocab(graph)
     lengths: dict[str, int] = {}
@@ -303,6 +315,8 @@ def check_arrays(graph: Graph, arrays: Mapping[str, np.ndarray], targets: bool =
         found = _out_of_range(weights_name, value, None, "") or _unrepresentable(
             weights_name, value, "float32"
         )
+        if not found and (value < 0).any():
+            found = [f"array {weights_name!r}: sample weights are at least 0, got {value.min():g}"]
         problems += found
         if not found:
             w[output.name] = value.reshape(value.shape[: 1 + len(steps)]).astype("float32")

@@ -133,8 +133,11 @@ def _loaded(model: SavedModel | str | os.PathLike) -> SavedModel:
 
 
 def _arrays(graph: Any, data: Data, targets: bool) -> Arrays:
-    arrays = check_arrays(
-        graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data, targets
+    arrays = check_arrays(  # weighed as Keras' evaluate: only by the weights the data holds
+        graph,
+        read_npz(data) if isinstance(data, (str, os.PathLike)) else data,
+        targets,
+        weights_required=False,
     )
     for line in arrays.warnings:
         print(line, file=sys.stderr)

@@ -142,6 +142,7 @@ class Resume:
     batch_rng: dict[str, Any] | None = None
     history: list[dict[str, float]] = field(default_factory=list)
     optimizer: Any = None
+    dtype_policy: str | None = None  # the policy it trained under (`--dtype-policy`), kept on
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any] | None, optimizer: Any) -> Resume:
@@ -152,6 +153,7 @@ class Resume:
             state.get("batch_rng"),
             [dict(e) for e in state.get("history", [])],
             optimizer,
+            state.get("dtype_policy"),
         )
 
 
@@ -176,12 +178,18 @@ class TrainResult:
     seconds: float = 0.0
     initial_epoch: int = 0  # epochs done before this run (a resumed model's); history has them
     batch_rng: dict[str, Any] | None = field(repr=False, default=None)  # state after the last
+    dtype_policy: str | None = None  # `--dtype-policy` it trained under (None: float32)
 
     @property
     def state(self) -> dict[str, Any]:
         """What a saved model carries to resume from (`Resume`): epochs done, the batch order's
-        generator state, the history."""
-        return {"epoch": len(self.history), "batch_rng": self.batch_rng, "history": self.history}
+        generator state, the history, the dtype policy."""
+        return {
+            "epoch": len(self.history),
+            "batch_rng": self.batch_rng,
+            "history": self.history,
+            "dtype_policy": self.dtype_policy,
+        }
 
     def history_dict(self) -> dict[str, list[float]]:
         """As Keras' `History.history`: name -> one value per epoch."""
@@ -209,9 +217,10 @@ class TrainResult:
 
 
 def history_path(model_path: str | os.PathLike) -> Path:
-    """`stock.keras` -> `stock.history.json`."""
+    """`stock.keras` -> `stock.keras.history.json`: one per model file (a `stock.pt` beside it
+    has its own)."""
     path = Path(model_path)
-    return path.with_name(f"{path.stem}.history.json")
+    return path.with_name(f"{path.name}.history.json")
 
 
 def train(
@@ -274,6 +283,8 @@ def train(
     fit_set = train_set.with_class_weights(t.outputs)  # Keras weighs the training data only
     preflight(t.callbacks, val_set is not None, backend_named(backend).check_path)
     resume = resume or Resume()
+    if dtype_policy is None and resume.dtype_policy:  # a resumed model trains on as it trained
+        placement["dtype_policy"] = check_dtype_policy(resume.dtype_policy)
     epochs = t.epochs if epochs is None else epochs
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
@@ -350,6 +361,7 @@ def train(
         time.perf_counter() - started,
         resume.epoch,
         dict(rng.bit_generator.state),
+        placement["dtype_policy"],
     )
 
 
@@ -363,7 +375,9 @@ def _checked(
     (`validation data`) prefixes its problems, which would otherwise read as the training data's."""
     try:
         arrays = check_arrays(
-            graph, read_npz(data) if isinstance(data, (str, os.PathLike)) else data
+            graph,
+            read_npz(data) if isinstance(data, (str, os.PathLike)) else data,
+            weights_required=not what,  # a validation set is weighed only if it holds weights
         )
     except DataError as exc:
         if not what:

@@ -559,7 +559,7 @@ def test_two_processes_weigh_and_call_back_as_one(tmp_path):
     theirs = torch.load(out, weights_only=True)["state_dict"]
     for name, value in one.model.state_dict().items():
         np.testing.assert_allclose(theirs[name].numpy(), value.numpy(), rtol=0, atol=1e-6, err_msg=name)
-    history = json.loads((tmp_path / "ddp.history.json").read_text())["history"]
+    history = json.loads((tmp_path / "ddp.pt.history.json").read_text())["history"]
     assert sorted(history) == sorted(one.history_dict()) and "learning_rate" in history
     for name, values in one.history_dict().items():
         np.testing.assert_allclose(history[name], values, rtol=1e-6, atol=1e-6, err_msg=name)

@@ -231,10 +231,10 @@ def test_two_processes_on_half_batches_give_the_weights_of_one(tmp_path):
     theirs = torch.load(out, weights_only=True)["state_dict"]
     for name, value in one.model.state_dict().items():
         np.testing.assert_allclose(theirs[name].numpy(), value.numpy(), rtol=0, atol=1e-6, err_msg=name)
-    history = json.loads((tmp_path / "ddp.history.json").read_text())["history"]
+    history = json.loads((tmp_path / "ddp.pt.history.json").read_text())["history"]
     for name, values in one.history_dict().items():
         np.testing.assert_allclose(history[name], values, rtol=1e-6, atol=1e-6, err_msg=name)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.npz", "ddp.history.json", "ddp.pt", "spec.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.npz", "ddp.pt", "ddp.pt.history.json", "spec.yaml"]
 
 
 MASKED = """
@@ -270,7 +270,7 @@ def test_two_processes_leave_the_masked_steps_out_as_one_does(tmp_path):
     theirs = torch.load(out, weights_only=True)["state_dict"]
     for name, value in one.model.state_dict().items():
         np.testing.assert_allclose(theirs[name].numpy(), value.numpy(), rtol=0, atol=1e-6, err_msg=name)
-    history = json.loads((tmp_path / "ddp.history.json").read_text())["history"]
+    history = json.loads((tmp_path / "ddp.pt.history.json").read_text())["history"]
     np.testing.assert_allclose(history["loss"], one.history_dict()["loss"], rtol=1e-6)
     np.testing.assert_allclose(history["accuracy"], one.history_dict()["accuracy"], rtol=1e-6)
 

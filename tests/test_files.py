@@ -49,13 +49,13 @@ def _schema(target: Path) -> None:
 
 
 def _history(target: Path) -> None:
-    """`train -o m.pt` writes `m.history.json` beside the model: `target` is that history."""
+    """`train -o m.pt` writes `m.pt.history.json` beside the model: `target` is that history."""
     pytest.importorskip("torch")
     spec, data = target.parent / "tiny.yaml", target.parent / "tiny.npz"
     spec.write_text(TINY)
     x = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
     np.savez(data, x=x, y=x.sum(1, keepdims=True))
-    model = target.with_name(target.name.replace(".history.json", ".pt"))
+    model = target.with_name(target.name.replace(".history.json", ""))
     assert main(["train", str(spec), "--data", str(data), "--backend", "torch", "-o", str(model)]) == 0
 
 
@@ -74,7 +74,7 @@ def _best_spec(target: Path) -> None:
 ARTIFACTS = {
     "spec.yaml": (_best_spec, ".yaml"),
     "schema.json": (_schema, ".json"),
-    "history.json": (_history, ".history.json"),
+    "history.json": (_history, ".pt.history.json"),
     "diagram.svg": _render(".svg"),
     "diagram.png": _render(".png"),
     "model.keras": _compile(".keras", "keras"),

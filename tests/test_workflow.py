@@ -207,7 +207,7 @@ def test_a_resumed_run_equals_an_uninterrupted_one(backend, suffix, tmp_path):
         assert not np.allclose(weights_of(backend, fresh.model, spec.graph)["trunk/kernel"], expected["trunk/kernel"],
                                rtol=1e-4)  # fmt: skip
     rest.save(tmp_path / f"m{suffix}")
-    history = json.loads((tmp_path / "m.history.json").read_text())
+    history = json.loads((tmp_path / f"m{suffix}.history.json").read_text())
     assert len(history["history"]["loss"]) == 2
 
 
