@@ -86,7 +86,12 @@ def keras_outputs(model, imported) -> dict:
     return {node: operations[path[-1]] for node, path in imported.layers.items()}
 
 
-@pytest.mark.parametrize("name", sorted(APPLICATIONS))
+IN_CI = {"VGG16", "ResNet50", "MobileNet", "MobileNetV2", "MobileNetV3Small"}  # the others: -m slow
+
+
+@pytest.mark.parametrize(
+    "name", [n if n in IN_CI else pytest.param(n, marks=pytest.mark.slow) for n in sorted(APPLICATIONS)]
+)
 def test_a_published_architecture_imports_as_the_same_model(name, tmp_path):
     model = application(name)
     spec, imported = import_config(config_of(model), source=name)
@@ -207,7 +212,10 @@ def comparable(model) -> dict:
 CASE_SPECS = [(kind, i, c) for kind, cases in sorted(CASES.items()) for i, c in enumerate(cases)]
 
 
-@pytest.mark.parametrize("kind, index, case", CASE_SPECS, ids=[f"{k}-{i}" for k, i, _ in CASE_SPECS])
+@pytest.mark.parametrize(  # each kind's first case in CI, its others with -m slow
+    "kind, index, case",
+    [pytest.param(k, i, c, id=f"{k}-{i}", marks=pytest.mark.slow if i else ()) for k, i, c in CASE_SPECS],
+)
 def test_compiling_then_importing_gives_the_same_keras_model(kind, index, case):
     keras.backend.clear_session()
     spec = modelspec.loads(json.dumps(case))
