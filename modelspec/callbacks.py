@@ -185,18 +185,13 @@ def preflight(
 def _folder_problems(kind: str, field: str, path: str) -> list[str]:
     """Make the folder a callback writes in (as Keras' ModelCheckpoint and TensorBoard make
     theirs), and check that it can be written, before training rather than after an epoch."""
-    import tempfile
+    from .files import cannot_write_in
 
     folder = os.path.abspath(path if field == "log_dir" else os.path.dirname(path) or ".")
     if "{" in folder:  # a folder named after the epoch's figures: made when it is written
         return []
-    try:
-        os.makedirs(folder, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        return [f"{kind} {field}: cannot write in {folder} ({exc.strerror})"]
-    return []
+    why = cannot_write_in(folder, make=True)
+    return [f"{kind} {field}: cannot write in {folder} ({why})"] if why else []
 
 
 class Monitor:

@@ -57,3 +57,16 @@ def umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def cannot_write_in(folder: str, make: bool = False) -> str | None:
+    """Why no file can be written in `folder` (its `strerror`), or None when one can: checked by
+    making a temporary file there, after making the folder itself if `make`."""
+    try:
+        if make:
+            os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None

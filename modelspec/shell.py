@@ -17,7 +17,6 @@ import argparse
 import os
 import signal
 import sys
-import tempfile
 from typing import TYPE_CHECKING
 
 from .limits import MAX_SEED
@@ -87,12 +86,12 @@ def writable_folder(path: str | None) -> None:
     """Refuse an output path that cannot be written before hours of training, not after."""
     if not path:
         return
+    from .files import cannot_write_in
+
     folder = os.path.dirname(os.path.abspath(path))
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise UsageError(f"cannot write {path!r} ({exc.strerror}: {folder})") from None
+    why = cannot_write_in(folder)
+    if why:
+        raise UsageError(f"cannot write {path!r} ({why}: {folder})")
 
 
 def model_files() -> str:

@@ -188,25 +188,8 @@ def _leave() -> None:
         dist.destroy_process_group()
 
 
-def trainer(
-    graph: Any,
-    model: Any = None,
-    seed: int | None = None,
-    source: str | None = None,
-    optimizer: Any = None,
-    device: str | None = None,
-    dtype_policy: str | None = None,
-    distributed: bool = False,
-) -> TorchTrainer:
+def trainer(graph: Any, distributed: bool = False, **options: Any) -> TorchTrainer:
     """The torch back end's trainer (the registry's `trainer`): a `DistributedTrainer` in a
-    process torchrun started when `distributed`, else a `TorchTrainer`."""
-    cls = DistributedTrainer if distributed else TorchTrainer
-    return cls(
-        graph,
-        model=model,
-        seed=seed,
-        source=source,
-        optimizer=optimizer,
-        device=device,
-        dtype_policy=dtype_policy,
-    )
+    process torchrun started when `distributed`, else a `TorchTrainer`; `options` are theirs
+    (model, seed, source, optimizer, device, dtype_policy)."""
+    return (DistributedTrainer if distributed else TorchTrainer)(graph, **options)
